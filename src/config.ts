@@ -1,0 +1,214 @@
+/**
+ * The environment contract (DESIGN.md, "Configuration"). This is the only
+ * module that reads `process.env`: everything else receives a typed `Config`.
+ */
+import { z } from 'zod';
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const url = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .default(fallback)
+    .pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }))
+    .transform((value) => value.replace(/\/+$/, ''));
+
+const int = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int('must be a whole number').min(min).max(max).default(fallback);
+
+const number = (fallback: number, min: number, max: number) =>
+  z.coerce.number().min(min).max(max).default(fallback);
+
+const envSchema = z
+  .object({
+    CHUTES_API_KEY: optionalString,
+    CHUTES_BASE_URL: url('https://llm.chutes.ai/v1'),
+    CHUTES_IMAGE_URL: url('https://image.chutes.ai/generate'),
+    CHUTES_CONNECT_TIMEOUT_MS: int(30_000, 1_000, 600_000),
+    CHUTES_IDLE_TIMEOUT_MS: int(60_000, 1_000, 600_000),
+    DEFAULT_MODEL: z.string().trim().min(1).default('deepseek-ai/DeepSeek-V3-0324'),
+    DEFAULT_IMAGE_MODEL: z.string().trim().min(1).default('FLUX.1-schnell'),
+    DEFAULT_TEMPERATURE: number(0.7, 0, 2),
+    DEFAULT_MAX_TOKENS: int(1024, 1, 1_000_000),
+    DEFAULT_SYSTEM_PROMPT: z
+      .string()
+      .default(
+        'You are a helpful assistant in a group chat. Messages from people start with their name. Answer concisely and use Markdown.',
+      ),
+    HISTORY_TOKEN_BUDGET: int(6_000, 100, 1_000_000),
+    HISTORY_MAX_MESSAGES: int(50, 0, 1_000),
+
+    DISCORD_TOKEN: optionalString,
+    DISCORD_APPLICATION_ID: optionalString,
+    DISCORD_API_URL: url('https://discord.com/api'),
+
+    SLACK_BOT_TOKEN: optionalString,
+    SLACK_SIGNING_SECRET: optionalString,
+    SLACK_APP_TOKEN: optionalString,
+    SLACK_API_URL: url('https://slack.com/api'),
+
+    DATABASE_URL: z
+      .string({ message: 'is required (a postgres:// URL)' })
+      .trim()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+    REDIS_URL: z
+      .string({ message: 'is required (a redis:// URL)' })
+      .trim()
+      .regex(/^rediss?:\/\//, 'must be a redis:// URL'),
+    QUEUE_PREFIX: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_-]+$/, 'may hold only letters, digits, - and _')
+      .default('chutes-bot'),
+    ROLE: z.enum(['all', 'gateway', 'worker']).default('all'),
+    PORT: int(3000, 0, 65_535),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+
+    WORKER_CONCURRENCY: int(8, 1, 256),
+    JOB_ATTEMPTS: int(4, 1, 20),
+    JOB_LOCK_MS: int(30_000, 1_000, 600_000),
+    JOB_STALLED_INTERVAL_MS: int(30_000, 1_000, 600_000),
+    SHUTDOWN_GRACE_MS: int(20_000, 0, 600_000),
+  })
+  .superRefine((env, ctx) => {
+    if (Boolean(env.DISCORD_TOKEN) !== Boolean(env.DISCORD_APPLICATION_ID)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.DISCORD_TOKEN ? 'DISCORD_APPLICATION_ID' : 'DISCORD_TOKEN'],
+        message: 'DISCORD_TOKEN and DISCORD_APPLICATION_ID go together: set both to enable Discord',
+      });
+    }
+    if (env.ROLE !== 'gateway' && !env.CHUTES_API_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CHUTES_API_KEY'],
+        message: 'is required for ROLE=all and ROLE=worker (the key from chutes.ai → API keys)',
+      });
+    }
+  });
+
+type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  readonly role: Env['ROLE'];
+  readonly port: number;
+  readonly logLevel: Env['LOG_LEVEL'];
+  readonly databaseUrl: string;
+  readonly redisUrl: string;
+  readonly queuePrefix: string;
+  readonly chutes: {
+    readonly apiKey: string;
+    readonly baseUrl: string;
+    readonly imageUrl: string;
+    readonly connectTimeoutMs: number;
+    readonly idleTimeoutMs: number;
+  };
+  /** Generation settings used until a tenant's admins choose otherwise. */
+  readonly defaults: {
+    readonly model: string;
+    readonly imageModel: string;
+    readonly temperature: number;
+    readonly maxTokens: number;
+    readonly systemPrompt: string;
+  };
+  readonly history: { readonly tokenBudget: number; readonly maxMessages: number };
+  readonly discord?: {
+    readonly token: string;
+    readonly applicationId: string;
+    readonly apiUrl: string;
+  };
+  readonly slack?: {
+    readonly botToken: string;
+    readonly signingSecret?: string;
+    readonly appToken?: string;
+    readonly apiUrl: string;
+  };
+  readonly worker: {
+    readonly concurrency: number;
+    readonly attempts: number;
+    readonly lockMs: number;
+    readonly stalledIntervalMs: number;
+    readonly shutdownGraceMs: number;
+  };
+}
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(
+      `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((p) => `  - ${p}`).join('\n') +
+        '\nSet these environment variables (see .env.example) and start again.',
+    );
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Parses the environment; throws one ConfigError naming every bad or missing variable. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = issue.path.join('.') || '(environment)';
+      // Values are never echoed: some of these variables are secrets.
+      return `${name}: ${issue.message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const env = parsed.data;
+  return {
+    role: env.ROLE,
+    port: env.PORT,
+    logLevel: env.LOG_LEVEL,
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    queuePrefix: env.QUEUE_PREFIX,
+    chutes: {
+      apiKey: env.CHUTES_API_KEY ?? '',
+      baseUrl: env.CHUTES_BASE_URL,
+      imageUrl: env.CHUTES_IMAGE_URL,
+      connectTimeoutMs: env.CHUTES_CONNECT_TIMEOUT_MS,
+      idleTimeoutMs: env.CHUTES_IDLE_TIMEOUT_MS,
+    },
+    defaults: {
+      model: env.DEFAULT_MODEL,
+      imageModel: env.DEFAULT_IMAGE_MODEL,
+      temperature: env.DEFAULT_TEMPERATURE,
+      maxTokens: env.DEFAULT_MAX_TOKENS,
+      systemPrompt: env.DEFAULT_SYSTEM_PROMPT,
+    },
+    history: { tokenBudget: env.HISTORY_TOKEN_BUDGET, maxMessages: env.HISTORY_MAX_MESSAGES },
+    discord:
+      env.DISCORD_TOKEN && env.DISCORD_APPLICATION_ID
+        ? {
+            token: env.DISCORD_TOKEN,
+            applicationId: env.DISCORD_APPLICATION_ID,
+            apiUrl: env.DISCORD_API_URL,
+          }
+        : undefined,
+    slack: env.SLACK_BOT_TOKEN
+      ? {
+          botToken: env.SLACK_BOT_TOKEN,
+          signingSecret: env.SLACK_SIGNING_SECRET,
+          appToken: env.SLACK_APP_TOKEN,
+          apiUrl: env.SLACK_API_URL,
+        }
+      : undefined,
+    worker: {
+      concurrency: env.WORKER_CONCURRENCY,
+      attempts: env.JOB_ATTEMPTS,
+      lockMs: env.JOB_LOCK_MS,
+      stalledIntervalMs: env.JOB_STALLED_INTERVAL_MS,
+      shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    },
+  };
+}

@@ -1,0 +1,229 @@
+/**
+ * Handles one ChatJob end to end: history and settings in, a streamed answer
+ * out, the exchange and its usage stored. Runs once per attempt; a retry after
+ * a crash continues in the same messages and never asks the model twice for
+ * an answer it already stored.
+ */
+import type { ChatRequest, ChatStreamEvent } from '../chutes/chat-client.js';
+import { ChutesError } from '../chutes/errors.js';
+import { buildWindow, type StoredMessage } from './conversation.js';
+import { JobError } from './job-error.js';
+import type { ChatJob, JobContext } from './jobs.js';
+import type { RateBudget } from './rate-budget.js';
+import { ReplyRenderer } from './reply-stream.js';
+import type { SettingsSource } from './settings.js';
+import { SurfaceError, type ChatSurface } from './surface.js';
+import {
+  CUT_OFF,
+  EMPTY_ANSWER,
+  EMPTY_PROMPT,
+  PLACEHOLDER,
+  RETRYING,
+  userMessageFor,
+} from './user-messages.js';
+
+export interface ChatModel {
+  streamChat(request: ChatRequest, signal?: AbortSignal): AsyncIterable<ChatStreamEvent>;
+}
+
+export interface UsageRecord {
+  readonly jobId: string;
+  readonly kind: 'chat' | 'image';
+  readonly platform: string;
+  readonly tenantId: string;
+  readonly userId: string;
+  readonly model: string;
+  readonly promptTokens?: number;
+  readonly completionTokens?: number;
+  readonly timeToFirstTokenMs?: number;
+  readonly durationMs: number;
+  readonly outcome: string;
+}
+
+/** Where conversations and usage are kept (Postgres in production). */
+export interface ConversationStore {
+  /** The conversation's latest `limit` messages, oldest first. */
+  history(platform: string, conversationKey: string, limit: number): Promise<StoredMessage[]>;
+  /** The answer a job already stored, if an earlier attempt got that far. */
+  storedAnswer(jobId: string): Promise<string | undefined>;
+  /** Stores question, answer and usage together; a second call for the same job changes nothing. */
+  saveExchange(job: ChatJob, jobId: string, answer: string, usage: UsageRecord): Promise<void>;
+  recordUsage(usage: UsageRecord): Promise<void>;
+}
+
+export interface ChatJobDeps {
+  readonly surface: (platform: string) => ChatSurface;
+  readonly budget: RateBudget;
+  readonly model: ChatModel;
+  readonly store: ConversationStore;
+  readonly settings: SettingsSource;
+  readonly history: { readonly tokenBudget: number; readonly maxMessages: number };
+  readonly log: {
+    warn(details: object, message: string): void;
+    info(details: object, message: string): void;
+  };
+  readonly now?: () => number;
+}
+
+export async function handleChatJob(
+  job: ChatJob,
+  ctx: JobContext,
+  deps: ChatJobDeps,
+): Promise<void> {
+  const now = deps.now ?? Date.now;
+  const renderer = new ReplyRenderer({
+    surface: deps.surface(job.platform),
+    budget: deps.budget,
+    channelId: job.channelId,
+    replyTo: job.messageId,
+    existing: ctx.progress,
+    onMessages: (messages) => ctx.saveProgress(messages),
+    log: deps.log,
+  });
+
+  const stored = await deps.store.storedAnswer(ctx.jobId);
+  if (stored !== undefined) {
+    // An earlier attempt got the answer and stored it, then died before showing all of it.
+    await renderer.finish(stored);
+    return;
+  }
+
+  await renderer.start(PLACEHOLDER);
+  if (job.text.trim() === '') {
+    await renderer.finish(EMPTY_PROMPT);
+    return;
+  }
+
+  const started = now();
+  const settings = await deps.settings.get(job.platform, job.tenantId);
+  const usage = {
+    jobId: ctx.jobId,
+    kind: 'chat',
+    platform: job.platform,
+    tenantId: job.tenantId,
+    userId: job.author.id,
+    model: settings.model,
+  } as const;
+  let answer = '';
+  try {
+    const history = await deps.store.history(
+      job.platform,
+      job.conversationKey,
+      deps.history.maxMessages,
+    );
+    const messages = buildWindow({
+      systemPrompt: settings.systemPrompt,
+      history,
+      current: { authorName: job.author.name, content: job.text },
+      tokenBudget: deps.history.tokenBudget,
+    });
+    let firstTokenAt: number | undefined;
+    let finishReason: string | undefined;
+    let tokens: { prompt: number; completion: number } | undefined;
+    for await (const event of deps.model.streamChat({
+      model: settings.model,
+      messages,
+      ...settings.sampling,
+    })) {
+      if (event.type === 'delta') {
+        firstTokenAt ??= now();
+        answer += event.content;
+        renderer.append(event.content);
+      } else if (event.type === 'finish') {
+        finishReason = event.reason;
+      } else {
+        tokens = { prompt: event.promptTokens, completion: event.completionTokens };
+      }
+    }
+
+    let finalText = answer.trim() === '' ? EMPTY_ANSWER : answer;
+    if (finishReason === 'length') finalText += `\n\n${CUT_OFF}`;
+    await deps.store.saveExchange(job, ctx.jobId, answer, {
+      ...usage,
+      promptTokens: tokens?.prompt,
+      completionTokens: tokens?.completion,
+      timeToFirstTokenMs: firstTokenAt === undefined ? undefined : firstTokenAt - started,
+      durationMs: now() - started,
+      outcome: 'ok',
+    });
+    await renderer.finish(finalText);
+    deps.log.info(
+      {
+        jobId: ctx.jobId,
+        model: settings.model,
+        chars: answer.length,
+        tokens,
+        ms: now() - started,
+      },
+      'answered',
+    );
+  } catch (error) {
+    throw await reportFailure(error, {
+      job,
+      ctx,
+      deps,
+      renderer,
+      answer,
+      model: settings.model,
+      usage,
+      started,
+      now,
+    });
+  }
+}
+
+async function reportFailure(
+  error: unknown,
+  x: {
+    job: ChatJob;
+    ctx: JobContext;
+    deps: ChatJobDeps;
+    renderer: ReplyRenderer;
+    answer: string;
+    model: string;
+    usage: Omit<UsageRecord, 'durationMs' | 'outcome'>;
+    started: number;
+    now: () => number;
+  },
+): Promise<JobError> {
+  const code =
+    error instanceof ChutesError || error instanceof SurfaceError ? error.code : 'internal';
+  // Unknown errors (Postgres or Redis briefly away) are worth another attempt.
+  const retryable =
+    error instanceof ChutesError
+      ? error.retryable
+      : error instanceof SurfaceError
+        ? !error.permanent
+        : true;
+  const retryAfterMs = error instanceof ChutesError ? error.retryAfterMs : undefined;
+  const final = x.ctx.finalAttempt || !retryable;
+  const partial = x.answer.trim() === '' ? '' : `${x.answer}\n\n`;
+
+  if (!(error instanceof SurfaceError && error.permanent)) {
+    const notice = final ? userMessageFor(error, x.model) : RETRYING;
+    try {
+      await x.renderer.finish(partial + notice);
+    } catch (renderError) {
+      x.deps.log.warn(
+        { err: renderError, jobId: x.ctx.jobId },
+        'could not show the failure to the user',
+      );
+    }
+  }
+  if (final) {
+    try {
+      await x.deps.store.recordUsage({
+        ...x.usage,
+        durationMs: x.now() - x.started,
+        outcome: code,
+      });
+    } catch (storeError) {
+      x.deps.log.warn(
+        { err: storeError, jobId: x.ctx.jobId },
+        'could not record usage of a failed job',
+      );
+    }
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new JobError(code, message, { retryable: !final, retryAfterMs, cause: error });
+}

@@ -1,0 +1,93 @@
+import { and, desc, eq } from 'drizzle-orm';
+import type { ConversationStore, UsageRecord } from '../core/chat-job.js';
+import type { StoredMessage } from '../core/conversation.js';
+import type { ChatJob } from '../core/jobs.js';
+import type { Db } from './client.js';
+import { conversationMessages, usage } from './schema.js';
+
+export class PgConversationStore implements ConversationStore {
+  constructor(private readonly db: Db) {}
+
+  async history(
+    platform: string,
+    conversationKey: string,
+    limit: number,
+  ): Promise<StoredMessage[]> {
+    if (limit <= 0) return [];
+    const rows = await this.db
+      .select({
+        role: conversationMessages.role,
+        authorName: conversationMessages.authorName,
+        content: conversationMessages.content,
+      })
+      .from(conversationMessages)
+      .where(
+        and(
+          eq(conversationMessages.platform, platform),
+          eq(conversationMessages.conversationKey, conversationKey),
+        ),
+      )
+      .orderBy(desc(conversationMessages.id))
+      .limit(limit);
+    return rows.reverse();
+  }
+
+  async storedAnswer(jobId: string): Promise<string | undefined> {
+    const [row] = await this.db
+      .select({ content: conversationMessages.content })
+      .from(conversationMessages)
+      .where(
+        and(eq(conversationMessages.jobId, jobId), eq(conversationMessages.role, 'assistant')),
+      );
+    return row?.content;
+  }
+
+  async saveExchange(
+    job: ChatJob,
+    jobId: string,
+    answer: string,
+    record: UsageRecord,
+  ): Promise<void> {
+    const common = {
+      platform: job.platform,
+      tenantId: job.tenantId,
+      conversationKey: job.conversationKey,
+      jobId,
+    };
+    await this.db.transaction(async (tx) => {
+      await tx
+        .insert(conversationMessages)
+        .values([
+          {
+            ...common,
+            role: 'user',
+            authorId: job.author.id,
+            authorName: job.author.name,
+            content: job.text,
+            platformMessageId: job.messageId,
+          },
+          { ...common, role: 'assistant', content: answer },
+        ])
+        .onConflictDoNothing();
+      await tx.insert(usage).values(record).onConflictDoNothing();
+    });
+  }
+
+  async recordUsage(record: UsageRecord): Promise<void> {
+    await this.db.insert(usage).values(record).onConflictDoNothing();
+  }
+
+  /** Forgets a conversation: its rows are deleted, not hidden. Returns how many. */
+  async forget(platform: string, conversationKey: string): Promise<number> {
+    const deleted = await this.db
+      .delete(conversationMessages)
+      .where(
+        and(
+          eq(conversationMessages.platform, platform),
+          eq(conversationMessages.conversationKey, conversationKey),
+        ),
+      )
+      .returning({ id: conversationMessages.id });
+    return deleted.length;
+  }
+}

@@ -1,0 +1,92 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+/**
+ * One row per message the bot took part in: the question that mentioned it and
+ * its answer. A conversation is a platform channel or thread (`conversation_key`).
+ */
+export const conversationMessages = pgTable(
+  'conversation_messages',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    platform: text('platform').notNull(),
+    tenantId: text('tenant_id').notNull(),
+    conversationKey: text('conversation_key').notNull(),
+    role: text('role', { enum: ['user', 'assistant'] }).notNull(),
+    authorId: text('author_id'),
+    authorName: text('author_name'),
+    content: text('content').notNull(),
+    platformMessageId: text('platform_message_id'),
+    /** The queue job that produced the row: a retried job writes nothing twice. */
+    jobId: text('job_id').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('conversation_messages_job_role').on(t.jobId, t.role),
+    index('conversation_messages_conversation').on(t.platform, t.conversationKey, t.id),
+  ],
+);
+
+/** One row per answered (or failed) job: who asked, which model, what it cost. */
+export const usage = pgTable(
+  'usage',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    jobId: text('job_id').notNull(),
+    kind: text('kind', { enum: ['chat', 'image'] }).notNull(),
+    platform: text('platform').notNull(),
+    tenantId: text('tenant_id').notNull(),
+    userId: text('user_id').notNull(),
+    model: text('model').notNull(),
+    promptTokens: integer('prompt_tokens'),
+    completionTokens: integer('completion_tokens'),
+    timeToFirstTokenMs: integer('time_to_first_token_ms'),
+    durationMs: integer('duration_ms').notNull(),
+    /** `ok`, or the error code that ended the job. */
+    outcome: text('outcome').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('usage_job').on(t.jobId),
+    index('usage_tenant_time').on(t.platform, t.tenantId, t.createdAt),
+  ],
+);
+
+/**
+ * Per-tenant generation settings. Every field is nullable: null means "the
+ * default from the environment". Sampling parameters without a column of
+ * their own live in `extra` so that adding one needs no migration.
+ */
+export const tenantSettings = pgTable(
+  'tenant_settings',
+  {
+    platform: text('platform').notNull(),
+    tenantId: text('tenant_id').notNull(),
+    model: text('model'),
+    temperature: doublePrecision('temperature'),
+    topP: doublePrecision('top_p'),
+    maxTokens: integer('max_tokens'),
+    systemPrompt: text('system_prompt'),
+    imageModel: text('image_model'),
+    forgetAdminOnly: boolean('forget_admin_only'),
+    extra: jsonb('extra')
+      .$type<Record<string, number>>()
+      .notNull()
+      .default(sql`'{}'::jsonb`),
+    updatedBy: text('updated_by'),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.platform, t.tenantId] })],
+);

@@ -1,0 +1,68 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * Paths whose values never reach a log line: the Chutes key, platform tokens
+ * and any authorization header a library error may carry.
+ */
+const REDACT = [
+  'apiKey',
+  'token',
+  'botToken',
+  'appToken',
+  'signingSecret',
+  'authorization',
+  '*.apiKey',
+  '*.token',
+  '*.botToken',
+  '*.appToken',
+  '*.signingSecret',
+  '*.authorization',
+  '*.Authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  '*.headers.Authorization',
+  'config.chutes.apiKey',
+  'config.discord.token',
+  'config.slack.botToken',
+  'config.slack.signingSecret',
+  'config.slack.appToken',
+];
+
+export function createLogger(level: string, secrets: readonly string[] = []): Logger {
+  const known = secrets.filter((s) => s.length >= 8);
+  return pino({
+    level,
+    redact: { paths: REDACT, censor: '[redacted]' },
+    hooks: {
+      // A secret can also hide inside free text (an error message quoting a
+      // request); scrub every string argument of the log call.
+      logMethod(args, method) {
+        if (known.length > 0) {
+          for (let i = 0; i < args.length; i++) {
+            const arg = args[i];
+            if (typeof arg === 'string') args[i] = scrub(arg, known);
+          }
+        }
+        method.apply(this, args as Parameters<typeof method>);
+      },
+    },
+    serializers: {
+      err: (err: unknown) => {
+        const serialized = pino.stdSerializers.err(err as Error);
+        if (known.length > 0 && serialized) {
+          serialized.message = scrub(serialized.message, known);
+          if (serialized.stack) serialized.stack = scrub(serialized.stack, known);
+        }
+        return serialized;
+      },
+    },
+  });
+}
+
+export function scrub(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) out = out.split(secret).join('[redacted]');
+  return out;
+}

@@ -1,0 +1,89 @@
+/**
+ * The Discord gateway adapter: holds the websocket, turns messages that talk
+ * to the bot into jobs, and does nothing slow itself.
+ */
+import { Client, Events, GatewayIntentBits, Partials, type Message } from 'discord.js';
+import type { ChatJob } from '../../core/jobs.js';
+import type { Logger } from '../../log.js';
+import { toChatJob } from './messages.js';
+
+export interface ChatEnqueuer {
+  enqueueChat(job: ChatJob): Promise<{ jobId: string; duplicate: boolean }>;
+}
+
+export interface DiscordGatewayOptions {
+  readonly token: string;
+  readonly apiUrl: string;
+  readonly producer: ChatEnqueuer;
+  readonly log: Logger;
+}
+
+export async function startDiscordGateway(options: DiscordGatewayOptions): Promise<Client> {
+  const { log, producer } = options;
+  const client = new Client({
+    intents: [
+      GatewayIntentBits.Guilds,
+      GatewayIntentBits.GuildMessages,
+      GatewayIntentBits.MessageContent,
+      GatewayIntentBits.DirectMessages,
+    ],
+    // DM channels are never cached up front: without this their messages are dropped.
+    partials: [Partials.Channel],
+    rest: { api: options.apiUrl },
+  });
+
+  client.on(Events.MessageCreate, (message) => {
+    void onMessage(message).catch((error: unknown) => {
+      log.error({ err: error, messageId: message.id }, 'could not enqueue a Discord message');
+      void message
+        .reply({
+          content: '⚠️ I could not take your question right now. Please try again in a minute.',
+          allowedMentions: { parse: [], repliedUser: false },
+        })
+        .catch(() => undefined);
+    });
+  });
+  client.on(Events.Error, (error) => log.error({ err: error }, 'Discord client error'));
+  client.on(Events.ShardDisconnect, (event, shard) =>
+    log.warn({ code: event.code, shard }, 'Discord gateway disconnected'),
+  );
+
+  async function onMessage(message: Message): Promise<void> {
+    const botId = client.user?.id;
+    if (!botId) return;
+    const job = toChatJob(
+      {
+        id: message.id,
+        channelId: message.channelId,
+        guildId: message.guildId,
+        content: message.content,
+        createdAt: message.createdAt,
+        author: {
+          id: message.author.id,
+          name:
+            message.member?.displayName ?? message.author.displayName ?? message.author.username,
+          bot: message.author.bot,
+        },
+        mentionedUsers: new Map(
+          message.mentions.users.map((user) => [
+            user.id,
+            message.mentions.members?.get(user.id)?.displayName ?? user.displayName,
+          ]),
+        ),
+        botRoleIds: message.mentions.roles
+          .filter((role) => role.tags?.botId === botId)
+          .map((role) => role.id),
+      },
+      botId,
+    );
+    if (!job) return;
+    const result = await producer.enqueueChat(job);
+    log.info({ jobId: result.jobId, duplicate: result.duplicate }, 'Discord mention queued');
+  }
+
+  const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+  await client.login(options.token);
+  await ready;
+  log.info({ user: client.user?.tag }, 'Discord gateway ready');
+  return client;
+}

@@ -1,0 +1,95 @@
+/**
+ * The Discord side of the core's ChatSurface, over REST only: any worker can
+ * render answers without holding the gateway websocket.
+ */
+import { DiscordAPIError, REST } from '@discordjs/rest';
+import { Routes, type RESTPostAPIChannelMessageResult } from 'discord-api-types/v10';
+import {
+  SurfaceError,
+  type ChatSurface,
+  type MessageRef,
+  type PostOptions,
+  type SurfaceLimits,
+} from '../../core/surface.js';
+
+/**
+ * Discord's limits (discord-api-docs: message resource, rate limits). The size
+ * of the per-channel edit bucket is not published; 5 per 5 s is what it is seen to be.
+ */
+export const DISCORD_LIMITS = {
+  maxMessageLength: 2_000,
+  editRate: { points: 5, windowMs: 5_000 },
+  postRate: { points: 5, windowMs: 5_000 },
+  globalRate: { points: 50, windowMs: 1_000 },
+  maxUploadBytes: 10 * 1024 * 1024,
+} as const satisfies SurfaceLimits;
+
+/** The model's text must not ping @everyone, roles or users. */
+const NO_PINGS = { parse: [], replied_user: false } as const;
+
+export function createDiscordRest(token: string, apiUrl: string): REST {
+  return new REST({ api: apiUrl }).setToken(token);
+}
+
+export class DiscordSurface implements ChatSurface {
+  readonly platform = 'discord';
+  readonly limits: SurfaceLimits = DISCORD_LIMITS;
+
+  constructor(private readonly rest: REST) {}
+
+  async post(channelId: string, text: string, options?: PostOptions): Promise<MessageRef> {
+    const body = {
+      content: text,
+      allowed_mentions: NO_PINGS,
+      ...(options?.replyTo
+        ? { message_reference: { message_id: options.replyTo, fail_if_not_exists: false } }
+        : {}),
+    };
+    const message = (await call(() =>
+      this.rest.post(Routes.channelMessages(channelId), { body }),
+    )) as RESTPostAPIChannelMessageResult;
+    return { channelId, messageId: message.id };
+  }
+
+  async edit(message: MessageRef, text: string): Promise<void> {
+    await call(() =>
+      this.rest.patch(Routes.channelMessage(message.channelId, message.messageId), {
+        body: { content: text, allowed_mentions: NO_PINGS },
+      }),
+    );
+  }
+
+  async remove(message: MessageRef): Promise<void> {
+    try {
+      await call(() =>
+        this.rest.delete(Routes.channelMessage(message.channelId, message.messageId)),
+      );
+    } catch (error) {
+      // Already gone is what we wanted.
+      if (!(error instanceof SurfaceError && error.code === 'gone')) throw error;
+    }
+  }
+}
+
+/** Maps Discord's answers to the core's SurfaceError codes. */
+async function call<T>(request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    throw toSurfaceError(error);
+  }
+}
+
+export function toSurfaceError(error: unknown): SurfaceError {
+  if (error instanceof DiscordAPIError) {
+    const what = `Discord ${error.method.toUpperCase()} ${new URL(error.url).pathname}: ${error.status} ${error.code} ${error.message}`;
+    if (error.status === 404) return new SurfaceError('gone', what, { cause: error });
+    if (error.status === 403 || error.status === 401)
+      return new SurfaceError('forbidden', what, { cause: error });
+    if (error.status >= 400 && error.status < 500 && error.status !== 429) {
+      return new SurfaceError('rejected', what, { cause: error });
+    }
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new SurfaceError('transient', `Discord request failed: ${message}`, { cause: error });
+}

@@ -1,0 +1,43 @@
+/**
+ * Queue names, job ids and payload schemas. Payloads are validated when
+ * enqueued and again when a worker takes them, so a gateway and a worker of
+ * different versions fail loudly instead of misreading each other.
+ */
+import { z } from 'zod';
+import type { ChatJob } from '../core/jobs.js';
+import type { MessageRef } from '../core/surface.js';
+
+export const QUEUES = { chat: 'chat' } as const;
+
+const id = z.string().min(1).max(200);
+
+export const chatJobSchema = z.object({
+  v: z.literal(1),
+  platform: z.string().regex(/^[a-z][a-z0-9-]*$/),
+  tenantId: id,
+  conversationKey: id,
+  channelId: id,
+  messageId: id,
+  author: z.object({ id, name: z.string().min(1).max(200) }),
+  text: z.string().max(40_000),
+  receivedAt: z.iso.datetime(),
+}) satisfies z.ZodType<ChatJob>;
+
+/** What an attempt leaves for the next one: the messages it posted. */
+export const progressSchema = z.object({
+  messages: z.array(z.object({ channelId: id, messageId: id })),
+});
+
+export function progressMessages(progress: unknown): MessageRef[] {
+  const parsed = progressSchema.safeParse(progress);
+  return parsed.success ? parsed.data.messages : [];
+}
+
+/**
+ * A job id from the platform event's own id, so a redelivered event maps to the
+ * same job and is dropped. BullMQ refuses ids that parse as integers and ids
+ * with ':' — hence the prefix and the replacement.
+ */
+export function jobIdFor(platform: string, kind: 'msg' | 'cmd', eventId: string): string {
+  return `${platform}-${kind}-${eventId.replace(/:/g, '_')}`;
+}

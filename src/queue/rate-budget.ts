@@ -1,0 +1,83 @@
+import type { Redis } from 'ioredis';
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
+import type { BudgetBucket, RateBudget } from '../core/rate-budget.js';
+import type { RateSpec } from '../core/surface.js';
+
+/**
+ * A platform's published window is measured from its first request; ours starts
+ * a little earlier (before the request leaves). Stretch windows so the two
+ * never disagree by the few milliseconds that turn into a 429.
+ */
+export const WINDOW_MARGIN = { factor: 1.1, extraMs: 250 } as const;
+
+function stretched(spec: RateSpec): number {
+  return Math.ceil(spec.windowMs * WINDOW_MARGIN.factor + WINDOW_MARGIN.extraMs);
+}
+
+/**
+ * Budgets on rate-limiter-flexible: fixed windows per key, atomic in Redis
+ * (one Lua call per bucket), shared by every worker on the same Redis.
+ */
+export class LimiterBudget implements RateBudget {
+  private readonly limiters = new Map<string, RateLimiterAbstract>();
+
+  constructor(
+    private readonly makeLimiter: (points: number, durationMs: number) => RateLimiterAbstract,
+  ) {}
+
+  static redis(redis: Redis, keyPrefix: string): LimiterBudget {
+    return new LimiterBudget(
+      (points, durationMs) =>
+        new RateLimiterRedis({
+          storeClient: redis,
+          keyPrefix: `${keyPrefix}:rate:${points}:${durationMs}`,
+          points,
+          // rate-limiter-flexible takes whole seconds; sub-second windows are rounded up.
+          duration: Math.max(1, Math.ceil(durationMs / 1000)),
+        }),
+    );
+  }
+
+  static memory(): LimiterBudget {
+    return new LimiterBudget(
+      (points, durationMs) =>
+        new RateLimiterMemory({ points, duration: Math.max(1, Math.ceil(durationMs / 1000)) }),
+    );
+  }
+
+  async tryTake(buckets: readonly BudgetBucket[]): Promise<number> {
+    // Check every bucket before consuming any, so a refusal wastes no point.
+    let waitMs = 0;
+    for (const bucket of buckets) {
+      const state = await this.limiter(bucket.spec).get(bucket.key);
+      if (state && state.remainingPoints <= 0) waitMs = Math.max(waitMs, state.msBeforeNext);
+    }
+    if (waitMs > 0) return waitMs;
+    for (const bucket of buckets) {
+      try {
+        await this.limiter(bucket.spec).consume(bucket.key);
+      } catch (rejection) {
+        // Another worker took the last point between our check and consume.
+        const ms = (rejection as { msBeforeNext?: number }).msBeforeNext;
+        if (typeof ms === 'number') return Math.max(ms, 1);
+        throw rejection;
+      }
+    }
+    return 0;
+  }
+
+  private limiter(spec: RateSpec): RateLimiterAbstract {
+    const durationMs = stretched(spec);
+    const id = `${spec.points}/${durationMs}`;
+    let limiter = this.limiters.get(id);
+    if (!limiter) {
+      limiter = this.makeLimiter(spec.points, durationMs);
+      this.limiters.set(id, limiter);
+    }
+    return limiter;
+  }
+}
