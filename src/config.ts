@@ -19,80 +19,83 @@ const url = (fallback: string) =>
     .transform((value) => value.replace(/\/+$/, ''));
 
 const int = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int('must be a whole number').min(min).max(max).default(fallback);
+  z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(min)
+    .max(max)
+    .default(fallback);
 
 const number = (fallback: number, min: number, max: number) =>
-  z.coerce.number().min(min).max(max).default(fallback);
+  z.coerce.number({ message: 'must be a number' }).min(min).max(max).default(fallback);
 
-const envSchema = z
-  .object({
-    CHUTES_API_KEY: optionalString,
-    CHUTES_BASE_URL: url('https://llm.chutes.ai/v1'),
-    CHUTES_IMAGE_URL: url('https://image.chutes.ai/generate'),
-    CHUTES_CONNECT_TIMEOUT_MS: int(30_000, 1_000, 600_000),
-    CHUTES_IDLE_TIMEOUT_MS: int(60_000, 1_000, 600_000),
-    DEFAULT_MODEL: z.string().trim().min(1).default('deepseek-ai/DeepSeek-V3-0324'),
-    DEFAULT_IMAGE_MODEL: z.string().trim().min(1).default('FLUX.1-schnell'),
-    DEFAULT_TEMPERATURE: number(0.7, 0, 2),
-    DEFAULT_MAX_TOKENS: int(1024, 1, 1_000_000),
-    DEFAULT_SYSTEM_PROMPT: z
-      .string()
-      .default(
-        'You are a helpful assistant in a group chat. Messages from people start with their name. Answer concisely and use Markdown.',
-      ),
-    HISTORY_TOKEN_BUDGET: int(6_000, 100, 1_000_000),
-    HISTORY_MAX_MESSAGES: int(50, 0, 1_000),
+const envSchema = z.object({
+  CHUTES_API_KEY: optionalString,
+  CHUTES_BASE_URL: url('https://llm.chutes.ai/v1'),
+  CHUTES_IMAGE_URL: url('https://image.chutes.ai/generate'),
+  CHUTES_CONNECT_TIMEOUT_MS: int(30_000, 1_000, 600_000),
+  CHUTES_IDLE_TIMEOUT_MS: int(60_000, 1_000, 600_000),
+  DEFAULT_MODEL: z.string().trim().min(1).default('deepseek-ai/DeepSeek-V3-0324'),
+  DEFAULT_IMAGE_MODEL: z.string().trim().min(1).default('FLUX.1-schnell'),
+  DEFAULT_TEMPERATURE: number(0.7, 0, 2),
+  DEFAULT_MAX_TOKENS: int(1024, 1, 1_000_000),
+  DEFAULT_SYSTEM_PROMPT: z
+    .string()
+    .default(
+      'You are a helpful assistant in a group chat. Messages from people start with their name. Answer concisely and use Markdown.',
+    ),
+  HISTORY_TOKEN_BUDGET: int(6_000, 100, 1_000_000),
+  HISTORY_MAX_MESSAGES: int(50, 0, 1_000),
 
-    DISCORD_TOKEN: optionalString,
-    DISCORD_APPLICATION_ID: optionalString,
-    DISCORD_API_URL: url('https://discord.com/api'),
+  DISCORD_TOKEN: optionalString,
+  DISCORD_APPLICATION_ID: optionalString,
+  DISCORD_API_URL: url('https://discord.com/api'),
 
-    SLACK_BOT_TOKEN: optionalString,
-    SLACK_SIGNING_SECRET: optionalString,
-    SLACK_APP_TOKEN: optionalString,
-    SLACK_API_URL: url('https://slack.com/api'),
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  SLACK_API_URL: url('https://slack.com/api'),
 
-    DATABASE_URL: z
-      .string({ message: 'is required (a postgres:// URL)' })
-      .trim()
-      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
-    REDIS_URL: z
-      .string({ message: 'is required (a redis:// URL)' })
-      .trim()
-      .regex(/^rediss?:\/\//, 'must be a redis:// URL'),
-    QUEUE_PREFIX: z
-      .string()
-      .trim()
-      .regex(/^[A-Za-z0-9_-]+$/, 'may hold only letters, digits, - and _')
-      .default('chutes-bot'),
-    ROLE: z.enum(['all', 'gateway', 'worker']).default('all'),
-    PORT: int(3000, 0, 65_535),
-    LOG_LEVEL: z
-      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-      .default('info'),
+  DATABASE_URL: z
+    .string({ message: 'is required (a postgres:// URL)' })
+    .trim()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  REDIS_URL: z
+    .string({ message: 'is required (a redis:// URL)' })
+    .trim()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL'),
+  QUEUE_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]+$/, 'may hold only letters, digits, - and _')
+    .default('chutes-bot'),
+  ROLE: z.enum(['all', 'gateway', 'worker']).default('all'),
+  PORT: int(3000, 0, 65_535),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-    WORKER_CONCURRENCY: int(8, 1, 256),
-    JOB_ATTEMPTS: int(4, 1, 20),
-    JOB_LOCK_MS: int(30_000, 1_000, 600_000),
-    JOB_STALLED_INTERVAL_MS: int(30_000, 1_000, 600_000),
-    SHUTDOWN_GRACE_MS: int(20_000, 0, 600_000),
-  })
-  .superRefine((env, ctx) => {
-    if (Boolean(env.DISCORD_TOKEN) !== Boolean(env.DISCORD_APPLICATION_ID)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [env.DISCORD_TOKEN ? 'DISCORD_APPLICATION_ID' : 'DISCORD_TOKEN'],
-        message: 'DISCORD_TOKEN and DISCORD_APPLICATION_ID go together: set both to enable Discord',
-      });
-    }
-    if (env.ROLE !== 'gateway' && !env.CHUTES_API_KEY) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['CHUTES_API_KEY'],
-        message: 'is required for ROLE=all and ROLE=worker (the key from chutes.ai → API keys)',
-      });
-    }
-  });
+  WORKER_CONCURRENCY: int(8, 1, 256),
+  JOB_ATTEMPTS: int(4, 1, 20),
+  JOB_LOCK_MS: int(30_000, 1_000, 600_000),
+  JOB_STALLED_INTERVAL_MS: int(30_000, 1_000, 600_000),
+  SHUTDOWN_GRACE_MS: int(20_000, 0, 600_000),
+});
+
+/** Rules across variables; checked on the raw values so they are reported alongside the rest. */
+function crossProblems(source: Record<string, string | undefined>): string[] {
+  const set = (name: string) => Boolean(source[name]?.trim());
+  const problems: string[] = [];
+  if (set('DISCORD_TOKEN') !== set('DISCORD_APPLICATION_ID')) {
+    problems.push(
+      `${set('DISCORD_TOKEN') ? 'DISCORD_APPLICATION_ID' : 'DISCORD_TOKEN'}: DISCORD_TOKEN and DISCORD_APPLICATION_ID go together: set both to enable Discord`,
+    );
+  }
+  if (source.ROLE?.trim() !== 'gateway' && !set('CHUTES_API_KEY')) {
+    problems.push(
+      'CHUTES_API_KEY: is required for ROLE=all and ROLE=worker (the key from chutes.ai → API keys)',
+    );
+  }
+  return problems;
+}
 
 type Env = z.infer<typeof envSchema>;
 
@@ -156,14 +159,15 @@ export class ConfigError extends Error {
 /** Parses the environment; throws one ConfigError naming every bad or missing variable. */
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
   const parsed = envSchema.safeParse(source);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues).map((issue) => {
       const name = issue.path.join('.') || '(environment)';
       // Values are never echoed: some of these variables are secrets.
       return `${name}: ${issue.message}`;
-    });
-    throw new ConfigError(problems);
-  }
+    }),
+    ...crossProblems(source),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const env = parsed.data;
   return {
     role: env.ROLE,

@@ -31,26 +31,31 @@ export function splitMessage(text: string, maxLength: number): string[] {
       pages.push(prefix + rest);
       return pages;
     }
-    // Leave room for a closing fence in case the page ends inside a block.
-    const room = maxLength - prefix.length - closingRoom(openFence, rest, maxLength);
-    const cut = chooseCut(rest, room);
+    const { cut, fence } = cutPage(rest, maxLength - prefix.length, openFence);
     const body = rest.slice(0, cut);
-    const fenceAtCut = fenceStateAfter(body, openFence);
     let page = prefix + body;
-    if (fenceAtCut) page += `${body.endsWith('\n') ? '' : '\n'}${fenceAtCut.marker}`;
+    if (fence) page += `${body.endsWith('\n') ? '' : '\n'}${fence.marker}`;
     pages.push(page);
     rest = rest.slice(cut);
-    openFence = fenceAtCut;
+    openFence = fence;
   }
 }
 
-/** The longest closing fence the page might need ("\n" + marker). */
-function closingRoom(openFence: Fence | undefined, rest: string, maxLength: number): number {
-  let longest = openFence ? openFence.marker.length : 3;
-  for (const match of rest.slice(0, maxLength).matchAll(/^ {0,3}(`{3,}|~{3,})/gm)) {
-    longest = Math.max(longest, match[1]!.length);
+/** Where to end a page of at most `room` characters, with room for a closing fence if it needs one. */
+function cutPage(
+  rest: string,
+  room: number,
+  open: Fence | undefined,
+): { cut: number; fence?: Fence } {
+  let limit = room;
+  for (;;) {
+    const cut = chooseCut(rest, limit);
+    const body = rest.slice(0, cut);
+    const fence = fenceStateAfter(body, open);
+    const closing = fence ? fence.marker.length + (body.endsWith('\n') ? 0 : 1) : 0;
+    if (cut + closing <= room || limit <= 1) return { cut, fence };
+    limit = Math.min(limit - 1, room - closing);
   }
-  return longest + 1;
 }
 
 function chooseCut(rest: string, room: number): number {

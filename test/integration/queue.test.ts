@@ -1,0 +1,195 @@
+import { Queue, type Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ChutesError } from '../../src/chutes/errors.js';
+import type { ChatJobDeps } from '../../src/core/chat-job.js';
+import type { ChatJob } from '../../src/core/jobs.js';
+import { PgConversationStore } from '../../src/db/conversation-store.js';
+import { PgSettingsStore } from '../../src/db/settings-store.js';
+import { ConversationOrder } from '../../src/queue/conversation-order.js';
+import { QUEUES } from '../../src/queue/jobs.js';
+import { JobProducer } from '../../src/queue/producer.js';
+import { LimiterBudget } from '../../src/queue/rate-budget.js';
+import { startChatWorker } from '../../src/queue/worker.js';
+import { MemorySurface } from '../support/memory-surface.js';
+import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { connectRedis, deletePrefix, uniquePrefix } from '../support/redis.js';
+import { ScriptedModel } from '../support/scripted-model.js';
+
+const LIMITS = {
+  maxMessageLength: 2000,
+  editRate: { points: 50, windowMs: 1000 },
+  postRate: { points: 50, windowMs: 1000 },
+  globalRate: { points: 500, windowMs: 1000 },
+  maxUploadBytes: 1024,
+};
+
+let database: TestDatabase;
+let redis: Redis;
+let prefix: string;
+let queue: Queue;
+let workers: Worker[] = [];
+const log = pino({ level: 'silent' });
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  redis = connectRedis();
+});
+afterAll(async () => {
+  await redis?.quit();
+  await database?.drop();
+});
+afterEach(async () => {
+  await Promise.all(workers.map((w) => w.close(true)));
+  workers = [];
+  await queue?.close();
+  await deletePrefix(redis, prefix);
+});
+
+function setup(model: ScriptedModel, workerCount: number, attempts = 3) {
+  prefix = uniquePrefix('queue');
+  queue = new Queue(QUEUES.chat, { connection: redis, prefix });
+  const order = new ConversationOrder(redis, prefix);
+  const surface = new MemorySurface(LIMITS);
+  const deps: ChatJobDeps = {
+    surface: () => surface,
+    budget: LimiterBudget.redis(redis, prefix),
+    model,
+    store: new PgConversationStore(database.db),
+    settings: new PgSettingsStore(database.db, {
+      model: 'test-model',
+      imageModel: 'img',
+      temperature: 0.5,
+      maxTokens: 100,
+      systemPrompt: 'S',
+    }),
+    history: { tokenBudget: 10_000, maxMessages: 50 },
+    log,
+  };
+  for (let i = 0; i < workerCount; i++) {
+    workers.push(
+      startChatWorker({
+        connection: redis,
+        prefix,
+        queue,
+        order,
+        deps,
+        log,
+        concurrency: 4,
+        lockMs: 5_000,
+        stalledIntervalMs: 5_000,
+      }),
+    );
+  }
+  return { producer: new JobProducer(queue, order, attempts), surface };
+}
+
+let counter = 0;
+function chatJob(conversationKey: string, text: string): ChatJob {
+  counter++;
+  return {
+    v: 1,
+    platform: 'memory',
+    tenantId: 't1',
+    conversationKey,
+    channelId: conversationKey,
+    messageId: `${Date.now()}${counter}`,
+    author: { id: 'u1', name: 'Ann' },
+    text,
+    receivedAt: new Date().toISOString(),
+  };
+}
+
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('chat queue', () => {
+  it('runs one conversation one job at a time, in arrival order, across workers', async () => {
+    const model = new ScriptedModel();
+    model.script(
+      { reply: 'first answer', delayMs: 400 },
+      { reply: 'second answer', delayMs: 100 },
+      { reply: 'third answer' },
+    );
+    const { producer } = setup(model, 2);
+    const conv = `conv-${counter}`;
+    for (const text of ['one', 'two', 'three']) await producer.enqueueChat(chatJob(conv, text));
+    await waitFor(() => model.calls.length === 3 && model.calls.every((c) => c.endedAt));
+    await waitFor(async () => (await queue.getCompletedCount()) === 3);
+
+    const lastUser = model.calls.map((c) => c.request.messages.at(-1)!.content);
+    expect(lastUser).toEqual(['Ann: one', 'Ann: two', 'Ann: three']);
+    for (let i = 1; i < 3; i++)
+      expect(model.calls[i]!.startedAt).toBeGreaterThanOrEqual(model.calls[i - 1]!.endedAt!);
+    // The second question sees the first answer.
+    expect(model.calls[1]!.request.messages.map((m) => m.content)).toContain('first answer');
+    expect(model.calls[2]!.request.messages.map((m) => m.content)).toContain('second answer');
+  });
+
+  it('runs different conversations at the same time', async () => {
+    const model = new ScriptedModel();
+    model.script({ delayMs: 600 }, { delayMs: 600 });
+    const { producer } = setup(model, 1);
+    await producer.enqueueChat(chatJob(`a-${counter}`, 'x'));
+    await producer.enqueueChat(chatJob(`b-${counter}`, 'y'));
+    await waitFor(() => model.calls.length === 2 && model.calls.every((c) => c.endedAt));
+    expect(Math.abs(model.calls[0]!.startedAt - model.calls[1]!.startedAt)).toBeLessThan(500);
+  });
+
+  it('drops a redelivered event', async () => {
+    const model = new ScriptedModel();
+    const { producer, surface } = setup(model, 1);
+    const job = chatJob(`dup-${counter}`, 'hello');
+    const first = await producer.enqueueChat(job);
+    const second = await producer.enqueueChat(job);
+    expect(first.duplicate).toBe(false);
+    expect(second).toEqual({ jobId: first.jobId, duplicate: true });
+    await waitFor(async () => (await queue.getCompletedCount()) === 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(model.calls).toHaveLength(1);
+    expect(surface.calls.filter((c) => c.op === 'post')).toHaveLength(1);
+  });
+
+  it('retries a transient Chutes failure in the same message', async () => {
+    const model = new ScriptedModel();
+    model.script(
+      { error: new ChutesError('overloaded', 'busy', { status: 429, retryAfterMs: 200 }) },
+      { reply: 'worked' },
+    );
+    const { producer, surface } = setup(model, 1);
+    await producer.enqueueChat(chatJob(`retry-${counter}`, 'hello'));
+    await waitFor(async () => (await queue.getCompletedCount()) === 1);
+    expect(model.calls).toHaveLength(2);
+    const posts = surface.calls.filter((c) => c.op === 'post');
+    expect(posts).toHaveLength(1);
+    expect(surface.contents.get(posts[0]!.messageId)).toBe('worked');
+  });
+
+  it('fails a job for good on a permanent error, tells the user, keeps the reason, and frees the conversation', async () => {
+    const model = new ScriptedModel();
+    model.script(
+      { error: new ChutesError('unauthorized', 'bad key', { status: 401 }) },
+      { reply: 'next one fine' },
+    );
+    const { producer, surface } = setup(model, 1);
+    const conv = `fail-${counter}`;
+    await producer.enqueueChat(chatJob(conv, 'first'));
+    await producer.enqueueChat(chatJob(conv, 'second'));
+    await waitFor(
+      async () => (await queue.getFailedCount()) === 1 && (await queue.getCompletedCount()) === 1,
+    );
+    const [failed] = await queue.getFailed();
+    expect(failed!.failedReason).toContain('unauthorized');
+    expect(failed!.data.text).toBe('first');
+    expect(model.calls).toHaveLength(2);
+    const texts = [...surface.contents.values()];
+    expect(texts.some((t) => t.includes('API key'))).toBe(true);
+    expect(texts).toContain('next one fine');
+  });
+});

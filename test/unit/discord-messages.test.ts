@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import {
+  cleanText,
+  toChatJob,
+  type IncomingDiscordMessage,
+} from '../../src/platforms/discord/messages.js';
+import { chatJobSchema, jobIdFor } from '../../src/queue/jobs.js';
+
+const BOT = '900000000000000001';
+const base: IncomingDiscordMessage = {
+  id: '1200000000000000000',
+  channelId: '300',
+  guildId: '100',
+  content: `<@${BOT}> what is a monad?`,
+  createdAt: new Date('2026-01-01T00:00:00Z'),
+  author: { id: '42', name: 'Ann', bot: false },
+  mentionedUsers: new Map([[BOT, 'bot']]),
+  botRoleIds: [],
+};
+
+describe('toChatJob', () => {
+  it('turns a mention into a valid job for that channel and guild', () => {
+    const job = toChatJob(base, BOT);
+    expect(job).toMatchObject({
+      platform: 'discord',
+      tenantId: '100',
+      conversationKey: '300',
+      messageId: base.id,
+      text: 'what is a monad?',
+      author: { id: '42', name: 'Ann' },
+    });
+    expect(chatJobSchema.safeParse(job).success).toBe(true);
+  });
+
+  it('ignores messages without a mention, and bots', () => {
+    expect(toChatJob({ ...base, mentionedUsers: new Map() }, BOT)).toBeUndefined();
+    expect(toChatJob({ ...base, author: { ...base.author, bot: true } }, BOT)).toBeUndefined();
+  });
+
+  it('answers every DM, with a per-user tenant', () => {
+    const job = toChatJob(
+      { ...base, guildId: null, content: 'hi', mentionedUsers: new Map() },
+      BOT,
+    );
+    expect(job?.tenantId).toBe('dm:42');
+  });
+
+  it("accepts the bot's managed role as a mention", () => {
+    const job = toChatJob(
+      { ...base, content: '<@&555> hello', mentionedUsers: new Map(), botRoleIds: ['555'] },
+      BOT,
+    );
+    expect(job?.text).toBe('hello');
+  });
+
+  it('shows other mentions as names and drops the bot mention anywhere', () => {
+    const mentioned = new Map([
+      [BOT, 'bot'],
+      ['7', 'Carol'],
+    ]);
+    expect(cleanText(`ask <@!7> about it <@${BOT}>`, [BOT], mentioned)).toBe('ask @Carol about it');
+    expect(cleanText('<@8> unknown', [BOT], mentioned)).toBe('<@8> unknown');
+  });
+});
+
+describe('jobIdFor', () => {
+  it('gives ids BullMQ accepts: never an integer, never a colon', () => {
+    const id = jobIdFor('slack', 'msg', 'Ev123:456');
+    expect(id).toBe('slack-msg-Ev123_456');
+    expect(String(parseInt(jobIdFor('discord', 'msg', '1234'), 10))).not.toBe(
+      jobIdFor('discord', 'msg', '1234'),
+    );
+  });
+});

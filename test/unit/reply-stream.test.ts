@@ -1,0 +1,129 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { paceMs, ReplyRenderer } from '../../src/core/reply-stream.js';
+import { MemorySurface, TEST_LIMITS, WindowBudget } from '../support/memory-surface.js';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+describe('ReplyRenderer', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  function setup(limits = TEST_LIMITS) {
+    const surface = new MemorySurface(limits);
+    const persisted: string[][] = [];
+    const renderer = new ReplyRenderer({
+      surface,
+      budget: new WindowBudget(),
+      channelId: 'c1',
+      replyTo: 'q1',
+      onMessages: async (refs) => void persisted.push(refs.map((r) => r.messageId)),
+      sleep,
+    });
+    return { surface, renderer, persisted };
+  }
+
+  it('posts a placeholder that replies to the question, then ends with exactly the text', async () => {
+    const { surface, renderer } = setup();
+    await renderer.start('…');
+    expect(surface.calls[0]).toMatchObject({ op: 'post', text: '…', replyTo: 'q1' });
+    renderer.append('Hello');
+    renderer.append(', world');
+    const done = renderer.finish('Hello, world');
+    await vi.runAllTimersAsync();
+    await done;
+    expect(surface.contents.get('m1')).toBe('Hello, world');
+    expect(surface.calls.filter((c) => c.op === 'post')).toHaveLength(1);
+  });
+
+  it('paces streaming edits evenly and never exceeds the edit rate in any window', async () => {
+    const { surface, renderer } = setup({ ...TEST_LIMITS, maxMessageLength: 2000 });
+    await renderer.start('…');
+    const t0 = Date.now();
+    for (let i = 0; i < 200; i++) {
+      renderer.append(`w${i} `);
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    const done = renderer.finish('final');
+    await vi.runAllTimersAsync();
+    await done;
+    const edits = surface.calls.filter((c) => c.op === 'edit');
+    // 20 s of streaming at one edit per 1.2 s.
+    expect(edits.length).toBeGreaterThanOrEqual(12);
+    expect(edits.length).toBeLessThanOrEqual(19);
+    for (let i = 1; i < edits.length - 1; i++) {
+      expect(edits[i]!.at - edits[i - 1]!.at).toBeGreaterThanOrEqual(paceMs(surface));
+    }
+    for (const edit of edits) {
+      const inWindow = edits.filter((e) => e.at > edit.at - 5_000 && e.at <= edit.at).length;
+      expect(inWindow).toBeLessThanOrEqual(5);
+    }
+    expect(edits[0]!.at - t0).toBeLessThan(200);
+    expect(surface.contents.get('m1')).toBe('final');
+  });
+
+  it('skips an edit when the text has not changed', async () => {
+    const { surface, renderer } = setup();
+    await renderer.start('…');
+    renderer.append('same');
+    await vi.advanceTimersByTimeAsync(5_000);
+    const done = renderer.finish('same');
+    await vi.runAllTimersAsync();
+    await done;
+    expect(surface.calls.filter((c) => c.op === 'edit')).toHaveLength(1);
+  });
+
+  it('continues a long answer in further messages and persists each one', async () => {
+    const { surface, renderer, persisted } = setup();
+    await renderer.start('…');
+    const text = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ');
+    for (const word of text.split(/(?<= )/)) renderer.append(word);
+    const done = renderer.finish(text);
+    await vi.runAllTimersAsync();
+    await done;
+    const ids = [...surface.contents.keys()];
+    expect(ids.length).toBeGreaterThan(3);
+    expect(ids.map((id) => surface.contents.get(id)).join('')).toBe(text);
+    for (const content of surface.contents.values())
+      expect(content.length).toBeLessThanOrEqual(100);
+    expect(persisted.at(-1)).toEqual(ids);
+    // Follow-ups are not replies: only the first message replies to the question.
+    expect(surface.calls.filter((c) => c.op === 'post' && c.replyTo).length).toBe(1);
+  });
+
+  it('reuses the messages of an earlier attempt and removes the ones it no longer needs', async () => {
+    const surface = new MemorySurface(TEST_LIMITS);
+    const first = await surface.post('c1', 'old page 1');
+    const second = await surface.post('c1', 'old page 2');
+    const renderer = new ReplyRenderer({
+      surface,
+      budget: new WindowBudget(),
+      channelId: 'c1',
+      existing: [first, second],
+      sleep,
+    });
+    await renderer.start('…');
+    const done = renderer.finish('short answer');
+    await vi.runAllTimersAsync();
+    await done;
+    expect(surface.calls.filter((c) => c.op === 'post')).toHaveLength(2);
+    expect(surface.contents.get(first.messageId)).toBe('short answer');
+    expect(surface.contents.has(second.messageId)).toBe(false);
+  });
+
+  it('survives a failed intermediate edit and still delivers the final text', async () => {
+    const { surface, renderer } = setup();
+    await renderer.start('…');
+    surface.failNextEdits = 1;
+    renderer.append('part');
+    await vi.advanceTimersByTimeAsync(3_000);
+    renderer.append(' two');
+    const done = renderer.finish('part two');
+    await vi.runAllTimersAsync();
+    await done;
+    expect(surface.contents.get('m1')).toBe('part two');
+  });
+});
