@@ -1,0 +1,28 @@
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** The Chutes (vLLM/SGLang) sampling parameters the bot lets admins set. */
+export interface SamplingParams {
+  temperature?: number;
+  top_p?: number;
+  max_tokens?: number;
+  top_k?: number;
+  min_p?: number;
+  frequency_penalty?: number;
+  presence_penalty?: number;
+  repetition_penalty?: number;
+  seed?: number;
+}
+
+export interface ChatRequest extends SamplingParams {
+  model: string;
+  messages: ChatMessage[];
+}
+
+export type ChatStreamEvent =
+  | { type: 'delta'; content: string }
+  /** `finish_reason` of the choice: `stop`, `length`, … */
+  | { type: 'finish'; reason: string }
+  | { type: 'usage'; promptTokens: number; completionTokens: number; totalTokens: number };

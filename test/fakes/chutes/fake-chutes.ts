@@ -1,0 +1,144 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { answerChat } from './chat-route.js';
+import { flatHeaders, parseJson, presentedKey, readBody, sendBytes, sendJson } from './http.js';
+import { answerImage, type ImageBody } from './image-route.js';
+import type {
+  FakeChutes,
+  FakeChutesOptions,
+  RecordedRequest,
+  ScriptedChat,
+  ScriptedError,
+  ScriptedImage,
+} from './types.js';
+import { createValidators, describeErrors } from './validators.js';
+import type { ValidateFunction } from 'ajv';
+
+function sendScriptedError(res: ServerResponse, error: ScriptedError): void {
+  const body = error.body ?? { detail: `scripted error ${error.status}` };
+  sendJson(res, error.status, body, error.headers);
+}
+
+/**
+ * Starts a fake Chutes on 127.0.0.1 (random port) that speaks the wire protocol of
+ * llm.chutes.ai and image.chutes.ai, as strictly as they do and a little more: request
+ * bodies are checked against the published schemas with every object closed.
+ *
+ * Scripts are consumed only by requests that got past auth, JSON, schema and model checks.
+ */
+export async function startFakeChutes(options: FakeChutesOptions): Promise<FakeChutes> {
+  const models = options.models ?? ['model-a'];
+  const validators = createValidators();
+  const requests: RecordedRequest[] = [];
+  const chatScripts: ScriptedChat[] = [];
+  const imageScripts: ScriptedImage[] = [];
+  const files = new Map<string, Buffer>();
+  let lastImageBytes: Buffer | undefined;
+  let origin = '';
+
+  /** Auth, JSON and schema, in Chutes' order; answers and returns undefined on failure. */
+  function admit(
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: RecordedRequest,
+    text: string,
+    validate: ValidateFunction,
+  ): unknown {
+    const parsed = parseJson(text);
+    const valid = parsed.ok && validate(parsed.value);
+    record.valid = valid;
+    if (!valid) record.errors = parsed.ok ? describeErrors(validate) : 'body is not JSON';
+    if (presentedKey(req) !== options.apiKey) {
+      sendJson(res, 401, { detail: 'Authentication required.' });
+      return undefined;
+    }
+    if (!valid) {
+      sendJson(res, 400, { detail: record.errors });
+      return undefined;
+    }
+    return parsed.ok ? parsed.value : undefined;
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://fake').pathname;
+    const method = req.method ?? 'GET';
+    const text = await readBody(req);
+    const parsed = parseJson(text);
+    const record: RecordedRequest = {
+      method,
+      path,
+      headers: flatHeaders(req),
+      body: text === '' ? undefined : parsed.ok ? parsed.value : text,
+      at: Date.now(),
+      valid: true,
+    };
+    requests.push(record);
+
+    if (method === 'GET' && path === '/v1/models') {
+      const created = Math.floor(Date.now() / 1000);
+      const data = models.map((id) => ({ id, object: 'model', created, owned_by: 'chutes' }));
+      return sendJson(res, 200, { object: 'list', data });
+    }
+    const file = method === 'GET' && /^\/files\/([\w.-]+)$/.exec(path)?.[1];
+    if (file) {
+      const bytes = files.get(file);
+      return bytes
+        ? sendBytes(res, 'image/png', bytes)
+        : sendJson(res, 404, { detail: 'Not Found' });
+    }
+    if (method === 'POST' && path === '/v1/chat/completions') {
+      const body = admit(req, res, record, text, validators.chatRequest) as
+        Parameters<typeof answerChat>[1] | undefined;
+      if (!body) return;
+      if (!models.includes(body.model)) {
+        return sendJson(res, 404, { detail: `model not found: ${body.model}` });
+      }
+      const script = chatScripts.shift() ?? {};
+      if (script.error) return sendScriptedError(res, script.error);
+      return answerChat(res, body, script, validators.chatChunk);
+    }
+    if (method === 'POST' && path === '/generate') {
+      const body = admit(req, res, record, text, validators.imageRequest) as ImageBody | undefined;
+      if (!body) return;
+      if (options.imageModels && !options.imageModels.includes(body.model)) {
+        return sendJson(res, 404, { detail: `model not found: ${body.model}` });
+      }
+      const script = imageScripts.shift() ?? {};
+      if (script.error) return sendScriptedError(res, script.error);
+      return answerImage(res, body, script, {
+        served: (bytes) => (lastImageBytes = bytes),
+        publish: (bytes) => {
+          const id = `img-${files.size + 1}.png`;
+          files.set(id, bytes);
+          return `${origin}/files/${id}`;
+        },
+      });
+    }
+    sendJson(res, 404, { detail: 'Not Found' });
+  }
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((err: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { detail: `fake Chutes failed: ${String(err)}` });
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    baseUrl: `${origin}/v1`,
+    imageUrl: `${origin}/generate`,
+    requests,
+    get lastImageBytes() {
+      return lastImageBytes;
+    },
+    script: (reply) => void chatScripts.push(reply),
+    scriptImage: (reply) => void imageScripts.push(reply),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

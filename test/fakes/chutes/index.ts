@@ -1,0 +1,14 @@
+export { startFakeChutes } from './fake-chutes.js';
+export { closeSchema, createValidators, IMAGE_REQUEST_SCHEMA } from './validators.js';
+export { encodeJpeg } from './jpeg.js';
+export { encodePng } from './png.js';
+export type {
+  FakeChutes,
+  FakeChutesOptions,
+  ImageMode,
+  RecordedRequest,
+  ScriptedChat,
+  ScriptedError,
+  ScriptedImage,
+  ScriptedUsage,
+} from './types.js';

@@ -1,0 +1,86 @@
+/** An error answer the fake gives instead of the normal one. */
+export interface ScriptedError {
+  status: number;
+  /** JSON-encoded unless a string. Default: `{detail: <status text>}`. */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface ScriptedUsage {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  total_tokens?: number;
+}
+
+/** One scripted chat reply; replies are consumed in order, one per valid request. */
+export interface ScriptedChat {
+  /** Content pieces, one per chunk. Default: `You said: <last user message>` split in words. */
+  chunks?: string[];
+  /** Pause before each chunk after the first, in ms. */
+  chunkDelayMs?: number;
+  /** Pause before the headers and the first chunk (Chutes holds the headers back until then). */
+  firstChunkDelayMs?: number;
+  error?: ScriptedError;
+  /** Drops the connection after this many content chunks, with no finish_reason or [DONE]. */
+  failAfterChunks?: number;
+  /** Default `stop`. */
+  finishReason?: string;
+  /** Default: derived from the lengths of the prompt and the chunks. */
+  usage?: ScriptedUsage;
+  /** Sends `data: <error>` after this many content chunks, then ends the stream. */
+  streamError?: { afterChunks: number; error: unknown };
+  /** Chutes' own mid-stream failure: bare `{"error": "…"}` with no `data:`, then the end. */
+  bareErrorAfterChunks?: number;
+  /** Writes `: ping` comments between chunks, as proxies keeping the connection open do. */
+  keepAlive?: boolean;
+}
+
+export type ImageMode = 'bytes-png' | 'bytes-jpeg' | 'b64_json' | 'url' | 'not-an-image';
+
+export interface ScriptedImage {
+  /** Default `bytes-jpeg`, what Chutes' diffusion template answers. */
+  mode?: ImageMode;
+  /** Pause before answering, in ms. */
+  delayMs?: number;
+  error?: ScriptedError;
+  /** Pads the image (a PNG tEXt chunk, JPEG COM segments) to about this many bytes. */
+  sizeBytes?: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  /** Parsed JSON when it parsed, else the raw text (undefined when empty). */
+  body: unknown;
+  /** Date.now() when it arrived. */
+  at: number;
+  /**
+   * The body parsed and matched the closed request schema; judged even when auth failed, so
+   * a 401 test can still check what was sent. GETs: true.
+   */
+  valid: boolean;
+  /** The schema errors when not valid. */
+  errors?: string;
+}
+
+export interface FakeChutesOptions {
+  apiKey: string;
+  /** Chat models it serves. Default `['model-a']`. */
+  models?: string[];
+  /** Image models it serves; unset accepts any model name. */
+  imageModels?: string[];
+}
+
+export interface FakeChutes {
+  /** `http://127.0.0.1:PORT/v1` */
+  readonly baseUrl: string;
+  /** `http://127.0.0.1:PORT/generate` */
+  readonly imageUrl: string;
+  readonly requests: RecordedRequest[];
+  /** Exact bytes of the last image generated (served directly, as base64 or by URL). */
+  readonly lastImageBytes: Buffer | undefined;
+  script(reply: ScriptedChat): void;
+  scriptImage(reply: ScriptedImage): void;
+  close(): Promise<void>;
+}
