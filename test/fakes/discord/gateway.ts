@@ -1,0 +1,309 @@
+import type { IncomingMessage, Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { guildCreatePayload, userPayload } from './payloads.js';
+import type { FakeState } from './state.js';
+import type { ResolvedOptions } from './types.js';
+
+export const Intent = {
+  Guilds: 1 << 0,
+  GuildMembers: 1 << 1,
+  GuildPresences: 1 << 8,
+  GuildMessages: 1 << 9,
+  DirectMessages: 1 << 12,
+  MessageContent: 1 << 15,
+} as const;
+
+const ALL_INTENTS = (1 << 26) - 1;
+/** Discord allows 120 client payloads per connection per minute, then closes 4008. */
+const SEND_LIMIT = { points: 120, windowMs: 60_000 };
+const BUFFER_LIMIT = 1000;
+
+export interface Session {
+  id: string;
+  seq: number;
+  intents: number;
+  shard: [number, number];
+  buffer: { op: 0; s: number; t: string; d: unknown }[];
+  conn?: Conn;
+  resumable: boolean;
+}
+
+export interface GatewayConnectionInfo {
+  id: number;
+  open: boolean;
+  openedAt: number;
+  closedAt?: number;
+  closeCode?: number;
+  /** Who closed: the fake (a protocol error) or the client. */
+  closedBy?: 'server' | 'client';
+  sessionId?: string;
+  resumed: boolean;
+  heartbeats: number;
+  identify?: { intents: number; shard: [number, number]; properties: unknown };
+}
+
+interface Conn {
+  ws: WebSocket;
+  info: GatewayConnectionInfo;
+  session?: Session;
+  heartbeatTimer?: NodeJS.Timeout;
+  sent: { count: number; resetAt: number };
+}
+
+type Payload = { op: number; d?: unknown };
+
+export class Gateway {
+  readonly connections: GatewayConnectionInfo[] = [];
+  sessionStartRemaining = 1000;
+  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly sessions = new Map<string, Session>();
+  private readonly conns = new Set<Conn>();
+  url = '';
+
+  constructor(
+    private readonly state: FakeState,
+    private readonly options: ResolvedOptions,
+  ) {}
+
+  attach(server: Server): void {
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req));
+    });
+  }
+
+  /** Sends one dispatch per live session; `build` returns undefined to skip a session (intents). */
+  dispatch(t: string, guildId: string | undefined, build: (s: Session) => unknown): void {
+    for (const session of this.sessions.values()) {
+      if (!session.resumable) continue;
+      // Discord routes guild events to shard (guild_id >> 22) % count and DMs to shard 0.
+      const [shardId, count] = session.shard;
+      const target = guildId ? Number((BigInt(guildId) >> 22n) % BigInt(count)) : 0;
+      if (target !== shardId) continue;
+      const d = build(session);
+      if (d !== undefined) this.emit(session, t, d);
+    }
+  }
+
+  /** Op 7: Discord asks clients to reconnect and resume from time to time. */
+  requestReconnect(): void {
+    for (const c of this.conns) this.send(c, { op: 7, d: null });
+  }
+
+  /** Drops every connection with a resumable close code, as a Discord node restart would. */
+  dropConnections(code = 4000): void {
+    for (const c of [...this.conns]) this.closeConn(c, code, 'fake drop');
+  }
+
+  async close(): Promise<void> {
+    for (const c of [...this.conns]) {
+      clearTimeout(c.heartbeatTimer);
+      c.ws.terminate();
+    }
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  private emit(session: Session, t: string, d: unknown): void {
+    session.seq += 1;
+    const payload = { op: 0 as const, s: session.seq, t, d };
+    session.buffer.push(payload);
+    if (session.buffer.length > BUFFER_LIMIT) session.buffer.shift();
+    if (session.conn) this.send(session.conn, payload);
+  }
+
+  private onConnection(ws: WebSocket, req: IncomingMessage): void {
+    const info: GatewayConnectionInfo = {
+      id: this.connections.length + 1,
+      open: true,
+      openedAt: Date.now(),
+      resumed: false,
+      heartbeats: 0,
+    };
+    this.connections.push(info);
+    const conn: Conn = { ws, info, sent: { count: 0, resetAt: Date.now() + SEND_LIMIT.windowMs } };
+    this.conns.add(conn);
+    ws.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary));
+    ws.on('close', (code) => this.onClose(conn, code));
+    ws.on('error', () => undefined);
+
+    const query = new URL(req.url ?? '/', 'ws://fake').searchParams;
+    if (query.get('v') !== '10') return this.closeConn(conn, 4012, 'Invalid API version');
+    if ((query.get('encoding') ?? 'json') !== 'json')
+      return this.closeConn(conn, 4002, 'Decode error');
+    // zlib-stream is only asked for when zlib-sync is installed; the fake speaks plain JSON.
+    if (query.has('compress'))
+      return this.closeConn(conn, 4000, 'compress not supported by the fake');
+
+    const interval = this.options.heartbeatIntervalMs;
+    this.send(conn, { op: 10, d: { heartbeat_interval: interval, _trace: ['fake-gateway'] } });
+    this.armHeartbeat(conn);
+  }
+
+  /** The first beat waits a random fraction of the interval, so allow a full interval plus slack. */
+  private armHeartbeat(conn: Conn): void {
+    clearTimeout(conn.heartbeatTimer);
+    const interval = this.options.heartbeatIntervalMs;
+    conn.heartbeatTimer = setTimeout(
+      () => this.closeConn(conn, 4009, 'Session timed out'),
+      interval + Math.max(1000, interval * 0.25),
+    );
+    conn.heartbeatTimer.unref();
+  }
+
+  private onMessage(conn: Conn, data: RawData, isBinary: boolean): void {
+    const now = Date.now();
+    if (now >= conn.sent.resetAt) conn.sent = { count: 0, resetAt: now + SEND_LIMIT.windowMs };
+    if (++conn.sent.count > SEND_LIMIT.points) return this.closeConn(conn, 4008, 'Rate limited.');
+    let payload: Payload;
+    try {
+      if (isBinary) throw new Error('binary');
+      const raw = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
+      payload = JSON.parse(raw.toString('utf8')) as Payload;
+      if (typeof payload !== 'object' || payload === null || typeof payload.op !== 'number') {
+        throw new Error('shape');
+      }
+    } catch {
+      return this.closeConn(conn, 4002, 'Error while decoding payload.');
+    }
+    switch (payload.op) {
+      case 1:
+        conn.info.heartbeats += 1;
+        this.armHeartbeat(conn);
+        return this.send(conn, { op: 11 });
+      case 2:
+        return this.identify(conn, payload.d as Record<string, unknown> | undefined);
+      case 6:
+        return this.resume(conn, payload.d as Record<string, unknown> | undefined);
+      case 3:
+      case 4:
+      case 8:
+        if (!conn.session) return this.closeConn(conn, 4003, 'Not authenticated.');
+        return;
+      default:
+        return this.closeConn(conn, 4001, 'Unknown opcode.');
+    }
+  }
+
+  private identify(conn: Conn, d: Record<string, unknown> | undefined): void {
+    if (conn.session) return this.closeConn(conn, 4005, 'Already authenticated.');
+    if (d?.['token'] !== this.options.token)
+      return this.closeConn(conn, 4004, 'Authentication failed.');
+    const intents = d['intents'];
+    if (
+      typeof intents !== 'number' ||
+      !Number.isInteger(intents) ||
+      intents < 0 ||
+      intents > ALL_INTENTS
+    ) {
+      return this.closeConn(conn, 4013, 'Invalid intent(s).');
+    }
+    const p = this.options.privilegedIntents;
+    const disallowed =
+      (intents & Intent.MessageContent && !p.messageContent) ||
+      (intents & Intent.GuildMembers && !p.guildMembers) ||
+      (intents & Intent.GuildPresences && !p.guildPresences);
+    if (disallowed) return this.closeConn(conn, 4014, 'Disallowed intent(s).');
+    const shard = (d['shard'] as [number, number] | undefined) ?? [0, 1];
+    if (!Array.isArray(shard) || shard[1] < 1 || shard[0] < 0 || shard[0] >= shard[1]) {
+      return this.closeConn(conn, 4010, 'Invalid shard.');
+    }
+    this.sessionStartRemaining -= 1;
+
+    const session: Session = {
+      id: randomBytes(16).toString('hex'),
+      seq: 0,
+      intents,
+      shard,
+      buffer: [],
+      conn,
+      resumable: true,
+    };
+    this.sessions.set(session.id, session);
+    conn.session = session;
+    conn.info.sessionId = session.id;
+    conn.info.identify = { intents, shard, properties: d['properties'] };
+
+    const guilds = [...this.state.guilds.values()].filter(
+      (g) => Number((BigInt(g.config.id) >> 22n) % BigInt(shard[1])) === shard[0],
+    );
+    const o = this.options;
+    this.emit(session, 'READY', {
+      v: 10,
+      user: { ...userPayload(this.state.bot), verified: true, mfa_enabled: false, flags: 0 },
+      user_settings: {},
+      guilds: guilds.map((g) => ({ id: g.config.id, unavailable: true })),
+      session_id: session.id,
+      session_type: 'normal',
+      resume_gateway_url: this.url,
+      shard,
+      application: {
+        id: o.applicationId,
+        // The *_LIMITED flags: what an unverified bot with the intents switched on has.
+        flags:
+          (p.guildPresences ? 1 << 13 : 0) |
+          (p.guildMembers ? 1 << 15 : 0) |
+          (p.messageContent ? 1 << 19 : 0),
+      },
+      private_channels: [],
+      presences: [],
+      relationships: [],
+      guild_join_requests: [],
+      geo_ordered_rtc_regions: [],
+      auth: {},
+      _trace: ['fake-gateway'],
+    });
+    // Without GUILDS Discord sends no GUILD_CREATE; discord.js then marks ready without waiting.
+    if (intents & Intent.Guilds) {
+      for (const g of guilds) this.emit(session, 'GUILD_CREATE', guildCreatePayload(this.state, g));
+    }
+  }
+
+  private resume(conn: Conn, d: Record<string, unknown> | undefined): void {
+    if (conn.session) return this.closeConn(conn, 4005, 'Already authenticated.');
+    if (d?.['token'] !== this.options.token)
+      return this.closeConn(conn, 4004, 'Authentication failed.');
+    const session = this.sessions.get(String(d['session_id']));
+    const seq = Number(d['seq'] ?? 0);
+    const oldest = session?.buffer[0]?.s ?? 1;
+    if (!session || !session.resumable || session.conn || seq + 1 < oldest) {
+      // Op 9 with d:false: the client must identify afresh.
+      return this.send(conn, { op: 9, d: false });
+    }
+    session.conn = conn;
+    conn.session = session;
+    conn.info.sessionId = session.id;
+    conn.info.resumed = true;
+    for (const p of session.buffer) if (p.s > seq) this.send(conn, p);
+    this.emit(session, 'RESUMED', { _trace: ['fake-gateway'] });
+  }
+
+  private send(conn: Conn, payload: object): void {
+    if (conn.ws.readyState !== conn.ws.OPEN) return;
+    const full = { s: null, t: null, ...payload };
+    conn.ws.send(JSON.stringify(full));
+  }
+
+  private closeConn(conn: Conn, code: number, reason: string): void {
+    conn.info.closedBy ??= 'server';
+    // Authentication and intent failures end the session for good.
+    if (conn.session && code >= 4003 && code !== 4009) conn.session.resumable = false;
+    conn.ws.close(code, reason);
+  }
+
+  private onClose(conn: Conn, code: number): void {
+    clearTimeout(conn.heartbeatTimer);
+    this.conns.delete(conn);
+    conn.info.open = false;
+    conn.info.closedAt = Date.now();
+    conn.info.closeCode = code;
+    conn.info.closedBy ??= 'client';
+    const session = conn.session;
+    if (!session) return;
+    if (session.conn === conn) delete session.conn;
+    // A client closing with 1000/1001 gives its session up; anything else may resume.
+    if (conn.info.closedBy === 'client' && (code === 1000 || code === 1001)) {
+      session.resumable = false;
+    }
+  }
+}

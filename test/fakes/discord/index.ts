@@ -1,0 +1,192 @@
+/**
+ * A fake Discord speaking the real wire protocols: REST under `/api/v10` and
+ * the JSON gateway websocket, on one local port. Point discord.js at it with
+ * `new Client({ rest: { api: fake.apiUrl } })` (the gateway URL comes from
+ * `GET /gateway/bot`) or `new REST({ api: fake.apiUrl })`.
+ *
+ *   const discord = await startFakeDiscord({ token, applicationId, botUser, guilds, rates? })
+ *   discord.apiUrl / discord.gatewayUrl
+ *   discord.sendMessage({ channelId, author, content, mentionsBot?, mentions?, replyTo?, attachments? }): StoredMessage
+ *   discord.openDm(user): string                              DM channel id
+ *   discord.sendInteraction({ type?, name, options?, channelId, user, permissions?, attachmentSizeLimit? })
+ *     -> { id, token, callback: Promise<CallbackOutcome> }     settles at the callback or the deadline
+ *   discord.messages(channelId, { includeDeleted? }): StoredMessage[]   oldest first
+ *   discord.message(id) / discord.interactionState(id)
+ *   discord.requests / rateLimited / invalidRequests          REST log, 429s given, 401+403+429 count
+ *   discord.commands / guildCommands(guildId)                 registered application commands
+ *   discord.gatewayConnections                                every websocket, open or closed
+ *   discord.requestReconnect() / dropConnections(code?)       op 7 / server-side close
+ *   await discord.waitFor(() => value, timeoutMs?, what?)      polls until truthy, returns it
+ *   await discord.close()
+ *
+ * Enforced like Discord: bot token auth (401), per-channel buckets for message
+ * creates, edits+deletes (shared) and typing, a per-token webhook bucket, the
+ * global 50/s (interactions and webhooks excluded), 429 bodies and headers,
+ * 2000-char content, embed limits, empty messages (50006), unknown
+ * channel/message (10003/10008), editing others' messages (50005), bot
+ * permissions per guild/channel (50001/50013), file and request size (413,
+ * 40005), the 3 s interaction deadline (10062), double acknowledgement (40060),
+ * deferred flags, 15-minute webhook tokens (50027), command validation and
+ * visibility, gateway handshake, intents (incl. Message Content blanking),
+ * heartbeats, resume and close codes.
+ */
+import type { AddressInfo } from 'node:net';
+import { channelRoutes } from './channel-routes.js';
+import { commandRoutes } from './commands.js';
+import type { FakeContext } from './context.js';
+import { MessageEvents } from './events.js';
+import { Gateway, type GatewayConnectionInfo } from './gateway.js';
+import { callbackRoute } from './interaction-callback.js';
+import { webhookRoutes } from './interaction-webhooks.js';
+import {
+  Interactions,
+  type InteractionState,
+  type SendInteractionInput,
+  type SentInteraction,
+} from './interactions.js';
+import { userMessage, type SendMessageInput } from './inbound.js';
+import { miscRoutes } from './misc-routes.js';
+import { RestServer } from './server.js';
+import { FakeState } from './state.js';
+import type {
+  FakeDiscordOptions,
+  FakeUser,
+  RateLimitRecord,
+  RequestLogEntry,
+  ResolvedOptions,
+  StoredCommand,
+  StoredMessage,
+} from './types.js';
+
+export type * from './types.js';
+export type {
+  CallbackOutcome,
+  InteractionState,
+  SendInteractionInput,
+  SentInteraction,
+} from './interactions.js';
+export type { GatewayConnectionInfo } from './gateway.js';
+export type { SendMessageInput } from './inbound.js';
+export { Intent } from './gateway.js';
+export { DEFAULT_BOT_PERMISSIONS, EVERYONE_PERMISSIONS, Perm } from './permissions.js';
+export { snowflake } from './snowflake.js';
+
+export interface FakeDiscord {
+  readonly apiUrl: string;
+  readonly gatewayUrl: string;
+  readonly options: ResolvedOptions;
+  sendMessage(input: SendMessageInput): StoredMessage;
+  openDm(user: FakeUser): string;
+  sendInteraction(input: SendInteractionInput): SentInteraction;
+  messages(channelId: string, opts?: { includeDeleted?: boolean }): StoredMessage[];
+  message(id: string): StoredMessage | undefined;
+  interactionState(id: string): InteractionState | undefined;
+  readonly requests: readonly RequestLogEntry[];
+  readonly rateLimited: readonly RateLimitRecord[];
+  readonly invalidRequests: number;
+  readonly commands: readonly StoredCommand[];
+  guildCommands(guildId: string): readonly StoredCommand[];
+  readonly gatewayConnections: readonly GatewayConnectionInfo[];
+  requestReconnect(): void;
+  dropConnections(code?: number): void;
+  waitFor<T>(
+    check: () => T | Promise<T>,
+    timeoutMs?: number,
+    what?: string,
+  ): Promise<NonNullable<T>>;
+  close(): Promise<void>;
+}
+
+const MiB = 1024 * 1024;
+
+function resolve(o: FakeDiscordOptions): ResolvedOptions {
+  const window = (points: number, windowMs: number) => ({ points, windowMs });
+  return {
+    token: o.token,
+    applicationId: o.applicationId,
+    botUser: o.botUser,
+    guilds: o.guilds ?? [],
+    rates: {
+      postPerChannel: o.rates?.postPerChannel ?? window(5, 5000),
+      editPerChannel: o.rates?.editPerChannel ?? window(5, 5000),
+      typingPerChannel: o.rates?.typingPerChannel ?? window(5, 5000),
+      // Discord does not publish interaction webhook limits; 5 per 2 s is what webhooks commonly show.
+      webhookPerToken: o.rates?.webhookPerToken ?? window(5, 2000),
+      global: o.rates?.global ?? window(50, 1000),
+    },
+    interactionDeadlineMs: o.interactionDeadlineMs ?? 3000,
+    interactionTokenTtlMs: o.interactionTokenTtlMs ?? 15 * 60_000,
+    fileSizeLimit: o.fileSizeLimit ?? 10 * MiB,
+    requestSizeLimit: o.requestSizeLimit ?? 25 * MiB,
+    heartbeatIntervalMs: o.heartbeatIntervalMs ?? 41_250,
+    privilegedIntents: {
+      messageContent: o.privilegedIntents?.messageContent ?? true,
+      guildMembers: o.privilegedIntents?.guildMembers ?? true,
+      guildPresences: o.privilegedIntents?.guildPresences ?? true,
+    },
+  };
+}
+
+export async function startFakeDiscord(input: FakeDiscordOptions): Promise<FakeDiscord> {
+  const options = resolve(input);
+  const state = new FakeState(options);
+  const gateway = new Gateway(state, options);
+  const events = new MessageEvents(state, gateway);
+  const ctx: FakeContext = { state, options, gateway, events };
+  const interactions = new Interactions(ctx);
+  const server = new RestServer(ctx, [
+    ...miscRoutes(ctx),
+    ...channelRoutes(ctx),
+    ...commandRoutes(ctx),
+    callbackRoute(ctx, interactions),
+    ...webhookRoutes(ctx, interactions),
+  ]);
+  gateway.attach(server.http);
+  await new Promise<void>((done) => server.http.listen(0, '127.0.0.1', done));
+  const { port } = server.http.address() as AddressInfo;
+  state.baseUrl = `http://127.0.0.1:${port}`;
+  gateway.url = `ws://127.0.0.1:${port}`;
+
+  const sendMessage = (m: SendMessageInput) => userMessage(state, events, m);
+
+  return {
+    apiUrl: `${state.baseUrl}/api`,
+    gatewayUrl: gateway.url,
+    options,
+    sendMessage,
+    openDm: (user) => state.openDm(user).id,
+    sendInteraction: (i) => interactions.send(i),
+    messages: (channelId, opts) => state.messages(channelId, opts?.includeDeleted),
+    message: (id) => state.message(id),
+    interactionState: (id) => interactions.get(id),
+    requests: server.requests,
+    rateLimited: server.rateLimited,
+    get invalidRequests() {
+      return server.invalidRequests;
+    },
+    commands: state.commands,
+    guildCommands: (guildId) => state.guildCommands.get(guildId) ?? [],
+    gatewayConnections: gateway.connections,
+    requestReconnect: () => gateway.requestReconnect(),
+    dropConnections: (code) => gateway.dropConnections(code),
+    async waitFor<T>(check: () => T | Promise<T>, timeoutMs = 5000, what?: string) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const value = await check();
+        if (value) return value as NonNullable<T>;
+        if (Date.now() > until) {
+          throw new Error(
+            `fake-discord waitFor timed out after ${timeoutMs} ms${what ? `: ${what}` : ''}`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    async close() {
+      interactions.close();
+      await gateway.close();
+      server.http.closeAllConnections();
+      await new Promise<void>((done) => server.http.close(() => done()));
+    },
+  };
+}

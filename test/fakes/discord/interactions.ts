@@ -1,0 +1,203 @@
+import { findCommand, unavailableReason } from './commands.js';
+import type { FakeContext } from './context.js';
+import { newMessage } from './message-input.js';
+import { channelPayload, memberPayload, userPayload } from './payloads.js';
+import { EVERYONE_PERMISSIONS } from './permissions.js';
+import { interactionToken, snowflake } from './snowflake.js';
+import type { FakeUser, StoredMessage } from './types.js';
+
+export const EPHEMERAL = 1 << 6;
+/** The "is thinking" state of a deferred reply until @original is edited. */
+export const LOADING = 1 << 7;
+
+export interface SendInteractionInput {
+  /** 2 application command, 4 autocomplete. */
+  type?: 2 | 4;
+  name: string;
+  options?: unknown[];
+  resolved?: unknown;
+  channelId: string;
+  /** Checked against the channel's guild when given. */
+  guildId?: string;
+  user: FakeUser;
+  /** The member's permission bitfield in that channel. */
+  permissions?: string;
+  attachmentSizeLimit?: number;
+  locale?: string;
+}
+
+export interface CallbackRecord {
+  type: number;
+  flags: number;
+  data: Record<string, unknown>;
+  at: number;
+  /** From INTERACTION_CREATE dispatch to the callback request's arrival. */
+  latencyMs: number;
+}
+
+export type CallbackOutcome =
+  ({ acknowledged: true } & CallbackRecord) | { acknowledged: false; reason: 'deadline' };
+
+export interface InteractionState {
+  id: string;
+  token: string;
+  type: 2 | 4;
+  name: string;
+  commandId: string;
+  channelId: string;
+  guildId?: string;
+  user: FakeUser;
+  attachmentSizeLimit: number;
+  dispatchedAt: number;
+  deadlineAt: number;
+  expiresAt: number;
+  callback?: CallbackRecord;
+  /** Callbacks refused: late (10062) or repeated (40060). */
+  rejectedCallbacks: { at: number; status: number; code: number }[];
+  original?: StoredMessage;
+  followups: StoredMessage[];
+}
+
+export interface SentInteraction {
+  id: string;
+  token: string;
+  /** Settles at the callback, or at the deadline when none came in time. */
+  callback: Promise<CallbackOutcome>;
+}
+
+export interface Entry {
+  state: InteractionState;
+  settle: (o: CallbackOutcome) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** Interactions sent to the bot, by id and by token; the routes live in interaction-*.ts. */
+export class Interactions {
+  private readonly byId = new Map<string, Entry>();
+  private readonly byToken = new Map<string, Entry>();
+
+  constructor(private readonly ctx: FakeContext) {}
+
+  get(id: string): InteractionState | undefined {
+    return this.byId.get(id)?.state;
+  }
+
+  entry(id: string): Entry | undefined {
+    return this.byId.get(id);
+  }
+
+  entryByToken(token: string): Entry | undefined {
+    return this.byToken.get(token);
+  }
+
+  close(): void {
+    for (const e of this.byId.values()) clearTimeout(e.timer);
+  }
+
+  send(input: SendInteractionInput): SentInteraction {
+    const { state, options, gateway } = this.ctx;
+    const ch = state.requireChannel(input.channelId);
+    if (input.guildId !== undefined && input.guildId !== ch.guildId) {
+      throw new Error(`channel ${ch.id} is not in guild ${input.guildId}`);
+    }
+    const user = state.rememberUser(input.user);
+    const permissions = input.permissions ?? EVERYONE_PERMISSIONS;
+    // Discord only sends interactions for commands it offers to this member here.
+    const cmd = findCommand(state, input.name, ch.guildId);
+    if (!cmd) throw new Error(`/${input.name} is not registered, Discord would not offer it`);
+    const reason = unavailableReason(cmd, {
+      ...(ch.guildId ? { guildId: ch.guildId } : {}),
+      memberPermissions: BigInt(permissions),
+    });
+    if (reason) throw new Error(`/${input.name} is ${reason}`);
+
+    const now = Date.now();
+    const type = input.type ?? 2;
+    const s: InteractionState = {
+      id: snowflake(now),
+      token: interactionToken(),
+      type,
+      name: input.name,
+      commandId: cmd.id,
+      channelId: ch.id,
+      ...(ch.guildId ? { guildId: ch.guildId } : {}),
+      user,
+      attachmentSizeLimit: input.attachmentSizeLimit ?? options.fileSizeLimit,
+      dispatchedAt: now,
+      deadlineAt: now + options.interactionDeadlineMs,
+      expiresAt: now + options.interactionTokenTtlMs,
+      rejectedCallbacks: [],
+      followups: [],
+    };
+    let settle!: (o: CallbackOutcome) => void;
+    const callback = new Promise<CallbackOutcome>((resolve) => (settle = resolve));
+    const timer = setTimeout(() => {
+      if (!s.callback) settle({ acknowledged: false, reason: 'deadline' });
+    }, options.interactionDeadlineMs);
+    timer.unref();
+    const entry: Entry = { state: s, settle, timer };
+    this.byId.set(s.id, entry);
+    this.byToken.set(s.token, entry);
+
+    const member = ch.guildId
+      ? {
+          member: {
+            ...memberPayload(user, ch.createdAt),
+            user: userPayload(user),
+            permissions,
+          },
+          guild: { id: ch.guildId, locale: 'en-US', features: [] },
+          guild_id: ch.guildId,
+          guild_locale: 'en-US',
+        }
+      : { user: userPayload(user) };
+    const payload = {
+      id: s.id,
+      application_id: options.applicationId,
+      type,
+      token: s.token,
+      version: 1,
+      data: {
+        id: cmd.id,
+        name: cmd.name,
+        type: 1,
+        ...(input.options ? { options: input.options } : {}),
+        ...(input.resolved ? { resolved: input.resolved } : {}),
+        ...(cmd.guild_id ? { guild_id: cmd.guild_id } : {}),
+      },
+      ...member,
+      channel_id: ch.id,
+      channel: { ...channelPayload(state, ch), ...(ch.guildId ? { permissions } : {}) },
+      app_permissions: state.botPermissionsIn(ch).toString(),
+      locale: input.locale ?? 'en-US',
+      entitlements: [],
+      // Guild-installed app: the key 0 holds the guild id, or "0" in the bot's DM.
+      authorizing_integration_owners: { '0': ch.guildId ?? '0' },
+      context: ch.guildId ? 0 : 1,
+      attachment_size_limit: s.attachmentSizeLimit,
+    };
+    gateway.dispatch('INTERACTION_CREATE', ch.guildId, () => payload);
+    return { id: s.id, token: s.token, callback };
+  }
+}
+
+/** Interaction replies and follow-ups: posted by the bot through the application's webhook. */
+export function postAsInteraction(
+  ctx: FakeContext,
+  s: InteractionState,
+  init: Partial<StoredMessage> & { flags: number },
+): StoredMessage {
+  const m = newMessage({
+    channelId: s.channelId,
+    ...(s.guildId ? { guildId: s.guildId } : {}),
+    author: ctx.state.bot,
+    content: '',
+    ...init,
+    ephemeral: Boolean(init.flags & EPHEMERAL),
+    webhookId: ctx.options.applicationId,
+    interaction: { id: s.id, type: s.type, user: s.user, name: s.name },
+  });
+  ctx.state.addMessage(m);
+  ctx.events.created(m);
+  return m;
+}
