@@ -12,8 +12,10 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh database of its own, migrated, dropped afterwards. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/** A fresh database of its own, migrated unless told not to, dropped afterwards. */
+export async function createTestDatabase(
+  options: { migrate?: boolean } = {},
+): Promise<TestDatabase> {
   const name = `chutesbot_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
@@ -23,7 +25,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   url.pathname = `/${name}`;
   const pool = createPool(url.toString());
   const db = createDb(pool);
-  await migrateDb(pool, db);
+  if (options.migrate !== false) await migrateDb(pool, db);
   return {
     url: url.toString(),
     pool,

@@ -1,0 +1,84 @@
+/**
+ * Runs the built service (`node dist/main.js`, what `npm start` runs) as a
+ * child process with a given environment, and reads its JSON log lines.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const MAIN = `${ROOT}dist/main.js`;
+
+export interface LogLine {
+  readonly level: number;
+  readonly msg: string;
+  readonly [key: string]: unknown;
+}
+
+export class ServiceProcess {
+  readonly logs: LogLine[] = [];
+  readonly output: string[] = [];
+  port = 0;
+  private readonly child: ChildProcess;
+  private readonly exited: Promise<number | null>;
+
+  private constructor(env: Record<string, string>) {
+    if (!existsSync(MAIN))
+      throw new Error('dist/main.js is missing: run `npm run build` (npm test does)');
+    this.child = spawn(process.execPath, [MAIN], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    let buffered = '';
+    this.child.stdout!.on('data', (data: Buffer) => {
+      buffered += data.toString('utf8');
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      for (const line of lines) {
+        this.output.push(line);
+        try {
+          this.logs.push(JSON.parse(line) as LogLine);
+        } catch {
+          // not a log line
+        }
+      }
+    });
+    this.child.stderr!.on('data', (data: Buffer) => this.output.push(data.toString('utf8')));
+  }
+
+  /** Starts the service and waits until it reports that it is up. */
+  static async start(env: Record<string, string>, timeoutMs = 20_000): Promise<ServiceProcess> {
+    const service = new ServiceProcess(env);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const up = service.logs.find((l) => l.msg === 'chutes-bot is up');
+      if (up) {
+        service.port = up.port as number;
+        return service;
+      }
+      if (service.child.exitCode !== null || Date.now() > deadline) {
+        await service.kill();
+        throw new Error(`the service did not start:\n${service.output.join('\n')}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** A graceful stop (SIGTERM), as a process manager does it; resolves with the exit code. */
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode === null) this.child.kill('SIGTERM');
+    return this.exited;
+  }
+
+  /** A crash: SIGKILL, no cleanup. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  errors(): LogLine[] {
+    return this.logs.filter((l) => l.level >= 50);
+  }
+}
