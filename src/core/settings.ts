@@ -1,8 +1,19 @@
 /**
  * Per-tenant generation settings: the environment's defaults merged with what
  * a tenant's admins stored. A stored null means "use the default".
+ *
+ * This module is also the front door of the settings feature: the keys and
+ * their ranges, validation, who may change what, and the `/settings show`
+ * rows are re-exported from their own small modules below.
  */
-import type { SamplingParams } from '../chutes/chat-client.js';
+import type { SamplingParams } from '../chutes/chat-types.js';
+import { EXTRA_KEYS, storedValue } from './settings-fields.js';
+
+export * from './settings-access.js';
+export * from './settings-describe.js';
+export * from './settings-fields.js';
+export * from './settings-keys.js';
+export * from './settings-validate.js';
 
 export interface Defaults {
   readonly model: string;
@@ -21,8 +32,14 @@ export interface StoredSettings {
   readonly systemPrompt?: string | null;
   readonly imageModel?: string | null;
   readonly forgetAdminOnly?: boolean | null;
-  /** Further sampling parameters by their Chutes name (top_k, min_p, …). */
-  readonly extra?: Readonly<Record<string, number>>;
+  /**
+   * Further sampling parameters by their Chutes name (top_k, min_p, …).
+   * `unknown` because jsonb is not checked by the database; see `storedValue`.
+   */
+  readonly extra?: Readonly<Record<string, unknown>>;
+  /** Id of the actor who last changed or reset the settings. */
+  readonly updatedBy?: string | null;
+  readonly updatedAt?: Date;
 }
 
 export interface EffectiveSettings {
@@ -30,6 +47,7 @@ export interface EffectiveSettings {
   readonly imageModel: string;
   readonly systemPrompt: string;
   readonly forgetAdminOnly: boolean;
+  /** Sent to Chutes as they are: only parameters of its request schema, snake_case. */
   readonly sampling: SamplingParams;
 }
 
@@ -38,12 +56,15 @@ export function effectiveSettings(
   stored: StoredSettings | undefined,
 ): EffectiveSettings {
   const s = stored ?? {};
-  const sampling: SamplingParams = {
-    ...(s.extra ?? {}),
-    temperature: s.temperature ?? defaults.temperature,
-    max_tokens: s.maxTokens ?? defaults.maxTokens,
-    ...(s.topP != null ? { top_p: s.topP } : {}),
-  };
+  const sampling: SamplingParams = {};
+  for (const key of EXTRA_KEYS) {
+    const value = storedValue(stored, key);
+    if (value !== undefined) sampling[key] = value;
+  }
+  sampling.temperature = s.temperature ?? defaults.temperature;
+  sampling.max_tokens = s.maxTokens ?? defaults.maxTokens;
+  // No default for top_p: unset, Chutes applies the model's own.
+  if (s.topP != null) sampling.top_p = s.topP;
   return {
     model: s.model ?? defaults.model,
     imageModel: s.imageModel ?? defaults.imageModel,

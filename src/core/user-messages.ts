@@ -3,6 +3,7 @@
  * error's code. Never the raw error: it could name internals or secrets.
  */
 import { ChutesError } from '../chutes/errors.js';
+import type { SettingError, SettingErrorCode } from './settings-validate.js';
 
 const CHUTES_TEXT: Record<ChutesError['code'], (model: string) => string> = {
   unauthorized: () =>
@@ -31,4 +32,58 @@ export const INTERNAL =
 export function userMessageFor(error: unknown, model: string): string {
   if (error instanceof ChutesError) return CHUTES_TEXT[error.code](model);
   return INTERNAL;
+}
+
+// Settings and /forget. `admins` names who counts as an admin on the
+// platform, as a plural noun phrase: "members with the Manage Server
+// permission" (Discord), "workspace admins and owners" (Slack).
+
+const SETTING_ERROR_TEXT: Record<SettingErrorCode, (e: SettingError) => string> = {
+  unknown_key: (e) => `There is no setting \`${e.key}\`; the settings are ${e.allowed}.`,
+  empty: (e) => `${e.key} needs a value: ${e.allowed}.`,
+  not_a_number: (e) => `${e.key} must be ${e.allowed}${got(e)}.`,
+  not_an_integer: (e) => `${e.key} must be ${e.allowed}${got(e)}.`,
+  out_of_range: (e) => `${e.key} must be ${e.allowed}${got(e)}.`,
+  not_text: (e) => `${e.key} must be ${e.allowed}.`,
+  too_long: (e) => `${e.key} is too long: it must be ${e.allowed}.`,
+  invalid_characters: (e) =>
+    `${e.key} contains characters it may not have: it must be ${e.allowed}.`,
+  unknown_model: (e) =>
+    `\`${e.received ?? ''}\` is not a Chutes model; ${e.key} must be ${e.allowed}` +
+    (e.suggestions?.length
+      ? ` (did you mean ${e.suggestions.map((m) => `\`${m}\``).join(', ')}?).`
+      : '.'),
+  not_a_boolean: (e) => `${e.key} must be ${e.allowed}${got(e)}.`,
+};
+
+function got(e: SettingError): string {
+  return e.received === undefined ? '' : `, not \`${e.received}\``;
+}
+
+/** One sentence for one rejected setting. */
+export function settingErrorText(error: SettingError): string {
+  return SETTING_ERROR_TEXT[error.code](error);
+}
+
+/** The answer to a `/settings set` that was refused: settings are changed all or nothing. */
+export function settingErrorsText(errors: readonly SettingError[]): string {
+  const lines = errors.map((e) => `• ${settingErrorText(e)}`);
+  return ['⚠️ Nothing was changed:', ...lines].join('\n');
+}
+
+export const NO_SETTING_CHANGES = 'Nothing to change: name at least one setting and its new value.';
+export const SETTINGS_RESET = '✅ Settings reset to the defaults.';
+
+export function settingsAdminOnlyText(admins: string): string {
+  return `🔒 Only ${admins} may change the settings; everyone can see them with \`/settings show\`.`;
+}
+
+export function forgetAdminOnlyText(admins: string): string {
+  return `🔒 Here only ${admins} may use \`/forget\`.`;
+}
+
+/** After `/forget`: how many stored messages of this channel or thread were deleted. */
+export function forgottenText(count: number): string {
+  if (count === 0) return 'There was no stored history in this channel to forget.';
+  return `🧹 Forgot the history of this channel (${count} ${count === 1 ? 'message' : 'messages'}).`;
 }

@@ -90,3 +90,24 @@ export const tenantSettings = pgTable(
   },
   (t) => [primaryKey({ columns: [t.platform, t.tenantId] })],
 );
+
+/**
+ * Who changed which setting of a tenant, from what to what. One row per
+ * changed key; a null value means "the default". Values are jsonb so a number
+ * stays a number and a boolean a boolean.
+ */
+export const settingsAudit = pgTable(
+  'settings_audit',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    platform: text('platform').notNull(),
+    tenantId: text('tenant_id').notNull(),
+    key: text('key').notNull(),
+    oldValue: jsonb('old_value').$type<string | number | boolean>(),
+    newValue: jsonb('new_value').$type<string | number | boolean>(),
+    actorId: text('actor_id').notNull(),
+    actorName: text('actor_name').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('settings_audit_tenant_time').on(t.platform, t.tenantId, t.at)],
+);

@@ -1,0 +1,197 @@
+import { describe, expect, it } from 'vitest';
+import {
+  EXTRA_KEYS,
+  MODEL_DEFAULT,
+  canChangeSettings,
+  canForget,
+  describeSettings,
+  effectiveSettings,
+  effectiveValue,
+  storedValue,
+  type Actor,
+  type Defaults,
+  type StoredSettings,
+} from '../../src/core/settings.js';
+import { createValidators, describeErrors } from '../fakes/chutes/validators.js';
+
+const defaults: Defaults = {
+  model: 'd/model',
+  imageModel: 'd/image',
+  temperature: 0.7,
+  maxTokens: 1024,
+  systemPrompt: 'You are helpful.',
+};
+
+/**
+ * The Chutes request schema, closed: a key it does not define fails. Chat jobs
+ * spread `sampling` into the request, so it must pass as it is.
+ */
+const { chatRequest } = createValidators();
+function expectValidRequest(sampling: object): void {
+  const ok = chatRequest({ model: 'm', messages: [{ role: 'user', content: 'hi' }], ...sampling });
+  expect(ok, describeErrors(chatRequest)).toBe(true);
+}
+
+describe('effectiveSettings', () => {
+  it('is the defaults when nothing is stored', () => {
+    expect(effectiveSettings(defaults, undefined)).toEqual({
+      model: 'd/model',
+      imageModel: 'd/image',
+      systemPrompt: 'You are helpful.',
+      forgetAdminOnly: false,
+      sampling: { temperature: 0.7, max_tokens: 1024 },
+    });
+  });
+
+  it('lets stored values win and null fall back to the default', () => {
+    const effective = effectiveSettings(defaults, {
+      model: 'chosen/model',
+      temperature: 0,
+      topP: 0.9,
+      maxTokens: null,
+      systemPrompt: null,
+      forgetAdminOnly: true,
+    });
+    expect(effective).toEqual({
+      model: 'chosen/model',
+      imageModel: 'd/image',
+      systemPrompt: 'You are helpful.',
+      forgetAdminOnly: true,
+      sampling: { temperature: 0, top_p: 0.9, max_tokens: 1024 },
+    });
+  });
+
+  it('puts the extras into sampling, and only valid parameters of the Chutes schema', () => {
+    const stored: StoredSettings = {
+      extra: {
+        top_k: 40,
+        min_p: 0.05,
+        frequency_penalty: -0.5,
+        presence_penalty: 0.5,
+        repetition_penalty: 1.1,
+        // Never written by the bot, but jsonb holds anything:
+        stream: false,
+        seed: 7,
+        temperature: 1.9,
+        colour: 3,
+        top_p: 0.1,
+      },
+    };
+    const { sampling } = effectiveSettings(defaults, stored);
+    expect(sampling).toEqual({
+      top_k: 40,
+      min_p: 0.05,
+      frequency_penalty: -0.5,
+      presence_penalty: 0.5,
+      repetition_penalty: 1.1,
+      temperature: 0.7,
+      max_tokens: 1024,
+    });
+    expectValidRequest(sampling);
+  });
+
+  it('ignores extras that are out of range or not numbers', () => {
+    const { sampling } = effectiveSettings(defaults, {
+      extra: { top_k: 0, min_p: '0.5', repetition_penalty: 0, presence_penalty: null },
+    });
+    expect(sampling).toEqual({ temperature: 0.7, max_tokens: 1024 });
+  });
+
+  it('every extra key is a parameter of the Chutes request schema', () => {
+    expectValidRequest(Object.fromEntries(EXTRA_KEYS.map((key) => [key, 1])));
+    expect(chatRequest({ model: 'm', messages: [], colour: 1 })).toBe(false);
+  });
+});
+
+describe('storedValue and effectiveValue', () => {
+  it('read one setting by its key', () => {
+    const stored: StoredSettings = { topP: 0.5, extra: { top_k: 3 }, systemPrompt: null };
+    expect(storedValue(stored, 'top_p')).toBe(0.5);
+    expect(storedValue(stored, 'top_k')).toBe(3);
+    expect(storedValue(stored, 'system_prompt')).toBeUndefined();
+    expect(storedValue(undefined, 'model')).toBeUndefined();
+    const effective = effectiveSettings(defaults, stored);
+    expect(effectiveValue(effective, 'top_k')).toBe(3);
+    expect(effectiveValue(effective, 'system_prompt')).toBe('You are helpful.');
+    expect(effectiveValue(effective, 'min_p')).toBeUndefined();
+    expect(effectiveValue(effective, 'forget_admin_only')).toBe(false);
+  });
+});
+
+describe('describeSettings', () => {
+  it('lists every setting in order and marks the defaults', () => {
+    const rows = describeSettings(effectiveSettings(defaults, undefined), undefined, defaults);
+    expect(rows.map((r) => r.key)).toEqual([
+      'model',
+      'temperature',
+      'top_p',
+      'max_tokens',
+      'system_prompt',
+      'image_model',
+      'top_k',
+      'min_p',
+      'frequency_penalty',
+      'presence_penalty',
+      'repetition_penalty',
+      'forget_admin_only',
+    ]);
+    expect(rows.every((r) => r.isDefault)).toBe(true);
+    expect(rows.find((r) => r.key === 'temperature')).toEqual({
+      key: 'temperature',
+      value: '0.7',
+      isDefault: true,
+    });
+    expect(rows.find((r) => r.key === 'top_p')?.value).toBe(MODEL_DEFAULT);
+    expect(rows.find((r) => r.key === 'forget_admin_only')?.value).toBe('false');
+  });
+
+  it('shows stored values as not default, with the default they replace', () => {
+    const stored: StoredSettings = {
+      temperature: 0.7,
+      model: 'chosen/model',
+      forgetAdminOnly: true,
+      extra: { top_k: -1 },
+    };
+    const rows = describeSettings(effectiveSettings(defaults, stored), stored, defaults);
+    const row = (key: string) => rows.find((r) => r.key === key);
+    // Equal to the default, but chosen: it stays when the default changes.
+    expect(row('temperature')).toEqual({
+      key: 'temperature',
+      value: '0.7',
+      isDefault: false,
+      defaultValue: '0.7',
+    });
+    expect(row('model')).toMatchObject({ value: 'chosen/model', defaultValue: 'd/model' });
+    expect(row('top_k')).toEqual({ key: 'top_k', value: '-1', isDefault: false });
+    expect(row('forget_admin_only')).toMatchObject({ value: 'true', isDefault: false });
+    expect(row('max_tokens')).toEqual({ key: 'max_tokens', value: '1024', isDefault: true });
+  });
+
+  it('truncates a long system prompt to about 200 characters', () => {
+    const stored: StoredSettings = { systemPrompt: '🙂'.repeat(3000) };
+    const rows = describeSettings(effectiveSettings(defaults, stored), stored, defaults);
+    const value = rows.find((r) => r.key === 'system_prompt')?.value ?? '';
+    expect(Array.from(value)).toHaveLength(200);
+    expect(value.endsWith('…')).toBe(true);
+    // Cut between characters, never inside a surrogate pair.
+    expect(value).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
+  });
+});
+
+describe('who may do what', () => {
+  const admin: Actor = { id: 'a', name: 'Ada', isAdmin: true };
+  const member: Actor = { id: 'm', name: 'Max', isAdmin: false };
+
+  it('only admins change settings', () => {
+    expect(canChangeSettings(admin)).toBe(true);
+    expect(canChangeSettings(member)).toBe(false);
+  });
+
+  it('anyone may forget unless forget_admin_only', () => {
+    expect(canForget(member, { forgetAdminOnly: false })).toBe(true);
+    expect(canForget(admin, { forgetAdminOnly: false })).toBe(true);
+    expect(canForget(member, { forgetAdminOnly: true })).toBe(false);
+    expect(canForget(admin, { forgetAdminOnly: true })).toBe(true);
+    expect(canForget(member, effectiveSettings(defaults, undefined))).toBe(true);
+  });
+});
