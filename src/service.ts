@@ -7,20 +7,23 @@ import { Queue, type Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Server } from 'node:http';
 import { ChutesChatClient } from './chutes/chat-client.js';
+import { ChutesImageClient } from './chutes/image-client.js';
+import { CachedModelCatalog } from './chutes/model-catalog.js';
 import type { Config } from './config.js';
+import type { ChatSurface, InteractionSurface } from './core/surface.js';
 import { createDb, createPool, migrateDb } from './db/client.js';
 import { PgConversationStore } from './db/conversation-store.js';
 import { PgSettingsStore } from './db/settings-store.js';
 import { startHttpServer } from './http.js';
 import type { Logger } from './log.js';
+import { registerDiscordCommands } from './platforms/discord/commands.js';
 import { startDiscordGateway } from './platforms/discord/gateway.js';
 import { createDiscordRest, DiscordSurface } from './platforms/discord/surface.js';
-import type { ChatSurface } from './core/surface.js';
 import { ConversationOrder } from './queue/conversation-order.js';
 import { QUEUES } from './queue/jobs.js';
 import { JobProducer } from './queue/producer.js';
 import { LimiterBudget } from './queue/rate-budget.js';
-import { startChatWorker } from './queue/worker.js';
+import { startChatWorker, startCommandWorker, type WorkerOptions } from './queue/worker.js';
 
 export interface Service {
   readonly port: number;
@@ -49,66 +52,98 @@ export async function startService(config: Config, log: Logger): Promise<Service
     // BullMQ's blocking commands need an ioredis that retries forever.
     const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
     closers.push(() => redis.quit());
-    const chatQueue = new Queue(QUEUES.chat, { connection: redis, prefix: config.queuePrefix });
-    closers.push(() => chatQueue.close());
+    const queues = {
+      chat: new Queue(QUEUES.chat, { connection: redis, prefix: config.queuePrefix }),
+      commands: new Queue(QUEUES.commands, { connection: redis, prefix: config.queuePrefix }),
+    };
+    closers.push(() => Promise.all([queues.chat.close(), queues.commands.close()]));
     const order = new ConversationOrder(redis, config.queuePrefix);
+    const chutes = new ChutesChatClient({
+      baseUrl: config.chutes.baseUrl,
+      apiKey: config.chutes.apiKey,
+      connectTimeoutMs: config.chutes.connectTimeoutMs,
+      idleTimeoutMs: config.chutes.idleTimeoutMs,
+    });
+    const models = new CachedModelCatalog(chutes);
 
-    const surfaces = new Map<string, ChatSurface>();
-    if (config.discord) {
-      surfaces.set(
-        'discord',
-        new DiscordSurface(createDiscordRest(config.discord.token, config.discord.apiUrl)),
-      );
-    }
+    const discordRest = config.discord
+      ? createDiscordRest(config.discord.token, config.discord.apiUrl)
+      : undefined;
+    const surfaces = new Map<string, ChatSurface & InteractionSurface>();
+    if (discordRest) surfaces.set('discord', new DiscordSurface(discordRest));
     if (config.slack)
       log.warn('SLACK_* is set, but the Slack adapter is not part of this version yet');
+    const surface = (platform: string) => {
+      const found = surfaces.get(platform);
+      if (!found)
+        throw new Error(`no surface for platform ${platform}: is it configured on this worker?`);
+      return found;
+    };
 
-    let worker: Worker | undefined;
     if (config.role !== 'gateway') {
-      const model = new ChutesChatClient({
-        baseUrl: config.chutes.baseUrl,
-        apiKey: config.chutes.apiKey,
-        connectTimeoutMs: config.chutes.connectTimeoutMs,
-        idleTimeoutMs: config.chutes.idleTimeoutMs,
-      });
-      worker = startChatWorker({
+      const conversations = new PgConversationStore(db);
+      const settings = new PgSettingsStore(db, config.defaults);
+      const workerOptions: WorkerOptions = {
         connection: redis,
         prefix: config.queuePrefix,
-        queue: chatQueue,
-        order,
         log,
         concurrency: config.worker.concurrency,
         lockMs: config.worker.lockMs,
         stalledIntervalMs: config.worker.stalledIntervalMs,
-        deps: {
-          surface: (platform) => {
-            const surface = surfaces.get(platform);
-            if (!surface)
-              throw new Error(
-                `no surface for platform ${platform}: is it configured on this worker?`,
-              );
-            return surface;
+      };
+      const workers: Worker[] = [
+        startChatWorker({
+          ...workerOptions,
+          queue: queues.chat,
+          order,
+          deps: {
+            surface,
+            budget: LimiterBudget.redis(redis, config.queuePrefix),
+            model: chutes,
+            store: conversations,
+            settings,
+            history: config.history,
+            log,
           },
-          budget: LimiterBudget.redis(redis, config.queuePrefix),
-          model,
-          store: new PgConversationStore(db),
-          settings: new PgSettingsStore(db, config.defaults),
-          history: config.history,
-          log,
-        },
-      });
-      const started = worker;
-      closers.push(() => closeWorker(started, config.worker.shutdownGraceMs, log));
-      log.info({ concurrency: config.worker.concurrency }, 'worker started');
+        }),
+        startCommandWorker({
+          ...workerOptions,
+          imagine: {
+            interactions: surface,
+            images: new ChutesImageClient({
+              imageUrl: config.chutes.imageUrl,
+              apiKey: config.chutes.apiKey,
+            }),
+            settings,
+            usage: conversations,
+            log,
+          },
+          commands: {
+            interactions: surface,
+            settings,
+            conversations,
+            models,
+            defaults: config.defaults,
+            log,
+          },
+        }),
+      ];
+      closers.push(() =>
+        Promise.all(workers.map((w) => closeWorker(w, config.worker.shutdownGraceMs, log))),
+      );
+      log.info({ concurrency: config.worker.concurrency }, 'workers started');
     }
 
     if (config.role !== 'worker') {
-      const producer = new JobProducer(chatQueue, order, config.worker.attempts);
-      if (config.discord) {
+      const producer = new JobProducer(queues, order, config.worker.attempts);
+      if (config.discord && discordRest) {
+        const count = await registerDiscordCommands(discordRest, config.discord.applicationId);
+        log.info({ count }, 'Discord slash commands registered');
         const client = await startDiscordGateway({
           token: config.discord.token,
           apiUrl: config.discord.apiUrl,
           producer,
+          models,
           log,
         });
         closers.push(() => client.destroy());
@@ -136,7 +171,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
   }
 }
 
-/** Lets running answers finish, up to the grace period, then stops for good. */
+/** Lets running jobs finish, up to the grace period, then stops for good. */
 async function closeWorker(worker: Worker, graceMs: number, log: Logger): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const graceful = worker.close();
@@ -145,7 +180,10 @@ async function closeWorker(worker: Worker, graceMs: number, log: Logger): Promis
   });
   if ((await Promise.race([graceful, expired])) === 'expired') {
     // Unfinished jobs are left locked; their lock expires and another worker continues them.
-    log.warn({ graceMs }, 'answers still running at shutdown; leaving them to other workers');
+    log.warn(
+      { graceMs, queue: worker.name },
+      'jobs still running at shutdown; leaving them to other workers',
+    );
     await worker.close(true);
   }
   clearTimeout(timer);

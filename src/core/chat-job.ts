@@ -5,9 +5,8 @@
  * an answer it already stored.
  */
 import type { ChatRequest, ChatStreamEvent } from '../chutes/chat-client.js';
-import { ChutesError } from '../chutes/errors.js';
 import { buildWindow, type StoredMessage } from './conversation.js';
-import { JobError } from './job-error.js';
+import { classifyFailure, toJobError, type JobError } from './job-error.js';
 import type { ChatJob, JobContext } from './jobs.js';
 import type { RateBudget } from './rate-budget.js';
 import { ReplyRenderer } from './reply-stream.js';
@@ -159,7 +158,6 @@ export async function handleChatJob(
     );
   } catch (error) {
     throw await reportFailure(error, {
-      job,
       ctx,
       deps,
       renderer,
@@ -175,7 +173,6 @@ export async function handleChatJob(
 async function reportFailure(
   error: unknown,
   x: {
-    job: ChatJob;
     ctx: JobContext;
     deps: ChatJobDeps;
     renderer: ReplyRenderer;
@@ -186,21 +183,10 @@ async function reportFailure(
     now: () => number;
   },
 ): Promise<JobError> {
-  const code =
-    error instanceof ChutesError || error instanceof SurfaceError ? error.code : 'internal';
-  // Unknown errors (Postgres or Redis briefly away) are worth another attempt.
-  const retryable =
-    error instanceof ChutesError
-      ? error.retryable
-      : error instanceof SurfaceError
-        ? !error.permanent
-        : true;
-  const retryAfterMs = error instanceof ChutesError ? error.retryAfterMs : undefined;
-  const final = x.ctx.finalAttempt || !retryable;
+  const failure = classifyFailure(error, x.ctx.finalAttempt);
   const partial = x.answer.trim() === '' ? '' : `${x.answer}\n\n`;
-
   if (!(error instanceof SurfaceError && error.permanent)) {
-    const notice = final ? userMessageFor(error, x.model) : RETRYING;
+    const notice = failure.final ? userMessageFor(error, x.model) : RETRYING;
     try {
       await x.renderer.finish(partial + notice);
     } catch (renderError) {
@@ -210,20 +196,25 @@ async function reportFailure(
       );
     }
   }
-  if (final) {
-    try {
-      await x.deps.store.recordUsage({
-        ...x.usage,
-        durationMs: x.now() - x.started,
-        outcome: code,
-      });
-    } catch (storeError) {
-      x.deps.log.warn(
-        { err: storeError, jobId: x.ctx.jobId },
-        'could not record usage of a failed job',
-      );
-    }
+  if (failure.final) {
+    await recordFailure(
+      x.deps.store,
+      { ...x.usage, durationMs: x.now() - x.started, outcome: failure.code },
+      x.deps.log,
+    );
   }
-  const message = error instanceof Error ? error.message : String(error);
-  return new JobError(code, message, { retryable: !final, retryAfterMs, cause: error });
+  return toJobError(error, failure);
+}
+
+/** Usage of a failed job; losing it must not hide the failure itself. */
+export async function recordFailure(
+  store: Pick<ConversationStore, 'recordUsage'>,
+  usage: UsageRecord,
+  log: ChatJobDeps['log'],
+): Promise<void> {
+  try {
+    await store.recordUsage(usage);
+  } catch (storeError) {
+    log.warn({ err: storeError, jobId: usage.jobId }, 'could not record usage of a failed job');
+  }
 }

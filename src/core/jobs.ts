@@ -1,5 +1,6 @@
 /** The jobs the gateway hands to workers: plain JSON, validated at both ends (src/queue/jobs.ts). */
-import type { MessageRef } from './surface.js';
+import type { Actor } from './settings-access.js';
+import type { InteractionRef, MessageRef } from './surface.js';
 
 export interface JobAuthor {
   readonly id: string;
@@ -19,6 +20,33 @@ export interface ChatJob {
   readonly messageId: string;
   readonly author: JobAuthor;
   readonly text: string;
+  readonly receivedAt: string;
+}
+
+export const COMMANDS = [
+  'imagine',
+  'settings.show',
+  'settings.set',
+  'settings.reset',
+  'forget',
+] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
+/** Someone ran one of the bot's commands; the platform already acknowledged it. */
+export interface CommandJob {
+  readonly v: 1;
+  readonly platform: string;
+  readonly tenantId: string;
+  readonly channelId: string;
+  /** The conversation /forget clears. */
+  readonly conversationKey: string;
+  readonly interaction: InteractionRef;
+  readonly actor: Actor;
+  readonly command: CommandName;
+  /** The command's options as the user gave them, unvalidated. */
+  readonly options: Readonly<Record<string, string | number | boolean>>;
+  /** Largest file the platform takes in the answer, when it says so per invocation. */
+  readonly uploadLimitBytes?: number;
   readonly receivedAt: string;
 }
 

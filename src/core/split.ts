@@ -105,3 +105,9 @@ function fenceStateAfter(body: string, open: Fence | undefined): Fence | undefin
   }
   return state;
 }
+
+/** Shortens a one-message text to the limit, on a grapheme boundary, marking the cut. */
+export function clip(text: string, maxLength: number): string {
+  if (text.length <= maxLength) return text;
+  return `${text.slice(0, graphemeBoundaryAtOrBefore(text, maxLength - 1))}…`;
+}

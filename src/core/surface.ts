@@ -58,3 +58,25 @@ export class SurfaceError extends Error {
     this.permanent = code !== 'transient';
   }
 }
+
+/**
+ * A platform's handle on a command invocation that was acknowledged in time
+ * (Discord: interaction token; Slack: response_url). Opaque to the core; plain JSON.
+ */
+export type InteractionRef = Readonly<Record<string, string | number>>;
+
+export interface ReplyFile {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+  readonly mime: string;
+}
+
+/** The port through which the core answers commands (/imagine, /settings, /forget). */
+export interface InteractionSurface {
+  readonly platform: string;
+  readonly limits: SurfaceLimits;
+  /** Who counts as an admin here, for messages: "members with the Manage Server permission". */
+  readonly adminsAre: string;
+  /** Replaces the acknowledged ("thinking…") answer with the result. */
+  respond(interaction: InteractionRef, reply: { text: string; file?: ReplyFile }): Promise<void>;
+}

@@ -87,3 +87,36 @@ export function forgottenText(count: number): string {
   if (count === 0) return 'There was no stored history in this channel to forget.';
   return `🧹 Forgot the history of this channel (${count} ${count === 1 ? 'message' : 'messages'}).`;
 }
+
+/** /imagine failures, in one sentence each. */
+export function imageFailureText(error: unknown, model: string): string {
+  if (error instanceof ChutesError) {
+    switch (error.code) {
+      case 'model_not_found':
+        return `⚠️ The image model \`${model}\` is not available on Chutes. An admin can choose another one in the settings.`;
+      case 'prompt_rejected':
+        return '⚠️ Chutes refused to draw this prompt. Try rephrasing it.';
+      case 'bad_request':
+        return '⚠️ Chutes refused this image request. Try another prompt or size.';
+      case 'timeout':
+        return '⚠️ The image took too long to generate. Please try again later.';
+      case 'bad_response':
+        return '⚠️ Chutes did not send back a usable image. Please try again.';
+      default:
+        return CHUTES_TEXT[error.code](model);
+    }
+  }
+  return INTERNAL;
+}
+
+export function imageTooLargeText(bytes: number, limit: number): string {
+  const mib = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+  return `⚠️ The image came out at ${mib(bytes)}, more than the ${mib(limit)} this channel accepts. Try a smaller size.`;
+}
+
+export function invalidImageOptionText(option: string, allowed: string): string {
+  return `⚠️ \`${option}\` must be ${allowed}.`;
+}
+
+export const MODEL_LIST_UNAVAILABLE =
+  "⚠️ I couldn't fetch the Chutes model list to check that model, so nothing was changed. Please try again in a minute.";

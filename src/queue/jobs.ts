@@ -4,10 +4,10 @@
  * different versions fail loudly instead of misreading each other.
  */
 import { z } from 'zod';
-import type { ChatJob } from '../core/jobs.js';
+import { COMMANDS, type ChatJob, type CommandJob } from '../core/jobs.js';
 import type { MessageRef } from '../core/surface.js';
 
-export const QUEUES = { chat: 'chat' } as const;
+export const QUEUES = { chat: 'chat', commands: 'commands' } as const;
 
 const id = z.string().min(1).max(200);
 
@@ -22,6 +22,20 @@ export const chatJobSchema = z.object({
   text: z.string().max(40_000),
   receivedAt: z.iso.datetime(),
 }) satisfies z.ZodType<ChatJob>;
+
+export const commandJobSchema = z.object({
+  v: z.literal(1),
+  platform: z.string().regex(/^[a-z][a-z0-9-]*$/),
+  tenantId: id,
+  channelId: id,
+  conversationKey: id,
+  interaction: z.record(z.string(), z.union([z.string(), z.number()])),
+  actor: z.object({ id, name: z.string().min(1).max(200), isAdmin: z.boolean() }),
+  command: z.enum(COMMANDS),
+  options: z.record(z.string(), z.union([z.string().max(10_000), z.number(), z.boolean()])),
+  uploadLimitBytes: z.number().int().positive().optional(),
+  receivedAt: z.iso.datetime(),
+}) satisfies z.ZodType<CommandJob>;
 
 /** What an attempt leaves for the next one: the messages it posted. */
 export const progressSchema = z.object({

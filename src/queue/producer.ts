@@ -1,10 +1,10 @@
 import type { Queue } from 'bullmq';
-import type { ChatJob } from '../core/jobs.js';
+import type { ChatJob, CommandJob } from '../core/jobs.js';
 import type { ConversationOrder } from './conversation-order.js';
-import { chatJobSchema, jobIdFor } from './jobs.js';
+import { chatJobSchema, commandJobSchema, jobIdFor } from './jobs.js';
 
-/** Job options every chat job gets; retries honour Retry-After (see worker.ts). */
-export function chatJobOptions(attempts: number) {
+/** Job options every job gets; retries honour Retry-After (see worker.ts). */
+export function jobOptions(attempts: number) {
   return {
     attempts,
     backoff: { type: 'chutes' },
@@ -20,7 +20,7 @@ export type EnqueueResult = { readonly jobId: string; readonly duplicate: boolea
 /** The gateway side of the queue: validates a job and enqueues it once. */
 export class JobProducer {
   constructor(
-    private readonly chatQueue: Queue,
+    private readonly queues: { readonly chat: Queue; readonly commands: Queue },
     private readonly order: ConversationOrder,
     private readonly attempts: number,
   ) {}
@@ -32,11 +32,20 @@ export class JobProducer {
     if (!(await this.order.register(data.conversationKey, jobId)))
       return { jobId, duplicate: true };
     try {
-      await this.chatQueue.add('chat', data, { ...chatJobOptions(this.attempts), jobId });
+      await this.queues.chat.add('chat', data, { ...jobOptions(this.attempts), jobId });
     } catch (error) {
       await this.order.release(data.conversationKey, jobId);
       throw error;
     }
+    return { jobId, duplicate: false };
+  }
+
+  /** Enqueues an acknowledged command under an id derived from the interaction; a redelivery is dropped. */
+  async enqueueCommand(job: CommandJob, interactionId: string): Promise<EnqueueResult> {
+    const data = commandJobSchema.parse(job);
+    const jobId = jobIdFor(data.platform, 'cmd', interactionId);
+    if (await this.queues.commands.getJob(jobId)) return { jobId, duplicate: true };
+    await this.queues.commands.add(data.command, data, { ...jobOptions(this.attempts), jobId });
     return { jobId, duplicate: false };
   }
 }

@@ -82,7 +82,7 @@ function setup(model: ScriptedModel, workerCount: number, attempts = 3) {
       }),
     );
   }
-  return { producer: new JobProducer(queue, order, attempts), surface };
+  return { producer: new JobProducer({ chat: queue, commands: queue }, order, attempts), surface };
 }
 
 let counter = 0;

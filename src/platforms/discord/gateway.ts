@@ -5,6 +5,11 @@
 import { Client, Events, GatewayIntentBits, Partials, type Message } from 'discord.js';
 import type { ChatJob } from '../../core/jobs.js';
 import type { Logger } from '../../log.js';
+import {
+  createInteractionHandler,
+  type CommandEnqueuer,
+  type ModelSuggestions,
+} from './interactions.js';
 import { toChatJob } from './messages.js';
 
 export interface ChatEnqueuer {
@@ -14,7 +19,8 @@ export interface ChatEnqueuer {
 export interface DiscordGatewayOptions {
   readonly token: string;
   readonly apiUrl: string;
-  readonly producer: ChatEnqueuer;
+  readonly producer: ChatEnqueuer & CommandEnqueuer;
+  readonly models: ModelSuggestions;
   readonly log: Logger;
 }
 
@@ -42,6 +48,15 @@ export async function startDiscordGateway(options: DiscordGatewayOptions): Promi
         })
         .catch(() => undefined);
     });
+  });
+  const onInteraction = createInteractionHandler({ producer, models: options.models, log });
+  client.on(Events.InteractionCreate, (interaction) => {
+    void onInteraction(interaction).catch((error: unknown) =>
+      log.error(
+        { err: error, interactionId: interaction.id },
+        'could not handle a Discord interaction',
+      ),
+    );
   });
   client.on(Events.Error, (error) => log.error({ err: error }, 'Discord client error'));
   client.on(Events.ShardDisconnect, (event, shard) =>

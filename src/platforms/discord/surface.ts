@@ -1,14 +1,18 @@
 /**
- * The Discord side of the core's ChatSurface, over REST only: any worker can
- * render answers without holding the gateway websocket.
+ * The Discord side of the core's ChatSurface and InteractionSurface, over REST
+ * only: any worker can answer without holding the gateway websocket.
  */
 import { DiscordAPIError, REST } from '@discordjs/rest';
 import { Routes, type RESTPostAPIChannelMessageResult } from 'discord-api-types/v10';
+import { clip } from '../../core/split.js';
 import {
   SurfaceError,
   type ChatSurface,
+  type InteractionRef,
+  type InteractionSurface,
   type MessageRef,
   type PostOptions,
+  type ReplyFile,
   type SurfaceLimits,
 } from '../../core/surface.js';
 
@@ -31,9 +35,10 @@ export function createDiscordRest(token: string, apiUrl: string): REST {
   return new REST({ api: apiUrl }).setToken(token);
 }
 
-export class DiscordSurface implements ChatSurface {
+export class DiscordSurface implements ChatSurface, InteractionSurface {
   readonly platform = 'discord';
   readonly limits: SurfaceLimits = DISCORD_LIMITS;
+  readonly adminsAre = 'members with the Manage Server permission';
 
   constructor(private readonly rest: REST) {}
 
@@ -68,6 +73,32 @@ export class DiscordSurface implements ChatSurface {
       // Already gone is what we wanted.
       if (!(error instanceof SurfaceError && error.code === 'gone')) throw error;
     }
+  }
+
+  /**
+   * Edits the deferred interaction answer (`@original`) through the webhook
+   * route: it needs no bot auth and the token works for 15 minutes.
+   */
+  async respond(
+    interaction: InteractionRef,
+    reply: { text: string; file?: ReplyFile },
+  ): Promise<void> {
+    const applicationId = String(interaction.applicationId);
+    const token = String(interaction.token);
+    const file = reply.file;
+    await call(() =>
+      this.rest.patch(Routes.webhookMessage(applicationId, token, '@original'), {
+        auth: false,
+        body: {
+          content: clip(reply.text, this.limits.maxMessageLength),
+          allowed_mentions: NO_PINGS,
+          ...(file ? { attachments: [{ id: 0, filename: file.name }] } : {}),
+        },
+        ...(file
+          ? { files: [{ name: file.name, data: Buffer.from(file.bytes), contentType: file.mime }] }
+          : {}),
+      }),
+    );
   }
 }
 

@@ -1,0 +1,124 @@
+/**
+ * Handles /settings and /forget: who may, what is valid, what is stored,
+ * and the answer, with no platform objects involved.
+ */
+import type { CommandJob } from './jobs.js';
+import {
+  canChangeSettings,
+  canForget,
+  describeSettings,
+  validateChanges,
+  type Defaults,
+  type EffectiveSettings,
+  type SettingChanges,
+  type SettingsSource,
+  type StoredSettings,
+} from './settings.js';
+import type { Actor } from './settings-access.js';
+import type { InteractionSurface } from './surface.js';
+import {
+  forgetAdminOnlyText,
+  forgottenText,
+  MODEL_LIST_UNAVAILABLE,
+  NO_SETTING_CHANGES,
+  SETTINGS_RESET,
+  settingErrorsText,
+  settingsAdminOnlyText,
+} from './user-messages.js';
+
+/** Where settings are read and changed (Postgres in production). */
+export interface SettingsAdmin extends SettingsSource {
+  stored(platform: string, tenantId: string): Promise<StoredSettings | undefined>;
+  apply(
+    platform: string,
+    tenantId: string,
+    changes: SettingChanges,
+    actor: Actor,
+  ): Promise<EffectiveSettings>;
+  reset(platform: string, tenantId: string, actor: Actor): Promise<EffectiveSettings>;
+}
+
+/** The chat models Chutes serves, to check a `model` setting against. */
+export interface ModelCatalog {
+  chatModels(): Promise<readonly string[]>;
+}
+
+export interface CommandDeps {
+  readonly interactions: (platform: string) => InteractionSurface;
+  readonly settings: SettingsAdmin;
+  readonly conversations: { forget(platform: string, conversationKey: string): Promise<number> };
+  readonly models: ModelCatalog;
+  readonly defaults: Defaults;
+  readonly log: { info(details: object, message: string): void };
+}
+
+export async function handleCommandJob(job: CommandJob, deps: CommandDeps): Promise<void> {
+  const surface = deps.interactions(job.platform);
+  const text = await answer(job, deps, surface.adminsAre);
+  await surface.respond(job.interaction, { text });
+}
+
+async function answer(job: CommandJob, deps: CommandDeps, adminsAre: string): Promise<string> {
+  const { platform, tenantId, actor } = job;
+  switch (job.command) {
+    case 'settings.show':
+      return showSettings(deps, platform, tenantId, 'Current settings');
+    case 'settings.set': {
+      if (!canChangeSettings(actor)) return settingsAdminOnlyText(adminsAre);
+      if (Object.keys(job.options).length === 0) return NO_SETTING_CHANGES;
+      let knownModels: readonly string[] | undefined;
+      if ('model' in job.options) {
+        try {
+          knownModels = await deps.models.chatModels();
+        } catch {
+          // Unchecked models are never stored: refuse rather than guess.
+          return MODEL_LIST_UNAVAILABLE;
+        }
+      }
+      const checked = validateChanges(job.options, { knownModels });
+      if (!checked.ok) return settingErrorsText(checked.errors);
+      await deps.settings.apply(platform, tenantId, checked.changes, actor);
+      deps.log.info(
+        { platform, tenantId, actor: actor.id, keys: Object.keys(checked.changes) },
+        'settings changed',
+      );
+      return showSettings(deps, platform, tenantId, '✅ Settings updated');
+    }
+    case 'settings.reset':
+      if (!canChangeSettings(actor)) return settingsAdminOnlyText(adminsAre);
+      await deps.settings.reset(platform, tenantId, actor);
+      deps.log.info({ platform, tenantId, actor: actor.id }, 'settings reset');
+      return SETTINGS_RESET;
+    case 'forget': {
+      const settings = await deps.settings.get(platform, tenantId);
+      if (!canForget(actor, settings)) return forgetAdminOnlyText(adminsAre);
+      const count = await deps.conversations.forget(platform, job.conversationKey);
+      deps.log.info({ platform, conversation: job.conversationKey, count }, 'history forgotten');
+      return forgottenText(count);
+    }
+    case 'imagine':
+      throw new Error('/imagine is handled by handleImagineJob');
+  }
+}
+
+async function showSettings(
+  deps: CommandDeps,
+  platform: string,
+  tenantId: string,
+  title: string,
+): Promise<string> {
+  const [effective, stored] = await Promise.all([
+    deps.settings.get(platform, tenantId),
+    deps.settings.stored(platform, tenantId),
+  ]);
+  const rows = describeSettings(effective, stored, deps.defaults).map((row) => {
+    const origin = row.isDefault
+      ? ' _(default)_'
+      : row.defaultValue
+        ? ` _(default: ${row.defaultValue})_`
+        : '';
+    const value = row.key === 'system_prompt' ? row.value.replace(/\s+/g, ' ') : row.value;
+    return `• **${row.key}**: \`${value.replace(/`/g, "'")}\`${origin}`;
+  });
+  return [`**${title}**`, ...rows].join('\n');
+}

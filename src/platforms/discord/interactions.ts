@@ -1,0 +1,135 @@
+/**
+ * Slash commands on the gateway: acknowledged (deferred) at once, well inside
+ * Discord's 3 seconds, then handed to the workers as CommandJobs. Autocomplete
+ * is answered here directly, from the cached Chutes model list.
+ */
+import {
+  MessageFlags,
+  PermissionFlagsBits,
+  type AutocompleteInteraction,
+  type ChatInputCommandInteraction,
+  type Interaction,
+} from 'discord.js';
+import type { CommandJob, CommandName } from '../../core/jobs.js';
+import type { Logger } from '../../log.js';
+
+export interface CommandEnqueuer {
+  enqueueCommand(
+    job: CommandJob,
+    interactionId: string,
+  ): Promise<{ jobId: string; duplicate: boolean }>;
+}
+
+export interface ModelSuggestions {
+  chatModels(): Promise<readonly string[]>;
+}
+
+/** Autocomplete must answer within 3 s; a slow model list answers with nothing. */
+const AUTOCOMPLETE_BUDGET_MS = 2_000;
+/** Discord shows at most 25 choices. */
+const MAX_CHOICES = 25;
+
+export function commandName(interaction: ChatInputCommandInteraction): CommandName | undefined {
+  switch (interaction.commandName) {
+    case 'imagine':
+      return 'imagine';
+    case 'forget':
+      return 'forget';
+    case 'settings': {
+      const sub = interaction.options.getSubcommand(false);
+      return sub === 'show' || sub === 'set' || sub === 'reset' ? `settings.${sub}` : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The options the user gave (of the subcommand, for /settings), as plain values. */
+export function commandOptions(
+  interaction: ChatInputCommandInteraction,
+): Record<string, string | number | boolean> {
+  const top = interaction.options.data;
+  const options = top.length === 1 && top[0]!.options ? top[0]!.options : top;
+  const values: Record<string, string | number | boolean> = {};
+  for (const option of options) {
+    if (option.value !== undefined && option.value !== null) values[option.name] = option.value;
+  }
+  return values;
+}
+
+/** Manage Server (Administrator implies it) in a guild; a DM is the user's own. */
+export function isDiscordAdmin(interaction: Interaction): boolean {
+  if (!interaction.inGuild()) return true;
+  return interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false;
+}
+
+export function createInteractionHandler(options: {
+  readonly producer: CommandEnqueuer;
+  readonly models: ModelSuggestions;
+  readonly log: Logger;
+}): (interaction: Interaction) => Promise<void> {
+  const { producer, models, log } = options;
+
+  async function autocomplete(interaction: AutocompleteInteraction): Promise<void> {
+    const focused = interaction.options.getFocused(true);
+    let choices: string[] = [];
+    if (focused.name === 'model') {
+      const typed = String(focused.value).toLowerCase();
+      const list = await Promise.race([
+        models.chatModels().catch(() => [] as readonly string[]),
+        new Promise<readonly string[]>((resolve) =>
+          setTimeout(() => resolve([]), AUTOCOMPLETE_BUDGET_MS),
+        ),
+      ]);
+      choices = list
+        .filter((m) => m.toLowerCase().includes(typed) && m.length <= 100)
+        .slice(0, MAX_CHOICES);
+    }
+    await interaction.respond(choices.map((name) => ({ name, value: name })));
+  }
+
+  async function command(interaction: ChatInputCommandInteraction): Promise<void> {
+    const name = commandName(interaction);
+    if (!name) return;
+    // Settings answers concern one person; the rest is for the channel to see.
+    await interaction.deferReply(
+      name.startsWith('settings.') ? { flags: MessageFlags.Ephemeral } : {},
+    );
+    const job: CommandJob = {
+      v: 1,
+      platform: 'discord',
+      tenantId: interaction.guildId ?? `dm:${interaction.user.id}`,
+      channelId: interaction.channelId,
+      conversationKey: interaction.channelId,
+      interaction: { applicationId: interaction.applicationId, token: interaction.token },
+      actor: {
+        id: interaction.user.id,
+        name: interaction.user.displayName || interaction.user.username,
+        isAdmin: isDiscordAdmin(interaction),
+      },
+      command: name,
+      options: commandOptions(interaction),
+      ...(interaction.attachmentSizeLimit
+        ? { uploadLimitBytes: interaction.attachmentSizeLimit }
+        : {}),
+      receivedAt: interaction.createdAt.toISOString(),
+    };
+    try {
+      const result = await producer.enqueueCommand(job, interaction.id);
+      log.info(
+        { jobId: result.jobId, command: name, duplicate: result.duplicate },
+        'Discord command queued',
+      );
+    } catch (error) {
+      log.error({ err: error, command: name }, 'could not enqueue a Discord command');
+      await interaction
+        .editReply('⚠️ I could not take this command right now. Please try again in a minute.')
+        .catch(() => undefined);
+    }
+  }
+
+  return async (interaction) => {
+    if (interaction.isAutocomplete()) await autocomplete(interaction);
+    else if (interaction.isChatInputCommand()) await command(interaction);
+  };
+}
