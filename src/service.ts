@@ -43,7 +43,9 @@ export async function startService(config: Config, log: Logger): Promise<Service
   };
 
   try {
-    const pool = createPool(config.databaseUrl);
+    const pool = createPool(config.databaseUrl, (error) =>
+      log.warn({ err: error }, 'idle Postgres connection lost'),
+    );
     closers.push(() => pool.end());
     const db = createDb(pool);
     await migrateDb(pool, db);
