@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -30,39 +30,44 @@ const REDACT = [
   'config.slack.appToken',
 ];
 
-export function createLogger(level: string, secrets: readonly string[] = []): Logger {
+export function createLogger(
+  level: string,
+  secrets: readonly string[] = [],
+  destination?: DestinationStream,
+): Logger {
   const known = secrets.filter((s) => s.length >= 8);
-  return pino({
-    level,
-    redact: { paths: REDACT, censor: '[redacted]' },
-    hooks: {
-      // A secret can also hide inside free text (an error message quoting a
-      // request); scrub every string argument of the log call.
-      logMethod(args, method) {
-        if (known.length > 0) {
+  return pino(
+    {
+      level,
+      redact: { paths: REDACT, censor: '[redacted]' },
+      hooks: {
+        // A secret can also hide inside free text (an error message quoting a
+        // request); scrub every string argument of the log call.
+        logMethod(args, method) {
           for (let i = 0; i < args.length; i++) {
             const arg = args[i];
             if (typeof arg === 'string') args[i] = scrub(arg, known);
           }
-        }
-        method.apply(this, args as Parameters<typeof method>);
+          method.apply(this, args as Parameters<typeof method>);
+        },
+      },
+      serializers: {
+        err: (err: unknown) => {
+          if (!(err instanceof Error)) return err;
+          // Library errors carry request URLs and bodies as extra fields: scrub them all.
+          return JSON.parse(scrub(JSON.stringify(pino.stdSerializers.err(err)), known)) as unknown;
+        },
       },
     },
-    serializers: {
-      err: (err: unknown) => {
-        const serialized = pino.stdSerializers.err(err as Error);
-        if (known.length > 0 && serialized) {
-          serialized.message = scrub(serialized.message, known);
-          if (serialized.stack) serialized.stack = scrub(serialized.stack, known);
-        }
-        return serialized;
-      },
-    },
-  });
+    destination ?? pino.destination(1),
+  );
 }
 
+/** Interaction tokens travel in webhook URLs (`/webhooks/{app id}/{token}/…`). */
+const WEBHOOK_TOKEN = /(\/webhooks\/\d+\/)[^/?\s"']+/g;
+
 export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
+  let out = text.replace(WEBHOOK_TOKEN, '$1[redacted]');
   for (const secret of secrets) out = out.split(secret).join('[redacted]');
   return out;
 }

@@ -6,6 +6,7 @@ import {
   channel,
   CHUTES_KEY,
   DISCORD_TOKEN,
+  GUILD,
   startStack,
   THREAD,
   type Stack,
@@ -88,6 +89,35 @@ describe('chat over Discord, end to end', () => {
     expect(body.messages.at(-1)).toEqual({ role: 'user', content: 'Ann: what is a monad?' });
     expect(body.messages[0]!.role).toBe('system');
     expect(request!.headers.authorization).toBe(`Bearer ${CHUTES_KEY}`);
+
+    // One usage row for the answer, with the stream's token counts.
+    const usage = await stack.discord.waitFor(async () => {
+      const { rows } = await stack.database.pool.query(
+        'SELECT kind, model, outcome, prompt_tokens, completion_tokens, time_to_first_token_ms, duration_ms, tenant_id, user_id FROM usage',
+      );
+      return rows.length > 0 ? rows : undefined;
+    });
+    expect(usage).toHaveLength(1);
+    expect(usage[0]).toMatchObject({
+      kind: 'chat',
+      model: 'model-a',
+      outcome: 'ok',
+      tenant_id: GUILD,
+      user_id: ANN.id,
+    });
+    expect(usage[0].prompt_tokens).toBeGreaterThan(0);
+    expect(usage[0].completion_tokens).toBeGreaterThan(0);
+    expect(usage[0].time_to_first_token_ms).toBeLessThanOrEqual(usage[0].duration_ms);
+  });
+
+  it('reports health on GET /healthz', async () => {
+    const response = await fetch(`http://127.0.0.1:${stack.service.port}/healthz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      ok: true,
+      role: 'all',
+      checks: { postgres: 'ok', redis: 'ok' },
+    });
   });
 
   it('sends the conversation so far with the next mention, in order, even when asked at once', async () => {

@@ -5,6 +5,7 @@
 import { DiscordAPIError, REST } from '@discordjs/rest';
 import { Routes, type RESTPostAPIChannelMessageResult } from 'discord-api-types/v10';
 import { clip } from '../../core/split.js';
+import { scrub } from '../../log.js';
 import {
   SurfaceError,
   type ChatSurface,
@@ -113,7 +114,9 @@ async function call<T>(request: () => Promise<T>): Promise<T> {
 
 export function toSurfaceError(error: unknown): SurfaceError {
   if (error instanceof DiscordAPIError) {
-    const what = `Discord ${error.method.toUpperCase()} ${new URL(error.url).pathname}: ${error.status} ${error.code} ${error.message}`;
+    // The path of a webhook route holds the interaction token.
+    const path = scrub(new URL(error.url).pathname, []);
+    const what = `Discord ${error.method.toUpperCase()} ${path}: ${error.status} ${error.code} ${error.message}`;
     if (error.status === 404) return new SurfaceError('gone', what, { cause: error });
     if (error.status === 403 || error.status === 401)
       return new SurfaceError('forbidden', what, { cause: error });
