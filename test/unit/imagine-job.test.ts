@@ -82,13 +82,14 @@ describe('parseImagineOptions', () => {
   });
 
   it('refuses what Chutes would refuse, saying what is allowed', () => {
-    for (const options of [
+    const cases: CommandJob['options'][] = [
       { prompt: '' },
       { prompt: 'x'.repeat(1001) },
       { prompt: 'x', size: '4000x4000' },
       { prompt: 'x', seed: -1 },
       { prompt: 'x', seed: 1.5 },
-    ]) {
+    ];
+    for (const options of cases) {
       const parsed = parseImagineOptions(options);
       expect(parsed.ok).toBe(false);
       if (!parsed.ok) expect(parsed.message).toMatch(/must be/);
