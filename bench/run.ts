@@ -13,7 +13,7 @@ import { ConversationOrder } from '../src/queue/conversation-order.js';
 import { jobIdFor, QUEUES } from '../src/queue/jobs.js';
 import { JobProducer } from '../src/queue/producer.js';
 import { LimiterBudget } from '../src/queue/rate-budget.js';
-import { startChatWorker } from '../src/queue/worker.js';
+import { startChatWorker, Turns } from '../src/queue/worker.js';
 import { MemorySurface } from '../test/support/memory-surface.js';
 import { createTestDatabase } from '../test/support/pg.js';
 import { connectRedis, deletePrefix, uniquePrefix } from '../test/support/redis.js';
@@ -101,8 +101,7 @@ async function benchQueue(): Promise<void> {
     startChatWorker({
       connection: redis,
       prefix,
-      queue,
-      order,
+      turns: new Turns(order, [queue], 30_000),
       deps,
       log,
       concurrency: 8,

@@ -89,6 +89,18 @@ function crossProblems(source: Record<string, string | undefined>): string[] {
       `${set('DISCORD_TOKEN') ? 'DISCORD_APPLICATION_ID' : 'DISCORD_TOKEN'}: DISCORD_TOKEN and DISCORD_APPLICATION_ID go together: set both to enable Discord`,
     );
   }
+  if (!set('DISCORD_TOKEN') && !set('DISCORD_APPLICATION_ID')) {
+    problems.push(
+      'DISCORD_TOKEN: no platform is configured: set DISCORD_TOKEN and DISCORD_APPLICATION_ID (the Slack adapter is not part of this version)',
+    );
+  }
+  const lock = Number(source.JOB_LOCK_MS ?? 30_000);
+  const stalled = Number(source.JOB_STALLED_INTERVAL_MS ?? 30_000);
+  if (Number.isFinite(lock) && Number.isFinite(stalled) && stalled > lock * 2) {
+    problems.push(
+      'JOB_STALLED_INTERVAL_MS: must be at most twice JOB_LOCK_MS, or a crashed answer waits needlessly long to resume',
+    );
+  }
   if (source.ROLE?.trim() !== 'gateway' && !set('CHUTES_API_KEY')) {
     problems.push(
       'CHUTES_API_KEY: is required for ROLE=all and ROLE=worker (the key from chutes.ai → API keys)',
@@ -157,7 +169,11 @@ export class ConfigError extends Error {
 }
 
 /** Parses the environment; throws one ConfigError naming every bad or missing variable. */
-export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(raw: Record<string, string | undefined> = process.env): Config {
+  // `PORT=` in a file means "not set", not 0.
+  const source = Object.fromEntries(
+    Object.entries(raw).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  );
   const parsed = envSchema.safeParse(source);
   const problems = [
     ...(parsed.success ? [] : parsed.error.issues).map((issue) => {

@@ -63,11 +63,14 @@ export function createLogger(
   );
 }
 
-/** Interaction tokens travel in webhook URLs (`/webhooks/{app id}/{token}/…`). */
-const WEBHOOK_TOKEN = /(\/webhooks\/\d+\/)[^/?\s"']+/g;
+/**
+ * Interaction tokens travel in URL paths: `/webhooks/{app id}/{token}/…` and
+ * `/interactions/{interaction id}/{token}/callback`.
+ */
+const INTERACTION_TOKEN = /(\/(?:webhooks|interactions)\/\d+\/)[^/?\s"']+/g;
 
 export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text.replace(WEBHOOK_TOKEN, '$1[redacted]');
+  let out = text.replace(INTERACTION_TOKEN, '$1[redacted]');
   for (const secret of secrets) out = out.split(secret).join('[redacted]');
   return out;
 }

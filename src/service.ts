@@ -23,7 +23,7 @@ import { ConversationOrder } from './queue/conversation-order.js';
 import { QUEUES } from './queue/jobs.js';
 import { JobProducer } from './queue/producer.js';
 import { LimiterBudget } from './queue/rate-budget.js';
-import { startChatWorker, startCommandWorker, type WorkerOptions } from './queue/worker.js';
+import { startChatWorker, startCommandWorker, Turns, type WorkerOptions } from './queue/worker.js';
 
 export interface Service {
   readonly port: number;
@@ -32,8 +32,11 @@ export interface Service {
 
 export async function startService(config: Config, log: Logger): Promise<Service> {
   const closers: (() => Promise<unknown>)[] = [];
+  let stopped = false;
   const stop = async () => {
-    for (const close of closers.reverse()) {
+    if (stopped) return;
+    stopped = true;
+    for (const close of [...closers].reverse()) {
       try {
         await close();
       } catch (error) {
@@ -51,9 +54,17 @@ export async function startService(config: Config, log: Logger): Promise<Service
     await migrateDb(pool, db);
     log.info('database migrations applied');
 
-    // BullMQ's blocking commands need an ioredis that retries forever.
-    const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+    // Producers, turns and the budget fail fast while Redis is away, so the
+    // gateway can tell the user; only the workers' blocking connection waits.
+    const redis = new Redis(config.redisUrl, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 2,
+    });
     closers.push(() => redis.quit());
+    await redis.connect();
+    const workerRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+    closers.push(() => workerRedis.quit());
     const queues = {
       chat: new Queue(QUEUES.chat, { connection: redis, prefix: config.queuePrefix }),
       commands: new Queue(QUEUES.commands, { connection: redis, prefix: config.queuePrefix }),
@@ -85,8 +96,9 @@ export async function startService(config: Config, log: Logger): Promise<Service
     if (config.role !== 'gateway') {
       const conversations = new PgConversationStore(db);
       const settings = new PgSettingsStore(db, config.defaults);
+      const turns = new Turns(order, [queues.chat, queues.commands], config.worker.lockMs);
       const workerOptions: WorkerOptions = {
-        connection: redis,
+        connection: workerRedis,
         prefix: config.queuePrefix,
         log,
         concurrency: config.worker.concurrency,
@@ -96,8 +108,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       const workers: Worker[] = [
         startChatWorker({
           ...workerOptions,
-          queue: queues.chat,
-          order,
+          turns,
           deps: {
             surface,
             budget: LimiterBudget.redis(redis, config.queuePrefix),
@@ -110,6 +121,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
         }),
         startCommandWorker({
           ...workerOptions,
+          turns,
           imagine: {
             interactions: surface,
             images: new ChutesImageClient({
@@ -149,8 +161,6 @@ export async function startService(config: Config, log: Logger): Promise<Service
           log,
         });
         closers.push(() => client.destroy());
-      } else {
-        log.warn('no platform configured: set DISCORD_TOKEN and DISCORD_APPLICATION_ID');
       }
     }
 

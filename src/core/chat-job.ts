@@ -8,6 +8,7 @@ import type { ChatRequest, ChatStreamEvent } from '../chutes/chat-client.js';
 import { buildWindow, type StoredMessage } from './conversation.js';
 import { classifyFailure, toJobError, type JobError } from './job-error.js';
 import type { ChatJob, JobContext } from './jobs.js';
+import type { MessageRef } from './surface.js';
 import type { RateBudget } from './rate-budget.js';
 import { ReplyRenderer } from './reply-stream.js';
 import type { SettingsSource } from './settings.js';
@@ -16,6 +17,7 @@ import {
   CUT_OFF,
   EMPTY_ANSWER,
   EMPTY_PROMPT,
+  INTERNAL,
   PLACEHOLDER,
   RETRYING,
   userMessageFor,
@@ -83,7 +85,7 @@ export async function handleChatJob(
   const stored = await deps.store.storedAnswer(ctx.jobId);
   if (stored !== undefined) {
     // An earlier attempt got the answer and stored it, then died before showing all of it.
-    await renderer.finish(stored);
+    await renderer.finish(stored.trim() === '' ? EMPTY_ANSWER : stored);
     return;
   }
 
@@ -217,4 +219,17 @@ export async function recordFailure(
   } catch (storeError) {
     log.warn({ err: storeError, jobId: usage.jobId }, 'could not record usage of a failed job');
   }
+}
+
+/**
+ * A job the queue gave up on without running it to the end (its workers kept
+ * dying): the reply it left behind says so instead of "Thinking…" forever.
+ */
+export async function reportAbandonedChat(
+  job: ChatJob,
+  messages: readonly MessageRef[],
+  deps: Pick<ChatJobDeps, 'surface'>,
+): Promise<void> {
+  const first = messages[0];
+  if (first) await deps.surface(job.platform).edit(first, INTERNAL);
 }

@@ -18,6 +18,7 @@ import type { Actor } from './settings-access.js';
 import type { InteractionSurface } from './surface.js';
 import {
   forgetAdminOnlyText,
+  INTERNAL,
   forgottenText,
   MODEL_LIST_UNAVAILABLE,
   NO_SETTING_CHANGES,
@@ -121,4 +122,12 @@ async function showSettings(
     return `• **${row.key}**: \`${value.replace(/`/g, "'")}\`${origin}`;
   });
   return [`**${title}**`, ...rows].join('\n');
+}
+
+/** A command the queue gave up on (its workers kept dying): its answer says so. */
+export async function reportAbandonedCommand(
+  job: CommandJob,
+  deps: Pick<CommandDeps, 'interactions'>,
+): Promise<void> {
+  await deps.interactions(job.platform).respond(job.interaction, { text: INTERNAL });
 }

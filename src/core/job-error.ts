@@ -44,8 +44,13 @@ export function classifyFailure(error: unknown, finalAttempt: boolean): FailureC
   }
   if (error instanceof SurfaceError)
     return { code: error.code, final: finalAttempt || error.permanent };
-  if (error instanceof JobError)
-    return { code: error.code, final: finalAttempt || !error.retryable };
+  if (error instanceof JobError) {
+    return {
+      code: error.code,
+      final: finalAttempt || !error.retryable,
+      retryAfterMs: error.retryAfterMs,
+    };
+  }
   return { code: 'internal', final: finalAttempt };
 }
 

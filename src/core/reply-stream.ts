@@ -65,7 +65,12 @@ export class ReplyRenderer {
   append(delta: string): void {
     if (this.closed || delta === '') return;
     this.text += delta;
-    this.pump ??= this.loop();
+    // A failure of the loop itself (the budget store away) stops streaming edits;
+    // finish() still renders the whole answer.
+    this.pump ??= this.loop().catch((error: unknown) => {
+      this.options.log?.warn({ err: error }, 'streaming updates stopped');
+      this.fatal = error;
+    });
     if (this.waiter?.onText) this.waiter.resolve();
   }
 

@@ -18,6 +18,18 @@ if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'EX', ARGV[3]) then
 end
 return 0`;
 
+// 1 when the job is first in line; else the head to look at. A job missing
+// from the list (its mark expired, the list was lost) queues up again at the
+// tail, in the same step, so two such jobs cannot both see an empty line.
+const TAKE_TURN = `
+local head = redis.call('LINDEX', KEYS[1], 0)
+if head == ARGV[1] then return 1 end
+if not redis.call('LPOS', KEYS[1], ARGV[1]) then
+  redis.call('RPUSH', KEYS[1], ARGV[1])
+  if not head then return 1 end
+end
+return head`;
+
 // Drops the head only if it is still the job we judged stale.
 const DROP_HEAD = `
 if redis.call('LINDEX', KEYS[1], 0) == ARGV[1] then
@@ -56,17 +68,17 @@ export class ConversationOrder {
   async isTurn(conversationKey: string, jobId: string, stateOf: JobStateLookup): Promise<boolean> {
     const list = this.listKey(conversationKey);
     for (;;) {
-      const head = await this.redis.lindex(list, 0);
-      if (head === jobId) return true;
-      if (head === null || (await this.redis.lpos(list, jobId)) === null) {
-        // Not listed (its mark expired, or the list was lost): queue up again at the tail.
-        await this.redis.rpush(list, jobId);
-        if (head === null) return true;
-        continue;
-      }
-      if (!(await this.isStale(head, stateOf))) return false;
+      const head = await this.redis.eval(TAKE_TURN, 1, list, jobId);
+      if (head === 1) return true;
+      if (typeof head !== 'string' || !(await this.isStale(head, stateOf))) return false;
       await this.redis.eval(DROP_HEAD, 1, list, head);
     }
+  }
+
+  /** Takes back a registration whose job never reached the queue, so a redelivery is not dropped. */
+  async unregister(conversationKey: string, jobId: string): Promise<void> {
+    await this.redis.lrem(this.listKey(conversationKey), 1, jobId);
+    await this.redis.del(this.memberKey(jobId));
   }
 
   /** Removes a finished job; returns the job whose turn it is now, if any. */

@@ -9,6 +9,9 @@ import type { MessageRef } from '../core/surface.js';
 
 export const QUEUES = { chat: 'chat', commands: 'commands' } as const;
 
+/** Commands that take their turn in the conversation like a chat job. */
+export const ORDERED_COMMANDS: ReadonlySet<CommandJob['command']> = new Set(['forget']);
+
 const id = z.string().min(1).max(200);
 
 export const chatJobSchema = z.object({

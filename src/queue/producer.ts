@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { ChatJob, CommandJob } from '../core/jobs.js';
 import type { ConversationOrder } from './conversation-order.js';
-import { chatJobSchema, commandJobSchema, jobIdFor } from './jobs.js';
+import { chatJobSchema, commandJobSchema, jobIdFor, ORDERED_COMMANDS } from './jobs.js';
 
 /** Job options every job gets; retries honour Retry-After (see worker.ts). */
 export function jobOptions(attempts: number) {
@@ -34,7 +34,7 @@ export class JobProducer {
     try {
       await this.queues.chat.add('chat', data, { ...jobOptions(this.attempts), jobId });
     } catch (error) {
-      await this.order.release(data.conversationKey, jobId);
+      await this.order.unregister(data.conversationKey, jobId).catch(() => undefined);
       throw error;
     }
     return { jobId, duplicate: false };
@@ -45,7 +45,18 @@ export class JobProducer {
     const data = commandJobSchema.parse(job);
     const jobId = jobIdFor(data.platform, 'cmd', interactionId);
     if (await this.queues.commands.getJob(jobId)) return { jobId, duplicate: true };
-    await this.queues.commands.add(data.command, data, { ...jobOptions(this.attempts), jobId });
+    // /forget waits for the conversation's running answers, or one of them
+    // would store its exchange right after the history was cleared.
+    const ordered = ORDERED_COMMANDS.has(data.command);
+    if (ordered && !(await this.order.register(data.conversationKey, jobId))) {
+      return { jobId, duplicate: true };
+    }
+    try {
+      await this.queues.commands.add(data.command, data, { ...jobOptions(this.attempts), jobId });
+    } catch (error) {
+      if (ordered) await this.order.unregister(data.conversationKey, jobId).catch(() => undefined);
+      throw error;
+    }
     return { jobId, duplicate: false };
   }
 }

@@ -57,14 +57,18 @@ export class LimiterBudget implements RateBudget {
       if (state && state.remainingPoints <= 0) waitMs = Math.max(waitMs, state.msBeforeNext);
     }
     if (waitMs > 0) return waitMs;
+    const taken: BudgetBucket[] = [];
     for (const bucket of buckets) {
       try {
         await this.limiter(bucket.spec).consume(bucket.key);
+        taken.push(bucket);
       } catch (rejection) {
-        // Another worker took the last point between our check and consume.
         const ms = (rejection as { msBeforeNext?: number }).msBeforeNext;
-        if (typeof ms === 'number') return Math.max(ms, 1);
-        throw rejection;
+        if (typeof ms !== 'number') throw rejection;
+        // Another worker took the last point between our check and consume:
+        // give back what this attempt took, the refused point included.
+        for (const back of [...taken, bucket]) await this.limiter(back.spec).reward(back.key, 1);
+        return Math.max(ms, 1);
       }
     }
     return 0;

@@ -6,14 +6,20 @@
  */
 import { DelayedError, UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { handleChatJob, type ChatJobDeps } from '../core/chat-job.js';
-import { handleCommandJob, type CommandDeps } from '../core/command-job.js';
+import { handleChatJob, reportAbandonedChat, type ChatJobDeps } from '../core/chat-job.js';
+import { handleCommandJob, reportAbandonedCommand, type CommandDeps } from '../core/command-job.js';
 import { handleImagineJob, type ImagineDeps } from '../core/imagine-job.js';
 import { classifyFailure } from '../core/job-error.js';
 import type { JobContext } from '../core/jobs.js';
 import type { Logger } from '../log.js';
 import type { ConversationOrder } from './conversation-order.js';
-import { chatJobSchema, commandJobSchema, progressMessages, QUEUES } from './jobs.js';
+import {
+  chatJobSchema,
+  commandJobSchema,
+  ORDERED_COMMANDS,
+  progressMessages,
+  QUEUES,
+} from './jobs.js';
 
 /** How long a job waits before looking again whether its conversation is free. */
 const TURN_POLL_MS = 1_000;
@@ -75,10 +81,14 @@ function parse<T>(
   return parsed.data;
 }
 
+/** BullMQ's reason for a job that stalled (its worker died) more often than allowed. */
+const STALLED_OUT = /stalled more than allowable limit/i;
+
 function createWorker(
   name: string,
   processor: (job: Job, token?: string) => Promise<void>,
   options: WorkerOptions,
+  onAbandoned: (job: Job) => Promise<void> | undefined,
 ): Worker {
   const worker = new Worker(name, processor, {
     connection: options.connection,
@@ -98,54 +108,119 @@ function createWorker(
       { queue: name, jobId: job?.id, err: error, attempts: job?.attemptsMade },
       'job attempt failed',
     );
+    // BullMQ failed it without running it: the handler never got to tell the user.
+    if (job && STALLED_OUT.test(error.message)) {
+      void onAbandoned(job)?.catch((tellError: unknown) =>
+        options.log.warn(
+          { err: tellError, jobId: job.id },
+          'could not tell the user about an abandoned job',
+        ),
+      );
+    }
   });
   worker.on('error', (error) => options.log.error({ err: error, queue: name }, 'worker error'));
   return worker;
 }
 
+/**
+ * Per-conversation turns for the jobs that need them (chat, /forget), across
+ * both queues: a job runs only at the head of its conversation's line.
+ */
+export class Turns {
+  constructor(
+    private readonly order: ConversationOrder,
+    private readonly queues: readonly Queue[],
+    private readonly lockMs: number,
+  ) {}
+
+  /** Runs `handle` when it is this job's turn; otherwise parks the job for a moment. */
+  async run(
+    job: Job,
+    token: string | undefined,
+    conversationKey: string,
+    handle: () => Promise<void>,
+  ): Promise<void> {
+    const jobId = job.id!;
+    if (!(await this.order.isTurn(conversationKey, jobId, (id) => this.stateOf(id)))) {
+      await job.moveToDelayed(Date.now() + TURN_POLL_MS, token);
+      throw new DelayedError();
+    }
+    const release = async () => {
+      // A worker that lost the job's lock (it stalled and another took over)
+      // must not end the turn the other worker is still using.
+      if (token && (await job.extendLock(token, this.lockMs)) !== 1) return;
+      const next = await this.order.release(conversationKey, jobId);
+      // Wake the next job of the conversation now rather than at its next poll.
+      if (next) await (await this.find(next))?.promote().catch(() => undefined);
+    };
+    await settle(job, handle, release);
+    await release();
+  }
+
+  private async stateOf(jobId: string): Promise<string> {
+    for (const queue of this.queues) {
+      const state = await queue.getJobState(jobId);
+      if (state !== 'unknown') return state;
+    }
+    return 'unknown';
+  }
+
+  private async find(jobId: string): Promise<Job | undefined> {
+    for (const queue of this.queues) {
+      const job = await queue.getJob(jobId);
+      if (job) return job;
+    }
+    return undefined;
+  }
+}
+
 export function startChatWorker(
   options: WorkerOptions & {
-    readonly queue: Queue;
-    readonly order: ConversationOrder;
+    readonly turns: Turns;
     readonly deps: ChatJobDeps;
   },
 ): Worker {
-  const { order, queue } = options;
-  const stateOf = (jobId: string) => queue.getJobState(jobId);
   return createWorker(
     QUEUES.chat,
     async (job, token) => {
       const data = parse(chatJobSchema, job);
-      const jobId = job.id!;
-      if (!(await order.isTurn(data.conversationKey, jobId, stateOf))) {
-        await job.moveToDelayed(Date.now() + TURN_POLL_MS, token);
-        throw new DelayedError();
-      }
-      const release = async () => {
-        const next = await order.release(data.conversationKey, jobId);
-        // Wake the next job of the conversation now rather than at its next poll.
-        if (next) await (await queue.getJob(next))?.promote().catch(() => undefined);
-      };
-      await settle(job, () => handleChatJob(data, context(job), options.deps), release);
-      await release();
+      await options.turns.run(job, token, data.conversationKey, () =>
+        handleChatJob(data, context(job), options.deps),
+      );
     },
     options,
+    (job) => {
+      const data = chatJobSchema.safeParse(job.data);
+      return data.success
+        ? reportAbandonedChat(data.data, progressMessages(job.progress), options.deps)
+        : undefined;
+    },
   );
 }
 
 export function startCommandWorker(
-  options: WorkerOptions & { readonly imagine: ImagineDeps; readonly commands: CommandDeps },
+  options: WorkerOptions & {
+    readonly turns: Turns;
+    readonly imagine: ImagineDeps;
+    readonly commands: CommandDeps;
+  },
 ): Worker {
   return createWorker(
     QUEUES.commands,
-    async (job) => {
+    async (job, token) => {
       const data = parse(commandJobSchema, job);
-      await settle(job, () =>
+      const handle = () =>
         data.command === 'imagine'
           ? handleImagineJob(data, context(job), options.imagine)
-          : handleCommandJob(data, options.commands),
-      );
+          : handleCommandJob(data, options.commands);
+      if (ORDERED_COMMANDS.has(data.command))
+        await options.turns.run(job, token, data.conversationKey, handle);
+      else await settle(job, handle);
     },
     options,
+    (job) => {
+      const data = commandJobSchema.safeParse(job.data);
+      return data.success ? reportAbandonedCommand(data.data, options.commands) : undefined;
+    },
   );
 }

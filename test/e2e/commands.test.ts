@@ -246,4 +246,35 @@ describe('slash commands, end to end', () => {
     );
     expect(rows[0].n).toBe(2);
   });
+
+  it('/forget waits for an answer still streaming in the channel, so nothing comes back', async () => {
+    stack.chutes.script({ chunks: ['slow ', 'answer ', 'here'], chunkDelayMs: 700 });
+    stack.discord.sendMessage({
+      channelId: channel(5),
+      author: ANN,
+      content: 'take your time',
+      mentionsBot: true,
+    });
+    await stack.discord.waitFor(
+      () => stack.botMessages(channel(5)).length > 0,
+      5_000,
+      'the placeholder',
+    );
+    const forgot = await answerOf(
+      stack.discord.sendInteraction({
+        name: 'forget',
+        guildId: GUILD,
+        channelId: channel(5),
+        user: ANN,
+        permissions: MEMBER,
+      }).id,
+    );
+    expect(stack.botMessages(channel(5))[0]!.content).toBe('slow answer here');
+    expect(forgot.original!.content).toContain('2 messages');
+    const { rows } = await stack.database.pool.query(
+      'SELECT count(*)::int AS n FROM conversation_messages WHERE conversation_key = $1',
+      [channel(5)],
+    );
+    expect(rows[0].n).toBe(0);
+  });
 });

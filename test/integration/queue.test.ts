@@ -11,7 +11,7 @@ import { ConversationOrder } from '../../src/queue/conversation-order.js';
 import { QUEUES } from '../../src/queue/jobs.js';
 import { JobProducer } from '../../src/queue/producer.js';
 import { LimiterBudget } from '../../src/queue/rate-budget.js';
-import { startChatWorker } from '../../src/queue/worker.js';
+import { startChatWorker, Turns } from '../../src/queue/worker.js';
 import { MemorySurface } from '../support/memory-surface.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 import { connectRedis, deletePrefix, uniquePrefix } from '../support/redis.js';
@@ -72,8 +72,7 @@ function setup(model: ScriptedModel, workerCount: number, attempts = 3) {
       startChatWorker({
         connection: redis,
         prefix,
-        queue,
-        order,
+        turns: new Turns(order, [queue], 30_000),
         deps,
         log,
         concurrency: 4,
@@ -191,5 +190,15 @@ describe('chat queue', () => {
     const texts = [...surface.contents.values()];
     expect(texts.some((t) => t.includes('API key'))).toBe(true);
     expect(texts).toContain('next one fine');
+  });
+
+  it('forgets a registration whose job never reached the queue, so the redelivery is answered', async () => {
+    const model = new ScriptedModel();
+    setup(model, 0);
+    const order = new ConversationOrder(redis, prefix);
+    expect(await order.register('conv-x', 'memory-msg-1')).toBe(true);
+    expect(await order.register('conv-x', 'memory-msg-1')).toBe(false);
+    await order.unregister('conv-x', 'memory-msg-1');
+    expect(await order.register('conv-x', 'memory-msg-1')).toBe(true);
   });
 });

@@ -5,6 +5,8 @@ const minimal = {
   CHUTES_API_KEY: 'cpk_secret_value_123',
   DATABASE_URL: 'postgres://localhost/db',
   REDIS_URL: 'redis://localhost:6379',
+  DISCORD_TOKEN: 'token',
+  DISCORD_APPLICATION_ID: '1',
 };
 
 function problems(env: Record<string, string>): readonly string[] {
@@ -24,7 +26,7 @@ describe('loadConfig', () => {
     expect(config.port).toBe(3000);
     expect(config.chutes.baseUrl).toBe('https://llm.chutes.ai/v1');
     expect(config.chutes.imageUrl).toBe('https://image.chutes.ai/generate');
-    expect(config.discord).toBeUndefined();
+    expect(config.discord?.apiUrl).toBe('https://discord.com/api');
     expect(config.defaults.temperature).toBe(0.7);
   });
 
@@ -64,6 +66,21 @@ describe('loadConfig', () => {
         'CHUTES_API_KEY',
       ]),
     );
+  });
+
+  it('treats an empty value as unset, so the default applies', () => {
+    const config = loadConfig({ ...minimal, PORT: '', DEFAULT_TEMPERATURE: ' ', ROLE: '' });
+    expect(config.port).toBe(3000);
+    expect(config.defaults.temperature).toBe(0.7);
+    expect(config.role).toBe('all');
+  });
+
+  it('needs a platform, and a stalled check that fits the lock', () => {
+    const { DISCORD_TOKEN: _t, DISCORD_APPLICATION_ID: _a, ...noPlatform } = minimal;
+    expect(problems(noPlatform).join('\n')).toContain('no platform is configured');
+    expect(
+      problems({ ...minimal, JOB_LOCK_MS: '1000', JOB_STALLED_INTERVAL_MS: '600000' })[0],
+    ).toMatch(/^JOB_STALLED_INTERVAL_MS/);
   });
 
   it('needs no Chutes key for a gateway, and never echoes values', () => {
