@@ -9,5 +9,6 @@ export default defineConfig({
     // number of files running at once small.
     pool: 'forks',
     maxWorkers: 2,
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

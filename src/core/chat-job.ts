@@ -77,6 +77,7 @@ export async function handleChatJob(
     budget: deps.budget,
     channelId: job.channelId,
     replyTo: job.messageId,
+    idempotencyKey: ctx.jobId,
     existing: ctx.progress,
     onMessages: (messages) => ctx.saveProgress(messages),
     log: deps.log,

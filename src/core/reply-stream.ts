@@ -13,6 +13,8 @@ export interface ReplyRendererOptions {
   readonly budget: RateBudget;
   readonly channelId: string;
   readonly replyTo?: string;
+  /** Identifies the reply across attempts; each page's post carries `<key>:<page>`. */
+  readonly idempotencyKey?: string;
   /** Messages an earlier attempt of the same job posted: reused, never posted twice. */
   readonly existing?: readonly MessageRef[];
   /** Persists the posted messages so that a retry after a crash can reuse them. */
@@ -161,6 +163,10 @@ export class ReplyRenderer {
     if (op.kind === 'post') {
       const ref = await this.surface.post(this.options.channelId, op.text, {
         replyTo: op.index === 0 ? this.options.replyTo : undefined,
+        idempotencyKey:
+          this.options.idempotencyKey === undefined
+            ? undefined
+            : `${this.options.idempotencyKey}:${op.index}`,
       });
       this.messages[op.index] = ref;
       this.shown[op.index] = op.text;

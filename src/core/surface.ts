@@ -32,6 +32,12 @@ export interface MessageRef {
 export interface PostOptions {
   /** Message this one answers (a Discord reply, a Slack thread parent). */
   readonly replyTo?: string;
+  /**
+   * Unique to this message of this job. A platform that can (Discord's
+   * enforced nonce) answers a repeated post with the first message instead of
+   * a second one: a crash between posting and saving progress leaves no duplicate.
+   */
+  readonly idempotencyKey?: string;
 }
 
 export interface ChatSurface {

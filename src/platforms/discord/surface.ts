@@ -3,6 +3,7 @@
  * only: any worker can answer without holding the gateway websocket.
  */
 import { DiscordAPIError, REST } from '@discordjs/rest';
+import { createHash } from 'node:crypto';
 import { Routes, type RESTPostAPIChannelMessageResult } from 'discord-api-types/v10';
 import { clip } from '../../core/split.js';
 import { scrub } from '../../log.js';
@@ -49,6 +50,9 @@ export class DiscordSurface implements ChatSurface, InteractionSurface {
       allowed_mentions: NO_PINGS,
       ...(options?.replyTo
         ? { message_reference: { message_id: options.replyTo, fail_if_not_exists: false } }
+        : {}),
+      ...(options?.idempotencyKey
+        ? { nonce: nonceFor(options.idempotencyKey), enforce_nonce: true }
         : {}),
     };
     const message = (await call(() =>
@@ -101,6 +105,11 @@ export class DiscordSurface implements ChatSurface, InteractionSurface {
       }),
     );
   }
+}
+
+/** Discord nonces are at most 25 characters: a digest of the key fits. */
+export function nonceFor(key: string): string {
+  return createHash('sha256').update(key).digest('base64url').slice(0, 25);
 }
 
 /** Maps Discord's answers to the core's SurfaceError codes. */

@@ -25,7 +25,13 @@ const perChannel =
   (name: string, spec: RateSpec) =>
   (params: string[]): BucketRef => ({ name, major: params[0] ?? '', spec });
 
+/** How long Discord remembers an enforced nonce ("the past few minutes"). */
+const NONCE_WINDOW_MS = 5 * 60_000;
+
 export function channelRoutes({ state, options, events }: FakeContext): Route[] {
+  /** `channel:nonce` → the message an enforced nonce created, and when. */
+  const nonces = new Map<string, { messageId: string; at: number }>();
+
   /** A guild channel the bot cannot see answers 50001, as on Discord. */
   const visible = (req: RouteRequest): { ch: ChannelState; perms: bigint } => {
     const ch = state.requireChannel(param(req, 0));
@@ -72,6 +78,31 @@ export function channelRoutes({ state, options, events }: FakeContext): Route[] 
     const attachments = resolveAttachments(draft, files, undefined);
     const content = draft.content ?? '';
     assertNotEmpty(content, draft.embeds ?? [], attachments, draft.components ?? []);
+    // enforce_nonce: a second create with the same nonce returns the first message.
+    const { nonce, enforce_nonce: enforceNonce } = (json ?? {}) as {
+      nonce?: unknown;
+      enforce_nonce?: unknown;
+    };
+    if (
+      nonce !== undefined &&
+      !(typeof nonce === 'string' && nonce.length <= 25) &&
+      !(typeof nonce === 'number' && Number.isInteger(nonce))
+    ) {
+      throw invalidFormBody([
+        {
+          path: ['nonce'],
+          code: 'BASE_TYPE_MAX_LENGTH',
+          message: 'Must be 25 or fewer in length.',
+        },
+      ]);
+    }
+    const nonceKey =
+      nonce !== undefined && enforceNonce === true ? `${ch.id}:${String(nonce)}` : undefined;
+    const seen = nonceKey ? nonces.get(nonceKey) : undefined;
+    if (seen && Date.now() - seen.at < NONCE_WINDOW_MS) {
+      const first = state.message(seen.messageId);
+      if (first && !first.deleted) return ok(messagePayload(state, first));
+    }
     const pinged = computeMentions(state, content, draft.allowedMentions, replyTo, perms);
     const m = newMessage({
       channelId: ch.id,
@@ -98,6 +129,7 @@ export function channelRoutes({ state, options, events }: FakeContext): Route[] 
       allowedMentions: draft.allowedMentions,
     });
     state.addMessage(m);
+    if (nonceKey) nonces.set(nonceKey, { messageId: m.id, at: Date.now() });
     events.created(m);
     return ok(messagePayload(state, m));
   }
