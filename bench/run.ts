@@ -7,13 +7,12 @@ import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { performance } from 'node:perf_hooks';
 import { splitMessage } from '../src/core/split.js';
-import { PgConversationStore } from '../src/db/conversation-store.js';
-import { PgSettingsStore } from '../src/db/settings-store.js';
 import { ConversationOrder } from '../src/queue/conversation-order.js';
 import { jobIdFor, QUEUES } from '../src/queue/jobs.js';
 import { JobProducer } from '../src/queue/producer.js';
 import { LimiterBudget } from '../src/queue/rate-budget.js';
 import { startChatWorker, Turns } from '../src/queue/worker.js';
+import { chatDeps } from '../test/support/chat-deps.js';
 import { MemorySurface } from '../test/support/memory-surface.js';
 import { createTestDatabase } from '../test/support/pg.js';
 import { connectRedis, deletePrefix, uniquePrefix } from '../test/support/redis.js';
@@ -82,21 +81,8 @@ async function benchQueue(): Promise<void> {
     maxUploadBytes: 1,
   });
   const model = new ScriptedModel();
-  const deps = {
-    surface: () => surface,
-    budget: LimiterBudget.redis(redis, prefix),
-    model,
-    store: new PgConversationStore(database.db),
-    settings: new PgSettingsStore(database.db, {
-      model: 'm',
-      imageModel: 'i',
-      temperature: 0.7,
-      maxTokens: 100,
-      systemPrompt: 'S',
-    }),
-    history: { tokenBudget: 6_000, maxMessages: 50 },
-    log,
-  };
+  const deps = chatDeps({ db: database.db, redis, prefix, surface, model });
+
   const workers = [0, 1].map(() =>
     startChatWorker({
       connection: redis,

@@ -3,15 +3,12 @@ import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ChutesError } from '../../src/chutes/errors.js';
-import type { ChatJobDeps } from '../../src/core/chat-job.js';
 import type { ChatJob } from '../../src/core/jobs.js';
-import { PgConversationStore } from '../../src/db/conversation-store.js';
-import { PgSettingsStore } from '../../src/db/settings-store.js';
 import { ConversationOrder } from '../../src/queue/conversation-order.js';
 import { QUEUES } from '../../src/queue/jobs.js';
 import { JobProducer } from '../../src/queue/producer.js';
-import { LimiterBudget } from '../../src/queue/rate-budget.js';
 import { startChatWorker, Turns } from '../../src/queue/worker.js';
+import { chatDeps } from '../support/chat-deps.js';
 import { MemorySurface } from '../support/memory-surface.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 import { connectRedis, deletePrefix, uniquePrefix } from '../support/redis.js';
@@ -52,21 +49,8 @@ function setup(model: ScriptedModel, workerCount: number, attempts = 3) {
   queue = new Queue(QUEUES.chat, { connection: redis, prefix });
   const order = new ConversationOrder(redis, prefix);
   const surface = new MemorySurface(LIMITS);
-  const deps: ChatJobDeps = {
-    surface: () => surface,
-    budget: LimiterBudget.redis(redis, prefix),
-    model,
-    store: new PgConversationStore(database.db),
-    settings: new PgSettingsStore(database.db, {
-      model: 'test-model',
-      imageModel: 'img',
-      temperature: 0.5,
-      maxTokens: 100,
-      systemPrompt: 'S',
-    }),
-    history: { tokenBudget: 10_000, maxMessages: 50 },
-    log,
-  };
+  const deps = chatDeps({ db: database.db, redis, prefix, surface, model });
+
   for (let i = 0; i < workerCount; i++) {
     workers.push(
       startChatWorker({

@@ -1,0 +1,35 @@
+import type { Redis } from 'ioredis';
+import { pino } from 'pino';
+import type { ChatJobDeps, ChatModel } from '../../src/core/chat-job.js';
+import type { ChatSurface } from '../../src/core/surface.js';
+import type { Db } from '../../src/db/client.js';
+import { PgConversationStore } from '../../src/db/conversation-store.js';
+import { PgSettingsStore } from '../../src/db/settings-store.js';
+import { LimiterBudget } from '../../src/queue/rate-budget.js';
+
+export const TEST_DEFAULTS = {
+  model: 'test-model',
+  imageModel: 'img',
+  temperature: 0.5,
+  maxTokens: 100,
+  systemPrompt: 'S',
+} as const;
+
+/** The chat job's dependencies on real Postgres and Redis, with a given surface and model. */
+export function chatDeps(options: {
+  db: Db;
+  redis: Redis;
+  prefix: string;
+  surface: ChatSurface;
+  model: ChatModel;
+}): ChatJobDeps {
+  return {
+    surface: () => options.surface,
+    budget: LimiterBudget.redis(options.redis, options.prefix),
+    model: options.model,
+    store: new PgConversationStore(options.db),
+    settings: new PgSettingsStore(options.db, TEST_DEFAULTS),
+    history: { tokenBudget: 10_000, maxMessages: 50 },
+    log: pino({ level: 'silent' }),
+  };
+}
