@@ -30,6 +30,12 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    // A dependency that is away (Redis, Postgres) must not keep the process
+    // from exiting: its jobs are resumed by other workers after their locks expire.
+    setTimeout(() => {
+      log.error('shutdown did not finish in time; exiting anyway');
+      process.exit(1);
+    }, config.worker.shutdownGraceMs + 5_000).unref();
     void service.stop().then(
       () => process.exit(0),
       (error: unknown) => {
