@@ -5,6 +5,7 @@ import type { ChatRequest, ChatStreamEvent } from './chat-types.js';
 import { ModelListSchema } from './chunk-schema.js';
 import { ChutesError } from './errors.js';
 import { chutesErrorFromResponse } from './http-errors.js';
+import { MAX_ERROR_BODY_BYTES, postToChutes } from './post.js';
 import { readText } from './read-body.js';
 
 export type { ChatMessage, ChatRequest, ChatStreamEvent, SamplingParams } from './chat-types.js';
@@ -37,7 +38,6 @@ export const CHAT_CLIENT_DEFAULTS = {
 } as const satisfies Required<Pick<ChutesClientOptions, 'connectTimeoutMs' | 'idleTimeoutMs'>>;
 
 /** Error bodies are quoted, never processed whole. */
-const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 /**
  * Streams chat completions from Chutes (`POST {baseUrl}/chat/completions`, SSE). It does not
@@ -66,25 +66,17 @@ export class ChutesChatClient {
     let phase: Phase = 'connect';
     try {
       scope.arm(this.connectTimeoutMs, `no response headers within ${this.connectTimeoutMs} ms`);
-      const res = await this.fetch(`${this.baseUrl}/chat/completions`, {
-        method: 'POST',
-        headers: {
-          Authorization: `Bearer ${this.apiKey}`,
-          'Content-Type': 'application/json',
-          Accept: 'text/event-stream',
-        },
-        body: JSON.stringify(buildChatBody(req)),
+      const res = await postToChutes({
+        fetch: this.fetch,
+        url: `${this.baseUrl}/chat/completions`,
+        apiKey: this.apiKey,
+        accept: 'text/event-stream',
+        body: buildChatBody(req),
         signal: scope.signal,
+        operation,
+        model: req.model,
       });
       phase = 'body';
-      if (!res.ok) {
-        const text = await readText(res, MAX_ERROR_BODY_BYTES);
-        throw chutesErrorFromResponse(res.status, res.headers, text, {
-          operation,
-          model: req.model,
-          secrets: [this.apiKey],
-        });
-      }
       const type = res.headers.get('content-type') ?? '';
       if (!type.includes('text/event-stream') || !res.body) {
         const text = await readText(res, MAX_ERROR_BODY_BYTES);

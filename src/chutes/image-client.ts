@@ -3,6 +3,7 @@ import { ChutesError } from './errors.js';
 import { chutesErrorFromResponse } from './http-errors.js';
 import { decodeBase64, detectImagePayload, isJsonContentType } from './image-payload.js';
 import { sniffImageType, type ImageMime } from './image-sniff.js';
+import { MAX_ERROR_BODY_BYTES, postToChutes } from './post.js';
 import { readBytes, readText } from './read-body.js';
 
 export interface ImageRequest {
@@ -89,25 +90,17 @@ export class ChutesImageClient {
     let phase: Phase = 'connect';
     try {
       scope.arm(this.timeoutMs, `no image within ${this.timeoutMs} ms`);
-      const res = await this.fetch(this.imageUrl, {
-        method: 'POST',
-        headers: {
-          Authorization: `Bearer ${this.apiKey}`,
-          'Content-Type': 'application/json',
-          Accept: 'image/*, application/json',
-        },
-        body: JSON.stringify(buildImageBody(req)),
+      const res = await postToChutes({
+        fetch: this.fetch,
+        url: this.imageUrl,
+        apiKey: this.apiKey,
+        accept: 'image/*, application/json',
+        body: buildImageBody(req),
         signal: scope.signal,
+        operation,
+        model: req.model,
       });
       phase = 'body';
-      if (!res.ok) {
-        const text = await readText(res, 64 * 1024);
-        throw chutesErrorFromResponse(res.status, res.headers, text, {
-          operation,
-          model: req.model,
-          secrets: [this.apiKey],
-        });
-      }
       const bytes = isJsonContentType(res.headers.get('content-type'))
         ? await this.fromJson(res, scope, operation)
         : await readBytes(res, this.maxBytes, () => this.tooLarge(operation));
@@ -183,7 +176,7 @@ export class ChutesImageClient {
       throw scope.toError(err, 'connect', `${operation} (downloading the image)`);
     }
     if (!res.ok) {
-      const text = await readText(res, 64 * 1024);
+      const text = await readText(res, MAX_ERROR_BODY_BYTES);
       throw chutesErrorFromResponse(res.status, res.headers, text, {
         operation: `${operation} (downloading the image)`,
         secrets: [this.apiKey],

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   EXTRA_KEYS,
   MODEL_DEFAULT,
+  SETTING_KEYS,
   canChangeSettings,
   canForget,
   describeSettings,
@@ -121,20 +122,7 @@ describe('storedValue and effectiveValue', () => {
 describe('describeSettings', () => {
   it('lists every setting in order and marks the defaults', () => {
     const rows = describeSettings(effectiveSettings(defaults, undefined), undefined, defaults);
-    expect(rows.map((r) => r.key)).toEqual([
-      'model',
-      'temperature',
-      'top_p',
-      'max_tokens',
-      'system_prompt',
-      'image_model',
-      'top_k',
-      'min_p',
-      'frequency_penalty',
-      'presence_penalty',
-      'repetition_penalty',
-      'forget_admin_only',
-    ]);
+    expect(rows.map((r) => r.key)).toEqual([...SETTING_KEYS]);
     expect(rows.every((r) => r.isDefault)).toBe(true);
     expect(rows.find((r) => r.key === 'temperature')).toEqual({
       key: 'temperature',
