@@ -14,6 +14,23 @@ import type { RateSpec } from '../core/surface.js';
  */
 export const WINDOW_MARGIN = { factor: 1.1, extraMs: 250 } as const;
 
+/**
+ * rate-limiter-flexible's own script sets whole-second expiries (ARGV[2] is
+ * the duration floored to seconds), which would turn Discord's 50 per second
+ * into 50 per two seconds. This is the same script with millisecond expiries,
+ * taken from the limiter's own duration (ARGV[4], fractional seconds).
+ */
+const INCR_TTL_MS = `
+local ms = math.floor(tonumber(ARGV[4]) * 1000)
+redis.call('set', KEYS[1], 0, 'PX', ms, 'NX')
+local consumed = redis.call('incrby', KEYS[1], ARGV[1])
+local ttl = redis.call('pttl', KEYS[1])
+if ttl == -1 then
+  redis.call('pexpire', KEYS[1], ms)
+  ttl = ms
+end
+return {consumed, ttl}`;
+
 function stretched(spec: RateSpec): number {
   return Math.ceil(spec.windowMs * WINDOW_MARGIN.factor + WINDOW_MARGIN.extraMs);
 }
@@ -36,16 +53,15 @@ export class LimiterBudget implements RateBudget {
           storeClient: redis,
           keyPrefix: `${keyPrefix}:rate:${points}:${durationMs}`,
           points,
-          // rate-limiter-flexible takes whole seconds; sub-second windows are rounded up.
-          duration: Math.max(1, Math.ceil(durationMs / 1000)),
+          duration: durationMs / 1000,
+          customIncrTtlLuaScript: INCR_TTL_MS,
         }),
     );
   }
 
   static memory(): LimiterBudget {
     return new LimiterBudget(
-      (points, durationMs) =>
-        new RateLimiterMemory({ points, duration: Math.max(1, Math.ceil(durationMs / 1000)) }),
+      (points, durationMs) => new RateLimiterMemory({ points, duration: durationMs / 1000 }),
     );
   }
 
