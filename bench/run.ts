@@ -93,6 +93,7 @@ async function benchQueue(): Promise<void> {
       concurrency: 8,
       lockMs: 30_000,
       stalledIntervalMs: 30_000,
+      maxStalls: 2,
     }),
   );
   const producer = new JobProducer({ chat: queue, commands: queue }, order, 3);

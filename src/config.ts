@@ -77,6 +77,7 @@ const envSchema = z.object({
   JOB_ATTEMPTS: int(4, 1, 20),
   JOB_LOCK_MS: int(30_000, 1_000, 600_000),
   JOB_STALLED_INTERVAL_MS: int(30_000, 1_000, 600_000),
+  JOB_MAX_STALLS: int(2, 0, 20),
   SHUTDOWN_GRACE_MS: int(20_000, 0, 600_000),
 });
 
@@ -150,6 +151,8 @@ export interface Config {
     readonly attempts: number;
     readonly lockMs: number;
     readonly stalledIntervalMs: number;
+    /** How many worker crashes one job survives before it fails for good. */
+    readonly maxStalls: number;
     readonly shutdownGraceMs: number;
   };
 }
@@ -228,6 +231,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       attempts: env.JOB_ATTEMPTS,
       lockMs: env.JOB_LOCK_MS,
       stalledIntervalMs: env.JOB_STALLED_INTERVAL_MS,
+      maxStalls: env.JOB_MAX_STALLS,
       shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     },
   };

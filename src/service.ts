@@ -104,6 +104,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
         concurrency: config.worker.concurrency,
         lockMs: config.worker.lockMs,
         stalledIntervalMs: config.worker.stalledIntervalMs,
+        maxStalls: config.worker.maxStalls,
       };
       const workers: Worker[] = [
         startChatWorker({

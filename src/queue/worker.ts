@@ -32,6 +32,8 @@ export interface WorkerOptions {
   /** How long a job stays locked to a worker that stopped renewing it (a crash). */
   readonly lockMs: number;
   readonly stalledIntervalMs: number;
+  /** How many worker crashes one job survives before it fails for good. */
+  readonly maxStalls: number;
 }
 
 /** Retry delay: Chutes' Retry-After when it gave one, else exponential with jitter. */
@@ -96,7 +98,7 @@ function createWorker(
     concurrency: options.concurrency,
     lockDuration: options.lockMs,
     stalledInterval: options.stalledIntervalMs,
-    maxStalledCount: 3,
+    maxStalledCount: options.maxStalls,
     settings: {
       backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) =>
         backoffDelay(attemptsMade, error),

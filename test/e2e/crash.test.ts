@@ -3,7 +3,7 @@ import { ANN, channel, startStack, type Stack } from './stack.js';
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ env: { JOB_ATTEMPTS: '3' } });
+  stack = await startStack({ env: { JOB_ATTEMPTS: '3', JOB_MAX_STALLS: '1' } });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -53,6 +53,48 @@ describe('crashes and scale', () => {
       { role: 'assistant', content: full },
     ]);
     expect(stack.discord.rateLimited).toEqual([]);
+  });
+
+  it('tells the user when an answer keeps crashing its workers, and keeps the job', async () => {
+    const chunks = Array.from({ length: 40 }, (_, i) => `step${i} `);
+    for (let i = 0; i < 2; i++) stack.chutes.script({ chunks, chunkDelayMs: 300 });
+    stack.discord.sendMessage({
+      channelId: channel(8),
+      author: ANN,
+      content: 'crash me',
+      mentionsBot: true,
+    });
+    const streamed = (marker: string) =>
+      stack.discord.waitFor(
+        () => stack.botMessages(channel(8))[0]?.edits.some((e) => e.content.includes(marker)),
+        15_000,
+        `streaming past ${marker}`,
+      );
+    await streamed('step2 ');
+    await stack.service.kill();
+    const editsBefore = stack.botMessages(channel(8))[0]!.edits.length;
+    stack.service = await stack.startService();
+    // The retry streams into the same message again, then its worker dies too.
+    await stack.discord.waitFor(
+      () => stack.botMessages(channel(8))[0]!.edits.length > editsBefore + 1,
+      15_000,
+      'the retry streaming',
+    );
+    await stack.service.kill();
+    stack.service = await stack.startService();
+    const [told] = await stack.discord.waitFor(
+      () => {
+        const mine = stack.botMessages(channel(8));
+        return mine[0]?.content.includes('went wrong') ? mine : undefined;
+      },
+      15_000,
+      'the failure told in the reply',
+    );
+    expect(told!.content).toContain('Something went wrong');
+    expect(stack.botMessages(channel(8))).toHaveLength(1);
+    const failed = await stack.chatQueue.getFailed();
+    expect(failed.map((j) => j.data.text)).toContain('crash me');
+    expect(failed.find((j) => j.data.text === 'crash me')!.failedReason).toMatch(/stalled/);
   });
 
   it('runs as one gateway and several workers, answering each mention exactly once', async () => {

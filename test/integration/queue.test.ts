@@ -62,6 +62,7 @@ function setup(model: ScriptedModel, workerCount: number, attempts = 3) {
         concurrency: 4,
         lockMs: 5_000,
         stalledIntervalMs: 5_000,
+        maxStalls: 2,
       }),
     );
   }
