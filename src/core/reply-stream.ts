@@ -5,7 +5,7 @@
  * continued in further messages when it outgrows one.
  */
 import { take, type BudgetBucket, type RateBudget } from './rate-budget.js';
-import { splitMessage } from './split.js';
+import { closeOpenFence, splitMessage } from './split.js';
 import { SurfaceError, type ChatSurface, type MessageRef } from './surface.js';
 
 export interface ReplyRendererOptions {
@@ -149,7 +149,10 @@ export class ReplyRenderer {
   /** The first page whose message does not show it yet. */
   private nextOp(): Op | undefined {
     if (this.text.trim() === '') return undefined;
-    const pages = splitMessage(this.text, this.surface.limits.maxMessageLength);
+    const max = this.surface.limits.maxMessageLength;
+    const pages = splitMessage(this.text, max);
+    // A code block still being written shows as one while it streams.
+    pages[pages.length - 1] = closeOpenFence(pages[pages.length - 1]!, max);
     for (let index = 0; index < pages.length; index++) {
       const text = pages[index]!;
       if (index >= this.messages.length) return { kind: 'post', index, text };

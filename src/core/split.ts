@@ -111,3 +111,14 @@ export function clip(text: string, maxLength: number): string {
   if (text.length <= maxLength) return text;
   return `${text.slice(0, graphemeBoundaryAtOrBefore(text, maxLength - 1))}…`;
 }
+
+/**
+ * For display while an answer streams: a page that ends inside a code block
+ * gets a closing fence, if it fits, so the block renders as one.
+ */
+export function closeOpenFence(page: string, maxLength: number): string {
+  const open = fenceStateAfter(page, undefined);
+  if (!open) return page;
+  const closed = `${page}${page.endsWith('\n') ? '' : '\n'}${open.marker}`;
+  return closed.length <= maxLength ? closed : page;
+}

@@ -126,4 +126,16 @@ describe('ReplyRenderer', () => {
     await done;
     expect(surface.contents.get('m1')).toBe('part two');
   });
+
+  it('shows a code block that is still being written as a closed block, then the exact text', async () => {
+    const { surface, renderer } = setup({ ...TEST_LIMITS, maxMessageLength: 2000 });
+    await renderer.start('…');
+    renderer.append('Code:\n```py\nprint(1)\n');
+    await vi.advanceTimersByTimeAsync(10);
+    expect(surface.contents.get('m1')).toBe('Code:\n```py\nprint(1)\n```');
+    const done = renderer.finish('Code:\n```py\nprint(1)\n```\nDone.');
+    await vi.runAllTimersAsync();
+    await done;
+    expect(surface.contents.get('m1')).toBe('Code:\n```py\nprint(1)\n```\nDone.');
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { splitMessage } from '../../src/core/split.js';
+import { closeOpenFence, splitMessage } from '../../src/core/split.js';
 
 describe('splitMessage', () => {
   it('keeps a short text as one page, unchanged', () => {
@@ -82,5 +82,19 @@ describe('splitMessage', () => {
       for (let i = 0; i < partial.length - 1; i++) expect(partial[i]).toBe(final[i]);
     }
     expect(final.length).toBeGreaterThan(5);
+  });
+});
+
+describe('closeOpenFence', () => {
+  it('closes a block still being written, only when it fits', () => {
+    expect(closeOpenFence('Here:\n```ts\nconst a = 1;', 2000)).toBe(
+      'Here:\n```ts\nconst a = 1;\n```',
+    );
+    expect(closeOpenFence('Here:\n```ts\nconst a = 1;\n', 2000)).toBe(
+      'Here:\n```ts\nconst a = 1;\n```',
+    );
+    expect(closeOpenFence('```\ndone\n```\nafter', 2000)).toBe('```\ndone\n```\nafter');
+    const full = `\`\`\`\n${'x'.repeat(45)}`;
+    expect(closeOpenFence(full, 50)).toBe(full);
   });
 });
