@@ -86,7 +86,7 @@ export async function handleChatJob(
   const stored = await deps.store.storedAnswer(ctx.jobId);
   if (stored !== undefined) {
     // An earlier attempt got the answer and stored it, then died before showing all of it.
-    await renderer.finish(stored.trim() === '' ? EMPTY_ANSWER : stored);
+    await renderer.finish(shownText(stored));
     return;
   }
 
@@ -138,8 +138,6 @@ export async function handleChatJob(
       }
     }
 
-    let finalText = answer.trim() === '' ? EMPTY_ANSWER : answer;
-    if (finishReason === 'length') finalText += `\n\n${CUT_OFF}`;
     await deps.store.saveExchange(job, ctx.jobId, answer, {
       ...usage,
       promptTokens: tokens?.prompt,
@@ -148,7 +146,7 @@ export async function handleChatJob(
       durationMs: now() - started,
       outcome: 'ok',
     });
-    await renderer.finish(finalText);
+    await renderer.finish(shownText(answer, finishReason));
     deps.log.info(
       {
         jobId: ctx.jobId,
@@ -171,6 +169,12 @@ export async function handleChatJob(
       now,
     });
   }
+}
+
+/** What the reply shows for a model's answer: an empty one, or one cut off at max_tokens, says so. */
+function shownText(answer: string, finishReason?: string): string {
+  const text = answer.trim() === '' ? EMPTY_ANSWER : answer;
+  return finishReason === 'length' ? `${text}\n\n${CUT_OFF}` : text;
 }
 
 async function reportFailure(

@@ -65,11 +65,7 @@ export class PgSettingsStore implements SettingsSource {
     return this.db.transaction(async (tx) => {
       // Creates the row to lock; a concurrent first write waits here for ours, then finds it.
       await tx.insert(tenantSettings).values({ platform, tenantId }).onConflictDoNothing();
-      const [row] = await tx
-        .select()
-        .from(tenantSettings)
-        .where(this.tenant(platform, tenantId))
-        .for('update');
+      const row = await this.lockRow(tx, platform, tenantId);
       const before = row && toStored(row);
       const changed = keys.filter((key) => storedValue(before, key) !== changes[key]);
       if (changed.length === 0) return effectiveSettings(this.defaults, before);
@@ -101,11 +97,7 @@ export class PgSettingsStore implements SettingsSource {
   /** Back to the environment defaults; audits each key that had a value. */
   async reset(platform: string, tenantId: string, actor: Actor): Promise<EffectiveSettings> {
     return this.db.transaction(async (tx) => {
-      const [row] = await tx
-        .select()
-        .from(tenantSettings)
-        .where(this.tenant(platform, tenantId))
-        .for('update');
+      const row = await this.lockRow(tx, platform, tenantId);
       const before = row && toStored(row);
       const had = SETTING_KEYS.filter((key) => storedValue(before, key) !== undefined);
       const strayExtra = Object.keys(row?.extra ?? {}).length > 0;
@@ -120,6 +112,16 @@ export class PgSettingsStore implements SettingsSource {
       }
       return effectiveSettings(this.defaults, undefined);
     });
+  }
+
+  /** The tenant's row, locked until the transaction ends (undefined when there is none). */
+  private async lockRow(tx: Pick<Db, 'select'>, platform: string, tenantId: string) {
+    const [row] = await tx
+      .select()
+      .from(tenantSettings)
+      .where(this.tenant(platform, tenantId))
+      .for('update');
+    return row;
   }
 
   private tenant(platform: string, tenantId: string) {

@@ -1,9 +1,5 @@
 import type { Redis } from 'ioredis';
-import {
-  RateLimiterMemory,
-  RateLimiterRedis,
-  type RateLimiterAbstract,
-} from 'rate-limiter-flexible';
+import { RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { BudgetBucket, RateBudget } from '../core/rate-budget.js';
 import type { RateSpec } from '../core/surface.js';
 
@@ -56,12 +52,6 @@ export class LimiterBudget implements RateBudget {
           duration: durationMs / 1000,
           customIncrTtlLuaScript: INCR_TTL_MS,
         }),
-    );
-  }
-
-  static memory(): LimiterBudget {
-    return new LimiterBudget(
-      (points, durationMs) => new RateLimiterMemory({ points, duration: durationMs / 1000 }),
     );
   }
 
