@@ -13,7 +13,7 @@ import { JobProducer } from '../src/queue/producer.js';
 import { LimiterBudget } from '../src/queue/rate-budget.js';
 import { startChatWorker, Turns } from '../src/queue/worker.js';
 import { chatDeps } from '../test/support/chat-deps.js';
-import { MemorySurface } from '../test/support/memory-surface.js';
+import { MemorySurface, unlimited } from '../test/support/memory-surface.js';
 import { createTestDatabase } from '../test/support/pg.js';
 import { connectRedis, deletePrefix, uniquePrefix } from '../test/support/redis.js';
 import { ScriptedModel } from '../test/support/scripted-model.js';
@@ -73,13 +73,7 @@ async function benchQueue(): Promise<void> {
   const log = pino({ level: 'silent' });
   const queue = new Queue(QUEUES.chat, { connection: redis, prefix });
   const order = new ConversationOrder(redis, prefix);
-  const surface = new MemorySurface({
-    maxMessageLength: 2000,
-    editRate: { points: 1_000_000, windowMs: 1_000 },
-    postRate: { points: 1_000_000, windowMs: 1_000 },
-    globalRate: { points: 1_000_000, windowMs: 1_000 },
-    maxUploadBytes: 1,
-  });
+  const surface = new MemorySurface(unlimited(2000));
   const model = new ScriptedModel();
   const deps = chatDeps({ db: database.db, redis, prefix, surface, model });
 

@@ -90,10 +90,29 @@ function crossProblems(source: Record<string, string | undefined>): string[] {
       `${set('DISCORD_TOKEN') ? 'DISCORD_APPLICATION_ID' : 'DISCORD_TOKEN'}: DISCORD_TOKEN and DISCORD_APPLICATION_ID go together: set both to enable Discord`,
     );
   }
-  if (!set('DISCORD_TOKEN') && !set('DISCORD_APPLICATION_ID')) {
+  if (!set('DISCORD_TOKEN') && !set('DISCORD_APPLICATION_ID') && !set('SLACK_BOT_TOKEN')) {
     problems.push(
-      'DISCORD_TOKEN: no platform is configured: set DISCORD_TOKEN and DISCORD_APPLICATION_ID (the Slack adapter is not part of this version)',
+      'DISCORD_TOKEN: no platform is configured: set DISCORD_TOKEN and DISCORD_APPLICATION_ID for Discord, SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN) for Slack, or both',
     );
+  }
+  for (const name of ['SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN']) {
+    if (set(name) && !set('SLACK_BOT_TOKEN'))
+      problems.push(`SLACK_BOT_TOKEN: ${name} is set, but Slack needs its bot token (xoxb-…) too`);
+  }
+  // Only the gateway receives Slack's events: it must check their signatures
+  // (HTTP) or hold the socket-mode connection.
+  if (
+    set('SLACK_BOT_TOKEN') &&
+    source.ROLE?.trim() !== 'worker' &&
+    !set('SLACK_SIGNING_SECRET') &&
+    !set('SLACK_APP_TOKEN')
+  ) {
+    problems.push(
+      'SLACK_SIGNING_SECRET: is required to receive Slack events over HTTP (Basic Information → Signing Secret); or set SLACK_APP_TOKEN for socket mode',
+    );
+  }
+  if (set('SLACK_APP_TOKEN') && !source.SLACK_APP_TOKEN!.trim().startsWith('xapp-')) {
+    problems.push('SLACK_APP_TOKEN: must be an app-level token (xapp-…) with connections:write');
   }
   const lock = Number(source.JOB_LOCK_MS ?? 30_000);
   const stalled = Number(source.JOB_STALLED_INTERVAL_MS ?? 30_000);

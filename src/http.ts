@@ -1,15 +1,24 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 
 export type HealthCheck = () => Promise<void>;
 
-/** `GET /healthz`: 200 when every dependency answers, 503 naming the ones that do not. */
+/**
+ * `GET /healthz`: 200 when every dependency answers, 503 naming the ones that
+ * do not; and the routes platforms serve (Slack's events), by path.
+ */
 export async function startHttpServer(
   port: number,
   checks: Record<string, HealthCheck>,
   info: Record<string, string>,
+  routes: Readonly<Record<string, RequestListener>> = {},
 ): Promise<Server> {
   const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0]!;
+    const route = routes[path];
+    if (route) {
+      void route(req, res);
+      return;
+    }
     if (req.method === 'GET' && path === '/healthz') {
       void runChecks(checks).then((results) => {
         const ok = Object.values(results).every((r) => r === 'ok');

@@ -68,9 +68,11 @@ export function createLogger(
  * `/interactions/{interaction id}/{token}/callback`.
  */
 const INTERACTION_TOKEN = /(\/(?:webhooks|interactions)\/\d+\/)[^/?\s"']+/g;
+/** A Slack slash command's `response_url` (`…/commands/{team}/{id}/{secret}`) answers for anyone holding it. */
+const RESPONSE_URL = /(\/commands\/)[^?\s"']+/g;
 
 export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text.replace(INTERACTION_TOKEN, '$1[redacted]');
+  let out = text.replace(INTERACTION_TOKEN, '$1[redacted]').replace(RESPONSE_URL, '$1[redacted]');
   for (const secret of secrets) out = out.split(secret).join('[redacted]');
   return out;
 }

@@ -5,20 +5,17 @@
  */
 import { Queue, type Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import { ChutesChatClient } from './chutes/chat-client.js';
 import { ChutesImageClient } from './chutes/image-client.js';
 import { CachedModelCatalog } from './chutes/model-catalog.js';
 import type { Config } from './config.js';
-import type { ChatSurface, InteractionSurface } from './core/surface.js';
 import { createDb, createPool, migrateDb } from './db/client.js';
 import { PgConversationStore } from './db/conversation-store.js';
 import { PgSettingsStore } from './db/settings-store.js';
 import { startHttpServer } from './http.js';
 import type { Logger } from './log.js';
-import { registerDiscordCommands } from './platforms/discord/commands.js';
-import { startDiscordGateway } from './platforms/discord/gateway.js';
-import { createDiscordRest, DiscordSurface } from './platforms/discord/surface.js';
+import { PLATFORMS } from './platforms/registry.js';
 import { ConversationOrder } from './queue/conversation-order.js';
 import { QUEUES } from './queue/jobs.js';
 import { JobProducer } from './queue/producer.js';
@@ -79,13 +76,10 @@ export async function startService(config: Config, log: Logger): Promise<Service
     });
     const models = new CachedModelCatalog(chutes);
 
-    const discordRest = config.discord
-      ? createDiscordRest(config.discord.token, config.discord.apiUrl)
-      : undefined;
-    const surfaces = new Map<string, ChatSurface & InteractionSurface>();
-    if (discordRest) surfaces.set('discord', new DiscordSurface(discordRest));
-    if (config.slack)
-      log.warn('SLACK_* is set, but the Slack adapter is not part of this version yet');
+    const platforms = PLATFORMS.map((entry) => entry.create(config, log)).filter(
+      (platform) => platform !== undefined,
+    );
+    const surfaces = new Map(platforms.map((p) => [p.name, p.surface]));
     const surface = (platform: string) => {
       const found = surfaces.get(platform);
       if (!found)
@@ -149,19 +143,13 @@ export async function startService(config: Config, log: Logger): Promise<Service
       log.info({ concurrency: config.worker.concurrency }, 'workers started');
     }
 
+    const routes: Record<string, RequestListener> = {};
     if (config.role !== 'worker') {
       const producer = new JobProducer(queues, order, config.worker.attempts);
-      if (config.discord && discordRest) {
-        const count = await registerDiscordCommands(discordRest, config.discord.applicationId);
-        log.info({ count }, 'Discord slash commands registered');
-        const client = await startDiscordGateway({
-          token: config.discord.token,
-          apiUrl: config.discord.apiUrl,
-          producer,
-          models,
-          log,
-        });
-        closers.push(() => client.destroy());
+      for (const platform of platforms) {
+        const gateway = await platform.startGateway({ producer, models, log });
+        closers.push(() => gateway.close());
+        Object.assign(routes, gateway.routes);
       }
     }
 
@@ -172,6 +160,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
         redis: async () => void (await redis.ping()),
       },
       { role: config.role },
+      routes,
     );
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const address = server.address();

@@ -20,6 +20,7 @@ import {
   INTERNAL,
   PLACEHOLDER,
   RETRYING,
+  STOPPED,
   userMessageFor,
 } from './user-messages.js';
 
@@ -72,14 +73,18 @@ export async function handleChatJob(
   deps: ChatJobDeps,
 ): Promise<void> {
   const now = deps.now ?? Date.now;
+  // Ends the model call when nobody will read the rest (the user stopped the answer).
+  const abort = new AbortController();
   const renderer = new ReplyRenderer({
     surface: deps.surface(job.platform),
     budget: deps.budget,
-    channelId: job.channelId,
-    replyTo: job.messageId,
+    target: { channelId: job.channelId, threadId: job.threadId, replyTo: job.replyTo },
+    tenantId: job.tenantId,
+    recipientId: job.author.id,
     idempotencyKey: ctx.jobId,
     existing: ctx.progress,
     onMessages: (messages) => ctx.saveProgress(messages),
+    onStopped: () => abort.abort(new SurfaceError('stopped', 'the user stopped the answer')),
     log: deps.log,
   });
 
@@ -122,11 +127,10 @@ export async function handleChatJob(
     let firstTokenAt: number | undefined;
     let finishReason: string | undefined;
     let tokens: { prompt: number; completion: number } | undefined;
-    for await (const event of deps.model.streamChat({
-      model: settings.model,
-      messages,
-      ...settings.sampling,
-    })) {
+    for await (const event of deps.model.streamChat(
+      { model: settings.model, messages, ...settings.sampling },
+      abort.signal,
+    )) {
       if (event.type === 'delta') {
         firstTokenAt ??= now();
         answer += event.content;
@@ -158,6 +162,10 @@ export async function handleChatJob(
       'answered',
     );
   } catch (error) {
+    if (renderer.stopped) {
+      await finishStopped({ job, ctx, deps, renderer, answer, usage, started, now });
+      return;
+    }
     throw await reportFailure(error, {
       ctx,
       deps,
@@ -171,6 +179,34 @@ export async function handleChatJob(
   }
 }
 
+/** Where an attempt stands when it ends early. */
+interface AttemptState {
+  readonly ctx: JobContext;
+  readonly deps: ChatJobDeps;
+  readonly renderer: ReplyRenderer;
+  /** What the model wrote so far. */
+  readonly answer: string;
+  readonly usage: Omit<UsageRecord, 'durationMs' | 'outcome'>;
+  readonly started: number;
+  readonly now: () => number;
+}
+
+/**
+ * The user stopped the answer on the platform: the model call was aborted,
+ * the reply keeps what was written and says it was stopped, and what the
+ * user saw is what the conversation remembers.
+ */
+async function finishStopped(x: AttemptState & { job: ChatJob }): Promise<void> {
+  const shown = x.answer.trim() === '' ? STOPPED : `${x.answer}\n\n${STOPPED}`;
+  await x.deps.store.saveExchange(x.job, x.ctx.jobId, x.answer, {
+    ...x.usage,
+    durationMs: x.now() - x.started,
+    outcome: 'stopped',
+  });
+  await x.renderer.finish(shown);
+  x.deps.log.info({ jobId: x.ctx.jobId, chars: x.answer.length }, 'answer stopped by the user');
+}
+
 /** What the reply shows for a model's answer: an empty one, or one cut off at max_tokens, says so. */
 function shownText(answer: string, finishReason?: string): string {
   const text = answer.trim() === '' ? EMPTY_ANSWER : answer;
@@ -179,16 +215,7 @@ function shownText(answer: string, finishReason?: string): string {
 
 async function reportFailure(
   error: unknown,
-  x: {
-    ctx: JobContext;
-    deps: ChatJobDeps;
-    renderer: ReplyRenderer;
-    answer: string;
-    model: string;
-    usage: Omit<UsageRecord, 'durationMs' | 'outcome'>;
-    started: number;
-    now: () => number;
-  },
+  x: AttemptState & { model: string },
 ): Promise<JobError> {
   const failure = classifyFailure(error, x.ctx.finalAttempt);
   const partial = x.answer.trim() === '' ? '' : `${x.answer}\n\n`;

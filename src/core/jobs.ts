@@ -8,7 +8,10 @@ export interface JobAuthor {
   readonly name: string;
 }
 
-/** Someone mentioned the bot: answer `text` in `channelId`, replying to `messageId`. */
+/**
+ * Someone mentioned the bot: answer `text` in `channelId` (in `threadId` when
+ * set, as a reply to `replyTo` when set: the gateway decides where answers go).
+ */
 export interface ChatJob {
   readonly v: 1;
   readonly platform: string;
@@ -17,7 +20,12 @@ export interface ChatJob {
   /** Channel or thread whose history the answer continues. */
   readonly conversationKey: string;
   readonly channelId: string;
+  /** The question's own message id. */
   readonly messageId: string;
+  /** The thread the answer goes in (a Slack thread's parent ts); unset: the channel. */
+  readonly threadId?: string;
+  /** The message the answer replies to, where the platform has replies (Discord). */
+  readonly replyTo?: string;
   readonly author: JobAuthor;
   readonly text: string;
   readonly receivedAt: string;
@@ -38,7 +46,7 @@ export interface CommandJob {
   readonly platform: string;
   readonly tenantId: string;
   readonly channelId: string;
-  /** The conversation /forget clears. */
+  /** The conversation /forget clears, with every conversation nested in it (`<key>/…`). */
   readonly conversationKey: string;
   readonly interaction: InteractionRef;
   readonly actor: Actor;

@@ -1,31 +1,72 @@
 /**
- * Turns a growing answer into platform messages: a placeholder at once, then
- * edits as text arrives — paced to the platform's edit rate and drawn from the
- * shared budget — and a final render that always delivers the whole text,
- * continued in further messages when it outgrows one.
+ * Turns a growing answer into platform messages, in one of two shapes:
+ *
+ * - post + edit: a placeholder at once, then edits as text arrives, paced to
+ *   the platform's edit rate and drawn from the shared budget;
+ * - a native stream, where the surface offers one (Slack): the text is
+ *   appended as it arrives, paced and budgeted the same way. A refused or
+ *   closed stream continues by post + edit in the same message.
+ *
+ * Either way the final render always delivers the whole text, continued in
+ * further messages when it outgrows one.
  */
-import { take, type BudgetBucket, type RateBudget } from './rate-budget.js';
+import { take, takeWithin, type BudgetBucket, type RateBudget } from './rate-budget.js';
 import { closeOpenFence, splitMessage } from './split.js';
-import { SurfaceError, type ChatSurface, type MessageRef } from './surface.js';
+import {
+  SurfaceError,
+  type ChatSurface,
+  type MessageRef,
+  type NativeStream,
+  type ReplyTarget,
+  type SurfaceLimits,
+  type SurfaceOp,
+} from './surface.js';
 
 export interface ReplyRendererOptions {
   readonly surface: ChatSurface;
   readonly budget: RateBudget;
-  readonly channelId: string;
-  readonly replyTo?: string;
+  /** Where the answer goes. */
+  readonly target: ReplyTarget;
+  /** The tenant whose budgets tenant-scoped rate rules draw from. */
+  readonly tenantId: string;
+  /** Whom the answer is for; a native stream is offered only when this is known. */
+  readonly recipientId?: string;
   /** Identifies the reply across attempts; each page's post carries `<key>:<page>`. */
   readonly idempotencyKey?: string;
   /** Messages an earlier attempt of the same job posted: reused, never posted twice. */
   readonly existing?: readonly MessageRef[];
   /** Persists the posted messages so that a retry after a crash can reuse them. */
   readonly onMessages?: (messages: readonly MessageRef[]) => Promise<void>;
+  /** Called once when the user stopped the answer: nobody reads what follows. */
+  readonly onStopped?: () => void;
   readonly log?: { warn(details: object, message: string): void };
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
 }
 
 type Op =
-  { kind: 'edit'; index: number; text: string } | { kind: 'post'; index: number; text: string };
+  | { kind: 'post' | 'edit'; index: number; text: string }
+  | { kind: 'streamStart' | 'streamAppend'; text: string }
+  | { kind: 'streamEnd' };
+
+const OP_BUDGET: Record<Op['kind'], SurfaceOp> = {
+  post: 'post',
+  edit: 'edit',
+  streamStart: 'streamStart',
+  streamAppend: 'streamAppend',
+  streamEnd: 'streamStop',
+};
+
+/** How long the final render waits to close a stream before it updates the message instead. */
+const STREAM_STOP_MAX_WAIT_MS = 5_000;
+
+interface NativeState {
+  readonly stream: NativeStream;
+  /** What the stream has been sent so far: always a prefix of the answer. */
+  sent: string;
+  /** Started and not yet stopped. */
+  open: boolean;
+}
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -36,6 +77,8 @@ export class ReplyRenderer {
   private readonly shown: (string | undefined)[];
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
+  /** The native stream while the answer streams that way; unset for post + edit. */
+  private native?: NativeState;
   private text = '';
   private pump?: Promise<void>;
   /** The pump's current wait: cut short by finish(), and by new text when `onText`. */
@@ -43,6 +86,7 @@ export class ReplyRenderer {
   private closed = false;
   private lastEditAt = Number.NEGATIVE_INFINITY;
   private fatal?: unknown;
+  private userStopped = false;
 
   constructor(private readonly options: ReplyRendererOptions) {
     this.surface = options.surface;
@@ -50,6 +94,16 @@ export class ReplyRenderer {
     this.shown = this.messages.map(() => undefined);
     this.sleep = options.sleep ?? defaultSleep;
     this.now = options.now ?? Date.now;
+    // A retry keeps the shape its first attempt left: messages mean post + edit.
+    const stream =
+      this.messages.length === 0 && options.recipientId !== undefined
+        ? this.surface.openStream?.({
+            ...options.target,
+            tenantId: options.tenantId,
+            recipientId: options.recipientId,
+          })
+        : undefined;
+    if (stream) this.native = { stream, sent: '', open: false };
   }
 
   /** The messages that make up the reply so far. */
@@ -57,13 +111,29 @@ export class ReplyRenderer {
     return this.messages;
   }
 
-  /** Posts the placeholder unless an earlier attempt already did. */
+  /** True once the user stopped the answer on the platform. */
+  get stopped(): boolean {
+    return this.userStopped;
+  }
+
+  /**
+   * Shows that an answer is coming: the placeholder message, or for a native
+   * stream the platform's pending status. An earlier attempt's messages are
+   * reused; a stream it left open is closed so that edits can take over.
+   */
   async start(placeholder: string): Promise<void> {
-    if (this.messages.length > 0) return;
+    if (this.messages.length > 0) {
+      await this.closeLeftoverStreams();
+      return;
+    }
+    if (this.native) {
+      await this.showPending(this.native.stream);
+      return;
+    }
     await this.run({ kind: 'post', index: 0, text: placeholder }, true);
   }
 
-  /** Adds streamed text; edits follow as the budget allows. */
+  /** Adds streamed text; edits or appends follow as the budget allows. */
   append(delta: string): void {
     if (this.closed || delta === '') return;
     this.text += delta;
@@ -84,7 +154,9 @@ export class ReplyRenderer {
     this.closed = true;
     this.waiter?.resolve();
     await this.pump;
-    const pages = splitMessage(finalText, this.surface.limits.maxMessageLength);
+    const pages = splitMessage(finalText, this.limits.maxMessageLength);
+    if (this.native?.open) await this.endStream(pages[0]!, true);
+    this.native = undefined;
     for (let index = 0; index < pages.length; index++) {
       const text = pages[index]!;
       if (index >= this.messages.length) await this.run({ kind: 'post', index, text }, true);
@@ -92,7 +164,7 @@ export class ReplyRenderer {
     }
     while (this.messages.length > pages.length) {
       const extra = this.messages[this.messages.length - 1]!;
-      await take(this.options.budget, this.buckets('edit'), this.sleep);
+      await take(this.options.budget, this.buckets('remove'), this.sleep);
       await this.surface.remove(extra);
       this.messages.pop();
       this.shown.pop();
@@ -101,34 +173,69 @@ export class ReplyRenderer {
     return this.messages;
   }
 
+  private get limits(): SurfaceLimits {
+    return this.surface.limits;
+  }
+
   private async loop(): Promise<void> {
-    const pace = paceMs(this.surface);
     while (!this.closed && this.fatal === undefined) {
       const op = this.nextOp();
       if (!op) {
         await this.wait(undefined);
         continue;
       }
-      // Smooth pacing: one edit per share of the window, not a burst then a stall.
-      const since = this.now() - this.lastEditAt;
-      if (op.kind === 'edit' && since < pace) {
-        await this.wait(pace - since);
-        continue;
+      // Smooth pacing: one update per share of the window, not a burst then a stall.
+      if (op.kind === 'edit' || op.kind === 'streamAppend') {
+        const since = this.now() - this.lastEditAt;
+        const pace = paceMs(this.limits, OP_BUDGET[op.kind]);
+        if (since < pace) {
+          await this.wait(pace - since);
+          continue;
+        }
       }
-      const waitMs = await this.options.budget.tryTake(this.buckets(op.kind));
+      const waitMs = await this.options.budget.tryTake(this.buckets(OP_BUDGET[op.kind]));
       if (waitMs > 0) {
-        await this.wait(waitMs);
+        // A stream starts now or not at all: waiting for one would only delay the answer.
+        if (op.kind === 'streamStart') this.native = undefined;
+        else await this.wait(waitMs);
         continue;
       }
       try {
         await this.run(op, false);
       } catch (error) {
-        // An intermediate update may fail; the final render tries again.
-        this.options.log?.warn({ err: error, op: op.kind }, 'streaming update failed');
-        if (error instanceof SurfaceError && error.permanent) this.fatal = error;
-        else await this.wait(pace);
+        this.failed(error, op);
       }
     }
+  }
+
+  /** An update that failed: a refused stream falls back, anything else waits for the next one. */
+  private failed(error: unknown, op: Op): void {
+    if (error instanceof SurfaceError && error.code === 'stream_refused') {
+      this.options.log?.warn({ err: error, op: op.kind }, 'native stream refused; posting instead');
+      this.fallBack();
+      return;
+    }
+    if (error instanceof SurfaceError && error.code === 'stopped') {
+      this.userStopped = true;
+      this.fatal = error;
+      this.native = undefined;
+      this.options.onStopped?.();
+      return;
+    }
+    // An intermediate update may fail; the final render tries again.
+    this.options.log?.warn({ err: error, op: op.kind }, 'streaming update failed');
+    if (error instanceof SurfaceError && error.permanent) this.fatal = error;
+    else this.lastEditAt = this.now();
+  }
+
+  /** Leaves the native stream: what it showed stays, and edits take it from there. */
+  private fallBack(): void {
+    const message = this.messages[0];
+    if (this.native?.open && message) {
+      this.shown[0] = this.native.sent;
+      this.messages[0] = { channelId: message.channelId, messageId: message.messageId };
+    }
+    this.native = undefined;
   }
 
   /** Waits `ms` (or, with undefined, for new text); finish() always ends the wait. */
@@ -146,11 +253,22 @@ export class ReplyRenderer {
     }).finally(() => (this.waiter = undefined));
   }
 
-  /** The first page whose message does not show it yet. */
+  /** What to send next: the stream's new text, or the first page whose message does not show it. */
   private nextOp(): Op | undefined {
     if (this.text.trim() === '') return undefined;
-    const max = this.surface.limits.maxMessageLength;
+    const max = this.limits.maxMessageLength;
     const pages = splitMessage(this.text, max);
+    if (this.native) {
+      if (pages.length > 1) {
+        // The answer outgrew one message: the stream ends, later pages post + edit.
+        if (this.native.open) return { kind: 'streamEnd' };
+        this.native = undefined;
+      } else {
+        const delta = this.text.slice(this.native.sent.length);
+        if (delta.trim() === '') return undefined;
+        return { kind: this.native.open ? 'streamAppend' : 'streamStart', text: delta };
+      }
+    }
     // A code block still being written shows as one while it streams.
     pages[pages.length - 1] = closeOpenFence(pages[pages.length - 1]!, max);
     for (let index = 0; index < pages.length; index++) {
@@ -162,39 +280,147 @@ export class ReplyRenderer {
   }
 
   private async run(op: Op, blocking: boolean): Promise<void> {
-    if (blocking) await take(this.options.budget, this.buckets(op.kind), this.sleep);
-    if (op.kind === 'post') {
-      const ref = await this.surface.post(this.options.channelId, op.text, {
-        replyTo: op.index === 0 ? this.options.replyTo : undefined,
-        idempotencyKey:
-          this.options.idempotencyKey === undefined
-            ? undefined
-            : `${this.options.idempotencyKey}:${op.index}`,
-      });
-      this.messages[op.index] = ref;
-      this.shown[op.index] = op.text;
-      await this.options.onMessages?.(this.messages);
-    } else {
-      await this.surface.edit(this.messages[op.index]!, op.text);
-      this.shown[op.index] = op.text;
-      this.lastEditAt = this.now();
+    if (blocking) await take(this.options.budget, this.buckets(OP_BUDGET[op.kind]), this.sleep);
+    switch (op.kind) {
+      case 'post': {
+        const { target, idempotencyKey } = this.options;
+        const ref = await this.surface.post(target.channelId, op.text, {
+          replyTo: op.index === 0 ? target.replyTo : undefined,
+          threadId: target.threadId,
+          idempotencyKey:
+            idempotencyKey === undefined ? undefined : `${idempotencyKey}:${op.index}`,
+        });
+        this.messages[op.index] = ref;
+        this.shown[op.index] = op.text;
+        await this.options.onMessages?.(this.messages);
+        return;
+      }
+      case 'edit':
+        await this.surface.edit(this.messages[op.index]!, op.text);
+        this.shown[op.index] = op.text;
+        this.lastEditAt = this.now();
+        return;
+      case 'streamStart': {
+        const native = this.native!;
+        const ref = await native.stream.start(op.text);
+        native.open = true;
+        native.sent += op.text;
+        this.messages[0] = { ...ref, stream: true };
+        this.shown[0] = native.sent;
+        this.lastEditAt = this.now();
+        await this.options.onMessages?.(this.messages);
+        return;
+      }
+      case 'streamAppend': {
+        const native = this.native!;
+        await native.stream.append(this.messages[0]!, op.text);
+        native.sent += op.text;
+        this.shown[0] = native.sent;
+        this.lastEditAt = this.now();
+        return;
+      }
+      case 'streamEnd':
+        await this.endStream(splitMessage(this.text, this.limits.maxMessageLength)[0]!, false);
+        this.native = undefined;
+        return;
     }
   }
 
-  private buckets(kind: 'edit' | 'post'): BudgetBucket[] {
-    const { platform, limits } = this.surface;
-    const channel = this.options.channelId;
-    return [
-      kind === 'edit'
-        ? { key: `${platform}:edit:${channel}`, spec: limits.editRate }
-        : { key: `${platform}:post:${channel}`, spec: limits.postRate },
-      { key: `${platform}:global`, spec: limits.globalRate },
-    ];
+  /**
+   * Closes the open stream so that its message shows `page`: what is missing
+   * is appended by the stop itself when the stream showed a prefix of it;
+   * otherwise the message is left for an edit to correct.
+   */
+  private async endStream(page: string, final: boolean): Promise<void> {
+    const native = this.native!;
+    const message = this.messages[0]!;
+    const tail = page.startsWith(native.sent) ? page.slice(native.sent.length) : '';
+    // Under a burst the stop budget can run dry; the final text must not wait on it.
+    if (final) {
+      const buckets = this.buckets('streamStop');
+      if (!(await takeWithin(this.options.budget, buckets, this.sleep, STREAM_STOP_MAX_WAIT_MS))) {
+        this.shown[0] = native.sent;
+        return;
+      }
+    }
+    try {
+      await native.stream.stop(message, tail);
+      this.shown[0] = native.sent + tail;
+    } catch (error) {
+      if (!(error instanceof SurfaceError)) throw error;
+      // While streaming, the loop deals with it (retry, stop, give up) like any update.
+      if (!final && error.code !== 'stream_refused') throw error;
+      // Refused, stopped or failed: an edit shows the right text from here.
+      this.options.log?.warn({ err: error }, 'could not close the native stream');
+      this.shown[0] = error.code === 'transient' ? undefined : native.sent;
+      if (error.permanent && error.code !== 'stopped') throw error;
+    }
+    this.messages[0] = { channelId: message.channelId, messageId: message.messageId };
+    await this.options.onMessages?.(this.messages);
+  }
+
+  private async showPending(stream: NativeStream): Promise<void> {
+    if (!stream.pending) return;
+    // Cosmetic: shown only when the budget has room right now.
+    if ((await this.options.budget.tryTake(this.buckets('status'))) > 0) return;
+    try {
+      await stream.pending();
+    } catch (error) {
+      this.options.log?.warn({ err: error }, 'could not show the pending status');
+    }
+  }
+
+  /** Closes streams an earlier attempt left open, so that edits can take them over. */
+  private async closeLeftoverStreams(): Promise<void> {
+    const { target, tenantId, recipientId } = this.options;
+    for (const [index, message] of this.messages.entries()) {
+      if (!message.stream) continue;
+      const stream = this.surface.openStream?.({
+        ...target,
+        tenantId,
+        recipientId: recipientId ?? '',
+      });
+      try {
+        await take(this.options.budget, this.buckets('streamStop'), this.sleep);
+        await stream?.stop(message, '');
+      } catch (error) {
+        // Already closed (expired, stopped) is what we wanted.
+        this.options.log?.warn(
+          { err: error },
+          'could not close a stream left by an earlier attempt',
+        );
+      }
+      this.messages[index] = { channelId: message.channelId, messageId: message.messageId };
+      await this.options.onMessages?.(this.messages);
+    }
+  }
+
+  private buckets(op: SurfaceOp): BudgetBucket[] {
+    const { platform } = this.surface;
+    const scopeIds = {
+      channel: this.options.target.channelId,
+      tenant: this.options.tenantId,
+      bot: undefined,
+    } as const;
+    return (this.limits.rates[op] ?? []).map((rule) => {
+      const id = scopeIds[rule.scope];
+      return {
+        key: id === undefined ? `${platform}:${rule.bucket}` : `${platform}:${rule.bucket}:${id}`,
+        spec: rule,
+      };
+    });
   }
 }
 
-/** Time between streaming edits: the edit window shared out evenly, with a margin. */
-export function paceMs(surface: Pick<ChatSurface, 'limits'>): number {
-  const { points, windowMs } = surface.limits.editRate;
-  return Math.ceil((windowMs / points) * 1.2);
+/**
+ * Time between one reply's streaming updates: the narrowest rule's window
+ * (a channel's, else a tenant's, else the bot's) shared out evenly, with a margin.
+ */
+export function paceMs(limits: SurfaceLimits, op: SurfaceOp = 'edit'): number {
+  const rules = limits.rates[op] ?? [];
+  const rule =
+    rules.find((r) => r.scope === 'channel') ??
+    rules.find((r) => r.scope === 'tenant') ??
+    rules.find((r) => r.scope === 'bot');
+  return rule ? Math.ceil((rule.windowMs / rule.points) * 1.2) : 0;
 }

@@ -3,41 +3,97 @@
  * any other platform only through this interface; platform types never cross it.
  */
 
+/**
+ * Which calls one budget covers: those into one channel, those of one tenant
+ * (a Slack workspace's per-method tiers), or every call of the bot.
+ */
+export type RateScope = 'channel' | 'tenant' | 'bot';
+
 /** A request budget: at most `points` operations in any `windowMs` window. */
 export interface RateSpec {
   readonly points: number;
   readonly windowMs: number;
 }
 
+/** At most `points` calls in any `windowMs` window, per `scope`. */
+export interface RateRule extends RateSpec {
+  /**
+   * Names the budget. Operations that list rules with the same bucket and
+   * scope draw from one budget (Discord: every request of the bot).
+   */
+  readonly bucket: string;
+  readonly scope: RateScope;
+}
+
+/** The calls the renderer budgets. */
+export type SurfaceOp =
+  'post' | 'edit' | 'remove' | 'streamStart' | 'streamAppend' | 'streamStop' | 'status';
+
 /** What a platform allows, declared as data; the core reads these, never hard-codes them. */
 export interface SurfaceLimits {
   /** Longest message the platform accepts, in characters (UTF-16 code units). */
   readonly maxMessageLength: number;
-  /** Edits of messages in one channel. */
-  readonly editRate: RateSpec;
-  /** New messages in one channel. */
-  readonly postRate: RateSpec;
-  /** Every request of the bot, all channels together. */
-  readonly globalRate: RateSpec;
   /** Largest file the platform takes in one upload, in bytes. */
   readonly maxUploadBytes: number;
+  /** The rate rules each operation must pass; an operation without rules is not budgeted. */
+  readonly rates: Readonly<Partial<Record<SurfaceOp, readonly RateRule[]>>>;
 }
 
 /** Where a message lives: enough for the platform to edit or delete it later. Plain JSON. */
 export interface MessageRef {
   readonly channelId: string;
   readonly messageId: string;
+  /** The message was opened as a native stream (it may still be streaming after a crash). */
+  readonly stream?: boolean;
+}
+
+/** Where an answer goes, as the gateway decided it. Plain JSON. */
+export interface ReplyTarget {
+  readonly channelId: string;
+  /** The thread the answer goes in (a Slack thread); unset: the channel itself. */
+  readonly threadId?: string;
+  /** The message the answer replies to, where the platform has replies (Discord). */
+  readonly replyTo?: string;
 }
 
 export interface PostOptions {
-  /** Message this one answers (a Discord reply, a Slack thread parent). */
+  /** Message this one answers (a Discord reply). */
   readonly replyTo?: string;
+  /** Thread to post in (a Slack thread's parent ts). */
+  readonly threadId?: string;
   /**
    * Unique to this message of this job. A platform that can (Discord's
    * enforced nonce) answers a repeated post with the first message instead of
    * a second one: a crash between posting and saving progress leaves no duplicate.
    */
   readonly idempotencyKey?: string;
+}
+
+/** Whom a native stream is for and where it goes. */
+export interface StreamTarget extends ReplyTarget {
+  readonly tenantId: string;
+  /** The person who asked (Slack streams outside DMs name their recipient). */
+  readonly recipientId: string;
+}
+
+/**
+ * A platform's own append-only stream of one message (Slack's
+ * chat.startStream / appendStream / stopStream). The core paces it, budgets
+ * it and owns the fallback; the adapter only makes the calls.
+ *
+ * A call the platform refuses for this stream (not enabled, not allowed here,
+ * closed by the platform) throws SurfaceError `stream_refused`: the core then
+ * continues by post + edit in the same message. The user stopping the stream
+ * throws `stopped`.
+ */
+export interface NativeStream {
+  /** Shows that an answer is on its way before any text exists ("is thinking…"). */
+  pending?(): Promise<void>;
+  /** Opens the stream with its first text. */
+  start(text: string): Promise<MessageRef>;
+  append(message: MessageRef, text: string): Promise<void>;
+  /** Ends the stream; `tail` is appended first (it does not replace the text). */
+  stop(message: MessageRef, tail: string): Promise<void>;
 }
 
 export interface ChatSurface {
@@ -47,21 +103,28 @@ export interface ChatSurface {
   post(channelId: string, text: string, options?: PostOptions): Promise<MessageRef>;
   edit(message: MessageRef, text: string): Promise<void>;
   remove(message: MessageRef): Promise<void>;
+  /**
+   * A native stream where the platform offers one for this target; undefined
+   * means "not here": the core streams by post + edit.
+   */
+  openStream?(target: StreamTarget): NativeStream | undefined;
 }
 
 /**
  * A platform call that failed. `permanent` failures (the channel is gone, the
- * bot lost its permissions) will not heal by retrying; others may.
+ * bot lost its permissions, the user stopped the answer) will not heal by
+ * retrying; others may. `stream_refused` is the platform declining a native
+ * stream, which the core answers with post + edit.
  */
 export class SurfaceError extends Error {
-  readonly code: 'gone' | 'forbidden' | 'rejected' | 'transient';
+  readonly code: 'gone' | 'forbidden' | 'rejected' | 'stopped' | 'stream_refused' | 'transient';
   readonly permanent: boolean;
 
   constructor(code: SurfaceError['code'], message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'SurfaceError';
     this.code = code;
-    this.permanent = code !== 'transient';
+    this.permanent = code !== 'transient' && code !== 'stream_refused';
   }
 }
 

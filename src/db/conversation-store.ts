@@ -1,4 +1,4 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, like, or } from 'drizzle-orm';
 import type { ConversationStore, UsageRecord } from '../core/chat-job.js';
 import type { StoredMessage } from '../core/conversation.js';
 import type { ChatJob } from '../core/jobs.js';
@@ -77,14 +77,22 @@ export class PgConversationStore implements ConversationStore {
     await this.db.insert(usage).values(record).onConflictDoNothing();
   }
 
-  /** Forgets a conversation: its rows are deleted, not hidden. Returns how many. */
+  /**
+   * Forgets a conversation and every conversation nested in it (keys
+   * `<key>/…`, such as a Slack channel's threads): the rows are deleted, not
+   * hidden. Returns how many.
+   */
   async forget(platform: string, conversationKey: string): Promise<number> {
+    const nested = `${conversationKey.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`;
     const deleted = await this.db
       .delete(conversationMessages)
       .where(
         and(
           eq(conversationMessages.platform, platform),
-          eq(conversationMessages.conversationKey, conversationKey),
+          or(
+            eq(conversationMessages.conversationKey, conversationKey),
+            like(conversationMessages.conversationKey, nested),
+          ),
         ),
       )
       .returning({ id: conversationMessages.id });

@@ -21,6 +21,8 @@ export const chatJobSchema = z.object({
   conversationKey: id,
   channelId: id,
   messageId: id,
+  threadId: id.optional(),
+  replyTo: id.optional(),
   author: z.object({ id, name: z.string().min(1).max(200) }),
   text: z.string().max(40_000),
   receivedAt: z.iso.datetime(),
@@ -42,7 +44,7 @@ export const commandJobSchema = z.object({
 
 /** What an attempt leaves for the next one: the messages it posted. */
 export const progressSchema = z.object({
-  messages: z.array(z.object({ channelId: id, messageId: id })),
+  messages: z.array(z.object({ channelId: id, messageId: id, stream: z.boolean().optional() })),
 });
 
 export function progressMessages(progress: unknown): MessageRef[] {

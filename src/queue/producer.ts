@@ -25,10 +25,13 @@ export class JobProducer {
     private readonly attempts: number,
   ) {}
 
-  /** Enqueues a chat job under an id derived from the platform event; a redelivery is dropped. */
-  async enqueueChat(job: ChatJob): Promise<EnqueueResult> {
+  /**
+   * Enqueues a chat job under an id derived from the platform event (its
+   * `eventId`, by default the question's message id); a redelivery is dropped.
+   */
+  async enqueueChat(job: ChatJob, eventId: string = job.messageId): Promise<EnqueueResult> {
     const data = chatJobSchema.parse(job);
-    const jobId = jobIdFor(data.platform, 'msg', data.messageId);
+    const jobId = jobIdFor(data.platform, 'msg', eventId);
     if (!(await this.order.register(data.conversationKey, jobId)))
       return { jobId, duplicate: true };
     try {

@@ -12,14 +12,16 @@ import { chatDeps } from '../support/chat-deps.js';
 import { MemorySurface } from '../support/memory-surface.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 import { connectRedis, deletePrefix, uniquePrefix } from '../support/redis.js';
+import type { SurfaceLimits } from '../../src/core/surface.js';
 import { ScriptedModel } from '../support/scripted-model.js';
 
-const LIMITS = {
+const LIMITS: SurfaceLimits = {
   maxMessageLength: 2000,
-  editRate: { points: 50, windowMs: 1000 },
-  postRate: { points: 50, windowMs: 1000 },
-  globalRate: { points: 500, windowMs: 1000 },
   maxUploadBytes: 1024,
+  rates: {
+    post: [{ bucket: 'post', scope: 'channel', points: 50, windowMs: 1000 }],
+    edit: [{ bucket: 'edit', scope: 'channel', points: 50, windowMs: 1000 }],
+  },
 };
 
 let database: TestDatabase;

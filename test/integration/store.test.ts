@@ -73,6 +73,22 @@ describe('PgConversationStore', () => {
     );
     expect(rows[0].n).toBe(0);
   });
+
+  it("forgets a channel's nested conversations (its threads), and nothing that merely looks alike", async () => {
+    const store = new PgConversationStore(database.db);
+    const keys = ['C1', 'C1/1700.1', 'C1/1700.2', 'C10/1700.1', 'C_1/x', 'C%/y'];
+    for (const [n, key] of keys.entries())
+      await store.saveExchange(job(n, key), `n${n}`, `answer ${n}`, usageFor(`n${n}`));
+    expect(await store.forget('discord', 'C1')).toBe(6);
+    for (const key of ['C1', 'C1/1700.1', 'C1/1700.2'])
+      expect(await store.history('discord', key, 10)).toEqual([]);
+    for (const key of ['C10/1700.1', 'C_1/x', 'C%/y'])
+      expect(await store.history('discord', key, 10)).toHaveLength(2);
+    // LIKE wildcards in the key itself are taken literally.
+    expect(await store.forget('discord', 'C_')).toBe(0);
+    expect(await store.forget('discord', 'C%')).toBe(2);
+    expect(await store.history('discord', 'C_1/x', 10)).toHaveLength(2);
+  });
 });
 
 describe('PgSettingsStore', () => {

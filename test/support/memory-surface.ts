@@ -1,9 +1,12 @@
 import type { RateBudget, BudgetBucket } from '../../src/core/rate-budget.js';
-import type {
-  ChatSurface,
-  MessageRef,
-  PostOptions,
-  SurfaceLimits,
+import {
+  SurfaceError,
+  type ChatSurface,
+  type MessageRef,
+  type NativeStream,
+  type PostOptions,
+  type StreamTarget,
+  type SurfaceLimits,
 } from '../../src/core/surface.js';
 
 export interface SurfaceCall {
@@ -12,6 +15,7 @@ export interface SurfaceCall {
   readonly messageId: string;
   readonly text?: string;
   readonly replyTo?: string;
+  readonly threadId?: string;
 }
 
 /** An in-memory ChatSurface that records every call with the (possibly fake) time. */
@@ -25,9 +29,22 @@ export class MemorySurface implements ChatSurface {
   constructor(readonly limits: SurfaceLimits) {}
 
   async post(channelId: string, text: string, options?: PostOptions): Promise<MessageRef> {
+    const ref = this.newMessage(channelId, text);
+    const { replyTo, threadId } = options ?? {};
+    this.calls.push({
+      op: 'post',
+      at: Date.now(),
+      messageId: ref.messageId,
+      text,
+      replyTo,
+      threadId,
+    });
+    return ref;
+  }
+
+  protected newMessage(channelId: string, text: string): MessageRef {
     const messageId = `m${this.next++}`;
     this.contents.set(messageId, text);
-    this.calls.push({ op: 'post', at: Date.now(), messageId, text, replyTo: options?.replyTo });
     return { channelId, messageId };
   }
 
@@ -66,8 +83,99 @@ export class WindowBudget implements RateBudget {
 
 export const TEST_LIMITS: SurfaceLimits = {
   maxMessageLength: 100,
-  editRate: { points: 5, windowMs: 5_000 },
-  postRate: { points: 5, windowMs: 5_000 },
-  globalRate: { points: 50, windowMs: 1_000 },
   maxUploadBytes: 1024,
+  rates: {
+    post: [
+      { bucket: 'post', scope: 'channel', points: 5, windowMs: 5_000 },
+      { bucket: 'global', scope: 'bot', points: 50, windowMs: 1_000 },
+    ],
+    edit: [
+      { bucket: 'edit', scope: 'channel', points: 5, windowMs: 5_000 },
+      { bucket: 'global', scope: 'bot', points: 50, windowMs: 1_000 },
+    ],
+  },
+};
+
+/** Limits that never make anyone wait: for tests and benchmarks of everything but the budget. */
+export function unlimited(maxMessageLength: number, maxUploadBytes = 1): SurfaceLimits {
+  const rule = { bucket: 'all', scope: 'bot', points: 1_000_000, windowMs: 1_000 } as const;
+  return { maxMessageLength, maxUploadBytes, rates: { post: [rule], edit: [rule] } };
+}
+
+export interface StreamCall {
+  readonly op: 'pending' | 'start' | 'append' | 'stop';
+  readonly at: number;
+  readonly messageId?: string;
+  readonly text?: string;
+}
+
+/**
+ * A MemorySurface with a native append-only stream, as Slack has: what a
+ * stream shows is everything appended to it. It can refuse to start, close
+ * streams after a number of appends (as Slack closes old streams), or have the
+ * user stop them.
+ */
+export class MemoryStreamSurface extends MemorySurface {
+  readonly streamCalls: StreamCall[] = [];
+  refuseStart = false;
+  /** After this many appends, a stream answers as a stream the platform closed. */
+  closeAfterAppends = Number.POSITIVE_INFINITY;
+  /** After this many appends, a stream answers as one the user stopped. */
+  stopByUserAfterAppends = Number.POSITIVE_INFINITY;
+  private readonly open = new Map<string, number>();
+
+  openStream(target: StreamTarget): NativeStream | undefined {
+    return {
+      pending: async () => void this.streamCalls.push({ op: 'pending', at: Date.now() }),
+      start: async (text) => {
+        if (this.refuseStart) throw new SurfaceError('stream_refused', 'feature_not_enabled');
+        const ref = this.newMessage(target.channelId, text);
+        this.open.set(ref.messageId, 0);
+        this.streamCalls.push({ op: 'start', at: Date.now(), messageId: ref.messageId, text });
+        return ref;
+      },
+      append: async (message, text) => {
+        this.check(message, 'append');
+        this.contents.set(message.messageId, (this.contents.get(message.messageId) ?? '') + text);
+        this.streamCalls.push({ op: 'append', at: Date.now(), messageId: message.messageId, text });
+      },
+      stop: async (message, tail) => {
+        this.check(message, 'stop');
+        this.contents.set(message.messageId, (this.contents.get(message.messageId) ?? '') + tail);
+        this.open.delete(message.messageId);
+        this.streamCalls.push({
+          op: 'stop',
+          at: Date.now(),
+          messageId: message.messageId,
+          text: tail,
+        });
+      },
+    };
+  }
+
+  private check(message: MessageRef, op: string): void {
+    const appends = this.open.get(message.messageId);
+    if (appends === undefined)
+      throw new SurfaceError('stream_refused', `${op}: message_not_in_streaming_state`);
+    if (appends >= this.stopByUserAfterAppends) {
+      this.open.delete(message.messageId);
+      throw new SurfaceError('stopped', `${op}: stopped_by_user`);
+    }
+    if (appends >= this.closeAfterAppends) {
+      this.open.delete(message.messageId);
+      throw new SurfaceError('stream_refused', `${op}: message_not_in_streaming_state`);
+    }
+    this.open.set(message.messageId, appends + 1);
+  }
+}
+
+/** TEST_LIMITS with a native stream's rates: a channel's appends and a tenant's starts. */
+export const STREAM_LIMITS: SurfaceLimits = {
+  ...TEST_LIMITS,
+  rates: {
+    ...TEST_LIMITS.rates,
+    streamStart: [{ bucket: 'start', scope: 'tenant', points: 2, windowMs: 60_000 }],
+    streamAppend: [{ bucket: 'append', scope: 'tenant', points: 100, windowMs: 60_000 }],
+    streamStop: [{ bucket: 'stop', scope: 'tenant', points: 20, windowMs: 60_000 }],
+  },
 };

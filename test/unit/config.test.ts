@@ -83,6 +83,32 @@ describe('loadConfig', () => {
     ).toMatch(/^JOB_STALLED_INTERVAL_MS/);
   });
 
+  it('enables Slack alone with a bot token and a signing secret, or an app token', () => {
+    const { DISCORD_TOKEN: _t, DISCORD_APPLICATION_ID: _a, ...noDiscord } = minimal;
+    const http = loadConfig({ ...noDiscord, SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' });
+    expect(http.discord).toBeUndefined();
+    expect(http.slack).toMatchObject({ botToken: 'xoxb-1', apiUrl: 'https://slack.com/api' });
+    const socket = loadConfig({
+      ...noDiscord,
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_APP_TOKEN: 'xapp-1',
+    });
+    expect(socket.slack?.appToken).toBe('xapp-1');
+    // A worker only answers: it needs neither.
+    expect(() =>
+      loadConfig({ ...noDiscord, SLACK_BOT_TOKEN: 'xoxb-1', ROLE: 'worker' }),
+    ).not.toThrow();
+    expect(problems({ ...noDiscord, SLACK_BOT_TOKEN: 'xoxb-1' })[0]).toMatch(
+      /^SLACK_SIGNING_SECRET/,
+    );
+    expect(problems({ ...noDiscord, SLACK_SIGNING_SECRET: 's' }).join('\n')).toMatch(
+      /SLACK_BOT_TOKEN: SLACK_SIGNING_SECRET is set/,
+    );
+    expect(
+      problems({ ...noDiscord, SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xoxb-2' })[0],
+    ).toMatch(/^SLACK_APP_TOKEN: must be an app-level token/);
+  });
+
   it('needs no Chutes key for a gateway, and never echoes values', () => {
     expect(() => loadConfig({ ...minimal, CHUTES_API_KEY: '', ROLE: 'gateway' })).not.toThrow();
     const found = problems({ ...minimal, REDIS_URL: 'cpk_secret_value_123' });

@@ -8,6 +8,9 @@ describe('log redaction', () => {
     expect(
       scrub('PATCH /api/v10/webhooks/123456/aW50ZXJhY3Rpb24.token/messages/@original', []),
     ).toBe('PATCH /api/v10/webhooks/123456/[redacted]/messages/@original');
+    expect(scrub('POST https://hooks.slack.com/commands/T0001/1234/9xKsecretpart failed', [])).toBe(
+      'POST https://hooks.slack.com/commands/[redacted] failed',
+    );
   });
 
   it('keeps secrets out of messages, error fields and known paths', () => {

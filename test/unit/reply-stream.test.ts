@@ -18,8 +18,8 @@ describe('ReplyRenderer', () => {
     const renderer = new ReplyRenderer({
       surface,
       budget: new WindowBudget(),
-      channelId: 'c1',
-      replyTo: 'q1',
+      target: { channelId: 'c1', replyTo: 'q1' },
+      tenantId: 't1',
       onMessages: async (refs) => void persisted.push(refs.map((r) => r.messageId)),
       sleep,
     });
@@ -55,7 +55,7 @@ describe('ReplyRenderer', () => {
     expect(edits.length).toBeGreaterThanOrEqual(12);
     expect(edits.length).toBeLessThanOrEqual(19);
     for (let i = 1; i < edits.length - 1; i++) {
-      expect(edits[i]!.at - edits[i - 1]!.at).toBeGreaterThanOrEqual(paceMs(surface));
+      expect(edits[i]!.at - edits[i - 1]!.at).toBeGreaterThanOrEqual(paceMs(surface.limits));
     }
     for (const edit of edits) {
       const inWindow = edits.filter((e) => e.at > edit.at - 5_000 && e.at <= edit.at).length;
@@ -101,7 +101,8 @@ describe('ReplyRenderer', () => {
     const renderer = new ReplyRenderer({
       surface,
       budget: new WindowBudget(),
-      channelId: 'c1',
+      target: { channelId: 'c1' },
+      tenantId: 't1',
       existing: [first, second],
       sleep,
     });

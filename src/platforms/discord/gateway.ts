@@ -3,23 +3,15 @@
  * to the bot into jobs, and does nothing slow itself.
  */
 import { Client, Events, GatewayIntentBits, Partials, type Message } from 'discord.js';
-import type { ChatJob } from '../../core/jobs.js';
 import type { Logger } from '../../log.js';
-import {
-  createInteractionHandler,
-  type CommandEnqueuer,
-  type ModelSuggestions,
-} from './interactions.js';
+import type { JobSink, ModelSuggestions } from '../platform.js';
+import { createInteractionHandler } from './interactions.js';
 import { toChatJob } from './messages.js';
-
-export interface ChatEnqueuer {
-  enqueueChat(job: ChatJob): Promise<{ jobId: string; duplicate: boolean }>;
-}
 
 export interface DiscordGatewayOptions {
   readonly token: string;
   readonly apiUrl: string;
-  readonly producer: ChatEnqueuer & CommandEnqueuer;
+  readonly producer: JobSink;
   readonly models: ModelSuggestions;
   readonly log: Logger;
 }

@@ -12,17 +12,7 @@ import {
 } from 'discord.js';
 import type { CommandJob, CommandName } from '../../core/jobs.js';
 import type { Logger } from '../../log.js';
-
-export interface CommandEnqueuer {
-  enqueueCommand(
-    job: CommandJob,
-    interactionId: string,
-  ): Promise<{ jobId: string; duplicate: boolean }>;
-}
-
-export interface ModelSuggestions {
-  chatModels(): Promise<readonly string[]>;
-}
+import type { JobSink, ModelSuggestions } from '../platform.js';
 
 /** Autocomplete must answer within 3 s; a slow model list answers with nothing. */
 const AUTOCOMPLETE_BUDGET_MS = 2_000;
@@ -64,7 +54,7 @@ export function isDiscordAdmin(interaction: Interaction): boolean {
 }
 
 export function createInteractionHandler(options: {
-  readonly producer: CommandEnqueuer;
+  readonly producer: Pick<JobSink, 'enqueueCommand'>;
   readonly models: ModelSuggestions;
   readonly log: Logger;
 }): (interaction: Interaction) => Promise<void> {

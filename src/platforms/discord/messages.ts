@@ -28,6 +28,8 @@ export function toChatJob(message: IncomingDiscordMessage, botId: string): ChatJ
     conversationKey: message.channelId,
     channelId: message.channelId,
     messageId: message.id,
+    // Discord answers are replies to the question, in its channel or thread.
+    replyTo: message.id,
     author: { id: message.author.id, name: message.author.name },
     text: cleanText(message.content, [botId, ...message.botRoleIds], message.mentionedUsers),
     receivedAt: message.createdAt.toISOString(),

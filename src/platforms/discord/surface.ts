@@ -22,12 +22,17 @@ import {
  * Discord's limits (discord-api-docs: message resource, rate limits). The size
  * of the per-channel edit bucket is not published; 5 per 5 s is what it is seen to be.
  */
+const GLOBAL = { bucket: 'global', scope: 'bot', points: 50, windowMs: 1_000 } as const;
+const CHANNEL_EDITS = { bucket: 'edit', scope: 'channel', points: 5, windowMs: 5_000 } as const;
+
 export const DISCORD_LIMITS = {
   maxMessageLength: 2_000,
-  editRate: { points: 5, windowMs: 5_000 },
-  postRate: { points: 5, windowMs: 5_000 },
-  globalRate: { points: 50, windowMs: 1_000 },
   maxUploadBytes: 10 * 1024 * 1024,
+  rates: {
+    post: [{ bucket: 'post', scope: 'channel', points: 5, windowMs: 5_000 }, GLOBAL],
+    edit: [CHANNEL_EDITS, GLOBAL],
+    remove: [CHANNEL_EDITS, GLOBAL],
+  },
 } as const satisfies SurfaceLimits;
 
 /** The model's text must not ping @everyone, roles or users. */

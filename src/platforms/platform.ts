@@ -1,0 +1,50 @@
+/**
+ * What a platform adapter offers the service: a surface for the workers and
+ * a gateway that turns the platform's events into jobs. The service iterates
+ * the registry (registry.ts); a new platform is a folder plus one entry there.
+ */
+import type { RequestListener } from 'node:http';
+import type { Config } from '../config.js';
+import type { ChatJob, CommandJob } from '../core/jobs.js';
+import type { ChatSurface, InteractionSurface } from '../core/surface.js';
+import type { Logger } from '../log.js';
+
+export type EnqueueResult = { readonly jobId: string; readonly duplicate: boolean };
+
+/** Where gateways put the jobs they make (the queue producer). */
+export interface JobSink {
+  /** `eventId` names the platform event the job comes from (default: the question's id). */
+  enqueueChat(job: ChatJob, eventId?: string): Promise<EnqueueResult>;
+  enqueueCommand(job: CommandJob, interactionId: string): Promise<EnqueueResult>;
+}
+
+/** The chat models Chutes serves, for a gateway that offers them as you type. */
+export interface ModelSuggestions {
+  chatModels(): Promise<readonly string[]>;
+}
+
+export interface GatewayContext {
+  readonly producer: JobSink;
+  readonly models: ModelSuggestions;
+  readonly log: Logger;
+}
+
+export interface RunningGateway {
+  /** HTTP routes the gateway serves on the service's PORT, by path (Slack's events). */
+  readonly routes?: Readonly<Record<string, RequestListener>>;
+  close(): Promise<void>;
+}
+
+export interface Platform {
+  readonly name: string;
+  /** The REST side, through which workers answer. */
+  readonly surface: ChatSurface & InteractionSurface;
+  /** Connects, registers the platform's commands, and turns its events into jobs. */
+  startGateway(context: GatewayContext): Promise<RunningGateway>;
+}
+
+export interface PlatformEntry {
+  readonly name: string;
+  /** The platform, when the configuration enables it. */
+  create(config: Config, log: Logger): Platform | undefined;
+}

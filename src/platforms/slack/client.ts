@@ -1,0 +1,37 @@
+/**
+ * The Slack Web API client both roles use, with Slack's own retry and
+ * rate-limit handling kept short: an answer that waits half an hour for a
+ * retry is no answer. Its log lines go through pino (and so are scrubbed).
+ */
+import { LogLevel, WebClient, type Logger as SlackLogger } from '@slack/web-api';
+import type { Logger } from '../../log.js';
+
+/** A 429 despite the shared budget waits out Retry-After; other failures retry briefly. */
+const RETRY = { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 4_000 } as const;
+
+export function createSlackClient(token: string, apiUrl: string, log: Logger): WebClient {
+  return new WebClient(token, {
+    // WebClient joins `${slackApiUrl}${method}`: the base needs its slash.
+    slackApiUrl: `${apiUrl}/`,
+    logger: slackLogger(log),
+    retryConfig: RETRY,
+    timeout: 15_000,
+  });
+}
+
+/** @slack/logger's interface on top of pino. */
+export function slackLogger(log: Logger): SlackLogger {
+  const child = log.child({ lib: 'slack' });
+  let level = LogLevel.WARN;
+  const format = (msg: unknown[]) =>
+    msg.map((m) => (typeof m === 'string' ? m : String(m))).join(' ');
+  return {
+    debug: (...msg) => child.debug(format(msg)),
+    info: (...msg) => child.info(format(msg)),
+    warn: (...msg) => child.warn(format(msg)),
+    error: (...msg) => child.error(format(msg)),
+    setLevel: (next) => void (level = next),
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * Turns Slack events that talk to the bot into platform-neutral ChatJobs.
+ * Slack conversations are threads: a top-level mention opens one (its answer
+ * goes there), a mention in a thread continues it, and a DM's top-level
+ * messages are one running conversation.
+ */
+import type { ChatJob } from '../../core/jobs.js';
+
+/** The fields of an `app_mention` or `message` event that matter here. */
+export interface IncomingSlackMessage {
+  readonly type: string;
+  readonly subtype?: string;
+  readonly channel: string;
+  readonly channel_type?: string;
+  readonly user?: string;
+  readonly bot_id?: string;
+  readonly text?: string;
+  readonly ts: string;
+  readonly thread_ts?: string;
+}
+
+/** Where a Slack message's answer goes and which conversation it belongs to. */
+export interface SlackPlace {
+  readonly channelId: string;
+  readonly threadId?: string;
+  readonly conversationKey: string;
+}
+
+const isDirectChannel = (event: IncomingSlackMessage) =>
+  event.channel_type === 'im' || event.channel.startsWith('D');
+
+/**
+ * Whether the bot answers this event: mentions in channels, and a person's
+ * plain messages in a DM; never bots (itself included), edits or other
+ * subtypes. A mention in a DM also arrives as a `message`, which answers it.
+ */
+export function isQuestion(event: IncomingSlackMessage, botUserId: string): boolean {
+  if (event.bot_id || !event.user || event.user === botUserId) return false;
+  if (event.subtype !== undefined && event.subtype !== 'file_share') return false;
+  if (event.type === 'app_mention') return !isDirectChannel(event);
+  return event.type === 'message' && isDirectChannel(event);
+}
+
+export function placeOf(event: IncomingSlackMessage): SlackPlace {
+  const channelId = event.channel;
+  if (isDirectChannel(event) && !event.thread_ts) return { channelId, conversationKey: channelId };
+  // Keys nest under the channel, so /forget in a channel clears its threads.
+  const threadId = event.thread_ts ?? event.ts;
+  return { channelId, threadId, conversationKey: `${channelId}/${threadId}` };
+}
+
+export function toChatJob(
+  event: IncomingSlackMessage,
+  x: { teamId: string; authorName: string; text: string; receivedAt: Date },
+): ChatJob {
+  const place = placeOf(event);
+  return {
+    v: 1,
+    platform: 'slack',
+    tenantId: x.teamId,
+    conversationKey: place.conversationKey,
+    channelId: place.channelId,
+    ...(place.threadId ? { threadId: place.threadId } : {}),
+    messageId: event.ts,
+    author: { id: event.user!, name: x.authorName },
+    text: x.text,
+    receivedAt: x.receivedAt.toISOString(),
+  };
+}

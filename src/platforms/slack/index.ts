@@ -1,0 +1,28 @@
+/** Slack in the platform registry: enabled by SLACK_BOT_TOKEN. */
+import type { PlatformEntry } from '../platform.js';
+import { createSlackClient } from './client.js';
+import { startSlackGateway } from './gateway.js';
+import { SlackSurface } from './surface.js';
+
+export const slack: PlatformEntry = {
+  name: 'slack',
+  create(config, log) {
+    const settings = config.slack;
+    if (!settings) return undefined;
+    const client = createSlackClient(settings.botToken, settings.apiUrl, log);
+    return {
+      name: 'slack',
+      surface: new SlackSurface(client),
+      startGateway: ({ producer }) =>
+        startSlackGateway({
+          botToken: settings.botToken,
+          signingSecret: settings.signingSecret,
+          appToken: settings.appToken,
+          apiUrl: settings.apiUrl,
+          client,
+          producer,
+          log,
+        }),
+    };
+  },
+};

@@ -1,0 +1,230 @@
+/**
+ * The Slack side of the core's ChatSurface and InteractionSurface, over the
+ * Web API only: any worker can answer without holding the event connection.
+ */
+import type { WebClient } from '@slack/web-api';
+import { clip } from '../../core/split.js';
+import {
+  SurfaceError,
+  type ChatSurface,
+  type InteractionRef,
+  type InteractionSurface,
+  type MessageRef,
+  type NativeStream,
+  type PostOptions,
+  type ReplyFile,
+  type StreamTarget,
+  type SurfaceLimits,
+} from '../../core/surface.js';
+import { call, slackErrorCode, toSurfaceError } from './errors.js';
+import { toMrkdwn } from './markdown.js';
+
+const MINUTE = 60_000;
+const perWorkspace = (method: string, points: number) =>
+  ({ bucket: method, scope: 'tenant', points, windowMs: MINUTE }) as const;
+
+/**
+ * Slack's limits (docs.slack.dev rate-limits; chat.* method pages). Tiers are
+ * per method per workspace; chat.postMessage is about one a second per channel.
+ */
+export const SLACK_LIMITS = {
+  /** `markdown_text` takes 12,000 characters per message (cumulative for a stream). */
+  maxMessageLength: 12_000,
+  maxUploadBytes: 1024 * 1024 * 1024,
+  rates: {
+    post: [{ bucket: 'chat.postMessage', scope: 'channel', points: 1, windowMs: 1_000 }],
+    edit: [perWorkspace('chat.update', 50)],
+    remove: [perWorkspace('chat.delete', 50)],
+    streamStart: [perWorkspace('chat.startStream', 20)],
+    streamAppend: [perWorkspace('chat.appendStream', 100)],
+    streamStop: [perWorkspace('chat.stopStream', 20)],
+    status: [perWorkspace('assistant.threads.setStatus', 50)],
+  },
+} as const satisfies SurfaceLimits;
+
+/** What the thread shows while the model has not written anything yet. */
+const PENDING_STATUS = 'is thinking…';
+
+/** Direct-message channel ids start with D; there Slack streams without naming a recipient. */
+const isDirect = (channelId: string) => channelId.startsWith('D');
+
+export class SlackSurface implements ChatSurface, InteractionSurface {
+  readonly platform = 'slack';
+  readonly limits: SurfaceLimits = SLACK_LIMITS;
+  readonly adminsAre = 'workspace admins and owners';
+
+  constructor(
+    private readonly client: WebClient,
+    private readonly fetchImpl: typeof fetch = fetch,
+  ) {}
+
+  async post(channelId: string, text: string, options?: PostOptions): Promise<MessageRef> {
+    const result = await this.withPlainFallback('chat.postMessage', text, (body) =>
+      this.client.chat.postMessage({
+        channel: channelId,
+        ...(options?.threadId ? { thread_ts: options.threadId } : {}),
+        ...body,
+        unfurl_links: false,
+        unfurl_media: false,
+      }),
+    );
+    return { channelId, messageId: result.ts! };
+  }
+
+  async edit(message: MessageRef, text: string): Promise<void> {
+    await this.withPlainFallback('chat.update', text, (body) =>
+      this.client.chat.update({ channel: message.channelId, ts: message.messageId, ...body }),
+    );
+  }
+
+  async remove(message: MessageRef): Promise<void> {
+    try {
+      await call('chat.delete', () =>
+        this.client.chat.delete({ channel: message.channelId, ts: message.messageId }),
+      );
+    } catch (error) {
+      // Already gone is what we wanted.
+      if (!(error instanceof SurfaceError && error.code === 'gone')) throw error;
+    }
+  }
+
+  /**
+   * Slack streams only as a reply in a thread, or in a DM; a top-level answer
+   * in a channel posts and updates instead.
+   */
+  openStream(target: StreamTarget): NativeStream | undefined {
+    const { channelId, threadId } = target;
+    const direct = isDirect(channelId);
+    if (!threadId && !direct) return undefined;
+    const client = this.client;
+    return {
+      pending: threadId
+        ? async () => {
+            await call('assistant.threads.setStatus', () =>
+              client.assistant.threads.setStatus({
+                channel_id: channelId,
+                thread_ts: threadId,
+                status: PENDING_STATUS,
+              }),
+            );
+          }
+        : undefined,
+      async start(text) {
+        const result = await call(
+          'chat.startStream',
+          () =>
+            client.chat.startStream({
+              channel: channelId,
+              markdown_text: text,
+              ...(direct
+                ? {}
+                : { recipient_user_id: target.recipientId, recipient_team_id: target.tenantId }),
+              // A DM's running conversation streams at the top level.
+              ...(threadId ? { thread_ts: threadId } : {}),
+            } as Parameters<WebClient['chat']['startStream']>[0]),
+          true,
+        );
+        return { channelId, messageId: result.ts! };
+      },
+      async append(message, text) {
+        await call(
+          'chat.appendStream',
+          () =>
+            client.chat.appendStream({
+              channel: message.channelId,
+              ts: message.messageId,
+              markdown_text: text,
+            }),
+          true,
+        );
+      },
+      async stop(message, tail) {
+        // Text given to stopStream is appended, never a replacement.
+        await call(
+          'chat.stopStream',
+          () =>
+            client.chat.stopStream({
+              channel: message.channelId,
+              ts: message.messageId,
+              ...(tail ? { markdown_text: tail } : {}),
+            }),
+          true,
+        );
+      },
+    };
+  }
+
+  /**
+   * Answers a slash command. Text goes through its `response_url`, which
+   * takes mrkdwn (not `markdown_text`) and answers only the person who asked.
+   * A file is uploaded into the channel (files.uploadV2) with the text as its
+   * comment, and the "Generating…" answer is removed.
+   */
+  async respond(
+    interaction: InteractionRef,
+    reply: { text: string; file?: ReplyFile },
+  ): Promise<void> {
+    const responseUrl = String(interaction.responseUrl);
+    if (!reply.file) {
+      await this.postResponse(responseUrl, {
+        response_type: 'ephemeral',
+        replace_original: true,
+        text: clip(toMrkdwn(reply.text), 3_000),
+      });
+      return;
+    }
+    const file = reply.file;
+    const threadTs = interaction.threadTs ? String(interaction.threadTs) : undefined;
+    const upload = {
+      channel_id: String(interaction.channelId),
+      file: Buffer.from(file.bytes),
+      filename: file.name,
+      title: file.name,
+      initial_comment: toMrkdwn(reply.text),
+    };
+    await call('files.uploadV2', () =>
+      this.client.filesUploadV2(threadTs ? { ...upload, thread_ts: threadTs } : upload),
+    );
+    // The image is what matters; a stale "Generating…" is only cosmetic.
+    await this.postResponse(responseUrl, { delete_original: true }).catch(() => undefined);
+  }
+
+  private async postResponse(url: string, body: object): Promise<void> {
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (error) {
+      throw new SurfaceError('transient', 'Slack response_url unreachable', { cause: error });
+    }
+    // The URL is a credential for this command: never in a message.
+    const what = `Slack response_url: HTTP ${response.status}`;
+    if (response.ok) return;
+    if (response.status === 404 || response.status === 410) throw new SurfaceError('gone', what);
+    if (response.status >= 500 || response.status === 429)
+      throw new SurfaceError('transient', what);
+    throw new SurfaceError('rejected', what);
+  }
+
+  /**
+   * Sends `markdown_text`; should Slack refuse it for expanding into too many
+   * blocks, the same text goes again as plain mrkdwn `text` (no blocks), so
+   * the user still gets the answer.
+   */
+  private async withPlainFallback<T>(
+    method: string,
+    markdown: string,
+    send: (body: { markdown_text: string } | { text: string }) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await send({ markdown_text: markdown });
+    } catch (error) {
+      if (slackErrorCode(error) !== 'msg_blocks_too_long') throw toSurfaceError(error, method);
+      return call(method, () => send({ text: toMrkdwn(markdown) }));
+    }
+  }
+}
