@@ -32,22 +32,3 @@ export async function take(
   }
 }
 
-/**
- * Like `take`, but gives up (returning false, nothing taken) when the budget
- * would make it wait past `maxWaitMs` in all.
- */
-export async function takeWithin(
-  budget: RateBudget,
-  buckets: readonly BudgetBucket[],
-  sleep: (ms: number) => Promise<void>,
-  maxWaitMs: number,
-): Promise<boolean> {
-  let waited = 0;
-  for (;;) {
-    const waitMs = await budget.tryTake(buckets);
-    if (waitMs <= 0) return true;
-    if (waited + waitMs > maxWaitMs) return false;
-    await sleep(waitMs);
-    waited += waitMs;
-  }
-}

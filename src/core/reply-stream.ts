@@ -10,7 +10,7 @@
  * Either way the final render always delivers the whole text, continued in
  * further messages when it outgrows one.
  */
-import { take, takeWithin, type BudgetBucket, type RateBudget } from './rate-budget.js';
+import { take, type BudgetBucket, type RateBudget } from './rate-budget.js';
 import { closeOpenFence, splitMessage } from './split.js';
 import {
   SurfaceError,
@@ -56,9 +56,6 @@ const OP_BUDGET: Record<Op['kind'], SurfaceOp> = {
   streamAppend: 'streamAppend',
   streamEnd: 'streamStop',
 };
-
-/** How long the final render waits to close a stream before it updates the message instead. */
-const STREAM_STOP_MAX_WAIT_MS = 5_000;
 
 interface NativeState {
   readonly stream: NativeStream;
@@ -203,16 +200,16 @@ export class ReplyRenderer {
       try {
         await this.run(op, false);
       } catch (error) {
-        this.failed(error, op);
+        await this.failed(error, op);
       }
     }
   }
 
   /** An update that failed: a refused stream falls back, anything else waits for the next one. */
-  private failed(error: unknown, op: Op): void {
+  private async failed(error: unknown, op: Op): Promise<void> {
     if (error instanceof SurfaceError && error.code === 'stream_refused') {
       this.options.log?.warn({ err: error, op: op.kind }, 'native stream refused; posting instead');
-      this.fallBack();
+      await this.fallBack();
       return;
     }
     if (error instanceof SurfaceError && error.code === 'stopped') {
@@ -228,14 +225,21 @@ export class ReplyRenderer {
     else this.lastEditAt = this.now();
   }
 
-  /** Leaves the native stream: what it showed stays, and edits take it from there. */
-  private fallBack(): void {
+  /**
+   * Leaves the native stream: what it showed stays, and edits take it from
+   * there. A message still streaming cannot be edited, so the stream is
+   * closed first where the platform may still hold it open.
+   */
+  private async fallBack(): Promise<void> {
+    const native = this.native;
     const message = this.messages[0];
-    if (this.native?.open && message) {
-      this.shown[0] = this.native.sent;
-      this.messages[0] = { channelId: message.channelId, messageId: message.messageId };
-    }
     this.native = undefined;
+    if (!native?.open || !message) return;
+    if ((await this.options.budget.tryTake(this.buckets('streamStop'))) <= 0) {
+      await native.stream.stop(message, '').catch(() => undefined);
+    }
+    this.shown[0] = native.sent;
+    this.messages[0] = { channelId: message.channelId, messageId: message.messageId };
   }
 
   /** Waits `ms` (or, with undefined, for new text); finish() always ends the wait. */
@@ -335,14 +339,8 @@ export class ReplyRenderer {
     const native = this.native!;
     const message = this.messages[0]!;
     const tail = page.startsWith(native.sent) ? page.slice(native.sent.length) : '';
-    // Under a burst the stop budget can run dry; the final text must not wait on it.
-    if (final) {
-      const buckets = this.buckets('streamStop');
-      if (!(await takeWithin(this.options.budget, buckets, this.sleep, STREAM_STOP_MAX_WAIT_MS))) {
-        this.shown[0] = native.sent;
-        return;
-      }
-    }
+    // A message cannot be edited while it streams: the final render waits for the stop's budget.
+    if (final) await take(this.options.budget, this.buckets('streamStop'), this.sleep);
     try {
       await native.stream.stop(message, tail);
       this.shown[0] = native.sent + tail;

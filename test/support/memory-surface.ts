@@ -153,6 +153,13 @@ export class MemoryStreamSurface extends MemorySurface {
     };
   }
 
+  /** As on Slack, a message cannot be edited while it streams. */
+  override async edit(message: MessageRef, text: string): Promise<void> {
+    if (this.open.has(message.messageId))
+      throw new SurfaceError('rejected', 'edit: the message is still streaming');
+    await super.edit(message, text);
+  }
+
   private check(message: MessageRef, op: string): void {
     const appends = this.open.get(message.messageId);
     if (appends === undefined)
