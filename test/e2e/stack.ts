@@ -1,13 +1,14 @@
 /**
  * The whole service as it runs in production (a child process started like
- * `npm start`), pointed at a fake Discord and a fake Chutes, with a Postgres
- * database and a Redis prefix of its own.
+ * `npm start`), pointed at a fake Discord and/or a fake Slack and a fake
+ * Chutes, with a Postgres database and a Redis prefix of its own.
  */
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { startFakeChutes, type FakeChutes } from '../fakes/chutes/index.js';
 import { startFakeDiscord, type FakeDiscord } from '../fakes/discord/index.js';
 import type { FakeDiscordOptions, FakeUser, StoredMessage } from '../fakes/discord/types.js';
+import { startFakeSlack, type FakeSlack, type FakeSlackOptions } from '../fakes/slack/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 import { connectRedis, deletePrefix, REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { ServiceProcess } from './service-process.js';
@@ -24,8 +25,32 @@ export const DISCORD_TOKEN = 'discord.bot.token.never.leaks';
 export const channel = (n: number) => `3000000000000000${String(n).padStart(2, '0')}`;
 export const THREAD = '400000000000000001';
 
+/** Slack fixtures: one workspace, its people, channels and a DM with Ann. */
+export const SLACK = {
+  team: 'T0000000001',
+  bot: 'U0BOT00001',
+  botToken: 'xoxb-slack-bot-token-never-leaks',
+  signingSecret: 'slack-signing-secret-never-leaks',
+  ann: { id: 'U0ANN00001', name: 'ann', displayName: 'Ann' },
+  bob: { id: 'U0BOB00001', name: 'bob', displayName: 'Bob' },
+  boss: { id: 'U0BOSS0001', name: 'boss', displayName: 'Boss', isAdmin: true },
+  channel: (n: number) => `C00000000${String(n).padStart(2, '0')}`,
+  dm: 'D0000000001',
+} as const;
+
+export interface StackOptions {
+  readonly env?: Record<string, string>;
+  /** Options of the fake Discord; `false` runs the service without Discord. */
+  readonly discord?: Partial<FakeDiscordOptions> | false;
+  /** Options of a fake Slack, which the service is then configured for. */
+  readonly slack?: Partial<FakeSlackOptions>;
+}
+
 export interface Stack {
+  /** The fake Discord (throws when this stack runs without one). */
   readonly discord: FakeDiscord;
+  /** The fake Slack (throws when this stack runs without one). */
+  readonly slack: FakeSlack;
   readonly chutes: FakeChutes;
   readonly database: TestDatabase;
   readonly redis: Redis;
@@ -33,29 +58,55 @@ export interface Stack {
   readonly env: Record<string, string>;
   readonly chatQueue: Queue;
   service: ServiceProcess;
-  /** Starts another service process on the same stores (after a crash, or as a second worker). */
+  /**
+   * Starts another service process on the same stores (after a crash, or as a
+   * second worker). Slack's events go to the newest process with a gateway.
+   */
   startService(extraEnv?: Record<string, string>): Promise<ServiceProcess>;
   botMessages(channelId: string): StoredMessage[];
+  /** Every 429 either fake platform answered. */
+  rateLimited(): readonly unknown[];
   stop(): Promise<void>;
 }
 
-export async function startStack(
-  options: { env?: Record<string, string>; discord?: Partial<FakeDiscordOptions> } = {},
-): Promise<Stack> {
-  const discord = await startFakeDiscord({
-    token: DISCORD_TOKEN,
-    applicationId: APP_ID,
-    botUser: BOT,
-    guilds: [
-      {
-        id: GUILD,
-        name: 'Test Server',
-        channels: Array.from({ length: 12 }, (_, i) => ({ id: channel(i + 1), name: `c${i + 1}` })),
-        threads: [{ id: THREAD, name: 'a thread', parentId: channel(1) }],
-      },
-    ],
-    ...options.discord,
-  });
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const discord =
+    options.discord === false
+      ? undefined
+      : await startFakeDiscord({
+          token: DISCORD_TOKEN,
+          applicationId: APP_ID,
+          botUser: BOT,
+          guilds: [
+            {
+              id: GUILD,
+              name: 'Test Server',
+              channels: Array.from({ length: 12 }, (_, i) => ({
+                id: channel(i + 1),
+                name: `c${i + 1}`,
+              })),
+              threads: [{ id: THREAD, name: 'a thread', parentId: channel(1) }],
+            },
+          ],
+          ...options.discord,
+        });
+  const slack = options.slack
+    ? await startFakeSlack({
+        botToken: SLACK.botToken,
+        signingSecret: SLACK.signingSecret,
+        teamId: SLACK.team,
+        botUserId: SLACK.bot,
+        users: [SLACK.ann, SLACK.bob, SLACK.boss],
+        channels: [
+          ...Array.from({ length: 12 }, (_, i) => ({
+            id: SLACK.channel(i + 1),
+            name: `general-${i + 1}`,
+          })),
+          { id: SLACK.dm, name: 'ann-dm', user: SLACK.ann.id },
+        ],
+        ...options.slack,
+      })
+    : undefined;
   const chutes = await startFakeChutes({ apiKey: CHUTES_KEY, models: ['model-a', 'model-b'] });
   // The service applies its own migrations at start.
   const database = await createTestDatabase({ migrate: false });
@@ -67,9 +118,16 @@ export async function startStack(
     CHUTES_IMAGE_URL: chutes.imageUrl,
     DEFAULT_MODEL: 'model-a',
     DEFAULT_IMAGE_MODEL: 'image-model',
-    DISCORD_TOKEN,
-    DISCORD_APPLICATION_ID: APP_ID,
-    DISCORD_API_URL: discord.apiUrl,
+    ...(discord
+      ? { DISCORD_TOKEN, DISCORD_APPLICATION_ID: APP_ID, DISCORD_API_URL: discord.apiUrl }
+      : {}),
+    ...(slack
+      ? {
+          SLACK_BOT_TOKEN: SLACK.botToken,
+          SLACK_SIGNING_SECRET: SLACK.signingSecret,
+          SLACK_API_URL: slack.apiUrl.replace(/\/$/, ''),
+        }
+      : {}),
     DATABASE_URL: database.url,
     REDIS_URL,
     QUEUE_PREFIX: prefix,
@@ -84,12 +142,22 @@ export async function startStack(
   const chatQueue = new Queue('chat', { connection: redis, prefix });
   const running: ServiceProcess[] = [];
   const startService = async (extraEnv: Record<string, string> = {}) => {
-    const service = await ServiceProcess.start({ ...env, ...extraEnv });
+    const processEnv = { ...env, ...extraEnv };
+    const service = await ServiceProcess.start(processEnv);
     running.push(service);
+    if (slack && processEnv.ROLE !== 'worker')
+      slack.setEventsUrl(`http://127.0.0.1:${service.port}/slack/events`);
     return service;
   };
   const stack: Stack = {
-    discord,
+    get discord(): FakeDiscord {
+      if (!discord) throw new Error('this stack runs without Discord');
+      return discord;
+    },
+    get slack(): FakeSlack {
+      if (!slack) throw new Error('this stack runs without Slack');
+      return slack;
+    },
     chutes,
     database,
     redis,
@@ -98,13 +166,16 @@ export async function startStack(
     chatQueue,
     service: await startService(),
     startService,
-    botMessages: (channelId) => discord.messages(channelId).filter((m) => m.author.id === BOT.id),
+    botMessages: (channelId) =>
+      stack.discord.messages(channelId).filter((m) => m.author.id === BOT.id),
+    rateLimited: () => [...(discord?.rateLimited ?? []), ...(slack?.rateLimited ?? [])],
     async stop() {
       await Promise.all(running.map((s) => s.stop()));
       await chatQueue.close();
       await deletePrefix(redis, prefix);
       await redis.quit();
-      await discord.close();
+      await discord?.close();
+      await slack?.close();
       await chutes.close();
       await database.drop();
     },

@@ -6,6 +6,9 @@ import { SurfaceError } from '../../core/surface.js';
 const STREAM_REFUSED = new Set([
   'feature_not_enabled',
   'invalid_arguments',
+  'missing_recipient_user_id',
+  'missing_recipient_team_id',
+  'streaming_mode_mismatch',
   'message_not_in_streaming_state',
   'streaming_not_enabled',
   'not_allowed_token_type',

@@ -3,8 +3,13 @@
  * requests on /slack/events, or socket mode), acknowledges them at once, and
  * turns them into jobs. It does nothing slow itself.
  */
-import bolt, { type App as BoltApp, type SlashCommand } from '@slack/bolt';
-import type { RespondArguments } from '@slack/bolt';
+import {
+  App,
+  HTTPReceiver,
+  SocketModeReceiver,
+  type RespondArguments,
+  type SlashCommand,
+} from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { CommandJob, CommandName } from '../../core/jobs.js';
 import type { Logger } from '../../log.js';
@@ -14,8 +19,6 @@ import { parseImagineText, parseSettingsText } from './command-text.js';
 import { isQuestion, toChatJob, type IncomingSlackMessage } from './events.js';
 import { SlackPeople } from './people.js';
 import { mentionedUserIds, slackToPlainText } from './text.js';
-
-const { App, HTTPReceiver, SocketModeReceiver } = bolt;
 
 /** The path Slack posts events and slash commands to (the manifest's request URL). */
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -60,7 +63,7 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
         // never depends on Slack's or Redis's speed.
         processBeforeResponse: false,
       });
-  const app: BoltApp = new App({
+  const app = new App({
     token: options.botToken,
     receiver,
     botId: auth.bot_id,

@@ -116,9 +116,9 @@ export class SlackSurface implements ChatSurface, InteractionSurface {
             client.chat.startStream({
               channel: channelId,
               markdown_text: text,
-              ...(direct
-                ? {}
-                : { recipient_user_id: target.recipientId, recipient_team_id: target.tenantId }),
+              // Documented as needed outside DMs; bot tokens are refused without them in DMs too.
+              recipient_user_id: target.recipientId,
+              recipient_team_id: target.tenantId,
               // A DM's running conversation streams at the top level.
               ...(threadId ? { thread_ts: threadId } : {}),
             } as Parameters<WebClient['chat']['startStream']>[0]),

@@ -73,6 +73,10 @@ export async function startFakeChutes(options: FakeChutesOptions): Promise<FakeC
       valid: true,
     };
     requests.push(record);
+    // A client that hangs up before the answer ended (an aborted stream) is noted.
+    res.once('close', () => {
+      if (!res.writableFinished) record.disconnectedAt = Date.now();
+    });
 
     if (method === 'GET' && path === '/v1/models') {
       const created = Math.floor(Date.now() / 1000);

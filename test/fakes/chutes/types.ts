@@ -62,6 +62,8 @@ export interface RecordedRequest {
   valid: boolean;
   /** The schema errors when not valid. */
   errors?: string;
+  /** Date.now() when the client hung up before the answer was complete. */
+  disconnectedAt?: number;
 }
 
 export interface FakeChutesOptions {

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+export { readBody } from '../shared.js';
 import { parsePayload, type ParsedPayload } from './multipart.js';
 import type { BucketRef } from './rate-limit.js';
 
@@ -29,23 +29,6 @@ export interface Route {
 
 export const ok = (body: unknown): Reply => ({ status: 200, body });
 export const noContent = (): Reply => ({ status: 204 });
-
-/**
- * Reads the whole body but stops keeping it past `limit`: draining instead of
- * cutting the socket lets the client read the 413 instead of seeing a reset.
- */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size > limit ? 'too-large' : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 export function routeRequest(
   method: string,

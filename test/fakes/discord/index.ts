@@ -30,6 +30,7 @@
  * visibility, gateway handshake, intents (incl. Message Content blanking),
  * heartbeats, resume and close codes.
  */
+import { waitFor } from '../shared.js';
 import type { AddressInfo } from 'node:net';
 import { channelRoutes } from './channel-routes.js';
 import { commandRoutes } from './commands.js';
@@ -169,19 +170,7 @@ export async function startFakeDiscord(input: FakeDiscordOptions): Promise<FakeD
     gatewayConnections: gateway.connections,
     requestReconnect: () => gateway.requestReconnect(),
     dropConnections: (code) => gateway.dropConnections(code),
-    async waitFor<T>(check: () => T | Promise<T>, timeoutMs = 5000, what?: string) {
-      const until = Date.now() + timeoutMs;
-      for (;;) {
-        const value = await check();
-        if (value) return value as NonNullable<T>;
-        if (Date.now() > until) {
-          throw new Error(
-            `fake-discord waitFor timed out after ${timeoutMs} ms${what ? `: ${what}` : ''}`,
-          );
-        }
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    },
+    waitFor: (check, timeoutMs, what) => waitFor('fake-discord', check, timeoutMs, what),
     async close() {
       interactions.close();
       await gateway.close();

@@ -1,0 +1,379 @@
+/**
+ * Slack end to end: the built service, configured for Slack alone (no Discord
+ * variables), against the fake Slack and the fake Chutes.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { STALE_SECONDS, type StoredMessage } from '../fakes/slack/index.js';
+import { CHUTES_KEY, SLACK, startStack, type Stack } from './stack.js';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ discord: false, slack: {} });
+});
+afterAll(async () => {
+  const service = stack?.service;
+  await stack?.stop();
+  if (service) {
+    const output = service.output.join('\n');
+    for (const secret of [CHUTES_KEY, SLACK.botToken, SLACK.signingSecret])
+      expect(output).not.toContain(secret);
+    // A slash command's response_url is a credential too.
+    expect(output).not.toMatch(/\/commands\/[A-Za-z0-9]/);
+  }
+});
+afterEach(() => {
+  // The service stays inside Slack's tiers: not a single 429, ever.
+  expect(stack.slack.rateLimited).toEqual([]);
+});
+
+type ChatBody = {
+  model: string;
+  messages: { role: string; content: string }[];
+  temperature?: number;
+};
+
+const chatRequests = () =>
+  stack.chutes.requests.filter((r) => r.path.endsWith('/chat/completions'));
+const bodyOf = (index: number) => chatRequests()[index]!.body as ChatBody;
+/** The answer a slash command got through its response_url (after the acknowledgement). */
+const commandAnswer = (id: string, what: string) =>
+  stack.slack.waitFor(
+    () => stack.slack.commandResponses(id).find((r) => r.via === 'response_url'),
+    10_000,
+    what,
+  );
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The bot's messages in a thread (or at the top of a DM), once their text satisfies `done`. */
+async function botReplies(
+  channel: string,
+  threadTs: string | undefined,
+  done: (text: string) => boolean,
+  timeoutMs = 15_000,
+): Promise<StoredMessage[]> {
+  return stack.slack.waitFor(
+    () => {
+      const mine = stack.slack
+        .botMessages(channel, threadTs)
+        .filter((m) => !m.deleted && (threadTs ? m.threadTs === threadTs : !m.threadTs));
+      const text = mine.map((m) => m.markdown ?? m.text).join('');
+      return mine.length > 0 && done(text) && mine.every((m) => m.streaming !== 'streaming')
+        ? mine
+        : undefined;
+    },
+    timeoutMs,
+    `the bot's reply in ${channel}/${threadTs ?? 'top'}`,
+  );
+}
+
+describe('chat over Slack, end to end', () => {
+  it('streams a mention into its thread with Slack streaming and ends with exactly the model text', async () => {
+    const chunks = ['CRDTs ', 'are data types ', 'that merge ', 'without ', 'conflicts.'];
+    stack.chutes.script({ chunks, chunkDelayMs: 600, firstChunkDelayMs: 500 });
+    const channel = SLACK.channel(1);
+    const sent = stack.slack.sendMention({
+      channel,
+      user: SLACK.ann.id,
+      text: 'explain <https://crdt.tech|CRDTs> &amp; more',
+    });
+    const delivery = await sent.delivery;
+    expect(delivery.acknowledged).toBe(true);
+    expect(delivery.latencyMs).toBeLessThan(3_000);
+
+    const [reply] = await botReplies(channel, sent.ts, (t) => t === chunks.join(''));
+    expect(stack.slack.botMessages(channel, sent.ts)).toHaveLength(1);
+    expect(reply!.threadTs).toBe(sent.ts);
+    // Streamed natively: started, appended as the model wrote, stopped.
+    const vias = reply!.history.map((v) => v.via);
+    expect(vias[0]).toBe('start');
+    expect(vias).toContain('append');
+    expect(reply!.streaming).toBe('stopped');
+    for (const version of reply!.history)
+      expect(chunks.join('').startsWith(version.text)).toBe(true);
+    // While the model had not written yet, the thread said so.
+    expect(stack.slack.statuses.some((s) => s.threadTs === sent.ts && s.status !== '')).toBe(true);
+    const start = stack.slack.requests.find((r) => r.method === 'chat.startStream');
+    expect(start?.params).toMatchObject({
+      channel,
+      thread_ts: sent.ts,
+      recipient_user_id: SLACK.ann.id,
+      recipient_team_id: SLACK.team,
+    });
+
+    const body = bodyOf(chatRequests().length - 1);
+    expect(body.messages.at(-1)).toEqual({
+      role: 'user',
+      content: 'Ann: explain CRDTs (https://crdt.tech) & more',
+    });
+  });
+
+  it('answers a retried event once: no second answer, no second Chutes call', async () => {
+    const channel = SLACK.channel(2);
+    const before = chatRequests().length;
+    const sent = stack.slack.sendMention({ channel, user: SLACK.bob.id, text: 'ping once' });
+    await sent.delivery;
+    await botReplies(channel, sent.ts, (t) => t.includes('ping once'));
+    const again = await stack.slack.redeliver(sent.eventId, {
+      retryNum: 1,
+      reason: 'http_timeout',
+    });
+    expect(again.acknowledged).toBe(true);
+    await sleep(1_000);
+    expect(chatRequests().length).toBe(before + 1);
+    expect(stack.slack.botMessages(channel, sent.ts)).toHaveLength(1);
+  });
+
+  it('refuses a badly signed or stale request with 401, and neither answers nor calls Chutes', async () => {
+    const channel = SLACK.channel(3);
+    const before = chatRequests().length;
+    const forged = stack.slack.sendMention({
+      channel,
+      user: SLACK.ann.id,
+      text: 'forged',
+      signing: { secret: 'not-the-secret' },
+    });
+    const stale = stack.slack.sendMention({
+      channel,
+      user: SLACK.ann.id,
+      text: 'stale',
+      signing: { skewSeconds: -STALE_SECONDS },
+    });
+    expect((await forged.delivery).status).toBe(401);
+    expect((await stale.delivery).status).toBe(401);
+    await sleep(800);
+    expect(chatRequests().length).toBe(before);
+    expect(stack.slack.botMessages(channel)).toEqual([]);
+  });
+
+  it("continues a thread's conversation and never mixes two threads", async () => {
+    const channel = SLACK.channel(4);
+    stack.chutes.script({ chunks: ['Blue.'] });
+    const first = stack.slack.sendMention({
+      channel,
+      user: SLACK.ann.id,
+      text: 'my color is blue',
+    });
+    await botReplies(channel, first.ts, (t) => t === 'Blue.');
+    stack.chutes.script({ chunks: ['Forty-two.'] });
+    const other = stack.slack.sendMention({ channel, user: SLACK.bob.id, text: 'my number is 42' });
+    await botReplies(channel, other.ts, (t) => t === 'Forty-two.');
+
+    const before = chatRequests().length;
+    const follow = stack.slack.sendMention({
+      channel,
+      user: SLACK.bob.id,
+      text: 'what was the color?',
+      threadTs: first.ts,
+    });
+    await follow.delivery;
+    await botReplies(channel, first.ts, (t) => t.includes('what was the color?'));
+    const body = bodyOf(before);
+    expect(body.messages.slice(1)).toEqual([
+      { role: 'user', content: 'Ann: my color is blue' },
+      { role: 'assistant', content: 'Blue.' },
+      { role: 'user', content: 'Bob: what was the color?' },
+    ]);
+    expect(JSON.stringify(body)).not.toContain('42');
+  });
+
+  it('answers DMs without a mention, as one running conversation', async () => {
+    stack.chutes.script({ chunks: ['Hello Ann.'] });
+    stack.slack.sendDm({ channel: SLACK.dm, user: SLACK.ann.id, text: 'hi there' });
+    await botReplies(SLACK.dm, undefined, (t) => t === 'Hello Ann.');
+    const before = chatRequests().length;
+    stack.slack.sendDm({ channel: SLACK.dm, user: SLACK.ann.id, text: 'and again' });
+    await botReplies(SLACK.dm, undefined, (t) => t.includes('and again'));
+    expect(bodyOf(before).messages.slice(1)).toEqual([
+      { role: 'user', content: 'Ann: hi there' },
+      { role: 'assistant', content: 'Hello Ann.' },
+      { role: 'user', content: 'Ann: and again' },
+    ]);
+  });
+
+  it('ignores other bots and its own messages', async () => {
+    const channel = SLACK.channel(5);
+    const before = chatRequests().length;
+    const fromBot = stack.slack.sendMessageEvent({
+      type: 'app_mention',
+      channel,
+      bot_id: 'B0OTHER001',
+      text: `<@${SLACK.bot}> hello from another bot`,
+    });
+    await fromBot.delivery;
+    await sleep(800);
+    expect(chatRequests().length).toBe(before);
+  });
+
+  it('continues in the same message by chat.update when Slack closes the stream, ending exact', async () => {
+    const channel = SLACK.channel(6);
+    stack.slack.options.streamLifetimeMs = 1_200;
+    try {
+      const chunks = Array.from({ length: 12 }, (_, i) => `part ${i}; `);
+      stack.chutes.script({ chunks, chunkDelayMs: 300 });
+      const sent = stack.slack.sendMention({ channel, user: SLACK.ann.id, text: 'long one' });
+      const [reply] = await botReplies(channel, sent.ts, (t) => t === chunks.join(''));
+      expect(stack.slack.botMessages(channel, sent.ts)).toHaveLength(1);
+      const vias = reply!.history.map((v) => v.via);
+      expect(vias[0]).toBe('start');
+      expect(vias).toContain('update');
+      expect(reply!.markdown).toBe(chunks.join(''));
+    } finally {
+      stack.slack.options.streamLifetimeMs = 5 * 60_000;
+    }
+  });
+
+  it('posts and updates where Slack refuses native streaming', async () => {
+    const channel = SLACK.channel(7);
+    stack.slack.options.streamingEnabled = false;
+    try {
+      const chunks = ['No ', 'streaming ', 'here, ', 'still ', 'fine.'];
+      stack.chutes.script({ chunks, chunkDelayMs: 400 });
+      const sent = stack.slack.sendMention({ channel, user: SLACK.ann.id, text: 'try it' });
+      const [reply] = await botReplies(channel, sent.ts, (t) => t === chunks.join(''));
+      expect(stack.slack.botMessages(channel, sent.ts)).toHaveLength(1);
+      expect(reply!.history[0]!.via).toBe('post');
+      expect(reply!.markdown).toBe(chunks.join(''));
+    } finally {
+      stack.slack.options.streamingEnabled = true;
+    }
+  });
+
+  it('aborts the model call when the user stops the stream, and says so', async () => {
+    const channel = SLACK.channel(8);
+    const chunks = Array.from({ length: 30 }, (_, i) => `word${i} `);
+    stack.chutes.script({ chunks, chunkDelayMs: 200 });
+    const sent = stack.slack.sendMention({ channel, user: SLACK.ann.id, text: 'go on forever' });
+    const streaming = await stack.slack.waitFor(
+      () => stack.slack.botMessages(channel, sent.ts).find((m) => m.streaming === 'streaming'),
+      10_000,
+      'a streaming reply',
+    );
+    await sleep(400);
+    stack.slack.stopStreamByUser(channel, streaming.ts);
+    const [reply] = await botReplies(channel, sent.ts, (t) => t.includes('Stopped'));
+    expect(reply!.markdown).toMatch(/^word0 [\s\S]*_\(Stopped\.\)_$/);
+    expect(reply!.markdown).not.toContain('word29');
+    const request = chatRequests().at(-1)!;
+    await stack.slack.waitFor(() => request.disconnectedAt, 5_000, 'the Chutes stream to end');
+  });
+});
+
+describe('slash commands over Slack, end to end', () => {
+  it('/imagine acknowledges at once and uploads the exact image into the channel', async () => {
+    const channel = SLACK.channel(9);
+    stack.chutes.scriptImage({ mode: 'bytes-png', delayMs: 4_000 });
+    const command = stack.slack.runCommand({
+      command: '/imagine',
+      text: 'a red fox in snow --size 1024x768 --seed 7',
+      user: SLACK.ann.id,
+      channel,
+    });
+    const ack = await command.ack;
+    expect(ack.acknowledged).toBe(true);
+    expect(ack.latencyMs).toBeLessThan(3_000);
+    expect(stack.slack.commandResponses(command.id)[0]!.text).toMatch(/Generating/);
+
+    const file = await stack.slack.waitFor(
+      () => stack.slack.files.find((f) => f.channel === channel && f.completedAt),
+      15_000,
+      'the uploaded image',
+    );
+    expect(Buffer.compare(file.bytes!, stack.chutes.lastImageBytes!)).toBe(0);
+    expect(file.initialComment).toContain('a red fox in snow');
+    expect(file.initialComment).toContain('image-model');
+    expect(file.initialComment).toContain('1024×768');
+    const generate = stack.chutes.requests.filter((r) => r.path === '/generate').at(-1)!;
+    expect(generate.body).toMatchObject({
+      prompt: 'a red fox in snow',
+      width: 1024,
+      height: 768,
+      seed: 7,
+    });
+  });
+
+  it('/imagine with a bad flag answers with one line of usage and generates nothing', async () => {
+    const before = stack.chutes.requests.filter((r) => r.path === '/generate').length;
+    const command = stack.slack.runCommand({
+      command: '/imagine',
+      text: 'a cat --colour blue',
+      user: SLACK.ann.id,
+      channel: SLACK.channel(9),
+    });
+    const ack = await command.ack;
+    expect(ack.acknowledged).toBe(true);
+    const [answer] = stack.slack.commandResponses(command.id);
+    expect(answer!.text).toMatch(/Usage/);
+    expect(answer!.responseType).toBe('ephemeral');
+    await sleep(500);
+    expect(stack.chutes.requests.filter((r) => r.path === '/generate').length).toBe(before);
+  });
+
+  it('/settings set is for workspace admins, and reaches the next Chutes request', async () => {
+    const channel = SLACK.channel(10);
+    const refused = stack.slack.runCommand({
+      command: '/settings',
+      text: 'set temperature 0.2',
+      user: SLACK.bob.id,
+      channel,
+    });
+    await refused.ack;
+    const refusal = await commandAnswer(refused.id, 'the refusal');
+    expect(refusal.text).toMatch(/Only workspace admins and owners/);
+    expect(refusal.responseType).toBe('ephemeral');
+
+    const allowed = stack.slack.runCommand({
+      command: '/settings',
+      text: 'set temperature 0.2',
+      user: SLACK.boss.id,
+      channel,
+    });
+    await allowed.ack;
+    const answer = await commandAnswer(allowed.id, 'the settings answer');
+    expect(answer.text).toMatch(/Settings updated/);
+    expect(answer.text).toMatch(/temperature/);
+
+    const before = chatRequests().length;
+    const sent = stack.slack.sendMention({ channel, user: SLACK.ann.id, text: 'warm or cold?' });
+    await botReplies(channel, sent.ts, (t) => t.includes('warm or cold?'));
+    expect(bodyOf(before).temperature).toBe(0.2);
+
+    // Back to the defaults for the tests that follow.
+    const reset = stack.slack.runCommand({
+      command: '/settings',
+      text: 'reset',
+      user: SLACK.boss.id,
+      channel,
+    });
+    await commandAnswer(reset.id, 'the reset answer');
+  });
+
+  it('/forget clears every thread of the channel, so the next question comes alone', async () => {
+    const channel = SLACK.channel(11);
+    const first = stack.slack.sendMention({ channel, user: SLACK.ann.id, text: 'remember apples' });
+    await botReplies(channel, first.ts, (t) => t.includes('remember apples'));
+    const forget = stack.slack.runCommand({
+      command: '/forget',
+      text: '',
+      user: SLACK.ann.id,
+      channel,
+    });
+    const answer = await commandAnswer(forget.id, 'the /forget answer');
+    expect(answer.text).toMatch(/Forgot/);
+    const before = chatRequests().length;
+    const again = stack.slack.sendMention({
+      channel,
+      user: SLACK.ann.id,
+      text: 'what did I ask you to remember?',
+      threadTs: first.ts,
+    });
+    await botReplies(channel, first.ts, (t) => t.includes('what did I ask'));
+    expect(bodyOf(before).messages).toHaveLength(2);
+    expect(JSON.stringify(bodyOf(before))).not.toContain('apples');
+    await again.delivery;
+  });
+
+  it('reports health on GET /healthz with only Slack configured', async () => {
+    const response = await fetch(`http://127.0.0.1:${stack.service.port}/healthz`);
+    expect(response.status).toBe(200);
+  });
+});

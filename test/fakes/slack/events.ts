@@ -1,0 +1,274 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { FakeContext } from './context.js';
+import type { Deliverer, DeliveryOptions, DeliveryResult } from './delivery.js';
+import { slackId } from './ids.js';
+import type { StoredMessage } from './types.js';
+
+export interface UserMessageInput {
+  channel: string;
+  /** Must be one of the configured users. */
+  user: string;
+  /** As the user typed it, Slack mrkdwn included (`<@U…>`, `&lt;`). */
+  text: string;
+  /** Post as a reply in this thread. */
+  threadTs?: string;
+}
+
+export interface SendMentionInput extends UserMessageInput, DeliveryOptions {
+  /** Use this event id instead of a fresh one. */
+  eventId?: string;
+  /** The user's team, when it differs from the workspace (Slack Connect). */
+  teamId?: string;
+}
+
+export interface SentEvent {
+  ts: string;
+  eventId: string;
+  /** Settles at the service's answer or at the ack deadline. */
+  delivery: Promise<DeliveryResult>;
+}
+
+export interface UnacknowledgedRecord {
+  eventId: string;
+  retryNum: number;
+  failure: NonNullable<DeliveryResult['failure']>;
+  at: number;
+}
+
+export interface RedeliverOptions extends DeliveryOptions {
+  /** Default: one more than the last attempt. */
+  retryNum?: number;
+  /** Default `http_timeout`. */
+  reason?: string;
+}
+
+/** Slack's names for why it retries. */
+const RETRY_REASONS = {
+  timeout: 'http_timeout',
+  http_error: 'http_error',
+  connection_failed: 'connection_failed',
+} as const;
+
+/** Events API deliveries: user messages, their `event_callback` envelopes, retries. */
+export class Events {
+  readonly unacknowledged: UnacknowledgedRecord[] = [];
+  private readonly envelopes = new Map<
+    string,
+    { envelope: Record<string, unknown>; attempts: number }
+  >();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closed = false;
+
+  constructor(
+    private readonly ctx: FakeContext,
+    private readonly deliverer: Deliverer,
+  ) {}
+
+  /** Stores a user's message without delivering anything (e.g. a thread's start). */
+  addUserMessage(input: UserMessageInput): StoredMessage {
+    const { state } = this.ctx;
+    const ch = state.requireChannel(input.channel);
+    if (!state.users.has(input.user)) throw new Error(`fake-slack: unknown user ${input.user}`);
+    if (ch.isIm && ch.user && ch.user !== input.user) {
+      throw new Error(`fake-slack: only ${ch.user} writes in DM ${ch.id}`);
+    }
+    const threadTs =
+      input.threadTs !== undefined ? state.threadRoot(ch.id, input.threadTs) : undefined;
+    const now = Date.now();
+    return state.addMessage({
+      channel: ch.id,
+      ts: state.clock.next(now),
+      ...(threadTs !== undefined ? { threadTs } : {}),
+      user: input.user,
+      text: input.text,
+      history: [{ text: input.text, at: now, via: 'post' }],
+      postedAt: now,
+      deleted: false,
+      origin: 'user',
+    });
+  }
+
+  /** A user mentions the bot in a channel: stored, then an `app_mention` event. */
+  sendMention(input: SendMentionInput): SentEvent {
+    const { state, options } = this.ctx;
+    const ch = state.requireChannel(input.channel);
+    if (ch.isIm)
+      throw new Error('fake-slack: use sendDm for DMs (Slack sends no app_mention there)');
+    const tag = `<@${options.botUserId}>`;
+    const text = input.text.includes(tag) ? input.text : `${tag} ${input.text}`;
+    const m = this.addUserMessage({ ...input, text });
+    const team = input.teamId ?? state.users.get(input.user)?.teamId ?? options.teamId;
+    const event = {
+      user: input.user,
+      type: 'app_mention',
+      ts: m.ts,
+      client_msg_id: randomUUID(),
+      text,
+      team,
+      blocks: richText(text),
+      channel: ch.id,
+      ...(m.threadTs !== undefined ? { thread_ts: m.threadTs } : {}),
+      event_ts: m.ts,
+    };
+    const sent = this.send(event, input, input.eventId);
+    if (options.channelMessageEvents) {
+      // Subscribed to message.channels, the app gets the same message twice.
+      this.send({ ...event, type: 'message', channel_type: 'channel' }, input).delivery.catch(
+        (err: unknown) => console.warn('[fake-slack] message event delivery failed', err),
+      );
+    }
+    return { ts: m.ts, ...sent };
+  }
+
+  /** A user writes to the bot in a DM: stored, then a `message` event with `channel_type: 'im'`. */
+  sendDm(input: SendMentionInput): SentEvent {
+    const { state, options } = this.ctx;
+    const ch = state.requireChannel(input.channel);
+    if (!ch.isIm) throw new Error(`fake-slack: ${ch.id} is not a DM`);
+    const m = this.addUserMessage(input);
+    const event = {
+      user: input.user,
+      type: 'message',
+      ts: m.ts,
+      client_msg_id: randomUUID(),
+      text: input.text,
+      team: input.teamId ?? state.users.get(input.user)?.teamId ?? options.teamId,
+      blocks: richText(input.text),
+      channel: ch.id,
+      ...(m.threadTs !== undefined ? { thread_ts: m.threadTs } : {}),
+      event_ts: m.ts,
+      channel_type: 'im',
+    };
+    return { ts: m.ts, ...this.send(event, input, input.eventId) };
+  }
+
+  /**
+   * Any `message` event, e.g. from another app (`bot_id`, `subtype:
+   * 'bot_message'`) or the bot's own echo. Defaults fill `type`, `ts`,
+   * `event_ts`, `team` and `channel_type`; a new ts is stored as a message.
+   */
+  sendMessageEvent(
+    fields: Record<string, unknown> & { channel: string },
+    opts: DeliveryOptions & { eventId?: string } = {},
+  ): SentEvent {
+    const { state, options } = this.ctx;
+    const ch = state.requireChannel(fields.channel);
+    const now = Date.now();
+    const ts = typeof fields['ts'] === 'string' ? fields['ts'] : state.clock.next(now);
+    const event: Record<string, unknown> = {
+      type: 'message',
+      ts,
+      event_ts: ts,
+      team: options.teamId,
+      channel_type: ch.isIm ? 'im' : 'channel',
+      ...fields,
+    };
+    const text = typeof event['text'] === 'string' ? event['text'] : '';
+    if (!state.message(ch.id, ts) && event['subtype'] !== 'message_deleted') {
+      const botId = typeof event['bot_id'] === 'string' ? event['bot_id'] : undefined;
+      const user = typeof event['user'] === 'string' ? event['user'] : undefined;
+      const threadTs = typeof event['thread_ts'] === 'string' ? event['thread_ts'] : undefined;
+      state.addMessage({
+        channel: ch.id,
+        ts,
+        ...(threadTs !== undefined ? { threadTs } : {}),
+        ...(user !== undefined ? { user } : {}),
+        ...(botId !== undefined ? { botId } : {}),
+        text,
+        history: [{ text, at: now, via: 'post' }],
+        postedAt: now,
+        deleted: false,
+        origin: botId === options.botId ? 'bot' : botId ? 'other-app' : 'user',
+      });
+    }
+    return { ts, ...this.send(event, opts, opts.eventId) };
+  }
+
+  /** Sends an envelope again, as Slack's retries do: same `event_id`, retry headers. */
+  redeliver(eventId: string, opts: RedeliverOptions = {}): Promise<DeliveryResult> {
+    const known = this.envelopes.get(eventId);
+    if (!known) throw new Error(`fake-slack: no event ${eventId} was sent`);
+    const retryNum = opts.retryNum ?? known.attempts;
+    return this.dispatch(eventId, opts, retryNum, opts.reason ?? 'http_timeout');
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+  }
+
+  private send(
+    event: Record<string, unknown>,
+    opts: DeliveryOptions,
+    eventId = slackId('Ev'),
+  ): { eventId: string; delivery: Promise<DeliveryResult> } {
+    const { options } = this.ctx;
+    const team = options.teamId;
+    const envelope = {
+      token: options.verificationToken,
+      team_id: team,
+      context_team_id: team,
+      context_enterprise_id: null,
+      api_app_id: options.appId,
+      event,
+      type: 'event_callback',
+      event_id: eventId,
+      event_time: Math.floor(Date.now() / 1000),
+      authorizations: [
+        {
+          enterprise_id: null,
+          team_id: team,
+          user_id: options.botUserId,
+          is_bot: true,
+          is_enterprise_install: false,
+        },
+      ],
+      is_ext_shared_channel: false,
+      event_context: `4-${randomBytes(24).toString('base64url')}`,
+    };
+    this.envelopes.set(eventId, { envelope, attempts: 0 });
+    return { eventId, delivery: this.dispatch(eventId, opts, 0, undefined) };
+  }
+
+  /** One attempt; an unacknowledged one is recorded and, if enabled, retried like Slack. */
+  private async dispatch(
+    eventId: string,
+    opts: DeliveryOptions,
+    retryNum: number,
+    reason: string | undefined,
+  ): Promise<DeliveryResult> {
+    const known = this.envelopes.get(eventId);
+    if (!known) throw new Error(`fake-slack: no event ${eventId}`);
+    known.attempts = Math.max(known.attempts, retryNum + 1);
+    const result = await this.deliverer.deliver('events_api', known.envelope, eventId, {
+      ...opts,
+      retryNum,
+      ...(reason ? { retryReason: reason } : {}),
+    });
+    const { failure } = result;
+    if (result.acknowledged || !failure) return result;
+    this.unacknowledged.push({ eventId, retryNum, failure, at: Date.now() });
+    const { retryUnacknowledged, retryDelaysMs } = this.ctx.options;
+    const delay = retryDelaysMs[retryNum];
+    if (retryUnacknowledged && !result.noRetry && delay !== undefined && !this.closed) {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        // Retries are signed correctly: only the first attempt carries a test's bad signature.
+        void this.dispatch(eventId, { ...opts, signing: {} }, retryNum + 1, RETRY_REASONS[failure]);
+      }, delay);
+      this.timers.add(timer);
+    }
+    return result;
+  }
+}
+
+/** The `blocks` Slack attaches to typed messages: one rich_text section with the raw text. */
+function richText(text: string): unknown[] {
+  return [
+    {
+      type: 'rich_text',
+      block_id: slackId('', 5).toLowerCase(),
+      elements: [{ type: 'rich_text_section', elements: [{ type: 'text', text }] }],
+    },
+  ];
+}
