@@ -3,8 +3,10 @@
  *
  * - A cut prefers a line break, then a space, and never falls inside a
  *   grapheme (so never inside a surrogate pair or an emoji sequence).
- * - A cut inside a fenced code block closes the fence at the end of the page
- *   and reopens it, with its language tag, at the start of the next one.
+ * - A code block that begins on a page but would not end there starts the
+ *   next page instead; only a block longer than a whole page is cut, its
+ *   fence closed at the end of the page and reopened, with its language tag,
+ *   at the start of the next one.
  * - Joining the pages with their added fence lines removed gives back the text.
  *
  * Splitting depends only on the text before each cut, so while an answer
@@ -41,7 +43,12 @@ export function splitMessage(text: string, maxLength: number): string[] {
   }
 }
 
-/** Where to end a page of at most `room` characters, with room for a closing fence if it needs one. */
+/**
+ * Where to end a page of at most `room` characters, with room for a closing
+ * fence if it needs one. A cut that would fall inside a code block opened on
+ * this page moves to just before the block, which then starts the next page
+ * whole: only a block longer than a message is ever closed and reopened.
+ */
 function cutPage(
   rest: string,
   room: number,
@@ -51,7 +58,8 @@ function cutPage(
   for (;;) {
     const cut = chooseCut(rest, limit);
     const body = rest.slice(0, cut);
-    const fence = fenceStateAfter(body, open);
+    const { fence, openedAt } = scanFences(body, open);
+    if (fence && openedAt > 0) return { cut: openedAt };
     const closing = fence ? fence.marker.length + (body.endsWith('\n') ? 0 : 1) : 0;
     if (cut + closing <= room || limit <= 1) return { cut, fence };
     limit = Math.min(limit - 1, room - closing);
@@ -85,25 +93,41 @@ function graphemeBoundaryAtOrBefore(text: string, index: number): number {
 
 /** Which fence (if any) is open at the end of `body`, given the one open at its start. */
 function fenceStateAfter(body: string, open: Fence | undefined): Fence | undefined {
+  return scanFences(body, open).fence;
+}
+
+/**
+ * The fence open at the end of `body`, and where in `body` its opening line
+ * starts (-1 when it was already open at the start, or none is open).
+ */
+function scanFences(
+  body: string,
+  open: Fence | undefined,
+): { fence: Fence | undefined; openedAt: number } {
   let state = open;
-  const lines = body.split('\n');
+  let openedAt = -1;
+  let offset = 0;
   // A trailing partial line (no newline yet) can still be a fence line.
-  for (const line of lines) {
+  for (const line of body.split('\n')) {
     const match = FENCE_LINE.exec(line);
-    if (!match) continue;
-    const marker = match[1]!;
-    const info = match[2]!.trim();
-    if (!state) {
-      state = { marker, info };
-    } else if (
-      marker[0] === state.marker[0] &&
-      marker.length >= state.marker.length &&
-      info === ''
-    ) {
-      state = undefined;
+    if (match) {
+      const marker = match[1]!;
+      const info = match[2]!.trim();
+      if (!state) {
+        state = { marker, info };
+        openedAt = offset;
+      } else if (
+        marker[0] === state.marker[0] &&
+        marker.length >= state.marker.length &&
+        info === ''
+      ) {
+        state = undefined;
+        openedAt = -1;
+      }
     }
+    offset += line.length + 1;
   }
-  return state;
+  return { fence: state, openedAt };
 }
 
 /** Shortens a one-message text to the limit, on a grapheme boundary, marking the cut. */

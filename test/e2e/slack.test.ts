@@ -238,6 +238,22 @@ describe('chat over Slack, end to end', () => {
     }
   });
 
+  it('continues a long answer in further thread messages, never splitting a code block that fits', async () => {
+    const channel = SLACK.channel(12);
+    const prose = 'A sentence about distributed systems and their trade-offs. '.repeat(190);
+    const code = `\`\`\`ts\n${Array.from({ length: 60 }, (_, i) => `const v${i} = ${i};`).join('\n')}\n\`\`\`\n`;
+    const answer = `${prose}\n\n${code}\nThat is all.`;
+    expect(answer.length).toBeGreaterThan(12_000);
+    stack.chutes.script({ chunks: answer.match(/[\s\S]{1,400}/g)!, chunkDelayMs: 20 });
+    const sent = stack.slack.sendMention({ channel, user: SLACK.ann.id, text: 'a long one' });
+    const replies = await botReplies(channel, sent.ts, (t) => t.endsWith('That is all.'), 30_000);
+    expect(replies.length).toBeGreaterThan(1);
+    for (const reply of replies) expect((reply.markdown ?? '').length).toBeLessThanOrEqual(12_000);
+    expect(replies.map((r) => r.markdown).join('')).toBe(answer);
+    // The code block fits in one message, so one message holds all of it.
+    expect(replies.some((r) => r.markdown!.includes(code))).toBe(true);
+  });
+
   it('aborts the model call when the user stops the stream, and says so', async () => {
     const channel = SLACK.channel(8);
     const chunks = Array.from({ length: 30 }, (_, i) => `word${i} `);

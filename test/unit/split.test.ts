@@ -50,8 +50,12 @@ describe('splitMessage', () => {
       const fences = page.split('\n').filter((line) => line.startsWith('```')).length;
       expect(fences % 2).toBe(0);
     }
+    // The block does not fit in one page: it starts a page of its own and is
+    // closed and reopened from there.
+    expect(pages[0]).toBe('Here:\n');
     expect(pages[1]!.startsWith('```ts\n')).toBe(true);
-    expect(pages[0]!.endsWith('\n```')).toBe(true);
+    expect(pages[1]!.endsWith('\n```')).toBe(true);
+    expect(pages[2]!.startsWith('```ts\n')).toBe(true);
     expect(pages.at(-1)!.endsWith('Done.')).toBe(true);
     // Every line of the original is still there, in order.
     const lines = pages
@@ -61,6 +65,20 @@ describe('splitMessage', () => {
     expect(lines.filter((l) => l !== '')).toEqual(
       text.split('\n').filter((l) => !/^```(ts)?$/.test(l) && l !== ''),
     );
+  });
+
+  it('moves a code block that fits in one message to the next page whole', () => {
+    const intro = `${'Some words of introduction. '.repeat(4)}\n`;
+    const block = `\`\`\`py\n${Array.from({ length: 8 }, (_, i) => `x${i} = ${i}`).join('\n')}\n\`\`\`\n`;
+    const text = `${intro}${block}After the block.`;
+    expect(block.length).toBeLessThan(100);
+    expect(intro.length + block.length).toBeGreaterThan(150);
+    const pages = splitMessage(text, 150);
+    expect(pages[0]).toBe(intro);
+    expect(pages[1]!.startsWith(block)).toBe(true);
+    expect(pages.join('')).toBe(text);
+    // Nothing was closed or reopened: every page has its fences in pairs, and only the original two.
+    expect(pages.join('').match(/```/g)).toHaveLength(2);
   });
 
   it('handles longer fences and tildes', () => {
