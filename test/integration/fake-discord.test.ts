@@ -214,8 +214,8 @@ describe('fake Discord with the real discord.js client', () => {
     expect(big.code).toBe(40005);
   });
 
-  it('enforces the shared per-channel edit bucket with Discord 429s, and resets on time', async () => {
-    const fake = await start({ rates: { editPerChannel: { points: 2, windowMs: 400 } } });
+  it('enforces the per-channel bucket that posts and edits share, with Discord 429s, and resets on time', async () => {
+    const fake = await start({ rates: { messagesPerChannel: { points: 3, windowMs: 400 } } });
     const posted = (await rest(fake).post(Routes.channelMessages(GENERAL), {
       body: { content: 'a' },
     })) as {
@@ -228,10 +228,11 @@ describe('fake Discord with the real discord.js client', () => {
         headers: { Authorization: `Bot ${TOKEN}`, 'Content-Type': 'application/json' },
         body: JSON.stringify({ content }),
       });
+    // The post took the first of the three points.
     const r1 = await edit('b');
     const r2 = await edit('c');
     expect([r1.status, r2.status]).toEqual([200, 200]);
-    expect(r1.headers.get('x-ratelimit-limit')).toBe('2');
+    expect(r1.headers.get('x-ratelimit-limit')).toBe('3');
     expect(r2.headers.get('x-ratelimit-remaining')).toBe('0');
     const r3 = await edit('d');
     expect(r3.status).toBe(429);
@@ -246,11 +247,16 @@ describe('fake Discord with the real discord.js client', () => {
     expect(body.global).toBe(false);
     expect(body.retry_after).toBeGreaterThan(0);
     expect(body.retry_after).toBeLessThanOrEqual(0.4);
-    // Deletes share the edit bucket.
-    const del = await fetch(url, { method: 'DELETE', headers: { Authorization: `Bot ${TOKEN}` } });
-    expect(del.status).toBe(429);
+    // A new post in the channel is refused too: the bucket is shared.
+    const post = await fetch(`${fake.apiUrl}/v10/channels/${GENERAL}/messages`, {
+      method: 'POST',
+      headers: { Authorization: `Bot ${TOKEN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ content: 'another' }),
+    });
+    expect(post.status).toBe(429);
+    expect(post.headers.get('x-ratelimit-bucket')).toBe(r1.headers.get('x-ratelimit-bucket'));
     expect(fake.rateLimited.map((r) => r.scope)).toEqual(['user', 'user']);
-    expect(fake.rateLimited[0]?.route).toBe('PATCH|DELETE /channels/:id/messages/:id');
+    expect(fake.rateLimited[0]?.route).toBe('POST|PATCH /channels/:id/messages');
 
     await sleep(body.retry_after * 1000 + 20);
     // @discordjs/rest reads the headers and queues instead of earning more 429s. (It starts

@@ -20,18 +20,20 @@ import {
 
 /**
  * Discord's limits (discord-api-docs: message resource, rate limits). The size
- * of the per-channel edit bucket is not published; 5 per 5 s is what it is seen to be.
+ * of the per-channel bucket is not published; 5 per 5 s is what it is seen to
+ * be, and posts and edits in one channel answer with the same
+ * X-RateLimit-Bucket, so they are budgeted together.
  */
 const GLOBAL = { bucket: 'global', scope: 'bot', points: 50, windowMs: 1_000 } as const;
-const CHANNEL_EDITS = { bucket: 'edit', scope: 'channel', points: 5, windowMs: 5_000 } as const;
+const CHANNEL_WRITES = { bucket: 'messages', scope: 'channel', points: 5, windowMs: 5_000 } as const;
 
 export const DISCORD_LIMITS = {
   maxMessageLength: 2_000,
   maxUploadBytes: 10 * 1024 * 1024,
   rates: {
-    post: [{ bucket: 'post', scope: 'channel', points: 5, windowMs: 5_000 }, GLOBAL],
-    edit: [CHANNEL_EDITS, GLOBAL],
-    remove: [CHANNEL_EDITS, GLOBAL],
+    post: [CHANNEL_WRITES, GLOBAL],
+    edit: [CHANNEL_WRITES, GLOBAL],
+    remove: [{ bucket: 'delete', scope: 'channel', points: 5, windowMs: 5_000 }, GLOBAL],
   },
 } as const satisfies SurfaceLimits;
 

@@ -196,7 +196,9 @@ export function channelRoutes({ state, options, events }: FakeContext): Route[] 
       method: 'POST',
       pattern: MESSAGES,
       auth: 'bot',
-      bucket: perChannel('POST /channels/:id/messages', options.rates.postPerChannel),
+      // Posts and edits in one channel share one bucket, as Discord's
+      // X-RateLimit-Bucket shows; deletes count on a bucket of their own.
+      bucket: perChannel('POST|PATCH /channels/:id/messages', options.rates.messagesPerChannel),
       handle: create,
     },
     {
@@ -213,15 +215,14 @@ export function channelRoutes({ state, options, events }: FakeContext): Route[] 
       method: 'PATCH',
       pattern: MESSAGE,
       auth: 'bot',
-      // Edits and deletes in one channel share one bucket.
-      bucket: perChannel('PATCH|DELETE /channels/:id/messages/:id', options.rates.editPerChannel),
+      bucket: perChannel('POST|PATCH /channels/:id/messages', options.rates.messagesPerChannel),
       handle: edit,
     },
     {
       method: 'DELETE',
       pattern: MESSAGE,
       auth: 'bot',
-      bucket: perChannel('PATCH|DELETE /channels/:id/messages/:id', options.rates.editPerChannel),
+      bucket: perChannel('DELETE /channels/:id/messages/:id', options.rates.deletePerChannel),
       handle: remove,
     },
     {

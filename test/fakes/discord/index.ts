@@ -108,8 +108,8 @@ function resolve(o: FakeDiscordOptions): ResolvedOptions {
     botUser: o.botUser,
     guilds: o.guilds ?? [],
     rates: {
-      postPerChannel: o.rates?.postPerChannel ?? window(5, 5000),
-      editPerChannel: o.rates?.editPerChannel ?? window(5, 5000),
+      messagesPerChannel: o.rates?.messagesPerChannel ?? window(5, 5000),
+      deletePerChannel: o.rates?.deletePerChannel ?? window(5, 5000),
       typingPerChannel: o.rates?.typingPerChannel ?? window(5, 5000),
       // Discord does not publish interaction webhook limits; 5 per 2 s is what webhooks commonly show.
       webhookPerToken: o.rates?.webhookPerToken ?? window(5, 2000),

@@ -43,8 +43,9 @@ export interface FakeDiscordOptions {
   botUser: { id: string; username: string };
   guilds?: GuildConfig[];
   rates?: {
-    postPerChannel?: RateSpec;
-    editPerChannel?: RateSpec;
+    /** Creating and editing messages in one channel: one shared bucket. */
+    messagesPerChannel?: RateSpec;
+    deletePerChannel?: RateSpec;
     typingPerChannel?: RateSpec;
     webhookPerToken?: RateSpec;
     global?: RateSpec;
