@@ -73,7 +73,7 @@ const envSchema = z.object({
   PORT: int(3000, 0, 65_535),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-  WORKER_CONCURRENCY: int(8, 1, 256),
+  WORKER_CONCURRENCY: int(500, 1, 5_000),
   JOB_ATTEMPTS: int(4, 1, 20),
   JOB_LOCK_MS: int(30_000, 1_000, 600_000),
   JOB_STALLED_INTERVAL_MS: int(30_000, 1_000, 600_000),

@@ -90,7 +90,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
     if (config.role !== 'gateway') {
       const conversations = new PgConversationStore(db);
       const settings = new PgSettingsStore(db, config.defaults);
-      const turns = new Turns(order, [queues.chat, queues.commands], config.worker.lockMs);
+      const turns = new Turns(order, [queues.chat, queues.commands], config.worker.lockMs, log);
       const workerOptions: WorkerOptions = {
         connection: workerRedis,
         prefix: config.queuePrefix,

@@ -8,11 +8,10 @@ import type { ChatRequest, ChatStreamEvent } from '../chutes/chat-client.js';
 import { buildWindow, type StoredMessage } from './conversation.js';
 import { classifyFailure, toJobError, type JobError } from './job-error.js';
 import type { ChatJob, JobContext } from './jobs.js';
-import type { MessageRef } from './surface.js';
-import type { RateBudget } from './rate-budget.js';
-import { ReplyRenderer } from './reply-stream.js';
+import { take, type RateBudget } from './rate-budget.js';
+import { budgetBuckets, ReplyRenderer } from './reply-stream.js';
 import type { SettingsSource } from './settings.js';
-import { SurfaceError, type ChatSurface } from './surface.js';
+import { SurfaceError, type ChatSurface, type MessageRef } from './surface.js';
 import {
   CUT_OFF,
   EMPTY_ANSWER,
@@ -21,6 +20,7 @@ import {
   PLACEHOLDER,
   RETRYING,
   STOPPED,
+  TOO_LONG,
   userMessageFor,
 } from './user-messages.js';
 
@@ -73,8 +73,10 @@ export async function handleChatJob(
   deps: ChatJobDeps,
 ): Promise<void> {
   const now = deps.now ?? Date.now;
-  // Ends the model call when nobody will read the rest (the user stopped the answer).
+  // Ends the model call when nobody will read the rest: the user stopped the
+  // answer, the reply cannot be written, or it reached the page cap.
   const abort = new AbortController();
+  const tooLong = new Error('the answer reached the page cap');
   const renderer = new ReplyRenderer({
     surface: deps.surface(job.platform),
     budget: deps.budget,
@@ -84,7 +86,8 @@ export async function handleChatJob(
     idempotencyKey: ctx.jobId,
     existing: ctx.progress,
     onMessages: (messages) => ctx.saveProgress(messages),
-    onStopped: () => abort.abort(new SurfaceError('stopped', 'the user stopped the answer')),
+    onGiveUp: (reason) => abort.abort(reason === 'too_long' ? tooLong : reason),
+    tooLongNote: TOO_LONG,
     log: deps.log,
   });
 
@@ -95,12 +98,20 @@ export async function handleChatJob(
     return;
   }
 
-  await renderer.start(PLACEHOLDER);
   if (job.text.trim() === '') {
     await renderer.finish(EMPTY_PROMPT);
     return;
   }
 
+  if (ctx.waited) {
+    // Its turn came: the "waiting" mark goes, without holding up the answer.
+    void markQueued(job, deps, false).catch((error: unknown) =>
+      deps.log.warn({ err: error, jobId: ctx.jobId }, 'could not take the waiting mark away'),
+    );
+  }
+  // The placeholder and the model call go at once: the model waits for no platform.
+  // A placeholder that fails is retried by the final render, or ends the call.
+  renderer.start(PLACEHOLDER).catch(() => undefined);
   const started = now();
   const settings = await deps.settings.get(job.platform, job.tenantId);
   const usage = {
@@ -164,6 +175,16 @@ export async function handleChatJob(
   } catch (error) {
     if (renderer.stopped) {
       await finishStopped({ job, ctx, deps, renderer, answer, usage, started, now });
+      return;
+    }
+    if (error === tooLong) {
+      // The renderer ends the last page it keeps with a note saying so.
+      await deps.store.saveExchange(job, ctx.jobId, answer, {
+        ...usage,
+        durationMs: now() - started,
+        outcome: 'too_long',
+      });
+      await renderer.finish(answer);
       return;
     }
     throw await reportFailure(error, {
@@ -251,6 +272,34 @@ export async function recordFailure(
   } catch (storeError) {
     log.warn({ err: storeError, jobId: usage.jobId }, 'could not record usage of a failed job');
   }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Marks a question that must wait for earlier ones in its conversation as
+ * seen (or takes the mark away when its turn comes), where the platform has
+ * such a mark. It draws on a budget of its own at the lowest priority, so it
+ * never holds up an answer.
+ */
+export async function markQueued(
+  job: ChatJob,
+  deps: Pick<ChatJobDeps, 'surface' | 'budget'>,
+  waiting: boolean,
+): Promise<void> {
+  const surface = deps.surface(job.platform);
+  if (!surface.markWaiting) return;
+  const where = { channelId: job.channelId, tenantId: job.tenantId };
+  await take(
+    deps.budget,
+    budgetBuckets(surface, waiting ? 'mark' : 'unmark', where),
+    sleep,
+    'update',
+  );
+  await surface.markWaiting(
+    { channelId: job.channelId, threadId: job.threadId, messageId: job.messageId },
+    waiting,
+  );
 }
 
 /**

@@ -65,5 +65,7 @@ export interface JobContext {
   readonly finalAttempt: boolean;
   /** Messages an earlier attempt posted (persisted with the job). */
   readonly progress: readonly MessageRef[];
+  /** The question waited for its turn and was marked so (the mark is to be taken away). */
+  readonly waited?: boolean;
   saveProgress(messages: readonly MessageRef[]): Promise<void>;
 }

@@ -7,16 +7,35 @@ export interface BudgetBucket {
 }
 
 /**
+ * What a call is for, highest first. Under a burst the budget goes to what
+ * people notice most: the first sign of an answer (`first`: a placeholder, a
+ * stream's start), then a finished answer's final text (`final`), and only
+ * what is left to the updates of answers already visible (`update`).
+ */
+export type BudgetPriority = 'first' | 'final' | 'update';
+
+/**
+ * How many points of a bucket a priority must leave for the ones above it.
+ * Small buckets keep nothing back: splitting five points would starve everyone.
+ */
+export function reservedFor(priority: BudgetPriority, points: number): number {
+  if (priority === 'update') return points >= 4 ? Math.ceil(points * 0.2) : 0;
+  if (priority === 'final') return points >= 10 ? Math.ceil(points * 0.05) : 0;
+  return 0;
+}
+
+/**
  * A request budget shared by every worker (Redis-backed in production), asked
  * before each platform call so that concurrent streams slow down instead of
  * earning 429s.
  */
 export interface RateBudget {
   /**
-   * Takes one point from every bucket if all have one left now. Returns 0 when
-   * taken, or how many milliseconds to wait before asking again.
+   * Takes one point from every bucket if all have one left now, beyond what
+   * the priority must leave for higher ones. Returns 0 when taken, or how many
+   * milliseconds to wait before asking again.
    */
-  tryTake(buckets: readonly BudgetBucket[]): Promise<number>;
+  tryTake(buckets: readonly BudgetBucket[], priority?: BudgetPriority): Promise<number>;
 }
 
 /** Waits until every bucket has a point, then takes it. */
@@ -24,9 +43,10 @@ export async function take(
   budget: RateBudget,
   buckets: readonly BudgetBucket[],
   sleep: (ms: number) => Promise<void>,
+  priority: BudgetPriority = 'final',
 ): Promise<void> {
   for (;;) {
-    const waitMs = await budget.tryTake(buckets);
+    const waitMs = await budget.tryTake(buckets, priority);
     if (waitMs <= 0) return;
     await sleep(waitMs);
   }

@@ -8,10 +8,13 @@
  *   closed stream continues by post + edit in the same message.
  *
  * Either way the final render always delivers the whole text, continued in
- * further messages when it outgrows one.
+ * further messages when it outgrows one, up to a cap of pages.
+ *
+ * The budget is spent by priority: the first sign of an answer, then final
+ * renders, then the updates of answers already visible.
  */
-import { take, type BudgetBucket, type RateBudget } from './rate-budget.js';
-import { closeOpenFence, splitMessage } from './split.js';
+import { take, type BudgetBucket, type BudgetPriority, type RateBudget } from './rate-budget.js';
+import { clip, closeOpenFence, splitFrom, START, type SplitCursor } from './split.js';
 import {
   SurfaceError,
   type ChatSurface,
@@ -37,12 +40,22 @@ export interface ReplyRendererOptions {
   readonly existing?: readonly MessageRef[];
   /** Persists the posted messages so that a retry after a crash can reuse them. */
   readonly onMessages?: (messages: readonly MessageRef[]) => Promise<void>;
-  /** Called once when the user stopped the answer: nobody reads what follows. */
-  readonly onStopped?: () => void;
+  /**
+   * Called once when nobody will read more of the answer: the user stopped it
+   * (`stopped`), the reply cannot be written any more (a permanent
+   * SurfaceError), or it reached the page cap (`too_long`).
+   */
+  readonly onGiveUp?: (reason: SurfaceError | 'too_long') => void;
+  /** Most messages one answer may take; the last one then ends with `tooLongNote`. */
+  readonly maxPages?: number;
+  readonly tooLongNote?: string;
   readonly log?: { warn(details: object, message: string): void };
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
 }
+
+/** Enough for any sane answer (Discord: 20,000 characters); more is a runaway `max_tokens`. */
+export const DEFAULT_MAX_PAGES = 10;
 
 type Op =
   | { kind: 'post' | 'edit'; index: number; text: string }
@@ -74,9 +87,14 @@ export class ReplyRenderer {
   private readonly shown: (string | undefined)[];
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
+  private readonly maxPages: number;
   /** The native stream while the answer streams that way; unset for post + edit. */
   private native?: NativeState;
   private text = '';
+  /** Pages of the streaming text that can no longer change, and where the rest begins. */
+  private settled: string[] = [];
+  private tail: SplitCursor = START;
+  private starting?: Promise<void>;
   private pump?: Promise<void>;
   /** The pump's current wait: cut short by finish(), and by new text when `onText`. */
   private waiter?: { readonly resolve: () => void; readonly onText: boolean };
@@ -84,6 +102,7 @@ export class ReplyRenderer {
   private lastEditAt = Number.NEGATIVE_INFINITY;
   private fatal?: unknown;
   private userStopped = false;
+  private gaveUp = false;
 
   constructor(private readonly options: ReplyRendererOptions) {
     this.surface = options.surface;
@@ -91,6 +110,7 @@ export class ReplyRenderer {
     this.shown = this.messages.map(() => undefined);
     this.sleep = options.sleep ?? defaultSleep;
     this.now = options.now ?? Date.now;
+    this.maxPages = Math.max(1, options.maxPages ?? DEFAULT_MAX_PAGES);
     // A retry keeps the shape its first attempt left: messages mean post + edit.
     const stream =
       this.messages.length === 0 && options.recipientId !== undefined
@@ -117,17 +137,23 @@ export class ReplyRenderer {
    * Shows that an answer is coming: the placeholder message, or for a native
    * stream the platform's pending status. An earlier attempt's messages are
    * reused; a stream it left open is closed so that edits can take over.
+   * Text may be appended before this resolves: it waits for the placeholder.
    */
-  async start(placeholder: string): Promise<void> {
-    if (this.messages.length > 0) {
-      await this.closeLeftoverStreams();
-      return;
-    }
-    if (this.native) {
-      await this.showPending(this.native.stream);
-      return;
-    }
-    await this.run({ kind: 'post', index: 0, text: placeholder }, true);
+  start(placeholder: string): Promise<void> {
+    this.starting ??= (async () => {
+      if (this.messages.length > 0) await this.closeLeftoverStreams();
+      else if (this.native) await this.showPending(this.native.stream);
+      else {
+        try {
+          await this.run({ kind: 'post', index: 0, text: placeholder }, 'first');
+        } catch (error) {
+          // A channel the bot cannot write to: nobody will read the answer.
+          if (error instanceof SurfaceError && error.permanent) this.giveUp(error);
+          throw error;
+        }
+      }
+    })();
+    return this.starting;
   }
 
   /** Adds streamed text; edits or appends follow as the budget allows. */
@@ -151,17 +177,19 @@ export class ReplyRenderer {
     this.closed = true;
     this.waiter?.resolve();
     await this.pump;
-    const pages = splitMessage(finalText, this.limits.maxMessageLength);
+    // A placeholder that failed is no reason not to try the answer itself.
+    await this.starting?.catch(() => undefined);
+    const pages = this.capped(splitFrom(finalText, this.limits.maxMessageLength, START).pages);
     if (this.native?.open) await this.endStream(pages[0]!, true);
     this.native = undefined;
     for (let index = 0; index < pages.length; index++) {
       const text = pages[index]!;
-      if (index >= this.messages.length) await this.run({ kind: 'post', index, text }, true);
-      else if (this.shown[index] !== text) await this.run({ kind: 'edit', index, text }, true);
+      if (index >= this.messages.length) await this.run({ kind: 'post', index, text }, 'final');
+      else if (this.shown[index] !== text) await this.run({ kind: 'edit', index, text }, 'final');
     }
     while (this.messages.length > pages.length) {
       const extra = this.messages[this.messages.length - 1]!;
-      await take(this.options.budget, this.buckets('remove'), this.sleep);
+      await take(this.options.budget, this.buckets('remove'), this.sleep, 'final');
       await this.surface.remove(extra);
       this.messages.pop();
       this.shown.pop();
@@ -175,6 +203,7 @@ export class ReplyRenderer {
   }
 
   private async loop(): Promise<void> {
+    await this.starting?.catch(() => undefined);
     while (!this.closed && this.fatal === undefined) {
       const op = this.nextOp();
       if (!op) {
@@ -190,7 +219,8 @@ export class ReplyRenderer {
           continue;
         }
       }
-      const waitMs = await this.options.budget.tryTake(this.buckets(OP_BUDGET[op.kind]));
+      const priority = this.priorityOf(op);
+      const waitMs = await this.options.budget.tryTake(this.buckets(OP_BUDGET[op.kind]), priority);
       if (waitMs > 0) {
         // A stream starts now or not at all: waiting for one would only delay the answer.
         if (op.kind === 'streamStart') this.native = undefined;
@@ -198,11 +228,18 @@ export class ReplyRenderer {
         continue;
       }
       try {
-        await this.run(op, false);
+        await this.run(op);
       } catch (error) {
         await this.failed(error, op);
       }
     }
+  }
+
+  /** The first message of an answer is what people wait for; everything else is an update. */
+  private priorityOf(op: Op): BudgetPriority {
+    if (op.kind === 'streamStart') return 'first';
+    if (op.kind === 'post' && op.index === 0) return 'first';
+    return 'update';
   }
 
   /** An update that failed: a refused stream falls back, anything else waits for the next one. */
@@ -214,15 +251,20 @@ export class ReplyRenderer {
     }
     if (error instanceof SurfaceError && error.code === 'stopped') {
       this.userStopped = true;
-      this.fatal = error;
       this.native = undefined;
-      this.options.onStopped?.();
-      return;
     }
     // An intermediate update may fail; the final render tries again.
     this.options.log?.warn({ err: error, op: op.kind }, 'streaming update failed');
-    if (error instanceof SurfaceError && error.permanent) this.fatal = error;
-    else this.lastEditAt = this.now();
+    if (error instanceof SurfaceError && error.permanent) {
+      this.fatal = error;
+      this.giveUp(error);
+    } else this.lastEditAt = this.now();
+  }
+
+  private giveUp(reason: SurfaceError | 'too_long'): void {
+    if (this.gaveUp) return;
+    this.gaveUp = true;
+    this.options.onGiveUp?.(reason);
   }
 
   /**
@@ -235,7 +277,7 @@ export class ReplyRenderer {
     const message = this.messages[0];
     this.native = undefined;
     if (!native?.open || !message) return;
-    if ((await this.options.budget.tryTake(this.buckets('streamStop'))) <= 0) {
+    if ((await this.options.budget.tryTake(this.buckets('streamStop'), 'final')) <= 0) {
       await native.stream.stop(message, '').catch(() => undefined);
     }
     this.shown[0] = native.sent;
@@ -257,11 +299,37 @@ export class ReplyRenderer {
     }).finally(() => (this.waiter = undefined));
   }
 
+  /**
+   * The streaming text's pages. Only the unsettled tail is split again: a page
+   * followed by another never changes, so the work per update stays small.
+   */
+  private pages(): string[] {
+    const { pages, last } = splitFrom(this.text, this.limits.maxMessageLength, this.tail);
+    this.settled.push(...pages.slice(0, -1));
+    this.tail = last;
+    return [...this.settled, pages.at(-1)!];
+  }
+
+  /** At most `maxPages` pages; the last one kept says the answer was cut there. */
+  private capped(pages: string[]): string[] {
+    if (pages.length <= this.maxPages) return pages;
+    const note = `\n\n${this.options.tooLongNote ?? '…'}`;
+    const max = this.limits.maxMessageLength;
+    const kept = pages.slice(0, this.maxPages);
+    kept[kept.length - 1] = clip(kept.at(-1)!, max - note.length) + note;
+    return kept;
+  }
+
   /** What to send next: the stream's new text, or the first page whose message does not show it. */
   private nextOp(): Op | undefined {
     if (this.text.trim() === '') return undefined;
     const max = this.limits.maxMessageLength;
-    const pages = splitMessage(this.text, max);
+    const pages = this.pages();
+    if (pages.length > this.maxPages) {
+      // Past the cap nobody reads on; the final render ends the last page with a note.
+      this.giveUp('too_long');
+      pages.length = this.maxPages;
+    }
     if (this.native) {
       if (pages.length > 1) {
         // The answer outgrew one message: the stream ends, later pages post + edit.
@@ -283,8 +351,10 @@ export class ReplyRenderer {
     return undefined;
   }
 
-  private async run(op: Op, blocking: boolean): Promise<void> {
-    if (blocking) await take(this.options.budget, this.buckets(OP_BUDGET[op.kind]), this.sleep);
+  /** Makes one call; with a priority it first waits for the budget, as long as it takes. */
+  private async run(op: Op, waitFor?: BudgetPriority): Promise<void> {
+    if (waitFor)
+      await take(this.options.budget, this.buckets(OP_BUDGET[op.kind]), this.sleep, waitFor);
     switch (op.kind) {
       case 'post': {
         const { target, idempotencyKey } = this.options;
@@ -324,7 +394,7 @@ export class ReplyRenderer {
         return;
       }
       case 'streamEnd':
-        await this.endStream(splitMessage(this.text, this.limits.maxMessageLength)[0]!, false);
+        await this.endStream(this.pages()[0]!, false);
         this.native = undefined;
         return;
     }
@@ -340,7 +410,7 @@ export class ReplyRenderer {
     const message = this.messages[0]!;
     const tail = page.startsWith(native.sent) ? page.slice(native.sent.length) : '';
     // A message cannot be edited while it streams: the final render waits for the stop's budget.
-    if (final) await take(this.options.budget, this.buckets('streamStop'), this.sleep);
+    if (final) await take(this.options.budget, this.buckets('streamStop'), this.sleep, 'final');
     try {
       await native.stream.stop(message, tail);
       this.shown[0] = native.sent + tail;
@@ -360,7 +430,7 @@ export class ReplyRenderer {
   private async showPending(stream: NativeStream): Promise<void> {
     if (!stream.pending) return;
     // Cosmetic: shown only when the budget has room right now.
-    if ((await this.options.budget.tryTake(this.buckets('status'))) > 0) return;
+    if ((await this.options.budget.tryTake(this.buckets('status'), 'update')) > 0) return;
     try {
       await stream.pending();
     } catch (error) {
@@ -379,7 +449,7 @@ export class ReplyRenderer {
         recipientId: recipientId ?? '',
       });
       try {
-        await take(this.options.budget, this.buckets('streamStop'), this.sleep);
+        await take(this.options.budget, this.buckets('streamStop'), this.sleep, 'final');
         await stream?.stop(message, '');
       } catch (error) {
         // Already closed (expired, stopped) is what we wanted.
@@ -394,20 +464,25 @@ export class ReplyRenderer {
   }
 
   private buckets(op: SurfaceOp): BudgetBucket[] {
-    const { platform } = this.surface;
-    const scopeIds = {
-      channel: this.options.target.channelId,
-      tenant: this.options.tenantId,
-      bot: undefined,
-    } as const;
-    return (this.limits.rates[op] ?? []).map((rule) => {
-      const id = scopeIds[rule.scope];
-      return {
-        key: id === undefined ? `${platform}:${rule.bucket}` : `${platform}:${rule.bucket}:${id}`,
-        spec: rule,
-      };
+    return budgetBuckets(this.surface, op, {
+      channelId: this.options.target.channelId,
+      tenantId: this.options.tenantId,
     });
   }
+}
+
+/** The shared budgets one call draws from: its rate rules, keyed by their scope. */
+export function budgetBuckets(
+  surface: Pick<ChatSurface, 'platform' | 'limits'>,
+  op: SurfaceOp,
+  where: { readonly channelId: string; readonly tenantId: string },
+): BudgetBucket[] {
+  const scopeIds = { channel: where.channelId, tenant: where.tenantId, bot: undefined } as const;
+  return (surface.limits.rates[op] ?? []).map((rule) => {
+    const id = scopeIds[rule.scope];
+    const key = id === undefined ? rule.bucket : `${rule.bucket}:${id}`;
+    return { key: `${surface.platform}:${key}`, spec: rule };
+  });
 }
 
 /**

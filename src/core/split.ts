@@ -15,7 +15,7 @@
 
 const FENCE_LINE = /^ {0,3}(`{3,}|~{3,})(.*)$/;
 
-interface Fence {
+export interface Fence {
   readonly marker: string;
   readonly info: string;
 }
@@ -23,22 +23,44 @@ interface Fence {
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 export function splitMessage(text: string, maxLength: number): string[] {
+  return splitFrom(text, maxLength, START).pages;
+}
+
+/** Where a page begins in the text, and the code fence it reopens. Plain data. */
+export interface SplitCursor {
+  readonly offset: number;
+  readonly openFence?: Fence;
+}
+
+export const START: SplitCursor = { offset: 0 };
+
+/**
+ * Splits `text` from `from` (the start of a page found by an earlier split
+ * of a prefix of the same text) to the end: the pages, and where the last one
+ * begins. A streaming answer splits only its unsettled tail this way.
+ */
+export function splitFrom(
+  text: string,
+  maxLength: number,
+  from: SplitCursor,
+): { pages: string[]; last: SplitCursor } {
   if (maxLength < 40) throw new RangeError('maxLength must leave room for code fences');
   const pages: string[] = [];
-  let rest = text;
-  let openFence: Fence | undefined;
+  let offset = from.offset;
+  let openFence = from.openFence;
   while (true) {
+    const rest = text.slice(offset);
     const prefix = openFence ? `${openFence.marker}${openFence.info}\n` : '';
     if (prefix.length + rest.length <= maxLength) {
       pages.push(prefix + rest);
-      return pages;
+      return { pages, last: { offset, openFence } };
     }
     const { cut, fence } = cutPage(rest, maxLength - prefix.length, openFence);
     const body = rest.slice(0, cut);
     let page = prefix + body;
     if (fence) page += `${body.endsWith('\n') ? '' : '\n'}${fence.marker}`;
     pages.push(page);
-    rest = rest.slice(cut);
+    offset += cut;
     openFence = fence;
   }
 }

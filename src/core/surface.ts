@@ -25,9 +25,17 @@ export interface RateRule extends RateSpec {
   readonly scope: RateScope;
 }
 
-/** The calls the renderer budgets. */
+/** The calls the core budgets. */
 export type SurfaceOp =
-  'post' | 'edit' | 'remove' | 'streamStart' | 'streamAppend' | 'streamStop' | 'status';
+  | 'post'
+  | 'edit'
+  | 'remove'
+  | 'streamStart'
+  | 'streamAppend'
+  | 'streamStop'
+  | 'status'
+  | 'mark'
+  | 'unmark';
 
 /** What a platform allows, declared as data; the core reads these, never hard-codes them. */
 export interface SurfaceLimits {
@@ -108,6 +116,18 @@ export interface ChatSurface {
    * means "not here": the core streams by post + edit.
    */
   openStream?(target: StreamTarget): NativeStream | undefined;
+  /**
+   * Shows on a question that it was seen and waits for its turn (Discord: an
+   * ⏳ reaction; Slack: the thread's status), or takes that away. Cosmetic,
+   * and chosen so it costs the answers nothing: it must not draw on the
+   * budget of posts and edits (its own operations are `mark` and `unmark`).
+   */
+  markWaiting?(question: QuestionRef, waiting: boolean): Promise<void>;
+}
+
+/** A question someone asked: where it is, and where its answer goes. */
+export interface QuestionRef extends ReplyTarget {
+  readonly messageId: string;
 }
 
 /**

@@ -26,6 +26,7 @@ export const RETRYING = '⏳ _The model is busy; trying again in a moment…_';
 export const EMPTY_PROMPT = 'Hi! Mention me with a question, for example: "@me what is a monad?"';
 export const EMPTY_ANSWER = '_(The model returned an empty answer.)_';
 export const STOPPED = '_(Stopped.)_';
+export const TOO_LONG = '_(The answer was too long to show in full, so it stops here.)_';
 export const CUT_OFF = '_(The answer reached the maximum length and was cut off.)_';
 export const INTERNAL =
   '⚠️ Something went wrong on my side while answering. Please try again later.';

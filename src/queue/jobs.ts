@@ -42,14 +42,24 @@ export const commandJobSchema = z.object({
   receivedAt: z.iso.datetime(),
 }) satisfies z.ZodType<CommandJob>;
 
-/** What an attempt leaves for the next one: the messages it posted. */
+/**
+ * What an attempt leaves for the next one: the messages it posted, and
+ * whether the question was marked as waiting for its turn.
+ */
 export const progressSchema = z.object({
   messages: z.array(z.object({ channelId: id, messageId: id, stream: z.boolean().optional() })),
+  waiting: z.boolean().optional(),
 });
 
-export function progressMessages(progress: unknown): MessageRef[] {
+export type Progress = z.infer<typeof progressSchema>;
+
+export function readProgress(progress: unknown): Progress {
   const parsed = progressSchema.safeParse(progress);
-  return parsed.success ? parsed.data.messages : [];
+  return parsed.success ? parsed.data : { messages: [] };
+}
+
+export function progressMessages(progress: unknown): MessageRef[] {
+  return readProgress(progress).messages;
 }
 
 /**

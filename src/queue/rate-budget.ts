@@ -1,6 +1,11 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { BudgetBucket, RateBudget } from '../core/rate-budget.js';
+import {
+  reservedFor,
+  type BudgetBucket,
+  type BudgetPriority,
+  type RateBudget,
+} from '../core/rate-budget.js';
 import type { RateSpec } from '../core/surface.js';
 
 /**
@@ -32,22 +37,41 @@ function stretched(spec: RateSpec): number {
 }
 
 /**
+ * The window a limiter counts: the stretched one, at least a second long.
+ * rate-limiter-flexible sets no expiry on windows under a second (it works
+ * in whole seconds there), so a shorter rule keeps its points over a whole
+ * second: stricter, never looser.
+ */
+export function windowed(spec: RateSpec): { points: number; durationMs: number } {
+  return { points: spec.points, durationMs: Math.max(1_000, stretched(spec)) };
+}
+
+/**
  * Budgets on rate-limiter-flexible: fixed windows per key, atomic in Redis
  * (one Lua call per bucket), shared by every worker on the same Redis.
+ *
+ * Priorities share a bucket's counter but not its ceiling: a lower priority
+ * consumes through a limiter with fewer points on the same key, so its
+ * increment is refused, atomically, once it would eat into the points kept
+ * for higher ones.
  */
 export class LimiterBudget implements RateBudget {
   private readonly limiters = new Map<string, RateLimiterAbstract>();
 
   constructor(
-    private readonly makeLimiter: (points: number, durationMs: number) => RateLimiterAbstract,
+    private readonly makeLimiter: (
+      namespace: string,
+      points: number,
+      durationMs: number,
+    ) => RateLimiterAbstract,
   ) {}
 
   static redis(redis: Redis, keyPrefix: string): LimiterBudget {
     return new LimiterBudget(
-      (points, durationMs) =>
+      (namespace, points, durationMs) =>
         new RateLimiterRedis({
           storeClient: redis,
-          keyPrefix: `${keyPrefix}:rate:${points}:${durationMs}`,
+          keyPrefix: `${keyPrefix}:rate:${namespace}`,
           points,
           duration: durationMs / 1000,
           customIncrTtlLuaScript: INCR_TTL_MS,
@@ -55,37 +79,44 @@ export class LimiterBudget implements RateBudget {
     );
   }
 
-  async tryTake(buckets: readonly BudgetBucket[]): Promise<number> {
-    // Check every bucket before consuming any, so a refusal wastes no point.
+  async tryTake(
+    buckets: readonly BudgetBucket[],
+    priority: BudgetPriority = 'first',
+  ): Promise<number> {
+    // Check every bucket before consuming any, so a refusal mostly wastes no
+    // point; the consume below is what holds under races.
     let waitMs = 0;
     for (const bucket of buckets) {
-      const state = await this.limiter(bucket.spec).get(bucket.key);
+      const state = await this.limiter(bucket.spec, priority).get(bucket.key);
       if (state && state.remainingPoints <= 0) waitMs = Math.max(waitMs, state.msBeforeNext);
     }
     if (waitMs > 0) return waitMs;
     const taken: BudgetBucket[] = [];
     for (const bucket of buckets) {
       try {
-        await this.limiter(bucket.spec).consume(bucket.key);
+        await this.limiter(bucket.spec, priority).consume(bucket.key);
         taken.push(bucket);
       } catch (rejection) {
         const ms = (rejection as { msBeforeNext?: number }).msBeforeNext;
         if (typeof ms !== 'number') throw rejection;
         // Another worker took the last point between our check and consume:
         // give back what this attempt took, the refused point included.
-        for (const back of [...taken, bucket]) await this.limiter(back.spec).reward(back.key, 1);
+        for (const back of [...taken, bucket])
+          await this.limiter(back.spec, priority).reward(back.key, 1);
         return Math.max(ms, 1);
       }
     }
     return 0;
   }
 
-  private limiter(spec: RateSpec): RateLimiterAbstract {
-    const durationMs = stretched(spec);
-    const id = `${spec.points}/${durationMs}`;
+  private limiter(spec: RateSpec, priority: BudgetPriority): RateLimiterAbstract {
+    const { points, durationMs } = windowed(spec);
+    const allowed = points - reservedFor(priority, points);
+    const id = `${points}/${durationMs}/${allowed}`;
     let limiter = this.limiters.get(id);
     if (!limiter) {
-      limiter = this.makeLimiter(spec.points, durationMs);
+      // The namespace is the bucket's size, not the priority's: one counter per bucket.
+      limiter = this.makeLimiter(`${points}:${durationMs}`, allowed, durationMs);
       this.limiters.set(id, limiter);
     }
     return limiter;

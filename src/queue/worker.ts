@@ -6,7 +6,12 @@
  */
 import { DelayedError, UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { handleChatJob, reportAbandonedChat, type ChatJobDeps } from '../core/chat-job.js';
+import {
+  handleChatJob,
+  markQueued,
+  reportAbandonedChat,
+  type ChatJobDeps,
+} from '../core/chat-job.js';
 import { handleCommandJob, reportAbandonedCommand, type CommandDeps } from '../core/command-job.js';
 import { handleImagineJob, type ImagineDeps } from '../core/imagine-job.js';
 import { classifyFailure } from '../core/job-error.js';
@@ -19,6 +24,7 @@ import {
   ORDERED_COMMANDS,
   progressMessages,
   QUEUES,
+  readProgress,
 } from './jobs.js';
 
 /** How long a job waits before looking again whether its conversation is free. */
@@ -45,11 +51,14 @@ export function backoffDelay(attemptsMade: number, error: unknown): number {
 }
 
 function context(job: Job): JobContext {
+  const progress = readProgress(job.progress);
   return {
     jobId: job.id!,
     finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
-    progress: progressMessages(job.progress),
-    saveProgress: (messages) => job.updateProgress({ messages: [...messages] }),
+    progress: progress.messages,
+    waited: progress.waiting === true,
+    saveProgress: (messages) =>
+      job.updateProgress({ ...readProgress(job.progress), messages: [...messages] }),
   };
 }
 
@@ -133,17 +142,34 @@ export class Turns {
     private readonly order: ConversationOrder,
     private readonly queues: readonly Queue[],
     private readonly lockMs: number,
+    private readonly log?: Pick<Logger, 'warn'>,
   ) {}
 
-  /** Runs `handle` when it is this job's turn; otherwise parks the job for a moment. */
+  /**
+   * Runs `handle` when it is this job's turn; otherwise parks the job for a
+   * moment, the first time after `onWait` (which shows the question waits).
+   */
   async run(
     job: Job,
     token: string | undefined,
     conversationKey: string,
     handle: () => Promise<void>,
+    onWait?: () => Promise<void>,
   ): Promise<void> {
     const jobId = job.id!;
-    if (!(await this.order.isTurn(conversationKey, jobId, (id) => this.stateOf(id)))) {
+    const isTurn = () => this.order.isTurn(conversationKey, jobId, (id) => this.stateOf(id));
+    let turn = await isTurn();
+    const progress = readProgress(job.progress);
+    if (!turn && onWait && !progress.waiting) {
+      await job.updateProgress({ ...progress, waiting: true });
+      // Cosmetic: failing to show it must not hold the question back.
+      await onWait().catch((error: unknown) =>
+        this.log?.warn({ err: error, jobId }, 'could not mark a waiting question'),
+      );
+      // The turn may have come meanwhile; its promotion found this job still active.
+      turn = await isTurn();
+    }
+    if (!turn) {
       await job.moveToDelayed(Date.now() + TURN_POLL_MS, token);
       throw new DelayedError();
     }
@@ -186,8 +212,12 @@ export function startChatWorker(
     QUEUES.chat,
     async (job, token) => {
       const data = parse(chatJobSchema, job);
-      await options.turns.run(job, token, data.conversationKey, () =>
-        handleChatJob(data, context(job), options.deps),
+      await options.turns.run(
+        job,
+        token,
+        data.conversationKey,
+        () => handleChatJob(data, context(job), options.deps),
+        () => markQueued(data, options.deps, true),
       );
     },
     options,

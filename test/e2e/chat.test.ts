@@ -145,6 +145,42 @@ describe('chat over Discord, end to end', () => {
     ]);
   });
 
+  it('marks a question that waits for an earlier answer with ⏳ at once, and takes it away when its turn comes', async () => {
+    stack.chutes.script({ chunks: ['First ', 'answer, ', 'slowly.'], chunkDelayMs: 1_000 });
+    stack.chutes.script({ chunks: ['Second answer.'] });
+    const first = stack.discord.sendMessage({
+      channelId: channel(5),
+      author: ANN,
+      content: 'slow one',
+      mentionsBot: true,
+    });
+    const second = stack.discord.sendMessage({
+      channelId: channel(5),
+      author: BOB,
+      content: 'quick one',
+      mentionsBot: true,
+    });
+    const mark = await stack.discord.waitFor(
+      () => stack.discord.message(second.id)?.reactions.find((r) => r.userId === BOT.id),
+      5_000,
+      'the waiting mark',
+    );
+    expect(mark.emoji).toBe('⏳');
+    // Seen while the first answer was still being written.
+    expect(mark.addedAt - second.createdAt).toBeLessThan(1_500);
+    const [firstReply] = await finalReply(channel(5), (t) => t.includes('slowly.'));
+    expect(firstReply!.messageReference?.messageId).toBe(first.id);
+    expect(mark.addedAt).toBeLessThan(firstReply!.editedAt ?? Number.POSITIVE_INFINITY);
+    await finalReply(channel(5), (t) => t.includes('Second answer.'));
+    await stack.discord.waitFor(
+      () => stack.discord.message(second.id)?.reactions.every((r) => r.removedAt !== undefined),
+      5_000,
+      'the mark taken away',
+    );
+    // The question that did not wait was never marked.
+    expect(stack.discord.message(first.id)?.reactions).toEqual([]);
+  });
+
   it('keeps a thread as a conversation of its own', async () => {
     stack.discord.sendMessage({
       channelId: channel(1),

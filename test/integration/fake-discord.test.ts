@@ -270,6 +270,30 @@ describe('fake Discord with the real discord.js client', () => {
     expect(fake.message(posted.id)?.editCount).toBe(7);
   });
 
+  it("adds and removes the bot's own reactions, within their own per-channel bucket", async () => {
+    const fake = await start();
+    const question = fake.sendMessage({ channelId: GENERAL, author: ALICE, content: 'hi' });
+    const emoji = encodeURIComponent('⏳');
+    const url = `${fake.apiUrl}/v10/channels/${GENERAL}/messages/${question.id}/reactions/${emoji}/@me`;
+    const call = (method: string) =>
+      fetch(url, { method, headers: { Authorization: `Bot ${TOKEN}` } });
+    expect((await call('PUT')).status).toBe(204);
+    expect(fake.message(question.id)!.reactions).toMatchObject([{ emoji: '⏳', userId: BOT.id }]);
+    // One reaction per 0.25 s per channel.
+    const tooSoon = await call('DELETE');
+    expect(tooSoon.status).toBe(429);
+    expect(fake.rateLimited.at(-1)?.route).toBe('PUT|DELETE /channels/:id/messages/:id/reactions');
+    await sleep(300);
+    expect((await call('DELETE')).status).toBe(204);
+    expect(fake.message(question.id)!.reactions[0]!.removedAt).toBeGreaterThan(0);
+    // Through @discordjs/rest too.
+    await sleep(300);
+    await rest(fake).put(Routes.channelMessageOwnReaction(GENERAL, question.id, emoji));
+    expect(fake.message(question.id)!.reactions.filter((r) => !r.removedAt)).toHaveLength(1);
+    // Messages are untouched by reactions: their bucket is another one.
+    expect(fake.rateLimited).toHaveLength(1);
+  });
+
   it('enforces the global limit with X-RateLimit-Global', async () => {
     const fake = await start({ rates: { global: { points: 3, windowMs: 300 } } });
     const get = () =>

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LimiterBudget } from '../../src/queue/rate-budget.js';
+import { reservedFor } from '../../src/core/rate-budget.js';
+import { LimiterBudget, windowed } from '../../src/queue/rate-budget.js';
 import { connectRedis, deletePrefix, uniquePrefix } from '../support/redis.js';
 
 let redis: Redis;
@@ -43,5 +44,37 @@ describe('LimiterBudget on Redis', () => {
     expect(wait).toBeLessThanOrEqual(1_350);
     await new Promise((resolve) => setTimeout(resolve, wait + 20));
     expect(await budget.tryTake([global])).toBe(0);
+  });
+
+  it('keeps points back for higher priorities, across clients, and never exceeds a bucket', async () => {
+    const clients = [0, 1, 2].map(() => LimiterBudget.redis(redis, prefix));
+    const bucket = { key: 'discord:messages:c9', spec: { points: 20, windowMs: 2_000 } };
+    // Many updates at once from three workers: they stop at what they may use.
+    const updates = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => clients[i % 3]!.tryTake([bucket], 'update')),
+    );
+    const taken = updates.filter((w) => w === 0).length;
+    expect(taken).toBe(20 - reservedFor('update', 20));
+    // A final render still gets through, then a first message takes the very last point.
+    const finals = await Promise.all([clients[0]!.tryTake([bucket], 'final')]);
+    expect(finals).toEqual([0]);
+    const firsts = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => clients[i % 3]!.tryTake([bucket], 'first')),
+    );
+    expect(taken + 1 + firsts.filter((w) => w === 0).length).toBe(20);
+    expect(firsts.filter((w) => w > 0).length).toBeGreaterThan(0);
+  });
+
+  it('expires windows shorter than a second too, counting them per second', async () => {
+    const budget = LimiterBudget.redis(redis, prefix);
+    const reactions = { key: 'discord:reactions:c1', spec: { points: 1, windowMs: 250 } };
+    expect(windowed(reactions.spec)).toEqual({ points: 1, durationMs: 1_000 });
+    expect(await budget.tryTake([reactions], 'update')).toBe(0);
+    const wait = await budget.tryTake([reactions], 'update');
+    expect(wait).toBeGreaterThan(900);
+    expect(wait).toBeLessThanOrEqual(1_000);
+    await new Promise((resolve) => setTimeout(resolve, wait + 20));
+    expect(await budget.tryTake([reactions], 'update')).toBe(0);
+    expect(windowed({ points: 10, windowMs: 100 })).toEqual({ points: 10, durationMs: 1_000 });
   });
 });

@@ -1,4 +1,9 @@
-import type { RateBudget, BudgetBucket } from '../../src/core/rate-budget.js';
+import {
+  reservedFor,
+  type BudgetBucket,
+  type BudgetPriority,
+  type RateBudget,
+} from '../../src/core/rate-budget.js';
 import {
   SurfaceError,
   type ChatSurface,
@@ -67,13 +72,17 @@ export class MemorySurface implements ChatSurface {
 export class WindowBudget implements RateBudget {
   private readonly taken = new Map<string, number[]>();
 
-  async tryTake(buckets: readonly BudgetBucket[]): Promise<number> {
+  async tryTake(
+    buckets: readonly BudgetBucket[],
+    priority: BudgetPriority = 'first',
+  ): Promise<number> {
     const now = Date.now();
     let wait = 0;
     for (const { key, spec } of buckets) {
       const times = (this.taken.get(key) ?? []).filter((t) => now - t < spec.windowMs);
       this.taken.set(key, times);
-      if (times.length >= spec.points) wait = Math.max(wait, times[0]! + spec.windowMs - now);
+      const left = spec.points - reservedFor(priority, spec.points);
+      if (times.length >= left) wait = Math.max(wait, times[0]! + spec.windowMs - now);
     }
     if (wait > 0) return wait;
     for (const { key } of buckets) this.taken.get(key)!.push(now);

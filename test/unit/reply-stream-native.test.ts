@@ -19,7 +19,7 @@ describe('ReplyRenderer with a native stream', () => {
       surface?: MemoryStreamSurface;
       budget?: WindowBudget;
       existing?: MessageRef[];
-      onStopped?: () => void;
+      onGiveUp?: (reason: unknown) => void;
     } = {},
   ) {
     const surface = options.surface ?? new MemoryStreamSurface(STREAM_LIMITS);
@@ -32,7 +32,7 @@ describe('ReplyRenderer with a native stream', () => {
       recipientId: 'u1',
       existing: options.existing,
       onMessages: async (refs) => void persisted.push([...refs]),
-      onStopped: options.onStopped,
+      onGiveUp: options.onGiveUp,
       sleep,
     });
     return { surface, renderer, persisted };
@@ -128,15 +128,16 @@ describe('ReplyRenderer with a native stream', () => {
   it('tells the job when the user stops the stream, and stops streaming', async () => {
     const surface = new MemoryStreamSurface({ ...STREAM_LIMITS, maxMessageLength: 2000 });
     surface.stopByUserAfterAppends = 1;
-    const onStopped = vi.fn();
-    const { renderer } = setup({ surface, onStopped });
+    const onGiveUp = vi.fn();
+    const { renderer } = setup({ surface, onGiveUp });
     await renderer.start('placeholder');
     await stream(
       renderer,
       Array.from({ length: 10 }, (_, i) => `w${i} `),
       500,
     );
-    expect(onStopped).toHaveBeenCalledTimes(1);
+    expect(onGiveUp).toHaveBeenCalledTimes(1);
+    expect(onGiveUp.mock.calls[0]![0]).toMatchObject({ code: 'stopped' });
     expect(renderer.stopped).toBe(true);
     const appendsWhenStopped = surface.streamCalls.length;
     await stream(renderer, ['more ', 'text ']);

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { paceMs, ReplyRenderer } from '../../src/core/reply-stream.js';
+import { splitMessage } from '../../src/core/split.js';
 import { MemorySurface, TEST_LIMITS, WindowBudget } from '../support/memory-surface.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -138,5 +139,111 @@ describe('ReplyRenderer', () => {
     await vi.runAllTimersAsync();
     await done;
     expect(surface.contents.get('m1')).toBe('Code:\n```py\nprint(1)\n```\nDone.');
+  });
+
+  it('takes text that arrives before the placeholder is posted, posting exactly once', async () => {
+    const surface = new MemorySurface({ ...TEST_LIMITS, maxMessageLength: 2000 });
+    let release!: () => void;
+    const slowPost = surface.post.bind(surface);
+    surface.post = async (...args) => {
+      await new Promise<void>((resolve) => (release = resolve));
+      return slowPost(...args);
+    };
+    const renderer = new ReplyRenderer({
+      surface,
+      budget: new WindowBudget(),
+      target: { channelId: 'c1' },
+      tenantId: 't1',
+      sleep,
+    });
+    const started = renderer.start('…');
+    renderer.append('Early ');
+    renderer.append('words.');
+    await vi.advanceTimersByTimeAsync(50);
+    release();
+    await started;
+    const done = renderer.finish('Early words.');
+    await vi.runAllTimersAsync();
+    const messages = await done;
+    expect(messages).toHaveLength(1);
+    expect(surface.calls.filter((c) => c.op === 'post')).toHaveLength(1);
+    expect(surface.calls[0]).toMatchObject({ op: 'post', text: '…' });
+    expect(surface.contents.get(messages[0]!.messageId)).toBe('Early words.');
+  });
+
+  it('caps an answer at its page limit, ends the last page with a note, and gives up the stream', async () => {
+    const surface = new MemorySurface(TEST_LIMITS);
+    const onGiveUp = vi.fn();
+    const renderer = new ReplyRenderer({
+      surface,
+      budget: new WindowBudget(),
+      target: { channelId: 'c1' },
+      tenantId: 't1',
+      maxPages: 3,
+      tooLongNote: '(cut)',
+      onGiveUp,
+      sleep,
+    });
+    await renderer.start('…');
+    const text = Array.from({ length: 200 }, (_, i) => `word${i}`).join(' ');
+    for (const piece of text.match(/.{1,50}/g)!) {
+      renderer.append(piece);
+      await vi.advanceTimersByTimeAsync(200);
+    }
+    expect(onGiveUp).toHaveBeenCalledWith('too_long');
+    const done = renderer.finish(text);
+    await vi.runAllTimersAsync();
+    const messages = await done;
+    expect(messages).toHaveLength(3);
+    const shown = messages.map((m) => surface.contents.get(m.messageId)!);
+    for (const page of shown) expect(page.length).toBeLessThanOrEqual(TEST_LIMITS.maxMessageLength);
+    expect(shown[2]!.endsWith('\n\n(cut)')).toBe(true);
+    expect(shown.slice(0, 2)).toEqual(splitMessage(text, TEST_LIMITS.maxMessageLength).slice(0, 2));
+    expect(surface.calls.filter((c) => c.op === 'post')).toHaveLength(3);
+  });
+
+  it('gives the first message of an answer the budget before updates of answers already shown', async () => {
+    const budget = new WindowBudget();
+    const limits = {
+      ...TEST_LIMITS,
+      maxMessageLength: 2000,
+      rates: {
+        post: [{ bucket: 'all', scope: 'bot', points: 10, windowMs: 10_000 }],
+        edit: [{ bucket: 'all', scope: 'bot', points: 10, windowMs: 10_000 }],
+      },
+    } as const;
+    const surface = new MemorySurface(limits);
+    const busy = Array.from(
+      { length: 3 },
+      (_, i) =>
+        new ReplyRenderer({
+          surface,
+          budget,
+          target: { channelId: `c${i}` },
+          tenantId: 't',
+          sleep,
+        }),
+    );
+    for (const renderer of busy) await renderer.start('…');
+    // Three answers stream and edit as fast as the budget lets them.
+    for (let t = 0; t < 30; t++) {
+      for (const renderer of busy) renderer.append(`x${t} `);
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    const edits = surface.calls.filter((c) => c.op === 'edit').length;
+    // Updates left the reserved points alone: a new answer still gets its first message now.
+    expect(edits).toBeLessThanOrEqual(10 - 3 - 2);
+    const late = new ReplyRenderer({
+      surface,
+      budget,
+      target: { channelId: 'c9' },
+      tenantId: 't',
+      sleep,
+    });
+    const before = Date.now();
+    await late.start('…');
+    expect(Date.now() - before).toBe(0);
+    for (const renderer of [...busy, late]) void renderer.finish('done');
+    await vi.runAllTimersAsync();
   });
 });

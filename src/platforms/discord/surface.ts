@@ -14,6 +14,7 @@ import {
   type InteractionSurface,
   type MessageRef,
   type PostOptions,
+  type QuestionRef,
   type ReplyFile,
   type SurfaceLimits,
 } from '../../core/surface.js';
@@ -25,7 +26,14 @@ import {
  * X-RateLimit-Bucket, so they are budgeted together.
  */
 const GLOBAL = { bucket: 'global', scope: 'bot', points: 50, windowMs: 1_000 } as const;
-const CHANNEL_WRITES = { bucket: 'messages', scope: 'channel', points: 5, windowMs: 5_000 } as const;
+/** Reactions have a bucket of their own: about one per 0.25 s per channel. */
+const REACTIONS = { bucket: 'reactions', scope: 'channel', points: 1, windowMs: 250 } as const;
+const CHANNEL_WRITES = {
+  bucket: 'messages',
+  scope: 'channel',
+  points: 5,
+  windowMs: 5_000,
+} as const;
 
 export const DISCORD_LIMITS = {
   maxMessageLength: 2_000,
@@ -34,8 +42,13 @@ export const DISCORD_LIMITS = {
     post: [CHANNEL_WRITES, GLOBAL],
     edit: [CHANNEL_WRITES, GLOBAL],
     remove: [{ bucket: 'delete', scope: 'channel', points: 5, windowMs: 5_000 }, GLOBAL],
+    mark: [REACTIONS, GLOBAL],
+    unmark: [REACTIONS, GLOBAL],
   },
 } as const satisfies SurfaceLimits;
+
+/** What a question waiting for its turn shows. */
+const WAITING_EMOJI = '⏳';
 
 /** The model's text must not ping @everyone, roles or users. */
 const NO_PINGS = { parse: [], replied_user: false } as const;
@@ -74,6 +87,16 @@ export class DiscordSurface implements ChatSurface, InteractionSurface {
         body: { content: text, allowed_mentions: NO_PINGS },
       }),
     );
+  }
+
+  /** An ⏳ reaction on a question that waits for its turn: its own bucket, not the messages'. */
+  async markWaiting(question: QuestionRef, waiting: boolean): Promise<void> {
+    const route = Routes.channelMessageOwnReaction(
+      question.channelId,
+      question.messageId,
+      encodeURIComponent(WAITING_EMOJI),
+    );
+    await call(() => (waiting ? this.rest.put(route) : this.rest.delete(route)));
   }
 
   async remove(message: MessageRef): Promise<void> {

@@ -12,6 +12,7 @@ import {
   type MessageRef,
   type NativeStream,
   type PostOptions,
+  type QuestionRef,
   type ReplyFile,
   type StreamTarget,
   type SurfaceLimits,
@@ -39,11 +40,13 @@ export const SLACK_LIMITS = {
     streamAppend: [perWorkspace('chat.appendStream', 100)],
     streamStop: [perWorkspace('chat.stopStream', 20)],
     status: [perWorkspace('assistant.threads.setStatus', 50)],
+    mark: [perWorkspace('assistant.threads.setStatus', 50)],
   },
 } as const satisfies SurfaceLimits;
 
 /** What the thread shows while the model has not written anything yet. */
 const PENDING_STATUS = 'is thinking…';
+const WAITING_STATUS = 'will answer after the question before this one…';
 
 /** Direct-message channel ids start with D; there Slack streams without naming a recipient. */
 const isDirect = (channelId: string) => channelId.startsWith('D');
@@ -86,6 +89,23 @@ export class SlackSurface implements ChatSurface, InteractionSurface {
       // Already gone is what we wanted.
       if (!(error instanceof SurfaceError && error.code === 'gone')) throw error;
     }
+  }
+
+  /**
+   * A question waiting for its turn in a thread says so in the thread's
+   * status; the answer's own status replaces it, so there is nothing to
+   * take away (and no `unmark` budget). Elsewhere nothing shows.
+   */
+  async markWaiting(question: QuestionRef, waiting: boolean): Promise<void> {
+    const threadId = question.threadId;
+    if (!waiting || !threadId) return;
+    await call('assistant.threads.setStatus', () =>
+      this.client.assistant.threads.setStatus({
+        channel_id: question.channelId,
+        thread_ts: threadId,
+        status: WAITING_STATUS,
+      }),
+    );
   }
 
   /**

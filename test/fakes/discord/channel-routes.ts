@@ -20,6 +20,7 @@ const CHANNEL = /^\/channels\/(\d+)$/;
 const MESSAGES = /^\/channels\/(\d+)\/messages$/;
 const MESSAGE = /^\/channels\/(\d+)\/messages\/(\d+)$/;
 const TYPING = /^\/channels\/(\d+)\/typing$/;
+const OWN_REACTION = /^\/channels\/(\d+)\/messages\/(\d+)\/reactions\/([^/]+)\/@me$/;
 
 const perChannel =
   (name: string, spec: RateSpec) =>
@@ -236,5 +237,60 @@ export function channelRoutes({ state, options, events }: FakeContext): Route[] 
         return noContent();
       },
     },
+    {
+      method: 'PUT',
+      pattern: OWN_REACTION,
+      auth: 'bot',
+      bucket: perChannel(
+        'PUT|DELETE /channels/:id/messages/:id/reactions',
+        options.rates.reactionsPerChannel,
+      ),
+      handle: (req) => {
+        const { ch, perms } = visible(req);
+        need(ch, perms, Perm.ReadMessageHistory);
+        const message = state.requireMessage(ch.id, param(req, 1));
+        const emoji = reactionEmoji(param(req, 2));
+        const mine = message.reactions.find(
+          (r) => r.emoji === emoji && r.userId === options.botUser.id && r.removedAt === undefined,
+        );
+        // A new emoji on the message needs Add Reactions; joining one does not.
+        if (!message.reactions.some((r) => r.emoji === emoji && r.removedAt === undefined))
+          need(ch, perms, Perm.AddReactions);
+        if (!mine)
+          message.reactions.push({ emoji, userId: options.botUser.id, addedAt: Date.now() });
+        return noContent();
+      },
+    },
+    {
+      method: 'DELETE',
+      pattern: OWN_REACTION,
+      auth: 'bot',
+      bucket: perChannel(
+        'PUT|DELETE /channels/:id/messages/:id/reactions',
+        options.rates.reactionsPerChannel,
+      ),
+      handle: (req) => {
+        const { ch } = visible(req);
+        const message = state.requireMessage(ch.id, param(req, 1));
+        const emoji = reactionEmoji(param(req, 2));
+        for (const r of message.reactions) {
+          if (r.emoji === emoji && r.userId === options.botUser.id && r.removedAt === undefined)
+            r.removedAt = Date.now();
+        }
+        return noContent();
+      },
+    },
   ];
+}
+
+/** The route carries the emoji URL-encoded; an empty or undecodable one is Unknown Emoji. */
+function reactionEmoji(raw: string): string {
+  let emoji: string;
+  try {
+    emoji = decodeURIComponent(raw);
+  } catch {
+    throw new DiscordError(400, 10014, 'Unknown Emoji');
+  }
+  if (emoji.trim() === '') throw new DiscordError(400, 10014, 'Unknown Emoji');
+  return emoji;
 }

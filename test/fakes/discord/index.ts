@@ -110,6 +110,8 @@ function resolve(o: FakeDiscordOptions): ResolvedOptions {
     rates: {
       messagesPerChannel: o.rates?.messagesPerChannel ?? window(5, 5000),
       deletePerChannel: o.rates?.deletePerChannel ?? window(5, 5000),
+      // Commonly seen: one reaction per 0.25 s per channel.
+      reactionsPerChannel: o.rates?.reactionsPerChannel ?? window(1, 250),
       typingPerChannel: o.rates?.typingPerChannel ?? window(5, 5000),
       // Discord does not publish interaction webhook limits; 5 per 2 s is what webhooks commonly show.
       webhookPerToken: o.rates?.webhookPerToken ?? window(5, 2000),

@@ -218,6 +218,7 @@ export function newMessage(
     editCount: 0,
     edits: [],
     deleted: false,
+    reactions: [],
     ephemeral: false,
     ...init,
   };

@@ -46,6 +46,8 @@ export interface FakeDiscordOptions {
     /** Creating and editing messages in one channel: one shared bucket. */
     messagesPerChannel?: RateSpec;
     deletePerChannel?: RateSpec;
+    /** Adding and removing reactions in one channel. */
+    reactionsPerChannel?: RateSpec;
     typingPerChannel?: RateSpec;
     webhookPerToken?: RateSpec;
     global?: RateSpec;
@@ -108,10 +110,20 @@ export interface StoredMessage {
   edits: MessageEdit[];
   deleted: boolean;
   deletedAt?: number;
+  /** Reactions, with when each was added and (for removed ones) removed. */
+  reactions: StoredReaction[];
   webhookId?: string;
   /** Set on interaction responses and follow-ups (`interaction_metadata`). */
   interaction?: { id: string; type: number; user: FakeUser; name: string };
   ephemeral: boolean;
+}
+
+export interface StoredReaction {
+  /** The emoji as Discord names it in the route: a unicode emoji, or `name:id`. */
+  emoji: string;
+  userId: string;
+  addedAt: number;
+  removedAt?: number;
 }
 
 export interface RequestLogEntry {
