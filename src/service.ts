@@ -19,6 +19,7 @@ import { PLATFORMS } from './platforms/registry.js';
 import { ConversationOrder } from './queue/conversation-order.js';
 import { QUEUES } from './queue/jobs.js';
 import { JobProducer } from './queue/producer.js';
+import { LearnedRates } from './queue/learned-rates.js';
 import { LimiterBudget } from './queue/rate-budget.js';
 import { startChatWorker, startCommandWorker, Turns, type WorkerOptions } from './queue/worker.js';
 
@@ -76,9 +77,14 @@ export async function startService(config: Config, log: Logger): Promise<Service
     });
     const models = new CachedModelCatalog(chutes);
 
-    const platforms = PLATFORMS.map((entry) => entry.create(config, log)).filter(
-      (platform) => platform !== undefined,
+    const learned = new LearnedRates(redis, config.queuePrefix, (error) =>
+      log.warn({ err: error }, 'could not share learned rate limits'),
     );
+    await learned.start(PLATFORMS.map((entry) => entry.name));
+    closers.push(async () => learned.close());
+    const platforms = PLATFORMS.map((entry) =>
+      entry.create(config, { log, learning: learned.for(entry.name) }),
+    ).filter((platform) => platform !== undefined);
     const surfaces = new Map(platforms.map((p) => [p.name, p.surface]));
     const surface = (platform: string) => {
       const found = surfaces.get(platform);

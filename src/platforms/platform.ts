@@ -6,7 +6,7 @@
 import type { RequestListener } from 'node:http';
 import type { Config } from '../config.js';
 import type { ChatJob, CommandJob } from '../core/jobs.js';
-import type { ChatSurface, InteractionSurface } from '../core/surface.js';
+import type { ChatSurface, InteractionSurface, SurfaceOp } from '../core/surface.js';
 import type { Logger } from '../log.js';
 
 export type EnqueueResult = { readonly jobId: string; readonly duplicate: boolean };
@@ -43,8 +43,32 @@ export interface Platform {
   startGateway(context: GatewayContext): Promise<RunningGateway>;
 }
 
+/** A rate bucket as the platform's own headers describe it. */
+export interface LearnedRule {
+  /** The platform's name for the bucket: operations naming the same one share it. */
+  readonly bucket: string;
+  readonly points: number;
+  /** Unknown until a response showed a whole window. */
+  readonly windowMs?: number;
+}
+
+/**
+ * What a platform's rate-limit headers taught any process of the service,
+ * shared (through Redis) so every worker budgets by it.
+ */
+export interface RateLearning {
+  rules(): ReadonlyMap<SurfaceOp, LearnedRule>;
+  learn(op: SurfaceOp, rule: LearnedRule): void;
+}
+
+/** What the service gives every platform it creates. */
+export interface PlatformServices {
+  readonly log: Logger;
+  readonly learning: RateLearning;
+}
+
 export interface PlatformEntry {
   readonly name: string;
   /** The platform, when the configuration enables it. */
-  create(config: Config, log: Logger): Platform | undefined;
+  create(config: Config, services: PlatformServices): Platform | undefined;
 }

@@ -6,13 +6,13 @@ import { createDiscordRest, DiscordSurface } from './surface.js';
 
 export const discord: PlatformEntry = {
   name: 'discord',
-  create(config, log) {
+  create(config, { log, learning }) {
     const settings = config.discord;
     if (!settings) return undefined;
     const rest = createDiscordRest(settings.token, settings.apiUrl);
     return {
       name: 'discord',
-      surface: new DiscordSurface(rest),
+      surface: new DiscordSurface(rest, learning),
       async startGateway({ producer, models }) {
         const count = await registerDiscordCommands(rest, settings.applicationId);
         log.info({ count }, 'Discord slash commands registered');

@@ -2,11 +2,13 @@
  * The Discord side of the core's ChatSurface and InteractionSurface, over REST
  * only: any worker can answer without holding the gateway websocket.
  */
-import { DiscordAPIError, REST } from '@discordjs/rest';
+import { DiscordAPIError, REST, RESTEvents } from '@discordjs/rest';
 import { createHash } from 'node:crypto';
 import { Routes, type RESTPostAPIChannelMessageResult } from 'discord-api-types/v10';
 import { clip } from '../../core/split.js';
 import { scrub } from '../../log.js';
+import type { RateLearning } from '../platform.js';
+import { observe, withLearned } from './rate-headers.js';
 import {
   SurfaceError,
   type ChatSurface,
@@ -59,10 +61,27 @@ export function createDiscordRest(token: string, apiUrl: string): REST {
 
 export class DiscordSurface implements ChatSurface, InteractionSurface {
   readonly platform = 'discord';
-  readonly limits: SurfaceLimits = DISCORD_LIMITS;
   readonly adminsAre = 'members with the Manage Server permission';
 
-  constructor(private readonly rest: REST) {}
+  /**
+   * With `learning`, every response's rate-limit headers are shared with all
+   * processes, and the limits follow what Discord said rather than guesses.
+   */
+  constructor(
+    private readonly rest: REST,
+    private readonly learning?: RateLearning,
+  ) {
+    if (learning) {
+      rest.on(RESTEvents.Response, (request, response) => {
+        const seen = observe(request.method, request.route, response.headers);
+        if (seen) learning.learn(seen.op, seen.rule);
+      });
+    }
+  }
+
+  get limits(): SurfaceLimits {
+    return this.learning ? withLearned(DISCORD_LIMITS, this.learning.rules()) : DISCORD_LIMITS;
+  }
 
   async post(channelId: string, text: string, options?: PostOptions): Promise<MessageRef> {
     const body = {

@@ -6,7 +6,7 @@ import { SlackSurface } from './surface.js';
 
 export const slack: PlatformEntry = {
   name: 'slack',
-  create(config, log) {
+  create(config, { log }) {
     const settings = config.slack;
     if (!settings) return undefined;
     const client = createSlackClient(settings.botToken, settings.apiUrl, log);

@@ -1,0 +1,67 @@
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { budgetBuckets } from '../../src/core/reply-stream.js';
+import { createDiscordRest, DiscordSurface } from '../../src/platforms/discord/surface.js';
+import { LearnedRates } from '../../src/queue/learned-rates.js';
+import { startFakeDiscord, type FakeDiscord } from '../fakes/discord/index.js';
+import { connectRedis, deletePrefix, uniquePrefix } from '../support/redis.js';
+
+let redis: Redis;
+let discord: FakeDiscord;
+const prefix = uniquePrefix('learned');
+const CHANNEL = '300000000000000001';
+
+beforeAll(async () => {
+  redis = connectRedis();
+  discord = await startFakeDiscord({
+    token: 'tok',
+    applicationId: '900000000000000002',
+    botUser: { id: '900000000000000001', username: 'bot' },
+    guilds: [{ id: '100000000000000001', name: 'g', channels: [{ id: CHANNEL, name: 'c' }] }],
+    rates: { messagesPerChannel: { points: 4, windowMs: 3_000 } },
+  });
+});
+afterAll(async () => {
+  await discord?.close();
+  await deletePrefix(redis, prefix);
+  await redis.quit();
+});
+
+describe('rate limits learned from headers', () => {
+  it("learns the fake Discord's shared message bucket and shares it with another process", async () => {
+    const learnedHere = new LearnedRates(redis, prefix);
+    await learnedHere.start(['discord']);
+    const surface = new DiscordSurface(
+      createDiscordRest('tok', discord.apiUrl),
+      learnedHere.for('discord'),
+    );
+    const before = budgetBuckets(surface, 'post', { channelId: CHANNEL, tenantId: 'g' })[0]!;
+    expect(before.spec).toMatchObject({ points: 5, windowMs: 5_000 });
+
+    const message = await surface.post(CHANNEL, 'hello');
+    await surface.edit(message, 'hello again');
+    const post = budgetBuckets(surface, 'post', { channelId: CHANNEL, tenantId: 'g' })[0]!;
+    const edit = budgetBuckets(surface, 'edit', { channelId: CHANNEL, tenantId: 'g' })[0]!;
+    // What the fake's headers said: 4 per 3 s, one bucket for both, counted on the same key as before.
+    expect(post.spec).toMatchObject({ points: 4, windowMs: 3_000 });
+    expect(edit.key).toBe(post.key);
+    expect(post.key).toBe(before.key);
+
+    // Another process on the same Redis knows it without a single request of its own.
+    const elsewhere = new LearnedRates(redis, prefix);
+    await elsewhere.start(['discord']);
+    const other = new DiscordSurface(
+      createDiscordRest('tok', discord.apiUrl),
+      elsewhere.for('discord'),
+    );
+    expect(
+      budgetBuckets(other, 'edit', { channelId: CHANNEL, tenantId: 'g' })[0]!.spec,
+    ).toMatchObject({
+      points: 4,
+      windowMs: 3_000,
+    });
+    learnedHere.close();
+    elsewhere.close();
+    expect(discord.rateLimited).toEqual([]);
+  });
+});
