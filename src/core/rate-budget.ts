@@ -16,11 +16,14 @@ export type BudgetPriority = 'first' | 'final' | 'update';
 
 /**
  * How many points of a bucket a priority must leave for the ones above it.
- * Small buckets keep nothing back: splitting five points would starve everyone.
+ * Updates leave a fifth of any bucket of four or more. Final renders leave a
+ * few points only of the large buckets that first messages also draw on (a
+ * bot-wide limit); in a small one they would only keep a stream from being
+ * closed in its window.
  */
 export function reservedFor(priority: BudgetPriority, points: number): number {
   if (priority === 'update') return points >= 4 ? Math.ceil(points * 0.2) : 0;
-  if (priority === 'final') return points >= 10 ? Math.ceil(points * 0.05) : 0;
+  if (priority === 'final') return points >= 50 ? Math.ceil(points * 0.05) : 0;
   return 0;
 }
 
