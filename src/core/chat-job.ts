@@ -161,6 +161,7 @@ export async function handleChatJob(
       durationMs: now() - started,
       outcome: 'ok',
     });
+    await ctx.answered?.();
     await renderer.finish(shownText(answer, finishReason));
     deps.log.info(
       {
@@ -184,6 +185,7 @@ export async function handleChatJob(
         durationMs: now() - started,
         outcome: 'too_long',
       });
+      await ctx.answered?.();
       await renderer.finish(answer);
       return;
     }
@@ -224,6 +226,7 @@ async function finishStopped(x: AttemptState & { job: ChatJob }): Promise<void> 
     durationMs: x.now() - x.started,
     outcome: 'stopped',
   });
+  await x.ctx.answered?.();
   await x.renderer.finish(shown);
   x.deps.log.info({ jobId: x.ctx.jobId, chars: x.answer.length }, 'answer stopped by the user');
 }
@@ -279,8 +282,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /**
  * Marks a question that must wait for earlier ones in its conversation as
  * seen (or takes the mark away when its turn comes), where the platform has
- * such a mark. It draws on a budget of its own at the lowest priority, so it
- * never holds up an answer.
+ * such a mark. The mark is the question's first visible sign, so it has the
+ * priority of an answer's first message, on a bucket of its own (reactions),
+ * so it holds up no answer; taking it away can wait behind everything.
  */
 export async function markQueued(
   job: ChatJob,
@@ -290,12 +294,8 @@ export async function markQueued(
   const surface = deps.surface(job.platform);
   if (!surface.markWaiting) return;
   const where = { channelId: job.channelId, tenantId: job.tenantId };
-  await take(
-    deps.budget,
-    budgetBuckets(surface, waiting ? 'mark' : 'unmark', where),
-    sleep,
-    'update',
-  );
+  const op = waiting ? 'mark' : 'unmark';
+  await take(deps.budget, budgetBuckets(surface, op, where), sleep, waiting ? 'first' : 'update');
   await surface.markWaiting(
     { channelId: job.channelId, threadId: job.threadId, messageId: job.messageId },
     waiting,

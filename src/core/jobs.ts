@@ -67,5 +67,10 @@ export interface JobContext {
   readonly progress: readonly MessageRef[];
   /** The question waited for its turn and was marked so (the mark is to be taken away). */
   readonly waited?: boolean;
+  /**
+   * Called once the answer is stored: the conversation's next question may
+   * start (it sees this answer) while this one's last edits go out.
+   */
+  readonly answered?: () => Promise<void>;
   saveProgress(messages: readonly MessageRef[]): Promise<void>;
 }

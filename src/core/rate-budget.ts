@@ -39,6 +39,11 @@ export interface RateBudget {
    * milliseconds to wait before asking again.
    */
   tryTake(buckets: readonly BudgetBucket[], priority?: BudgetPriority): Promise<number>;
+  /**
+   * Records that answer `id` (now visible) owes these buckets one final
+   * render, or with `owing` false that it paid: updates leave those points.
+   */
+  owe?(buckets: readonly BudgetBucket[], id: string, owing: boolean): Promise<void>;
 }
 
 /** Waits until every bucket has a point, then takes it. */

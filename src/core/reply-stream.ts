@@ -13,6 +13,7 @@
  * The budget is spent by priority: the first sign of an answer, then final
  * renders, then the updates of answers already visible.
  */
+import { randomUUID } from 'node:crypto';
 import { take, type BudgetBucket, type BudgetPriority, type RateBudget } from './rate-budget.js';
 import { clip, closeOpenFence, splitFrom, START, type SplitCursor } from './split.js';
 import {
@@ -103,6 +104,9 @@ export class ReplyRenderer {
   private fatal?: unknown;
   private userStopped = false;
   private gaveUp = false;
+  /** The operation this reply owes a final render to, once it is visible. */
+  private owing?: SurfaceOp;
+  private readonly id: string;
 
   constructor(private readonly options: ReplyRendererOptions) {
     this.surface = options.surface;
@@ -111,6 +115,7 @@ export class ReplyRenderer {
     this.sleep = options.sleep ?? defaultSleep;
     this.now = options.now ?? Date.now;
     this.maxPages = Math.max(1, options.maxPages ?? DEFAULT_MAX_PAGES);
+    this.id = options.idempotencyKey ?? randomUUID();
     // A retry keeps the shape its first attempt left: messages mean post + edit.
     const stream =
       this.messages.length === 0 && options.recipientId !== undefined
@@ -174,6 +179,14 @@ export class ReplyRenderer {
    * long as it takes. Messages left over from a longer earlier attempt are removed.
    */
   async finish(finalText: string): Promise<readonly MessageRef[]> {
+    try {
+      return await this.render(finalText);
+    } finally {
+      this.owe(undefined);
+    }
+  }
+
+  private async render(finalText: string): Promise<readonly MessageRef[]> {
     this.closed = true;
     this.waiter?.resolve();
     await this.pump;
@@ -282,6 +295,7 @@ export class ReplyRenderer {
     }
     this.shown[0] = native.sent;
     this.messages[0] = { channelId: message.channelId, messageId: message.messageId };
+    this.owe('edit');
   }
 
   /** Waits `ms` (or, with undefined, for new text); finish() always ends the wait. */
@@ -366,6 +380,7 @@ export class ReplyRenderer {
         });
         this.messages[op.index] = ref;
         this.shown[op.index] = op.text;
+        if (op.index === 0 && !this.closed) this.owe('edit');
         await this.options.onMessages?.(this.messages);
         return;
       }
@@ -379,6 +394,7 @@ export class ReplyRenderer {
         const ref = await native.stream.start(op.text);
         native.open = true;
         native.sent += op.text;
+        this.owe('streamStop');
         this.messages[0] = { ...ref, stream: true };
         this.shown[0] = native.sent;
         this.lastEditAt = this.now();
@@ -396,6 +412,7 @@ export class ReplyRenderer {
       case 'streamEnd':
         await this.endStream(this.pages()[0]!, false);
         this.native = undefined;
+        this.owe('edit');
         return;
     }
   }
@@ -461,6 +478,21 @@ export class ReplyRenderer {
       this.messages[index] = { channelId: message.channelId, messageId: message.messageId };
       await this.options.onMessages?.(this.messages);
     }
+  }
+
+  /**
+   * Tells the budget which operation this visible reply owes its final render
+   * to (undefined: none any more), so updates leave those points. Best effort.
+   */
+  private owe(op: SurfaceOp | undefined): void {
+    const budget = this.options.budget;
+    if (!budget.owe || op === this.owing) return;
+    const before = this.owing;
+    this.owing = op;
+    const warn = (error: unknown) =>
+      this.options.log?.warn({ err: error }, 'could not record a final render owed');
+    if (before) void budget.owe(this.buckets(before), this.id, false).catch(warn);
+    if (op) void budget.owe(this.buckets(op), this.id, true).catch(warn);
   }
 
   private buckets(op: SurfaceOp): BudgetBucket[] {

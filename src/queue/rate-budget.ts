@@ -7,6 +7,7 @@ import {
   type RateBudget,
 } from '../core/rate-budget.js';
 import type { RateSpec } from '../core/surface.js';
+import { BudgetSignals } from './budget-signals.js';
 
 /**
  * A platform's published window is measured from its first request; ours starts
@@ -64,6 +65,7 @@ export class LimiterBudget implements RateBudget {
       points: number,
       durationMs: number,
     ) => RateLimiterAbstract,
+    private readonly signals?: BudgetSignals,
   ) {}
 
   static redis(redis: Redis, keyPrefix: string): LimiterBudget {
@@ -76,6 +78,7 @@ export class LimiterBudget implements RateBudget {
           duration: durationMs / 1000,
           customIncrTtlLuaScript: INCR_TTL_MS,
         }),
+      new BudgetSignals(redis, `${keyPrefix}:rate`),
     );
   }
 
@@ -83,14 +86,24 @@ export class LimiterBudget implements RateBudget {
     buckets: readonly BudgetBucket[],
     priority: BudgetPriority = 'first',
   ): Promise<number> {
+    const keys = buckets.map((b) => b.key);
+    // Higher priorities waiting on these buckets go first.
+    const yieldMs = (await this.signals?.yieldFor(keys, priority)) ?? 0;
+    if (yieldMs > 0) return yieldMs;
+    const owed = priority === 'update' ? ((await this.signals?.owed(keys)) ?? []) : [];
     // Check every bucket before consuming any, so a refusal mostly wastes no
-    // point; the consume below is what holds under races.
+    // point; the consume below is what holds under races. An update also
+    // leaves the points that visible answers' final renders will need.
     let waitMs = 0;
-    for (const bucket of buckets) {
+    for (const [i, bucket] of buckets.entries()) {
       const state = await this.limiter(bucket.spec, priority).get(bucket.key);
-      if (state && state.remainingPoints <= 0) waitMs = Math.max(waitMs, state.msBeforeNext);
+      if (state && state.remainingPoints <= (owed[i] ?? 0))
+        waitMs = Math.max(waitMs, state.msBeforeNext);
     }
-    if (waitMs > 0) return waitMs;
+    if (waitMs > 0) {
+      await this.signals?.demand(keys, priority, waitMs);
+      return waitMs;
+    }
     const taken: BudgetBucket[] = [];
     for (const bucket of buckets) {
       try {
@@ -103,10 +116,19 @@ export class LimiterBudget implements RateBudget {
         // give back what this attempt took, the refused point included.
         for (const back of [...taken, bucket])
           await this.limiter(back.spec, priority).reward(back.key, 1);
+        await this.signals?.demand(keys, priority, ms);
         return Math.max(ms, 1);
       }
     }
     return 0;
+  }
+
+  async owe(buckets: readonly BudgetBucket[], id: string, owing: boolean): Promise<void> {
+    await this.signals?.owe(
+      buckets.map((b) => b.key),
+      id,
+      owing,
+    );
   }
 
   private limiter(spec: RateSpec, priority: BudgetPriority): RateLimiterAbstract {

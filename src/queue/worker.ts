@@ -153,7 +153,7 @@ export class Turns {
     job: Job,
     token: string | undefined,
     conversationKey: string,
-    handle: () => Promise<void>,
+    handle: (release: () => Promise<void>) => Promise<void>,
     onWait?: () => Promise<void>,
   ): Promise<void> {
     const jobId = job.id!;
@@ -173,7 +173,12 @@ export class Turns {
       await job.moveToDelayed(Date.now() + TURN_POLL_MS, token);
       throw new DelayedError();
     }
+    let released = false;
+    // The handler may end the turn early (once the answer is stored), so the
+    // next question need not wait for this one's last edits.
     const release = async () => {
+      if (released) return;
+      released = true;
       // A worker that lost the job's lock (it stalled and another took over)
       // must not end the turn the other worker is still using.
       if (token && (await job.extendLock(token, this.lockMs)) !== 1) return;
@@ -181,7 +186,7 @@ export class Turns {
       // Wake the next job of the conversation now rather than at its next poll.
       if (next) await (await this.find(next))?.promote().catch(() => undefined);
     };
-    await settle(job, handle, release);
+    await settle(job, () => handle(release), release);
     await release();
   }
 
@@ -216,7 +221,7 @@ export function startChatWorker(
         job,
         token,
         data.conversationKey,
-        () => handleChatJob(data, context(job), options.deps),
+        (release) => handleChatJob(data, { ...context(job), answered: release }, options.deps),
         () => markQueued(data, options.deps, true),
       );
     },

@@ -77,4 +77,30 @@ describe('LimiterBudget on Redis', () => {
     expect(await budget.tryTake([reactions], 'update')).toBe(0);
     expect(windowed({ points: 10, windowMs: 100 })).toEqual({ points: 10, durationMs: 1_000 });
   });
+
+  it('makes updates stand back while a first message waits for the same bucket', async () => {
+    const budget = LimiterBudget.redis(redis, prefix);
+    const bucket = { key: 'discord:messages:c20', spec: { points: 5, windowMs: 1_000 } };
+    for (let i = 0; i < 5; i++) expect(await budget.tryTake([bucket], 'first')).toBe(0);
+    // A first message finds the bucket empty and waits; an update then yields to it.
+    const firstWait = await budget.tryTake([bucket], 'first');
+    expect(firstWait).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, firstWait + 20));
+    expect(await budget.tryTake([bucket], 'update')).toBeGreaterThan(0);
+    expect(await budget.tryTake([bucket], 'first')).toBe(0);
+  });
+
+  it('keeps the points that visible answers owe their final renders away from updates', async () => {
+    const budget = LimiterBudget.redis(redis, prefix);
+    const bucket = { key: 'discord:global-owed', spec: { points: 10, windowMs: 2_000 } };
+    for (const id of ['a', 'b', 'c', 'd']) await budget.owe([bucket], id, true);
+    let updates = 0;
+    for (let i = 0; i < 10; i++) if ((await budget.tryTake([bucket], 'update')) === 0) updates++;
+    // Ten points, two kept from updates, four owed: four updates, and room for every final.
+    expect(updates).toBe(10 - reservedFor('update', 10) - 4);
+    for (let i = 0; i < 4; i++) expect(await budget.tryTake([bucket], 'final')).toBe(0);
+    // Paid: nothing is owed any more.
+    for (const id of ['a', 'b', 'c', 'd']) await budget.owe([bucket], id, false);
+    expect(await redis.zcard(`${prefix}:rate:owed:${bucket.key}`)).toBe(0);
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { budgetBuckets } from '../../src/core/reply-stream.js';
-import type { SurfaceOp } from '../../src/core/surface.js';
+import type { SurfaceLimits, SurfaceOp } from '../../src/core/surface.js';
 import { observe, withLearned } from '../../src/platforms/discord/rate-headers.js';
 import { DISCORD_LIMITS } from '../../src/platforms/discord/surface.js';
 import type { LearnedRule } from '../../src/platforms/platform.js';
@@ -41,7 +41,7 @@ describe("Discord's rate-limit headers", () => {
 });
 
 describe('limits with what was learned', () => {
-  const keyOf = (limits: typeof DISCORD_LIMITS, op: SurfaceOp) =>
+  const keyOf = (limits: SurfaceLimits, op: SurfaceOp) =>
     budgetBuckets({ platform: 'discord', limits }, op, { channelId: 'c1', tenantId: 'g' })[0]!;
 
   it('keeps posts and edits on one budget key while Discord names one bucket for them', () => {
