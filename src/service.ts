@@ -20,7 +20,7 @@ import { ConversationOrder } from './queue/conversation-order.js';
 import { QUEUES } from './queue/jobs.js';
 import { JobProducer } from './queue/producer.js';
 import { LearnedRates } from './queue/learned-rates.js';
-import { LimiterBudget } from './queue/rate-budget.js';
+import { RedisBudget } from './queue/rate-budget.js';
 import { startChatWorker, startCommandWorker, Turns, type WorkerOptions } from './queue/worker.js';
 
 export interface Service {
@@ -112,7 +112,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
           turns,
           deps: {
             surface,
-            budget: LimiterBudget.redis(redis, config.queuePrefix),
+            budget: new RedisBudget(redis, config.queuePrefix),
             model: chutes,
             store: conversations,
             settings,

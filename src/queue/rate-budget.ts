@@ -1,5 +1,19 @@
+/**
+ * The shared rate budget on Redis: a sliding log per bucket, so that no
+ * window of a bucket's length, wherever it starts, ever holds more than its
+ * points.
+ *
+ * Why not fixed windows (rate-limiter-flexible, which this replaced):
+ * Discord and Slack count a window from its first request. Fixed windows of
+ * our own, however stretched, let a full window's tail and the next window's
+ * head land in one platform window — twice the limit, and a 429 under every
+ * sustained burst. No maintained library offers a sliding log that takes
+ * several buckets at once, atomically, with priorities, across processes, so
+ * this is one Lua script (the same technique as the usual Redis sorted-set
+ * rate limiters).
+ */
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import {
   reservedFor,
   type BudgetBucket,
@@ -10,137 +24,93 @@ import type { RateSpec } from '../core/surface.js';
 import { BudgetSignals } from './budget-signals.js';
 
 /**
- * A platform's published window is measured from its first request; ours starts
- * a little earlier (before the request leaves). Stretch windows so the two
- * never disagree by the few milliseconds that turn into a 429.
+ * A platform counts a window from when a request arrives; we count from when
+ * it is taken, a little earlier, by an amount that varies (the request's own
+ * latency, a busy event loop). Windows are lengthened so that this variation
+ * never puts one more request into a platform window.
  */
-export const WINDOW_MARGIN = { factor: 1.1, extraMs: 250 } as const;
+export const WINDOW_MARGIN = { factor: 1.05, extraMs: 200 } as const;
 
-/**
- * rate-limiter-flexible's own script sets whole-second expiries (ARGV[2] is
- * the duration floored to seconds), which would turn Discord's 50 per second
- * into 50 per two seconds. This is the same script with millisecond expiries,
- * taken from the limiter's own duration (ARGV[4], fractional seconds).
- */
-const INCR_TTL_MS = `
-local ms = math.floor(tonumber(ARGV[4]) * 1000)
-redis.call('set', KEYS[1], 0, 'PX', ms, 'NX')
-local consumed = redis.call('incrby', KEYS[1], ARGV[1])
-local ttl = redis.call('pttl', KEYS[1])
-if ttl == -1 then
-  redis.call('pexpire', KEYS[1], ms)
-  ttl = ms
-end
-return {consumed, ttl}`;
-
-function stretched(spec: RateSpec): number {
+export function budgetWindowMs(spec: RateSpec): number {
   return Math.ceil(spec.windowMs * WINDOW_MARGIN.factor + WINDOW_MARGIN.extraMs);
 }
 
 /**
- * The window a limiter counts: the stretched one, at least a second long.
- * rate-limiter-flexible sets no expiry on windows under a second (it works
- * in whole seconds there), so a shorter rule keeps its points over a whole
- * second: stricter, never looser.
+ * KEYS: the buckets' logs. ARGV: a unique member, then per bucket the points
+ * this priority may use and the window in ms. Returns 0 when a point was
+ * taken from every bucket, else the ms until this priority could take one.
  */
-export function windowed(spec: RateSpec): { points: number; durationMs: number } {
-  return { points: spec.points, durationMs: Math.max(1_000, stretched(spec)) };
-}
+const TAKE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local allowed = tonumber(ARGV[i * 2])
+  local window = tonumber(ARGV[i * 2 + 1])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  local count = redis.call('ZCARD', key)
+  if count >= allowed then
+    local ms = window
+    if count > 0 then
+      -- The entry whose expiry leaves this priority a point (the oldest, when it may use none).
+      local index = math.min(count - 1, math.max(0, count - allowed))
+      local entry = redis.call('ZRANGE', key, index, index, 'WITHSCORES')
+      ms = tonumber(entry[2]) + window - now
+    end
+    if ms > wait then wait = ms end
+  end
+end
+if wait > 0 then return wait end
+for i, key in ipairs(KEYS) do
+  local window = tonumber(ARGV[i * 2 + 1])
+  redis.call('ZADD', key, now, ARGV[1])
+  redis.call('PEXPIRE', key, window)
+end
+return 0`;
 
-/**
- * Budgets on rate-limiter-flexible: fixed windows per key, atomic in Redis
- * (one Lua call per bucket), shared by every worker on the same Redis.
- *
- * Priorities share a bucket's counter but not its ceiling: a lower priority
- * consumes through a limiter with fewer points on the same key, so its
- * increment is refused, atomically, once it would eat into the points kept
- * for higher ones.
- */
-export class LimiterBudget implements RateBudget {
-  private readonly limiters = new Map<string, RateLimiterAbstract>();
+export class RedisBudget implements RateBudget {
+  private readonly signals: BudgetSignals;
 
   constructor(
-    private readonly makeLimiter: (
-      namespace: string,
-      points: number,
-      durationMs: number,
-    ) => RateLimiterAbstract,
-    private readonly signals?: BudgetSignals,
-  ) {}
-
-  static redis(redis: Redis, keyPrefix: string): LimiterBudget {
-    return new LimiterBudget(
-      (namespace, points, durationMs) =>
-        new RateLimiterRedis({
-          storeClient: redis,
-          keyPrefix: `${keyPrefix}:rate:${namespace}`,
-          points,
-          duration: durationMs / 1000,
-          customIncrTtlLuaScript: INCR_TTL_MS,
-        }),
-      new BudgetSignals(redis, `${keyPrefix}:rate`),
-    );
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {
+    this.signals = new BudgetSignals(redis, `${prefix}:rate`);
   }
 
   async tryTake(
     buckets: readonly BudgetBucket[],
     priority: BudgetPriority = 'first',
   ): Promise<number> {
+    if (buckets.length === 0) return 0;
     const keys = buckets.map((b) => b.key);
     // Higher priorities waiting on these buckets go first.
-    const yieldMs = (await this.signals?.yieldFor(keys, priority)) ?? 0;
+    const yieldMs = await this.signals.yieldFor(keys, priority);
     if (yieldMs > 0) return yieldMs;
-    const owed = priority === 'update' ? ((await this.signals?.owed(keys)) ?? []) : [];
-    // Check every bucket before consuming any, so a refusal mostly wastes no
-    // point; the consume below is what holds under races. An update also
-    // leaves the points that visible answers' final renders will need.
-    let waitMs = 0;
+    // An update also leaves the points that visible answers' final renders need.
+    const owed = priority === 'update' ? await this.signals.owed(keys) : [];
+    const args: (string | number)[] = [randomUUID()];
     for (const [i, bucket] of buckets.entries()) {
-      const state = await this.limiter(bucket.spec, priority).get(bucket.key);
-      if (state && state.remainingPoints <= (owed[i] ?? 0))
-        waitMs = Math.max(waitMs, state.msBeforeNext);
+      const { points } = bucket.spec;
+      const allowed = points - reservedFor(priority, points) - (owed[i] ?? 0);
+      args.push(Math.max(0, allowed), budgetWindowMs(bucket.spec));
     }
-    if (waitMs > 0) {
-      await this.signals?.demand(keys, priority, waitMs);
-      return waitMs;
-    }
-    const taken: BudgetBucket[] = [];
-    for (const bucket of buckets) {
-      try {
-        await this.limiter(bucket.spec, priority).consume(bucket.key);
-        taken.push(bucket);
-      } catch (rejection) {
-        const ms = (rejection as { msBeforeNext?: number }).msBeforeNext;
-        if (typeof ms !== 'number') throw rejection;
-        // Another worker took the last point between our check and consume:
-        // give back what this attempt took, the refused point included.
-        for (const back of [...taken, bucket])
-          await this.limiter(back.spec, priority).reward(back.key, 1);
-        await this.signals?.demand(keys, priority, ms);
-        return Math.max(ms, 1);
-      }
-    }
-    return 0;
+    const waitMs = Number(
+      await this.redis.eval(TAKE, keys.length, ...keys.map((k) => this.logKey(k)), ...args),
+    );
+    if (waitMs > 0) await this.signals.demand(keys, priority, waitMs);
+    return waitMs;
   }
 
   async owe(buckets: readonly BudgetBucket[], id: string, owing: boolean): Promise<void> {
-    await this.signals?.owe(
+    await this.signals.owe(
       buckets.map((b) => b.key),
       id,
       owing,
     );
   }
 
-  private limiter(spec: RateSpec, priority: BudgetPriority): RateLimiterAbstract {
-    const { points, durationMs } = windowed(spec);
-    const allowed = points - reservedFor(priority, points);
-    const id = `${points}/${durationMs}/${allowed}`;
-    let limiter = this.limiters.get(id);
-    if (!limiter) {
-      // The namespace is the bucket's size, not the priority's: one counter per bucket.
-      limiter = this.makeLimiter(`${points}:${durationMs}`, allowed, durationMs);
-      this.limiters.set(id, limiter);
-    }
-    return limiter;
+  private logKey(key: string): string {
+    return `${this.prefix}:rate:log:${key}`;
   }
 }

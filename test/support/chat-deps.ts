@@ -5,7 +5,7 @@ import type { ChatSurface } from '../../src/core/surface.js';
 import type { Db } from '../../src/db/client.js';
 import { PgConversationStore } from '../../src/db/conversation-store.js';
 import { PgSettingsStore } from '../../src/db/settings-store.js';
-import { LimiterBudget } from '../../src/queue/rate-budget.js';
+import { RedisBudget } from '../../src/queue/rate-budget.js';
 
 export const TEST_DEFAULTS = {
   model: 'test-model',
@@ -25,7 +25,7 @@ export function chatDeps(options: {
 }): ChatJobDeps {
   return {
     surface: () => options.surface,
-    budget: LimiterBudget.redis(options.redis, options.prefix),
+    budget: new RedisBudget(options.redis, options.prefix),
     model: options.model,
     store: new PgConversationStore(options.db),
     settings: new PgSettingsStore(options.db, TEST_DEFAULTS),
