@@ -1,141 +1,185 @@
 /**
- * `npm run bench`: the figures the design relies on, measured on this machine.
- * Needs the same Postgres and Redis as the tests (TEST_DATABASE_ADMIN_URL,
- * TEST_REDIS_URL). Every run uses its own database and key prefix and removes them.
+ * `npm run bench`: end-to-end workloads against the built service and a naive bot,
+ * side by side in one run, plus the micro benchmarks.
+ *
+ *   npm run bench -- [--workers 1,2,4] [--workloads discord-200x200,discord-200x40,slack-30x10,memory-500]
+ *                    [--strategies chutes-bot,naive] [--micro] [--timeout SECONDS] [--out bench/RESULTS.md]
+ *
+ * No flags: every workload, both strategies, one process, and the micro benchmarks.
+ * `--micro` alone: only the micro benchmarks. Needs Postgres and Redis as the tests do
+ * (TEST_DATABASE_ADMIN_URL, TEST_REDIS_URL); every row has its own database, key prefix
+ * and fakes, removed afterwards. Only 127.0.0.1 is contacted.
  */
-import { Queue } from 'bullmq';
-import { pino } from 'pino';
-import { performance } from 'node:perf_hooks';
-import { splitMessage } from '../src/core/split.js';
-import { ConversationOrder } from '../src/queue/conversation-order.js';
-import { jobIdFor, QUEUES } from '../src/queue/jobs.js';
-import { JobProducer } from '../src/queue/producer.js';
-import { LimiterBudget } from '../src/queue/rate-budget.js';
-import { startChatWorker, Turns } from '../src/queue/worker.js';
-import { chatDeps } from '../test/support/chat-deps.js';
-import { MemorySurface, unlimited } from '../test/support/memory-surface.js';
-import { createTestDatabase } from '../test/support/pg.js';
-import { connectRedis, deletePrefix, uniquePrefix } from '../test/support/redis.js';
-import { ScriptedModel } from '../test/support/scripted-model.js';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runRow, type Row, type Strategy } from './harness.js';
+import { runMicro } from './micro.js';
+import { buildNaiveBots } from './naive/build.js';
+import { ROOT } from './proc.js';
+import { DEFINITIONS, machineNote, markdownTable, rowNotes, textTable } from './report.js';
+import { WORKLOADS, type Workload } from './workloads.js';
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const STRATEGIES: readonly Strategy[] = ['chutes-bot', 'naive'];
+
+function usage(problem: string): never {
+  console.error(
+    `${problem}\nusage: npm run bench -- [--workers 1,2,4] [--workloads ${WORKLOADS.map((w) => w.name).join(',')}] ` +
+      `[--strategies ${STRATEGIES.join(',')}] [--micro] [--timeout SECONDS] [--out bench/RESULTS.md]`,
+  );
+  process.exit(2);
 }
 
-const fmt = (n: number) => n.toFixed(n < 10 ? 3 : 1);
-
-function benchSplit(): void {
-  const block = Array.from({ length: 40 }, (_, i) => `    value_${i} = compute(${i})  # 🧮`).join(
-    '\n',
-  );
-  const text = Array.from(
-    { length: 30 },
-    (_, i) => `Paragraph ${i}: ${'words '.repeat(40)}\n\`\`\`python\n${block}\n\`\`\`\n`,
-  ).join('\n');
-  const runs = 200;
-  const started = performance.now();
-  let pages = 0;
-  for (let i = 0; i < runs; i++) pages = splitMessage(text, 2000).length;
-  const ms = (performance.now() - started) / runs;
-  console.log(
-    `split: ${(text.length / 1024).toFixed(0)} KiB answer into ${pages} pages: ${fmt(ms)} ms per split`,
-  );
-}
-
-async function benchBudget(): Promise<void> {
-  const redis = connectRedis();
-  const prefix = uniquePrefix('bench-budget');
-  const budget = LimiterBudget.redis(redis, prefix);
-  const latencies: number[] = [];
-  const n = 5_000;
-  const started = performance.now();
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await budget.tryTake([
-      { key: `discord:edit:c${i % 500}`, spec: { points: 5, windowMs: 5_000 } },
-      { key: 'discord:global', spec: { points: 1_000_000, windowMs: 1_000 } },
-    ]);
-    latencies.push(performance.now() - t);
-  }
-  const total = performance.now() - started;
-  console.log(
-    `budget: ${n} tryTake calls (2 buckets) on Redis: ${fmt((n / total) * 1000)}/s, p50 ${fmt(percentile(latencies, 50))} ms, p99 ${fmt(percentile(latencies, 99))} ms`,
-  );
-  await deletePrefix(redis, prefix);
-  await redis.quit();
-}
-
-async function benchQueue(): Promise<void> {
-  const database = await createTestDatabase();
-  const redis = connectRedis();
-  const prefix = uniquePrefix('bench-queue');
-  const log = pino({ level: 'silent' });
-  const queue = new Queue(QUEUES.chat, { connection: redis, prefix });
-  const order = new ConversationOrder(redis, prefix);
-  const surface = new MemorySurface(unlimited(2000));
-  const model = new ScriptedModel();
-  const deps = chatDeps({ db: database.db, redis, prefix, surface, model });
-
-  const workers = [0, 1].map(() =>
-    startChatWorker({
-      connection: redis,
-      prefix,
-      turns: new Turns(order, [queue], 30_000),
-      deps,
-      log,
-      concurrency: 8,
-      lockMs: 30_000,
-      stalledIntervalMs: 30_000,
-      maxStalls: 2,
-    }),
-  );
-  const producer = new JobProducer({ chat: queue, commands: queue }, order, 3);
-  const jobs = 400;
-  const conversations = 80;
-  const rssBefore = process.memoryUsage().rss;
-  let rssPeak = rssBefore;
-  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 50);
-  const enqueuedAt = new Map<string, number>();
-  const latencies: number[] = [];
-  const done = new Promise<void>((resolve) => {
-    for (const worker of workers) {
-      worker.on('completed', (job) => {
-        latencies.push(Date.now() - enqueuedAt.get(job.id!)!);
-        if (latencies.length === jobs) resolve();
-      });
-    }
+const argv = process.argv.slice(2);
+let values: ReturnType<typeof parse>['values'];
+function parse() {
+  return parseArgs({
+    args: argv,
+    options: {
+      workers: { type: 'string' },
+      workloads: { type: 'string' },
+      strategies: { type: 'string' },
+      micro: { type: 'boolean' },
+      timeout: { type: 'string' },
+      out: { type: 'string' },
+    },
+    strict: true,
+    allowPositionals: false,
   });
-  const started = performance.now();
-  for (let i = 0; i < jobs; i++) {
-    enqueuedAt.set(jobIdFor('memory', 'msg', `bench${i}`), Date.now());
-    await producer.enqueueChat({
-      v: 1,
-      platform: 'memory',
-      tenantId: 't',
-      conversationKey: `conv-${i % conversations}`,
-      channelId: `conv-${i % conversations}`,
-      messageId: `bench${i}`,
-      author: { id: 'u', name: 'User' },
-      text: `question ${i}`,
-      receivedAt: new Date().toISOString(),
-    });
-  }
-  await done;
-  const seconds = (performance.now() - started) / 1000;
-  clearInterval(sampler);
-  console.log(
-    `queue: ${jobs} chat jobs in ${conversations} conversations, 2 workers x 8: ${fmt(jobs / seconds)} jobs/s, ` +
-      `enqueue→done p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, ` +
-      `RSS +${((rssPeak - rssBefore) / 1024 / 1024).toFixed(0)} MiB`,
-  );
-  await Promise.all(workers.map((w) => w.close()));
-  await queue.close();
-  await deletePrefix(redis, prefix);
-  await redis.quit();
-  await database.drop();
+}
+try {
+  values = parse().values;
+} catch (err) {
+  usage(err instanceof Error ? err.message : String(err));
 }
 
-benchSplit();
-await benchBudget();
-await benchQueue();
+const list = (value: string | undefined) =>
+  value
+    ?.split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+const workers = (list(values.workers) ?? ['1']).map((x) => {
+  const n = Number(x);
+  if (!Number.isInteger(n) || n < 1 || n > 16) usage(`--workers: ${x} is not a count from 1 to 16`);
+  return n;
+});
+const workloads = (list(values.workloads) ?? WORKLOADS.map((w) => w.name)).map((name) => {
+  const found = WORKLOADS.find((w) => w.name === name);
+  if (!found) usage(`--workloads: unknown workload ${name}`);
+  return found;
+});
+const strategies = (list(values.strategies) ?? [...STRATEGIES]).map((name) => {
+  if (!STRATEGIES.includes(name as Strategy)) usage(`--strategies: unknown strategy ${name}`);
+  return name as Strategy;
+});
+const timeoutS = values.timeout === undefined ? undefined : Number(values.timeout);
+if (timeoutS !== undefined && !(timeoutS > 0 && timeoutS <= 3_600)) {
+  usage('--timeout: seconds from 1 to 3600');
+}
+const selects = ['workers', 'workloads', 'strategies'].some((k) => k in values);
+const runWorkloads = selects || !values.micro;
+const runMicroToo = values.micro === true || !selects;
+
+const say = (line: string) => console.log(line);
+const rows: Row[] = [];
+const failures: string[] = [];
+const startedAt = new Date();
+
+if (runWorkloads) {
+  const naive = strategies.includes('naive') ? buildNaiveBots() : { discord: '', slack: '' };
+  for (const base of workloads) {
+    const w: Workload = timeoutS ? { ...base, timeoutMs: timeoutS * 1000 } : base;
+    say(`\n== ${w.name}: ${w.description}`);
+    for (const strategy of strategies) {
+      const counts = strategy === 'naive' || w.singleProcess ? [1] : workers;
+      for (const n of counts) {
+        const label = `${w.name} / ${strategy}${strategy === 'chutes-bot' ? ` / ${n === 1 ? 'ROLE=all' : `gateway + ${n} workers`}` : ''}`;
+        say(`-- ${label}`);
+        const began = Date.now();
+        try {
+          const row = await runRow(w, strategy, n, naive, say);
+          rows.push(row);
+          const m = row.metrics;
+          say(
+            `  done in ${((Date.now() - began) / 1000).toFixed(0)} s: ${m.final}/${m.total} final, ` +
+              `${m.exact} exact, ${row.counts.rateLimited} 429s`,
+          );
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          failures.push(`${label}: ${message.slice(0, 2_000)}`);
+          say(`  FAILED: ${message}`);
+        }
+      }
+    }
+  }
+  if (rows.length) {
+    say(`\n${textTable(rows)}`);
+    for (const row of rows) {
+      for (const note of rowNotes(row)) say(`  ${row.workload.name} / ${row.strategy}: ${note}`);
+    }
+  }
+}
+
+let micro: string[] = [];
+if (runMicroToo) {
+  say('\n== micro benchmarks');
+  try {
+    micro = await runMicro();
+  } catch (err) {
+    const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    failures.push(`micro benchmarks: ${message.slice(0, 2_000)}`);
+    say(`  FAILED: ${message}`);
+  }
+}
+
+if (values.out) {
+  const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
+  const processesLabel = (row: Row) =>
+    row.strategy === 'naive' ? 'naive' : row.workers === 1 ? 'ROLE=all' : `${row.workers} workers`;
+  const doc = [
+    '# Benchmark results',
+    '',
+    `Produced by \`${command}\` on ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
+    '',
+    `Machine: ${machineNote()}`,
+    '',
+    'The service runs with its defaults (only URLs, tokens, database, Redis prefix, PORT, ROLE and ' +
+      '`LOG_LEVEL=warn` are set), built as `npm start` runs it (`node dist/main.js`); the naive ' +
+      'strategy is `bench/naive/` (a discord.js bot and a @slack/bolt bot: placeholder, then one ' +
+      'edit a second, then a final edit; no queue, no shared budget; their clients wait out 429s).',
+    '',
+    '## Workloads',
+    '',
+    ...(runWorkloads ? workloads.map((w) => `- **${w.name}**: ${w.description}.`) : ['(none run)']),
+    '',
+    ...(rows.length
+      ? [
+          '## Results',
+          '',
+          markdownTable(rows),
+          '',
+          '### Notes',
+          '',
+          ...rows.flatMap((row) => [
+            `- **${row.workload.name} / ${row.strategy} / ${processesLabel(row)}**`,
+            ...rowNotes(row).map((n) => `  - ${n}`),
+          ]),
+          '',
+        ]
+      : []),
+    ...(failures.length ? ['## Rows that failed', '', ...failures.map((f) => `- ${f}`), ''] : []),
+    '## How each figure is measured',
+    '',
+    DEFINITIONS,
+    '',
+    ...(micro.length ? ['## Micro benchmarks', '', '```', ...micro, '```', ''] : []),
+  ].join('\n');
+  const path = resolve(ROOT, values.out);
+  // Formatted like the rest of the repository, so `npm run lint` stays clean.
+  const prettier = await import('prettier');
+  const options = (await prettier.resolveConfig(path)) ?? {};
+  writeFileSync(path, await prettier.format(doc, { ...options, filepath: path }));
+  say(`\nwrote ${path}`);
+}
+process.exit(failures.length ? 1 : 0);

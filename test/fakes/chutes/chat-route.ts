@@ -31,12 +31,19 @@ function write(res: ServerResponse, text: string): Promise<void> {
   return new Promise((resolve) => res.write(text, () => resolve()));
 }
 
+/** Told about each content chunk just before it is written, and when the stream is complete. */
+export interface ChunkObserver {
+  chunk(content: string): void;
+  done(): void;
+}
+
 /** Answers a valid chat request the way Chutes (vLLM behind the Chutes API) does. */
 export async function answerChat(
   res: ServerResponse,
   body: ChatBody,
   script: ScriptedChat,
   chunkValidator: ValidateFunction,
+  observer?: ChunkObserver,
 ): Promise<void> {
   const pieces = script.chunks ?? defaultChunks(body.messages);
   const finishReason = script.finishReason ?? 'stop';
@@ -119,7 +126,9 @@ export async function answerChat(
     if (await interrupt(i)) return;
     if (script.keepAlive) await write(res, ': ping\n\n');
     const last = i === contents.length - 1;
-    await write(res, frame(chunk(i, content, last ? finishReason : null)));
+    const framed = frame(chunk(i, content, last ? finishReason : null));
+    observer?.chunk(content);
+    await write(res, framed);
   }
   if (await interrupt(contents.length)) return;
   // Chutes forces stream_options.include_usage: a usage chunk with no choices comes last.
@@ -128,4 +137,5 @@ export async function answerChat(
     frame({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage }),
   );
   res.end('data: [DONE]\n\n');
+  observer?.done();
 }

@@ -10,6 +10,7 @@ import type {
   ScriptedChat,
   ScriptedError,
   ScriptedImage,
+  SentChunk,
 } from './types.js';
 import { createValidators, describeErrors } from './validators.js';
 import type { ValidateFunction } from 'ajv';
@@ -97,9 +98,15 @@ export async function startFakeChutes(options: FakeChutesOptions): Promise<FakeC
       if (!models.includes(body.model)) {
         return sendJson(res, 404, { detail: `model not found: ${body.model}` });
       }
-      const script = chatScripts.shift() ?? {};
+      const script = chatScripts.shift() ?? options.defaultChat?.(body) ?? {};
       if (script.error) return sendScriptedError(res, script.error);
-      return answerChat(res, body, script, validators.chatChunk);
+      if (!options.recordChunks) return answerChat(res, body, script, validators.chatChunk);
+      const sent: SentChunk[] = [];
+      record.chunks = sent;
+      return answerChat(res, body, script, validators.chatChunk, {
+        chunk: (content) => void sent.push({ at: Date.now(), content }),
+        done: () => (record.endedAt = Date.now()),
+      });
     }
     if (method === 'POST' && path === '/generate') {
       const body = admit(req, res, record, text, validators.imageRequest) as ImageBody | undefined;

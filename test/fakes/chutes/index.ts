@@ -3,6 +3,7 @@ export { closeSchema, createValidators, IMAGE_REQUEST_SCHEMA } from './validator
 export { encodeJpeg } from './jpeg.js';
 export { encodePng } from './png.js';
 export type {
+  ChatRequestBody,
   FakeChutes,
   FakeChutesOptions,
   ImageMode,
@@ -11,4 +12,5 @@ export type {
   ScriptedError,
   ScriptedImage,
   ScriptedUsage,
+  SentChunk,
 } from './types.js';

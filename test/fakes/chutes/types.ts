@@ -64,6 +64,25 @@ export interface RecordedRequest {
   errors?: string;
   /** Date.now() when the client hung up before the answer was complete. */
   disconnectedAt?: number;
+  /**
+   * With `recordChunks`: every content chunk of a streamed chat answer, with Date.now()
+   * just before it was written.
+   */
+  chunks?: SentChunk[];
+  /** With `recordChunks`: Date.now() when a streamed chat answer was complete (`[DONE]` sent). */
+  endedAt?: number;
+}
+
+export interface SentChunk {
+  at: number;
+  content: string;
+}
+
+/** The parts of a valid chat request body a `defaultChat` callback may read. */
+export interface ChatRequestBody {
+  model: string;
+  messages: { role: string; content: string }[];
+  stream?: boolean | null;
 }
 
 export interface FakeChutesOptions {
@@ -72,6 +91,13 @@ export interface FakeChutesOptions {
   models?: string[];
   /** Image models it serves; unset accepts any model name. */
   imageModels?: string[];
+  /**
+   * The reply for a chat request when no script is queued, built from the request (e.g. an
+   * answer that depends on the question). Unset: `You said: <last user message>`.
+   */
+  defaultChat?: (body: ChatRequestBody) => ScriptedChat;
+  /** Record each streamed chunk's send time on the request (`chunks`, `endedAt`). Default false. */
+  recordChunks?: boolean;
 }
 
 export interface FakeChutes {

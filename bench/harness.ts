@@ -1,0 +1,194 @@
+/**
+ * One row of the table: a workload against one strategy with a number of worker
+ * processes, on fresh fakes, a database and a Redis prefix of its own, all removed after.
+ */
+import { startFakeChutes } from '../test/fakes/chutes/index.js';
+import { createTestDatabase, type TestDatabase } from '../test/support/pg.js';
+import { connectRedis, deletePrefix, REDIS_URL, uniquePrefix } from '../test/support/redis.js';
+import { loadConfig } from '../src/config.js';
+import { answerChunks, modelFor, questionMarker } from './answers.js';
+import { discordDriver } from './discord-driver.js';
+import type { Asked, PlatformCounts, PlatformDriver } from './driver.js';
+import { computeMetrics, isFinal, type AnswerView, type RowMetrics } from './metrics.js';
+import { Child, freePort, RssSampler, sleep, waitHealthy } from './proc.js';
+import { slackDriver } from './slack-driver.js';
+import { CHUTES_KEY, type Workload } from './workloads.js';
+
+export type Strategy = 'chutes-bot' | 'naive';
+
+export interface Row {
+  readonly workload: Workload;
+  readonly strategy: Strategy;
+  /** Worker processes (chutes-bot); 1 means one ROLE=all process. */
+  readonly workers: number;
+  readonly metrics: RowMetrics;
+  readonly counts: PlatformCounts;
+  readonly rss: readonly { label: string; bytes: number }[];
+  readonly notes: readonly string[];
+  readonly timedOut: boolean;
+}
+
+export interface NaiveBots {
+  readonly discord: string;
+  readonly slack: string;
+}
+
+/** The model a new user's service asks for (DEFAULT_MODEL's default); the fake serves it. */
+function defaultModel(): string {
+  try {
+    return loadConfig({
+      DATABASE_URL: 'postgres://unused',
+      REDIS_URL: 'redis://unused',
+      CHUTES_API_KEY: 'unused',
+      SLACK_BOT_TOKEN: 'xoxb-unused',
+      SLACK_SIGNING_SECRET: 'unused',
+    }).defaults.model;
+  } catch {
+    return 'deepseek-ai/DeepSeek-V3-0324';
+  }
+}
+
+const POLL_MS = 1_000;
+const PROGRESS_MS = 10_000;
+/** After the last answer is final: late edits and 429s still count. */
+const SETTLE_MS = 1_000;
+
+export async function runRow(
+  w: Workload,
+  strategy: Strategy,
+  workers: number,
+  naive: NaiveBots,
+  say: (line: string) => void,
+): Promise<Row> {
+  const model = defaultModel();
+  const chutes = await startFakeChutes({
+    apiKey: CHUTES_KEY,
+    models: [model],
+    defaultChat: modelFor(w.shape),
+    recordChunks: true,
+  });
+  const driver: PlatformDriver =
+    w.platform === 'discord' ? await discordDriver(w) : await slackDriver(w);
+  const children: Child[] = [];
+  const sampler = new RssSampler(() => children);
+  const notes: string[] = [];
+  let database: TestDatabase | undefined;
+  const redis = strategy === 'chutes-bot' ? connectRedis() : undefined;
+  const prefix = uniquePrefix('bench');
+  try {
+    if (strategy === 'chutes-bot') {
+      database = await createTestDatabase({ migrate: false });
+      const env = {
+        CHUTES_API_KEY: CHUTES_KEY,
+        CHUTES_BASE_URL: chutes.baseUrl,
+        CHUTES_IMAGE_URL: chutes.imageUrl,
+        ...driver.serviceEnv,
+        DATABASE_URL: database.url,
+        REDIS_URL,
+        QUEUE_PREFIX: prefix,
+        LOG_LEVEL: 'warn',
+      };
+      const roles = workers === 1 ? ['all'] : ['gateway', ...Array<string>(workers).fill('worker')];
+      // One after the other: each applies the migrations at start.
+      for (const [k, role] of roles.entries()) {
+        const port = await freePort();
+        const child = new Child({
+          label: role === 'worker' ? `worker${k}` : role,
+          args: ['dist/main.js'],
+          env: { ...env, ROLE: role, PORT: String(port) },
+        });
+        children.push(child);
+        await waitHealthy(child, port, 60_000);
+        if (role !== 'worker') driver.eventsTo(port);
+      }
+    } else {
+      const port = await freePort();
+      const child = new Child({
+        label: 'naive',
+        args: [driver.naiveBot === 'discord' ? naive.discord : naive.slack],
+        env: {
+          CHUTES_API_KEY: CHUTES_KEY,
+          CHUTES_BASE_URL: chutes.baseUrl,
+          CHUTES_MODEL: model,
+          ...driver.naiveEnv,
+          PORT: String(port),
+        },
+      });
+      children.push(child);
+      await child.waitForLine(/naive bot is up/, 60_000);
+      driver.eventsTo(port);
+    }
+    say(`  up: ${children.map((c) => `${c.label} (pid ${c.pid})`).join(', ')}; firing`);
+
+    const asked: Asked[] = [];
+    const start = Date.now() + 100;
+    for (let i = 0; i < w.questions; i++) {
+      const wait = start + (i * w.spreadMs) / w.questions - Date.now();
+      if (wait > 0) await sleep(wait);
+      asked.push(driver.ask(i, questionMarker(i + 1)));
+    }
+    const modelText = (marker: string) => answerChunks(marker, w.shape).join('');
+    const firstEvent = Math.min(...asked.map((a) => a.eventAt));
+    const deadline = firstEvent + w.timeoutMs;
+    let views: AnswerView[] = [];
+    let timedOut = false;
+    let nextProgress = Date.now() + PROGRESS_MS;
+    for (;;) {
+      views = driver.views(asked, modelText);
+      const final = views.filter(isFinal).length;
+      if (final === asked.length) break;
+      const exited = children.filter((c) => !c.running);
+      if (exited.length) {
+        notes.push(`process exited before the end: ${exited.map((c) => c.label).join(', ')}`);
+        break;
+      }
+      if (Date.now() >= deadline) {
+        timedOut = true;
+        notes.push(`timed out after ${w.timeoutMs / 1000} s: ${final}/${asked.length} final`);
+        break;
+      }
+      if (Date.now() >= nextProgress) {
+        nextProgress += PROGRESS_MS;
+        const c = driver.counts();
+        say(
+          `  ${((Date.now() - firstEvent) / 1000).toFixed(0)} s: ${final}/${asked.length} final, ` +
+            `${chutes.requests.length} Chutes requests, ${c.posts} posts, ${c.edits} edits, ${c.rateLimited} 429s`,
+        );
+      }
+      await sleep(POLL_MS);
+    }
+    await sleep(SETTLE_MS);
+    sampler.sample();
+    const endAt = Date.now();
+    views = driver.views(asked, modelText);
+    const metrics = computeMetrics(views, chutes.requests, endAt);
+    const counts = driver.counts();
+    for (const c of children) {
+      if (c.errorLines > 0) {
+        notes.push(
+          `${c.label} wrote ${c.errorLines} error lines; last: ${c.tail.at(-1)?.slice(0, 300)}`,
+        );
+      }
+    }
+    return {
+      workload: w,
+      strategy,
+      workers: strategy === 'naive' ? 1 : workers,
+      metrics,
+      counts,
+      rss: children.map((c) => ({ label: c.label, bytes: c.rssPeak })),
+      notes,
+      timedOut,
+    };
+  } finally {
+    sampler.stop();
+    await Promise.all(children.map((c) => c.stop()));
+    await driver.close();
+    await chutes.close();
+    if (redis) {
+      await deletePrefix(redis, prefix);
+      await redis.quit();
+    }
+    await database?.drop();
+  }
+}
