@@ -21,7 +21,7 @@ import {
   type RateBudget,
 } from '../core/rate-budget.js';
 import type { RateSpec } from '../core/surface.js';
-import { BudgetSignals } from './budget-signals.js';
+import { BudgetSignals, DEMAND_GRACE_MS, RANK } from './budget-signals.js';
 
 /**
  * A platform counts a window from when a request arrives; we count from when
@@ -29,42 +29,68 @@ import { BudgetSignals } from './budget-signals.js';
  * latency, a busy event loop). Windows are lengthened so that this variation
  * never puts one more request into a platform window.
  */
-export const WINDOW_MARGIN = { factor: 1.05, extraMs: 200 } as const;
+export const WINDOW_MARGIN = { factor: 1.0, extraMs: 100 } as const;
 
 export function budgetWindowMs(spec: RateSpec): number {
   return Math.ceil(spec.windowMs * WINDOW_MARGIN.factor + WINDOW_MARGIN.extraMs);
 }
 
 /**
- * KEYS: the buckets' logs. ARGV: a unique member, then per bucket the points
- * this priority may use and the window in ms. Returns 0 when a point was
- * taken from every bucket, else the ms until this priority could take one.
+ * Takes a point from every bucket, or says how long to wait. Per bucket, KEYS
+ * holds four keys: its log, the answers owing it a final render, and the
+ * demand marks of first messages and of final renders. ARGV: a unique
+ * member, the priority's rank (0 first, 1 final, 2 update), the demand
+ * mark's grace in ms, then per bucket the points this priority may use and
+ * the window in ms.
+ *
+ * A lower priority first stands back while a higher one is marked as
+ * waiting; an update also leaves the points owed to final renders; a higher
+ * priority that must wait marks its buckets for the length of its wait.
  */
 const TAKE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local rank = tonumber(ARGV[2])
+local buckets = #KEYS / 4
 local wait = 0
-for i, key in ipairs(KEYS) do
-  local allowed = tonumber(ARGV[i * 2])
-  local window = tonumber(ARGV[i * 2 + 1])
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-  local count = redis.call('ZCARD', key)
+for b = 0, buckets - 1 do
+  for r = 0, rank - 1 do
+    local ttl = redis.call('PTTL', KEYS[b * 4 + 3 + r])
+    if ttl > wait then wait = ttl end
+  end
+end
+if wait > 0 then return wait end
+for b = 0, buckets - 1 do
+  local log = KEYS[b * 4 + 1]
+  local allowed = tonumber(ARGV[4 + b * 2])
+  local window = tonumber(ARGV[5 + b * 2])
+  if rank == 2 then
+    allowed = allowed - redis.call('ZCOUNT', KEYS[b * 4 + 2], now, '+inf')
+  end
+  redis.call('ZREMRANGEBYSCORE', log, '-inf', now - window)
+  local count = redis.call('ZCARD', log)
   if count >= allowed then
     local ms = window
     if count > 0 then
       -- The entry whose expiry leaves this priority a point (the oldest, when it may use none).
       local index = math.min(count - 1, math.max(0, count - allowed))
-      local entry = redis.call('ZRANGE', key, index, index, 'WITHSCORES')
+      local entry = redis.call('ZRANGE', log, index, index, 'WITHSCORES')
       ms = tonumber(entry[2]) + window - now
     end
     if ms > wait then wait = ms end
   end
 end
-if wait > 0 then return wait end
-for i, key in ipairs(KEYS) do
-  local window = tonumber(ARGV[i * 2 + 1])
-  redis.call('ZADD', key, now, ARGV[1])
-  redis.call('PEXPIRE', key, window)
+if wait > 0 then
+  if rank < 2 then
+    for b = 0, buckets - 1 do
+      redis.call('SET', KEYS[b * 4 + 3 + rank], '1', 'PX', wait + tonumber(ARGV[3]))
+    end
+  end
+  return wait
+end
+for b = 0, buckets - 1 do
+  redis.call('ZADD', KEYS[b * 4 + 1], now, ARGV[1])
+  redis.call('PEXPIRE', KEYS[b * 4 + 1], tonumber(ARGV[5 + b * 2]))
 end
 return 0`;
 
@@ -83,23 +109,12 @@ export class RedisBudget implements RateBudget {
     priority: BudgetPriority = 'first',
   ): Promise<number> {
     if (buckets.length === 0) return 0;
-    const keys = buckets.map((b) => b.key);
-    // Higher priorities waiting on these buckets go first.
-    const yieldMs = await this.signals.yieldFor(keys, priority);
-    if (yieldMs > 0) return yieldMs;
-    // An update also leaves the points that visible answers' final renders need.
-    const owed = priority === 'update' ? await this.signals.owed(keys) : [];
-    const args: (string | number)[] = [randomUUID()];
-    for (const [i, bucket] of buckets.entries()) {
-      const { points } = bucket.spec;
-      const allowed = points - reservedFor(priority, points) - (owed[i] ?? 0);
-      args.push(Math.max(0, allowed), budgetWindowMs(bucket.spec));
+    const keys = buckets.flatMap((b) => this.signals.keysOf(b.key));
+    const args: (string | number)[] = [randomUUID(), RANK[priority], DEMAND_GRACE_MS];
+    for (const { spec } of buckets) {
+      args.push(spec.points - reservedFor(priority, spec.points), budgetWindowMs(spec));
     }
-    const waitMs = Number(
-      await this.redis.eval(TAKE, keys.length, ...keys.map((k) => this.logKey(k)), ...args),
-    );
-    if (waitMs > 0) await this.signals.demand(keys, priority, waitMs);
-    return waitMs;
+    return Number(await this.redis.eval(TAKE, keys.length, ...keys, ...args));
   }
 
   async owe(buckets: readonly BudgetBucket[], id: string, owing: boolean): Promise<void> {
@@ -108,9 +123,5 @@ export class RedisBudget implements RateBudget {
       id,
       owing,
     );
-  }
-
-  private logKey(key: string): string {
-    return `${this.prefix}:rate:log:${key}`;
   }
 }
