@@ -17,4 +17,5 @@ COPY drizzle ./drizzle
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "dist/main.js"]
+# The heap limit as `npm start` sets it: V8 then collects before RSS grows far.
+CMD ["node", "--max-old-space-size=512", "dist/main.js"]

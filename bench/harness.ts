@@ -2,6 +2,7 @@
  * One row of the table: a workload against one strategy with a number of worker
  * processes, on fresh fakes, a database and a Redis prefix of its own, all removed after.
  */
+import { readFileSync } from 'node:fs';
 import { startFakeChutes } from '../test/fakes/chutes/index.js';
 import { createTestDatabase, type TestDatabase } from '../test/support/pg.js';
 import { connectRedis, deletePrefix, REDIS_URL, uniquePrefix } from '../test/support/redis.js';
@@ -13,6 +14,16 @@ import { computeMetrics, isFinal, type AnswerView, type RowMetrics } from './met
 import { Child, freePort, RssSampler, sleep, waitHealthy } from './proc.js';
 import { slackDriver } from './slack-driver.js';
 import { CHUTES_KEY, type Workload } from './workloads.js';
+
+/** The node arguments `npm start` runs the service with: the benchmark runs exactly that. */
+const START_ARGS = ((): string[] => {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const command = pkg.scripts.start.split('&&').at(-1)!.trim().split(/\s+/);
+  if (command[0] !== 'node') throw new Error(`npm start does not run node: ${pkg.scripts.start}`);
+  return command.slice(1);
+})();
 
 export type Strategy = 'chutes-bot' | 'naive';
 
@@ -94,7 +105,7 @@ export async function runRow(
         const port = await freePort();
         const child = new Child({
           label: role === 'worker' ? `worker${k}` : role,
-          args: ['dist/main.js'],
+          args: START_ARGS,
           env: { ...env, ROLE: role, PORT: String(port) },
         });
         children.push(child);

@@ -2,7 +2,7 @@
  * The Discord gateway adapter: holds the websocket, turns messages that talk
  * to the bot into jobs, and does nothing slow itself.
  */
-import { Client, Events, GatewayIntentBits, Partials, type Message } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Options, Partials, type Message } from 'discord.js';
 import type { Logger } from '../../log.js';
 import type { JobSink, ModelSuggestions } from '../platform.js';
 import { createInteractionHandler } from './interactions.js';
@@ -28,6 +28,28 @@ export async function startDiscordGateway(options: DiscordGatewayOptions): Promi
     // DM channels are never cached up front: without this their messages are dropped.
     partials: [Partials.Channel],
     rest: { api: options.apiUrl },
+    // The gateway only turns events into jobs: it needs no message, member or
+    // presence history, and bounded caches keep its memory flat however many
+    // channels and people it sees (every edit of the bot's own answers arrives too).
+    makeCache: Options.cacheWithLimits({
+      ...Options.DefaultMakeCacheSettings,
+      MessageManager: 0,
+      GuildMessageManager: 0,
+      DMMessageManager: 0,
+      ReactionManager: 0,
+      ReactionUserManager: 0,
+      PresenceManager: 0,
+      ThreadMemberManager: 0,
+      VoiceStateManager: 0,
+      GuildMemberManager: {
+        maxSize: 1_000,
+        keepOverLimit: (member) => member.id === member.client.user.id,
+      },
+      UserManager: {
+        maxSize: 1_000,
+        keepOverLimit: (user) => user.id === user.client.user.id,
+      },
+    }),
   });
 
   client.on(Events.MessageCreate, (message) => {
