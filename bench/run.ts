@@ -145,7 +145,7 @@ if (values.out) {
     `Machine: ${machineNote()}`,
     '',
     'The service runs with its defaults (only URLs, tokens, database, Redis prefix, PORT, ROLE and ' +
-      '`LOG_LEVEL=warn` are set), built as `npm start` runs it (`node dist/main.js`); the naive ' +
+      '`LOG_LEVEL=warn` are set), built and run with the node arguments of `npm start`; the naive ' +
       'strategy is `bench/naive/` (a discord.js bot and a @slack/bolt bot: placeholder, then one ' +
       'edit a second, then a final edit; no queue, no shared budget; their clients wait out 429s).',
     '',

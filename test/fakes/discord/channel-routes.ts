@@ -46,6 +46,21 @@ export function channelRoutes({ state, options, events }: FakeContext): Route[] 
   const sendBit = (ch: ChannelState): bigint =>
     isThread(ch) ? Perm.SendMessagesInThreads : Perm.SendMessages;
 
+  const reactionBucket = perChannel(
+    'PUT|DELETE /channels/:id/messages/:id/reactions',
+    options.rates.reactionsPerChannel,
+  );
+  /** The message a reaction route names, its emoji, and the bot's live reactions with it. */
+  const ownReaction = (req: RouteRequest) => {
+    const { ch, perms } = visible(req);
+    const message = state.requireMessage(ch.id, param(req, 1));
+    const emoji = reactionEmoji(param(req, 2));
+    const mine = message.reactions.filter(
+      (r) => r.emoji === emoji && r.userId === options.botUser.id && r.removedAt === undefined,
+    );
+    return { ch, perms, message, emoji, mine };
+  };
+
   async function create(req: RouteRequest) {
     const { ch, perms } = visible(req);
     need(ch, perms, sendBit(ch));
@@ -241,22 +256,14 @@ export function channelRoutes({ state, options, events }: FakeContext): Route[] 
       method: 'PUT',
       pattern: OWN_REACTION,
       auth: 'bot',
-      bucket: perChannel(
-        'PUT|DELETE /channels/:id/messages/:id/reactions',
-        options.rates.reactionsPerChannel,
-      ),
+      bucket: reactionBucket,
       handle: (req) => {
-        const { ch, perms } = visible(req);
+        const { ch, perms, message, emoji, mine } = ownReaction(req);
         need(ch, perms, Perm.ReadMessageHistory);
-        const message = state.requireMessage(ch.id, param(req, 1));
-        const emoji = reactionEmoji(param(req, 2));
-        const mine = message.reactions.find(
-          (r) => r.emoji === emoji && r.userId === options.botUser.id && r.removedAt === undefined,
-        );
         // A new emoji on the message needs Add Reactions; joining one does not.
         if (!message.reactions.some((r) => r.emoji === emoji && r.removedAt === undefined))
           need(ch, perms, Perm.AddReactions);
-        if (!mine)
+        if (mine.length === 0)
           message.reactions.push({ emoji, userId: options.botUser.id, addedAt: Date.now() });
         return noContent();
       },
@@ -265,18 +272,9 @@ export function channelRoutes({ state, options, events }: FakeContext): Route[] 
       method: 'DELETE',
       pattern: OWN_REACTION,
       auth: 'bot',
-      bucket: perChannel(
-        'PUT|DELETE /channels/:id/messages/:id/reactions',
-        options.rates.reactionsPerChannel,
-      ),
+      bucket: reactionBucket,
       handle: (req) => {
-        const { ch } = visible(req);
-        const message = state.requireMessage(ch.id, param(req, 1));
-        const emoji = reactionEmoji(param(req, 2));
-        for (const r of message.reactions) {
-          if (r.emoji === emoji && r.userId === options.botUser.id && r.removedAt === undefined)
-            r.removedAt = Date.now();
-        }
+        for (const r of ownReaction(req).mine) r.removedAt = Date.now();
         return noContent();
       },
     },
