@@ -3,6 +3,7 @@
  * processes, on fresh fakes, a database and a Redis prefix of its own, all removed after.
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { startFakeChutes } from '../test/fakes/chutes/index.js';
 import { createTestDatabase, type TestDatabase } from '../test/support/pg.js';
 import { connectRedis, deletePrefix, REDIS_URL, uniquePrefix } from '../test/support/redis.js';
@@ -22,7 +23,12 @@ const START_ARGS = ((): string[] => {
   };
   const command = pkg.scripts.start.split('&&').at(-1)!.trim().split(/\s+/);
   if (command[0] !== 'node') throw new Error(`npm start does not run node: ${pkg.scripts.start}`);
-  return command.slice(1);
+  // Absolute, since the service runs outside the repository (see proc.ts).
+  return command
+    .slice(1)
+    .map((arg) =>
+      arg.endsWith('.js') ? fileURLToPath(new URL(`../${arg}`, import.meta.url)) : arg,
+    );
 })();
 
 export type Strategy = 'chutes-bot' | 'naive';

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -34,7 +35,8 @@ export class Child {
   constructor(options: ChildOptions) {
     this.label = options.label;
     this.child = spawn(process.execPath, [...options.args], {
-      cwd: ROOT,
+      // Not the repository: a developer's own `.env` there must not reach the benchmark.
+      cwd: tmpdir(),
       env: { PATH: process.env.PATH ?? '', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,9 +1,13 @@
 /** Entry point: `npm start`. Starts the roles named by ROLE and stops them on SIGTERM/SIGINT. */
+import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './log.js';
 import { startService } from './service.js';
 
 async function main(): Promise<void> {
+  // A `.env` in the working directory fills in what the environment does not
+  // set (process.loadEnvFile never overrides a variable already set).
+  if (existsSync('.env')) process.loadEnvFile('.env');
   let config;
   try {
     config = loadConfig();

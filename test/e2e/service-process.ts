@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -26,7 +27,8 @@ export class ServiceProcess {
     if (!existsSync(MAIN))
       throw new Error('dist/main.js is missing: run `npm run build` (npm test does)');
     this.child = spawn(process.execPath, [MAIN], {
-      cwd: ROOT,
+      // Not the repository: a developer's own `.env` there must not reach the tests.
+      cwd: tmpdir(),
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
