@@ -86,6 +86,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       entry.create(config, { log, learning: learned.for(entry.name) }),
     ).filter((platform) => platform !== undefined);
     const surfaces = new Map(platforms.map((p) => [p.name, p.surface]));
+    const budget = new RedisBudget(redis, config.queuePrefix);
     const surface = (platform: string) => {
       const found = surfaces.get(platform);
       if (!found)
@@ -112,7 +113,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
           turns,
           deps: {
             surface,
-            budget: new RedisBudget(redis, config.queuePrefix),
+            budget,
             model: chutes,
             store: conversations,
             settings,
@@ -153,7 +154,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
     if (config.role !== 'worker') {
       const producer = new JobProducer(queues, order, config.worker.attempts);
       for (const platform of platforms) {
-        const gateway = await platform.startGateway({ producer, models, log });
+        const gateway = await platform.startGateway({ producer, models, log, budget });
         closers.push(() => gateway.close());
         Object.assign(routes, gateway.routes);
       }

@@ -1,9 +1,11 @@
-import type { RateSpec } from './surface.js';
+import type { RateScope, RateSpec } from './surface.js';
 
 /** One bucket to draw from: a key shared by every worker, and its size. */
 export interface BudgetBucket {
   readonly key: string;
   readonly spec: RateSpec;
+  /** Whom the bucket serves: `bot` buckets are shared by every answer in every channel. */
+  readonly scope?: RateScope;
 }
 
 /**
@@ -16,13 +18,17 @@ export type BudgetPriority = 'first' | 'final' | 'update';
 
 /**
  * How many points of a bucket a priority must leave for the ones above it.
- * Updates leave a fifth of any bucket of four or more. Final renders leave a
- * few points only of the large buckets that first messages also draw on (a
- * bot-wide limit); in a small one they would only keep a stream from being
- * closed in its window.
+ * Updates leave half of a bot-wide bucket (every answer's first message and
+ * final render, in every channel, draw on it) and a fifth of any other of
+ * four or more. Final renders leave a few points only of the large buckets
+ * that first messages also draw on; in a small one they would only keep a
+ * stream from being closed in its window.
  */
-export function reservedFor(priority: BudgetPriority, points: number): number {
-  if (priority === 'update') return points >= 4 ? Math.ceil(points * 0.2) : 0;
+export function reservedFor(priority: BudgetPriority, points: number, scope?: RateScope): number {
+  if (priority === 'update') {
+    if (scope === 'bot') return Math.ceil(points * 0.5);
+    return points >= 4 ? Math.ceil(points * 0.2) : 0;
+  }
   if (priority === 'final') return points >= 50 ? Math.ceil(points * 0.05) : 0;
   return 0;
 }

@@ -513,7 +513,7 @@ export function budgetBuckets(
   return (surface.limits.rates[op] ?? []).map((rule) => {
     const id = scopeIds[rule.scope];
     const key = id === undefined ? rule.bucket : `${rule.bucket}:${id}`;
-    return { key: `${surface.platform}:${key}`, spec: rule };
+    return { key: `${surface.platform}:${key}`, spec: rule, scope: rule.scope };
   });
 }
 

@@ -25,7 +25,7 @@ export interface RateRule extends RateSpec {
   readonly scope: RateScope;
 }
 
-/** The calls the core budgets. */
+/** The calls that are budgeted (`other`: anything else a platform adapter sends). */
 export type SurfaceOp =
   | 'post'
   | 'edit'
@@ -35,7 +35,8 @@ export type SurfaceOp =
   | 'streamStop'
   | 'status'
   | 'mark'
-  | 'unmark';
+  | 'unmark'
+  | 'other';
 
 /** What a platform allows, declared as data; the core reads these, never hard-codes them. */
 export interface SurfaceLimits {

@@ -6,6 +6,7 @@
 import type { RequestListener } from 'node:http';
 import type { Config } from '../config.js';
 import type { ChatJob, CommandJob } from '../core/jobs.js';
+import type { RateBudget } from '../core/rate-budget.js';
 import type { ChatSurface, InteractionSurface, SurfaceOp } from '../core/surface.js';
 import type { Logger } from '../log.js';
 
@@ -27,6 +28,8 @@ export interface GatewayContext {
   readonly producer: JobSink;
   readonly models: ModelSuggestions;
   readonly log: Logger;
+  /** The shared budget: the gateway's own calls (command registration, login) draw on it too. */
+  readonly budget: RateBudget;
 }
 
 export interface RunningGateway {

@@ -111,8 +111,8 @@ export class RedisBudget implements RateBudget {
     if (buckets.length === 0) return 0;
     const keys = buckets.flatMap((b) => this.signals.keysOf(b.key));
     const args: (string | number)[] = [randomUUID(), RANK[priority], DEMAND_GRACE_MS];
-    for (const { spec } of buckets) {
-      args.push(spec.points - reservedFor(priority, spec.points), budgetWindowMs(spec));
+    for (const { spec, scope } of buckets) {
+      args.push(spec.points - reservedFor(priority, spec.points, scope), budgetWindowMs(spec));
     }
     return Number(await this.redis.eval(TAKE, keys.length, ...keys, ...args));
   }

@@ -78,10 +78,10 @@ export class WindowBudget implements RateBudget {
   ): Promise<number> {
     const now = Date.now();
     let wait = 0;
-    for (const { key, spec } of buckets) {
+    for (const { key, spec, scope } of buckets) {
       const times = (this.taken.get(key) ?? []).filter((t) => now - t < spec.windowMs);
       this.taken.set(key, times);
-      const left = spec.points - reservedFor(priority, spec.points);
+      const left = spec.points - reservedFor(priority, spec.points, scope);
       if (times.length >= left) wait = Math.max(wait, times[0]! + spec.windowMs - now);
     }
     if (wait > 0) return wait;

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { reservedFor } from '../../src/core/rate-budget.js';
 import { paceMs, ReplyRenderer } from '../../src/core/reply-stream.js';
 import { splitMessage } from '../../src/core/split.js';
 import { MemorySurface, TEST_LIMITS, WindowBudget } from '../support/memory-surface.js';
@@ -231,8 +232,10 @@ describe('ReplyRenderer', () => {
       await vi.advanceTimersByTimeAsync(100);
     }
     const edits = surface.calls.filter((c) => c.op === 'edit').length;
-    // Updates left the reserved points alone: a new answer still gets its first message now.
-    expect(edits).toBeLessThanOrEqual(10 - 3 - 2);
+    // Updates left the reserved points alone (half of a bot-wide bucket): a new
+    // answer still gets its first message now.
+    expect(edits).toBeLessThanOrEqual(10 - 3 - reservedFor('update', 10, 'bot'));
+    expect(edits).toBeGreaterThan(0);
     const late = new ReplyRenderer({
       surface,
       budget,
@@ -245,5 +248,17 @@ describe('ReplyRenderer', () => {
     expect(Date.now() - before).toBe(0);
     for (const renderer of [...busy, late]) void renderer.finish('done');
     await vi.runAllTimersAsync();
+  });
+});
+
+describe('reservedFor', () => {
+  it('keeps updates out of half a bot-wide bucket, a fifth of others, and nothing of tiny ones', () => {
+    expect(reservedFor('update', 50, 'bot')).toBe(25);
+    expect(reservedFor('update', 5, 'channel')).toBe(1);
+    expect(reservedFor('update', 100, 'tenant')).toBe(20);
+    expect(reservedFor('update', 1, 'channel')).toBe(0);
+    expect(reservedFor('final', 50, 'bot')).toBe(3);
+    expect(reservedFor('final', 20, 'tenant')).toBe(0);
+    expect(reservedFor('first', 50, 'bot')).toBe(0);
   });
 });

@@ -1,4 +1,6 @@
 /** Discord in the platform registry: enabled by DISCORD_TOKEN and DISCORD_APPLICATION_ID. */
+import { take } from '../../core/rate-budget.js';
+import { budgetBuckets } from '../../core/reply-stream.js';
 import type { PlatformEntry } from '../platform.js';
 import { registerDiscordCommands } from './commands.js';
 import { startDiscordGateway } from './gateway.js';
@@ -10,11 +12,17 @@ export const discord: PlatformEntry = {
     const settings = config.discord;
     if (!settings) return undefined;
     const rest = createDiscordRest(settings.token, settings.apiUrl);
+    const surface = new DiscordSurface(rest, learning);
     return {
       name: 'discord',
-      surface: new DiscordSurface(rest, learning),
-      async startGateway({ producer, models }) {
+      surface,
+      async startGateway({ producer, models, budget }) {
+        // Registration and gateway discovery count against the bot's global limit too.
+        const global = budgetBuckets(surface, 'other', { channelId: '', tenantId: '' });
+        const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+        await take(budget, global, sleep, 'first');
         const count = await registerDiscordCommands(rest, settings.applicationId);
+        await take(budget, global, sleep, 'first');
         log.info({ count }, 'Discord slash commands registered');
         const client = await startDiscordGateway({
           token: settings.token,

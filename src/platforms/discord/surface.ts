@@ -28,11 +28,10 @@ import {
  * X-RateLimit-Bucket, so they are budgeted together.
  */
 /**
- * Discord's 50 requests a second per bot, less two left for the calls no
- * budget sees: command registration and gateway discovery at start, and
- * discord.js's own reconnects.
+ * Discord's 50 requests a second per bot. The gateway's own calls at start
+ * (command registration, gateway discovery) draw on it as `other`.
  */
-const GLOBAL = { bucket: 'global', scope: 'bot', points: 48, windowMs: 1_000 } as const;
+const GLOBAL = { bucket: 'global', scope: 'bot', points: 50, windowMs: 1_000 } as const;
 /** Reactions have a bucket of their own: about one per 0.25 s per channel. */
 const REACTIONS = { bucket: 'reactions', scope: 'channel', points: 1, windowMs: 250 } as const;
 const CHANNEL_WRITES = {
@@ -51,6 +50,7 @@ export const DISCORD_LIMITS = {
     remove: [{ bucket: 'delete', scope: 'channel', points: 5, windowMs: 5_000 }, GLOBAL],
     mark: [REACTIONS, GLOBAL],
     unmark: [REACTIONS, GLOBAL],
+    other: [GLOBAL],
   },
 } as const satisfies SurfaceLimits;
 
