@@ -74,3 +74,6 @@ export interface JobContext {
   readonly answered?: () => Promise<void>;
   saveProgress(messages: readonly MessageRef[]): Promise<void>;
 }
+
+/** What enqueueing a job did: its id, and whether the event had been enqueued before. */
+export type EnqueueResult = { readonly jobId: string; readonly duplicate: boolean };

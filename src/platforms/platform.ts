@@ -5,12 +5,10 @@
  */
 import type { RequestListener } from 'node:http';
 import type { Config } from '../config.js';
-import type { ChatJob, CommandJob } from '../core/jobs.js';
+import type { ChatJob, CommandJob, EnqueueResult } from '../core/jobs.js';
 import type { RateBudget } from '../core/rate-budget.js';
 import type { ChatSurface, InteractionSurface, SurfaceOp } from '../core/surface.js';
 import type { Logger } from '../log.js';
-
-export type EnqueueResult = { readonly jobId: string; readonly duplicate: boolean };
 
 /** Where gateways put the jobs they make (the queue producer). */
 export interface JobSink {

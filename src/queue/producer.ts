@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { ChatJob, CommandJob } from '../core/jobs.js';
+import type { ChatJob, CommandJob, EnqueueResult } from '../core/jobs.js';
 import type { ConversationOrder } from './conversation-order.js';
 import { chatJobSchema, commandJobSchema, jobIdFor, ORDERED_COMMANDS } from './jobs.js';
 
@@ -14,8 +14,6 @@ export function jobOptions(attempts: number) {
     removeOnFail: false,
   } as const;
 }
-
-export type EnqueueResult = { readonly jobId: string; readonly duplicate: boolean };
 
 /** The gateway side of the queue: validates a job and enqueues it once. */
 export class JobProducer {
