@@ -12,10 +12,11 @@ import {
 } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { CommandJob, CommandName } from '../../core/jobs.js';
+import type { InteractionSurface } from '../../core/surface.js';
 import type { Logger } from '../../log.js';
 import type { JobSink, RunningGateway } from '../platform.js';
 import { slackLogger } from './client.js';
-import { parseImagineText, parseSettingsText } from './command-text.js';
+import { parseImagineText, parseSettingsText, SLASH_COMMANDS } from './command-text.js';
 import { isQuestion, toChatJob, type IncomingSlackMessage } from './events.js';
 import { SlackPeople } from './people.js';
 import { mentionedUserIds, slackToPlainText } from './text.js';
@@ -36,6 +37,8 @@ export interface SlackGatewayOptions {
   /** Slack Web API base, without the trailing slash. */
   readonly apiUrl: string;
   readonly client: WebClient;
+  /** Answers a command that could not be queued, through its response_url. */
+  readonly surface: Pick<InteractionSurface, 'respond'>;
   readonly producer: JobSink;
   readonly log: Logger;
 }
@@ -154,11 +157,13 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
       );
     } catch (error) {
       log.error({ err: error, command: parsed.name }, 'could not enqueue a Slack command');
-      await respondOnce(command.response_url, COMMAND_NOT_QUEUED).catch(() => undefined);
+      await options.surface
+        .respond({ responseUrl: command.response_url }, { text: COMMAND_NOT_QUEUED })
+        .catch(() => undefined);
     }
   }
 
-  for (const name of ['/imagine', '/settings', '/forget']) {
+  for (const { command: name } of SLASH_COMMANDS) {
     app.command(name, async ({ command, ack }) => onCommand(command, ack));
   }
   app.error(async (error) => {
@@ -200,14 +205,4 @@ export function parseCommand(command: Pick<SlashCommand, 'command' | 'text'>): P
     default:
       return { ok: false, message: `Unknown command ${command.command}.` };
   }
-}
-
-/** One answer through a command's response_url, when the job never got queued. */
-async function respondOnce(url: string, text: string): Promise<void> {
-  await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ response_type: 'ephemeral', replace_original: true, text }),
-    signal: AbortSignal.timeout(5_000),
-  });
 }

@@ -10,9 +10,10 @@ export const slack: PlatformEntry = {
     const settings = config.slack;
     if (!settings) return undefined;
     const client = createSlackClient(settings.botToken, settings.apiUrl, log);
+    const surface = new SlackSurface(client);
     return {
       name: 'slack',
-      surface: new SlackSurface(client),
+      surface,
       startGateway: ({ producer }) =>
         startSlackGateway({
           botToken: settings.botToken,
@@ -20,6 +21,7 @@ export const slack: PlatformEntry = {
           appToken: settings.appToken,
           apiUrl: settings.apiUrl,
           client,
+          surface,
           producer,
           log,
         }),
