@@ -3,6 +3,9 @@
  * processes, on fresh fakes, a database and a Redis prefix of its own, all removed after.
  */
 import { readFileSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFakeChutes } from '../test/fakes/chutes/index.js';
 import { createTestDatabase, type TestDatabase } from '../test/support/pg.js';
@@ -32,10 +35,18 @@ const START_ARGS = ((): string[] => {
 })();
 
 export type Strategy = 'chutes-bot' | 'naive';
+/**
+ * Where chutes-bot keeps queue and data: Redis + Postgres, Postgres alone
+ * (DATABASE_URL only), or its own embedded Postgres (neither set).
+ */
+export type Backend = 'redis' | 'postgres' | 'embedded';
+export const BACKENDS: readonly Backend[] = ['redis', 'postgres', 'embedded'];
 
 export interface Row {
   readonly workload: Workload;
   readonly strategy: Strategy;
+  /** chutes-bot's backend (the naive bots have none). */
+  readonly backend?: Backend;
   /** Worker processes (chutes-bot); 1 means one ROLE=all process. */
   readonly workers: number;
   readonly metrics: RowMetrics;
@@ -76,6 +87,7 @@ export async function runRow(
   workers: number,
   naive: NaiveBots,
   say: (line: string) => void,
+  backend: Backend = 'redis',
 ): Promise<Row> {
   const model = defaultModel();
   const chutes = await startFakeChutes({
@@ -90,18 +102,26 @@ export async function runRow(
   const sampler = new RssSampler(() => children);
   const notes: string[] = [];
   let database: TestDatabase | undefined;
-  const redis = strategy === 'chutes-bot' ? connectRedis() : undefined;
+  const redis = strategy === 'chutes-bot' && backend === 'redis' ? connectRedis() : undefined;
   const prefix = uniquePrefix('bench');
+  let dataDir: string | undefined;
   try {
     if (strategy === 'chutes-bot') {
-      database = await createTestDatabase({ migrate: false });
+      if (backend === 'embedded') {
+        // Reachable by the unprivileged user the embedded Postgres runs as, when this runs as root.
+        dataDir = await mkdtemp(join(tmpdir(), 'chutes-bot-bench-'));
+        await chmod(dataDir, 0o755);
+      } else {
+        database = await createTestDatabase({ migrate: false });
+      }
       const env = {
         CHUTES_API_KEY: CHUTES_KEY,
         CHUTES_BASE_URL: chutes.baseUrl,
         CHUTES_IMAGE_URL: chutes.imageUrl,
         ...driver.serviceEnv,
-        DATABASE_URL: database.url,
-        REDIS_URL,
+        ...(database ? { DATABASE_URL: database.url } : {}),
+        ...(backend === 'redis' ? { REDIS_URL } : {}),
+        ...(dataDir ? { DATA_DIR: dataDir } : {}),
         QUEUE_PREFIX: prefix,
         LOG_LEVEL: 'warn',
       };
@@ -190,6 +210,7 @@ export async function runRow(
     return {
       workload: w,
       strategy,
+      backend: strategy === 'chutes-bot' ? backend : undefined,
       workers: strategy === 'naive' ? 1 : workers,
       metrics,
       counts,
@@ -207,5 +228,6 @@ export async function runRow(
       await redis.quit();
     }
     await database?.drop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   }
 }

@@ -1,22 +1,18 @@
 /**
  * The micro benchmarks (`npm run bench -- --micro`): splitting, the shared budget's
- * cost per take, and chat-queue throughput with in-memory fakes. Needs the same
+ * cost per take, and chat-queue throughput with in-memory fakes, on Redis and on Postgres. Needs the same
  * Postgres and Redis as the tests (TEST_DATABASE_ADMIN_URL, TEST_REDIS_URL); every
  * run uses its own database and key prefix and removes them.
  */
-import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { performance } from 'node:perf_hooks';
 import { splitMessage } from '../src/core/split.js';
-import { ConversationOrder } from '../src/queue/conversation-order.js';
 import { jobIdFor, QUEUES } from '../src/queue/jobs.js';
 import { JobProducer } from '../src/queue/producer.js';
-import { RedisBudget } from '../src/queue/rate-budget.js';
 import { startChatWorker, Turns } from '../src/queue/worker.js';
 import { chatDeps } from '../test/support/chat-deps.js';
 import { MemorySurface, unlimited } from '../test/support/memory-surface.js';
-import { createTestDatabase } from '../test/support/pg.js';
-import { connectRedis, deletePrefix, uniquePrefix } from '../test/support/redis.js';
+import { BACKEND_KINDS, openTestBackend, type BackendKind } from '../test/support/backends.js';
 import { ScriptedModel } from '../test/support/scripted-model.js';
 
 function percentile(values: number[], p: number): number {
@@ -51,44 +47,40 @@ function benchSplit(): void {
   );
 }
 
-async function benchBudget(): Promise<void> {
-  const redis = connectRedis();
-  const prefix = uniquePrefix('bench-budget');
-  const budget = new RedisBudget(redis, prefix);
+async function benchBudget(kind: BackendKind): Promise<void> {
+  const t = await openTestBackend(kind);
+  const budget = t.budget();
   const latencies: number[] = [];
-  const n = 5_000;
+  const n = kind === 'redis' ? 5_000 : 2_000;
   const started = performance.now();
   for (let i = 0; i < n; i++) {
-    const t = performance.now();
+    const start = performance.now();
     await budget.tryTake([
       { key: `discord:edit:c${i % 500}`, spec: { points: 5, windowMs: 5_000 } },
       { key: 'discord:global', spec: { points: 1_000_000, windowMs: 1_000 } },
     ]);
-    latencies.push(performance.now() - t);
+    latencies.push(performance.now() - start);
   }
   const total = performance.now() - started;
   print(
-    `budget: ${n} tryTake calls (2 buckets) on Redis: ${fmt((n / total) * 1000)}/s, p50 ${fmt(percentile(latencies, 50))} ms, p99 ${fmt(percentile(latencies, 99))} ms`,
+    `budget: ${n} tryTake calls (2 buckets) on ${kind}: ${fmt((n / total) * 1000)}/s, p50 ${fmt(percentile(latencies, 50))} ms, p99 ${fmt(percentile(latencies, 99))} ms`,
   );
-  await deletePrefix(redis, prefix);
-  await redis.quit();
+  await t.close();
 }
 
-async function benchQueue(): Promise<void> {
-  const database = await createTestDatabase();
-  const redis = connectRedis();
-  const prefix = uniquePrefix('bench-queue');
+async function benchQueue(kind: BackendKind): Promise<void> {
+  const t = await openTestBackend(kind);
+  const { backend } = t;
   const log = pino({ level: 'silent' });
-  const queue = new Queue(QUEUES.chat, { connection: redis, prefix });
-  const order = new ConversationOrder(redis, prefix);
+  const queue = backend.queue(QUEUES.chat);
+  const order = backend.order;
   const surface = new MemorySurface(unlimited(2000));
   const model = new ScriptedModel();
-  const deps = chatDeps({ db: database.db, redis, prefix, surface, model });
+  const deps = chatDeps({ db: t.db, budget: backend.budget, surface, model });
 
   const workers = [0, 1].map(() =>
     startChatWorker({
-      connection: redis,
-      prefix,
+      backend,
       turns: new Turns(order, [queue], 30_000),
       deps,
       log,
@@ -133,21 +125,21 @@ async function benchQueue(): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
   print(
-    `queue: ${jobs} chat jobs in ${conversations} conversations, 2 workers x 8: ${fmt(jobs / seconds)} jobs/s, ` +
+    `queue on ${kind}: ${jobs} chat jobs in ${conversations} conversations, 2 workers x 8: ${fmt(jobs / seconds)} jobs/s, ` +
       `enqueue→done p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, ` +
       `RSS +${((rssPeak - rssBefore) / 1024 / 1024).toFixed(0)} MiB`,
   );
   await Promise.all(workers.map((w) => w.close()));
   await queue.close();
-  await deletePrefix(redis, prefix);
-  await redis.quit();
-  await database.drop();
+  await t.close();
 }
 
 export async function runMicro(): Promise<string[]> {
   lines.length = 0;
   benchSplit();
-  await benchBudget();
-  await benchQueue();
+  for (const kind of BACKEND_KINDS) {
+    await benchBudget(kind);
+    await benchQueue(kind);
+  }
   return [...lines];
 }

@@ -12,6 +12,7 @@ const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
 export const HEADER = [
   'workload',
   'strategy',
+  'backend',
   'processes',
   'final',
   'exact',
@@ -41,6 +42,7 @@ export function cells(row: Row): string[] {
   return [
     row.workload.name,
     row.strategy,
+    row.backend ?? '–',
     processes(row),
     `${m.final}/${m.total}`,
     `${m.exact}/${m.total}`,

@@ -3,9 +3,12 @@
  * side by side in one run, plus the micro benchmarks.
  *
  *   npm run bench -- [--workers 1,2,4] [--workloads discord-200x200,discord-200x40,slack-30x10,memory-500]
- *                    [--strategies chutes-bot,naive] [--micro] [--timeout SECONDS] [--out bench/RESULTS.md]
+ *                    [--strategies chutes-bot,naive] [--backend redis,postgres,embedded]
+ *                    [--micro] [--timeout SECONDS] [--out bench/RESULTS.md]
  *
- * No flags: every workload, both strategies, one process, and the micro benchmarks.
+ * No flags: every workload, both strategies, one process on Redis, and the micro benchmarks.
+ * `--backend` picks where chutes-bot keeps its queue: Redis (DATABASE_URL and REDIS_URL),
+ * Postgres alone (DATABASE_URL only) or its embedded Postgres (neither).
  * `--micro` alone: only the micro benchmarks. Needs Postgres and Redis as the tests do
  * (TEST_DATABASE_ADMIN_URL, TEST_REDIS_URL); every row has its own database, key prefix
  * and fakes, removed afterwards. Only 127.0.0.1 is contacted.
@@ -13,7 +16,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runRow, type Row, type Strategy } from './harness.js';
+import { BACKENDS, runRow, type Backend, type Row, type Strategy } from './harness.js';
 import { runMicro } from './micro.js';
 import { buildNaiveBots } from './naive/build.js';
 import { ROOT } from './proc.js';
@@ -25,7 +28,7 @@ const STRATEGIES: readonly Strategy[] = ['chutes-bot', 'naive'];
 function usage(problem: string): never {
   console.error(
     `${problem}\nusage: npm run bench -- [--workers 1,2,4] [--workloads ${WORKLOADS.map((w) => w.name).join(',')}] ` +
-      `[--strategies ${STRATEGIES.join(',')}] [--micro] [--timeout SECONDS] [--out bench/RESULTS.md]`,
+      `[--strategies ${STRATEGIES.join(',')}] [--backend ${BACKENDS.join(',')}] [--micro] [--timeout SECONDS] [--out bench/RESULTS.md]`,
   );
   process.exit(2);
 }
@@ -39,6 +42,7 @@ function parse() {
       workers: { type: 'string' },
       workloads: { type: 'string' },
       strategies: { type: 'string' },
+      backend: { type: 'string' },
       micro: { type: 'boolean' },
       timeout: { type: 'string' },
       out: { type: 'string' },
@@ -73,11 +77,15 @@ const strategies = (list(values.strategies) ?? [...STRATEGIES]).map((name) => {
   if (!STRATEGIES.includes(name as Strategy)) usage(`--strategies: unknown strategy ${name}`);
   return name as Strategy;
 });
+const backends = (list(values.backend) ?? ['redis']).map((name) => {
+  if (!BACKENDS.includes(name as Backend)) usage(`--backend: unknown backend ${name}`);
+  return name as Backend;
+});
 const timeoutS = values.timeout === undefined ? undefined : Number(values.timeout);
 if (timeoutS !== undefined && !(timeoutS > 0 && timeoutS <= 3_600)) {
   usage('--timeout: seconds from 1 to 3600');
 }
-const selects = ['workers', 'workloads', 'strategies'].some((k) => k in values);
+const selects = ['workers', 'workloads', 'strategies', 'backend'].some((k) => k in values);
 const runWorkloads = selects || !values.micro;
 const runMicroToo = values.micro === true || !selects;
 
@@ -93,24 +101,26 @@ if (runWorkloads) {
     say(`\n== ${w.name}: ${w.description}`);
     for (const strategy of strategies) {
       const counts = strategy === 'naive' || w.singleProcess ? [1] : workers;
-      for (const n of counts) {
-        const label = `${w.name} / ${strategy}${strategy === 'chutes-bot' ? ` / ${n === 1 ? 'ROLE=all' : `gateway + ${n} workers`}` : ''}`;
-        say(`-- ${label}`);
-        const began = Date.now();
-        try {
-          const row = await runRow(w, strategy, n, naive, say);
-          rows.push(row);
-          const m = row.metrics;
-          say(
-            `  done in ${((Date.now() - began) / 1000).toFixed(0)} s: ${m.final}/${m.total} final, ` +
-              `${m.exact} exact, ${row.counts.rateLimited} 429s`,
-          );
-        } catch (err) {
-          const message = err instanceof Error ? err.message : String(err);
-          failures.push(`${label}: ${message.slice(0, 2_000)}`);
-          say(`  FAILED: ${message}`);
+      const homes = strategy === 'naive' ? (['redis'] as const) : backends;
+      for (const backend of homes)
+        for (const n of counts) {
+          const label = `${w.name} / ${strategy}${strategy === 'chutes-bot' ? ` / ${backend} / ${n === 1 ? 'ROLE=all' : `gateway + ${n} workers`}` : ''}`;
+          say(`-- ${label}`);
+          const began = Date.now();
+          try {
+            const row = await runRow(w, strategy, n, naive, say, backend);
+            rows.push(row);
+            const m = row.metrics;
+            say(
+              `  done in ${((Date.now() - began) / 1000).toFixed(0)} s: ${m.final}/${m.total} final, ` +
+                `${m.exact} exact, ${row.counts.rateLimited} 429s`,
+            );
+          } catch (err) {
+            const message = err instanceof Error ? err.message : String(err);
+            failures.push(`${label}: ${message.slice(0, 2_000)}`);
+            say(`  FAILED: ${message}`);
+          }
         }
-      }
     }
   }
   if (rows.length) {
@@ -136,13 +146,19 @@ if (runMicroToo) {
 if (values.out) {
   const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
   const processesLabel = (row: Row) =>
-    row.strategy === 'naive' ? 'naive' : row.workers === 1 ? 'ROLE=all' : `${row.workers} workers`;
+    row.strategy === 'naive'
+      ? 'naive'
+      : `${row.backend} / ${row.workers === 1 ? 'ROLE=all' : `${row.workers} workers`}`;
   const doc = [
     '# Benchmark results',
     '',
     `Produced by \`${command}\` on ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
     '',
     `Machine: ${machineNote()}`,
+    '',
+    'Backends: `redis` sets DATABASE_URL and REDIS_URL; `postgres` sets DATABASE_URL only (queue, ' +
+      'order and budget in Postgres); `embedded` sets neither (the service runs its own Postgres ' +
+      'under a temporary DATA_DIR, as a new user starts it).',
     '',
     'The service runs with its defaults (only URLs, tokens, database, Redis prefix, PORT, ROLE and ' +
       '`LOG_LEVEL=warn` are set), built and run with the node arguments of `npm start`; the naive ' +

@@ -56,14 +56,19 @@ const envSchema = z.object({
   SLACK_APP_TOKEN: optionalString,
   SLACK_API_URL: url('https://slack.com/api'),
 
+  // Neither set: an embedded PostgreSQL under DATA_DIR holds everything.
   DATABASE_URL: z
-    .string({ message: 'is required (a postgres:// URL)' })
+    .string()
     .trim()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  // Not set: the queue, ordering and budget live in Postgres too.
   REDIS_URL: z
-    .string({ message: 'is required (a redis:// URL)' })
+    .string()
     .trim()
-    .regex(/^rediss?:\/\//, 'must be a redis:// URL'),
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .optional(),
+  DATA_DIR: z.string().trim().min(1).default('./data'),
   QUEUE_PREFIX: z
     .string()
     .trim()
@@ -131,12 +136,18 @@ function crossProblems(source: Record<string, string | undefined>): string[] {
 
 type Env = z.infer<typeof envSchema>;
 
+/** Every variable the service reads (deployment files are checked against it). */
+export const ENV_NAMES: readonly string[] = Object.keys(envSchema.shape);
+
 export interface Config {
   readonly role: Env['ROLE'];
   readonly port: number;
   readonly logLevel: Env['LOG_LEVEL'];
-  readonly databaseUrl: string;
-  readonly redisUrl: string;
+  /** Unset: the embedded PostgreSQL under `dataDir`. */
+  readonly databaseUrl?: string;
+  /** Unset: queue, ordering and budget on Postgres. */
+  readonly redisUrl?: string;
+  readonly dataDir: string;
   readonly queuePrefix: string;
   readonly chutes: {
     readonly apiKey: string;
@@ -213,6 +224,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     logLevel: env.LOG_LEVEL,
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
+    dataDir: env.DATA_DIR,
     queuePrefix: env.QUEUE_PREFIX,
     chutes: {
       apiKey: env.CHUTES_API_KEY ?? '',

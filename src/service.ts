@@ -3,8 +3,6 @@
  * connections → jobs) and the worker (jobs → Chutes → platform REST).
  * Each piece is closed by whoever opened it, in reverse order.
  */
-import { Queue, type Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { RequestListener, Server } from 'node:http';
 import { ChutesChatClient } from './chutes/chat-client.js';
 import { ChutesImageClient } from './chutes/image-client.js';
@@ -16,12 +14,15 @@ import { PgSettingsStore } from './db/settings-store.js';
 import { startHttpServer } from './http.js';
 import type { Logger } from './log.js';
 import { PLATFORMS } from './platforms/registry.js';
-import { ConversationOrder } from './queue/conversation-order.js';
+import { openEmbeddedPostgres } from './db/embedded.js';
+import { openPostgresBackend, openRedisBackend, type JobWorker } from './queue/backend.js';
 import { QUEUES } from './queue/jobs.js';
 import { JobProducer } from './queue/producer.js';
 import { LearnedRates } from './queue/learned-rates.js';
-import { RedisBudget } from './queue/rate-budget.js';
 import { startChatWorker, startCommandWorker, Turns, type WorkerOptions } from './queue/worker.js';
+
+/** Connections of a worker's app pool when the queue's coordination lives in Postgres. */
+const APP_POOL_WITHOUT_REDIS = 30;
 
 export interface Service {
   readonly port: number;
@@ -44,31 +45,35 @@ export async function startService(config: Config, log: Logger): Promise<Service
   };
 
   try {
-    const pool = createPool(config.databaseUrl, (error) =>
-      log.warn({ err: error }, 'idle Postgres connection lost'),
+    // Neither URL set: the service runs its own Postgres under DATA_DIR.
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      const embedded = await openEmbeddedPostgres({ dataDir: config.dataDir, log });
+      closers.push(() => embedded.stop());
+      databaseUrl = embedded.url;
+    }
+    // Without Redis, every answer's turns and budget takes go through this pool too.
+    const poolSize = config.redisUrl || config.role === 'gateway' ? 10 : APP_POOL_WITHOUT_REDIS;
+    const pool = createPool(
+      databaseUrl,
+      (error) => log.warn({ err: error }, 'idle Postgres connection lost'),
+      poolSize,
     );
     closers.push(() => pool.end());
     const db = createDb(pool);
     await migrateDb(pool, db);
     log.info('database migrations applied');
 
-    // Producers, turns and the budget fail fast while Redis is away, so the
-    // gateway can tell the user; only the workers' blocking connection waits.
-    const redis = new Redis(config.redisUrl, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 2,
-    });
-    closers.push(() => redis.quit());
-    await redis.connect();
-    const workerRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-    closers.push(() => workerRedis.quit());
-    const queues = {
-      chat: new Queue(QUEUES.chat, { connection: redis, prefix: config.queuePrefix }),
-      commands: new Queue(QUEUES.commands, { connection: redis, prefix: config.queuePrefix }),
-    };
+    const backend = config.redisUrl
+      ? await openRedisBackend(config.redisUrl, config.queuePrefix)
+      : await openPostgresBackend(databaseUrl, pool, (error) =>
+          log.warn({ err: error }, 'idle Postgres connection of the queue lost'),
+        );
+    closers.push(() => backend.close());
+    log.info({ queue: backend.kind }, 'queue backend ready');
+    const queues = { chat: backend.queue(QUEUES.chat), commands: backend.queue(QUEUES.commands) };
     closers.push(() => Promise.all([queues.chat.close(), queues.commands.close()]));
-    const order = new ConversationOrder(redis, config.queuePrefix);
+    const order = backend.order;
     const chutes = new ChutesChatClient({
       baseUrl: config.chutes.baseUrl,
       apiKey: config.chutes.apiKey,
@@ -77,7 +82,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
     });
     const models = new CachedModelCatalog(chutes);
 
-    const learned = new LearnedRates(redis, config.queuePrefix, (error) =>
+    const learned = new LearnedRates(backend.learnedRules, (error) =>
       log.warn({ err: error }, 'could not share learned rate limits'),
     );
     await learned.start(PLATFORMS.map((entry) => entry.name));
@@ -86,7 +91,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       entry.create(config, { log, learning: learned.for(entry.name) }),
     ).filter((platform) => platform !== undefined);
     const surfaces = new Map(platforms.map((p) => [p.name, p.surface]));
-    const budget = new RedisBudget(redis, config.queuePrefix);
+    const budget = backend.budget;
     const surface = (platform: string) => {
       const found = surfaces.get(platform);
       if (!found)
@@ -99,15 +104,14 @@ export async function startService(config: Config, log: Logger): Promise<Service
       const settings = new PgSettingsStore(db, config.defaults);
       const turns = new Turns(order, [queues.chat, queues.commands], config.worker.lockMs, log);
       const workerOptions: WorkerOptions = {
-        connection: workerRedis,
-        prefix: config.queuePrefix,
+        backend,
         log,
         concurrency: config.worker.concurrency,
         lockMs: config.worker.lockMs,
         stalledIntervalMs: config.worker.stalledIntervalMs,
         maxStalls: config.worker.maxStalls,
       };
-      const workers: Worker[] = [
+      const workers: JobWorker[] = [
         startChatWorker({
           ...workerOptions,
           turns,
@@ -164,7 +168,8 @@ export async function startService(config: Config, log: Logger): Promise<Service
       config.port,
       {
         postgres: async () => void (await pool.query('SELECT 1')),
-        redis: async () => void (await redis.ping()),
+        // Redis, or the queue's own connections to the Postgres above.
+        [backend.kind === 'redis' ? 'redis' : 'queue']: () => backend.ping(),
       },
       { role: config.role },
       routes,
@@ -181,7 +186,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
 }
 
 /** Lets running jobs finish, up to the grace period, then stops for good. */
-async function closeWorker(worker: Worker, graceMs: number, log: Logger): Promise<void> {
+async function closeWorker(worker: JobWorker, graceMs: number, log: Logger): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const graceful = worker.close();
   const expired = new Promise<'expired'>((resolve) => {

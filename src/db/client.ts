@@ -9,8 +9,12 @@ export type Db = NodePgDatabase<typeof schema>;
 /** `drizzle/` at the repository root, from both `src/db` and `dist/db`. */
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
-export function createPool(databaseUrl: string, onIdleError?: (error: Error) => void): pg.Pool {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+export function createPool(
+  databaseUrl: string,
+  onIdleError?: (error: Error) => void,
+  max = 10,
+): pg.Pool {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max });
   // An idle connection that the server drops (restart, failover) must not crash
   // the process: the pool replaces it on the next query.
   pool.on('error', (error) => onIdleError?.(error));

@@ -18,7 +18,7 @@ export const RANK: Record<BudgetPriority, number> = { first: 0, final: 1, update
 /** A waiting request's mark outlives its wait by this much, so it can retry first. */
 export const DEMAND_GRACE_MS = 250;
 /** An answer that owes a final render for longer than this is taken to have died. */
-const OWED_TTL_MS = 10 * 60_000;
+export const OWED_TTL_MS = 10 * 60_000;
 
 export class BudgetSignals {
   constructor(

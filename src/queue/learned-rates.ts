@@ -1,6 +1,6 @@
 /**
  * Rate buckets the platforms' headers taught, shared by every process through
- * one Redis hash per platform. Reads are served from memory (the renderer asks
+ * a store (one Redis hash per platform, or a Postgres table). Reads are served from memory (the renderer asks
  * before every call) and refreshed in the background; what a process learns
  * is written at once, and only when it changed.
  */
@@ -20,13 +20,37 @@ const ruleSchema = z.object({
 const same = (a: LearnedRule | undefined, b: LearnedRule) =>
   a !== undefined && a.bucket === b.bucket && a.points === b.points && a.windowMs === b.windowMs;
 
+/** Where learned rules are shared: per platform, a rule's JSON per operation. */
+export interface LearnedRulesStore {
+  read(platform: string): Promise<Record<string, string>>;
+  write(platform: string, op: string, rule: string): Promise<void>;
+}
+
+export class RedisLearnedRules implements LearnedRulesStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  read(platform: string): Promise<Record<string, string>> {
+    return this.redis.hgetall(this.key(platform));
+  }
+
+  async write(platform: string, op: string, rule: string): Promise<void> {
+    await this.redis.hset(this.key(platform), op, rule);
+  }
+
+  private key(platform: string): string {
+    return `${this.prefix}:learned-rates:${platform}`;
+  }
+}
+
 export class LearnedRates {
   private readonly known = new Map<string, Map<SurfaceOp, LearnedRule>>();
   private timer?: NodeJS.Timeout;
 
   constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly store: LearnedRulesStore,
     private readonly onError: (error: unknown) => void = () => undefined,
   ) {}
 
@@ -65,11 +89,11 @@ export class LearnedRates {
     };
     if (same(before, rule)) return;
     rules.set(op, rule);
-    void this.redis.hset(this.key(platform), op, JSON.stringify(rule)).catch(this.onError);
+    void this.store.write(platform, op, JSON.stringify(rule)).catch(this.onError);
   }
 
   private async refresh(platform: string): Promise<void> {
-    const stored = await this.redis.hgetall(this.key(platform));
+    const stored = await this.store.read(platform);
     const rules = this.mine(platform);
     for (const [op, text] of Object.entries(stored)) {
       const parsed = ruleSchema.safeParse(JSON.parse(text));
@@ -84,9 +108,5 @@ export class LearnedRates {
       this.known.set(platform, rules);
     }
     return rules;
-  }
-
-  private key(platform: string): string {
-    return `${this.prefix}:learned-rates:${platform}`;
   }
 }

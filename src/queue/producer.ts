@@ -1,5 +1,5 @@
-import type { Queue } from 'bullmq';
 import type { ChatJob, CommandJob, EnqueueResult } from '../core/jobs.js';
+import type { JobQueue } from './backend.js';
 import type { ConversationOrder } from './conversation-order.js';
 import { chatJobSchema, commandJobSchema, jobIdFor, ORDERED_COMMANDS } from './jobs.js';
 
@@ -18,7 +18,7 @@ export function jobOptions(attempts: number) {
 /** The gateway side of the queue: validates a job and enqueues it once. */
 export class JobProducer {
   constructor(
-    private readonly queues: { readonly chat: Queue; readonly commands: Queue },
+    private readonly queues: { readonly chat: JobQueue; readonly commands: JobQueue },
     private readonly order: ConversationOrder,
     private readonly attempts: number,
   ) {}

@@ -4,8 +4,7 @@
  * BullMQ's vocabulary: a job that must not be retried ends in
  * UnrecoverableError; everything transient is rethrown for the backoff.
  */
-import { DelayedError, UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import {
   handleChatJob,
   markQueued,
@@ -17,6 +16,7 @@ import { handleImagineJob, type ImagineDeps } from '../core/imagine-job.js';
 import { classifyFailure } from '../core/job-error.js';
 import type { JobContext } from '../core/jobs.js';
 import type { Logger } from '../log.js';
+import type { JobQueue, JobWorker, QueueBackend } from './backend.js';
 import type { ConversationOrder } from './conversation-order.js';
 import {
   chatJobSchema,
@@ -31,8 +31,7 @@ import {
 const TURN_POLL_MS = 1_000;
 
 export interface WorkerOptions {
-  readonly connection: Redis;
-  readonly prefix: string;
+  readonly backend: QueueBackend;
   readonly log: Logger;
   readonly concurrency: number;
   /** How long a job stays locked to a worker that stopped renewing it (a crash). */
@@ -100,10 +99,8 @@ function createWorker(
   processor: (job: Job, token?: string) => Promise<void>,
   options: WorkerOptions,
   onAbandoned: (job: Job) => Promise<void> | undefined,
-): Worker {
-  const worker = new Worker(name, processor, {
-    connection: options.connection,
-    prefix: options.prefix,
+): JobWorker {
+  const worker = options.backend.worker(name, processor, {
     concurrency: options.concurrency,
     lockDuration: options.lockMs,
     stalledInterval: options.stalledIntervalMs,
@@ -140,7 +137,7 @@ function createWorker(
 export class Turns {
   constructor(
     private readonly order: ConversationOrder,
-    private readonly queues: readonly Queue[],
+    private readonly queues: readonly JobQueue[],
     private readonly lockMs: number,
     private readonly log?: Pick<Logger, 'warn'>,
   ) {}
@@ -212,7 +209,7 @@ export function startChatWorker(
     readonly turns: Turns;
     readonly deps: ChatJobDeps;
   },
-): Worker {
+): JobWorker {
   return createWorker(
     QUEUES.chat,
     async (job, token) => {
@@ -241,7 +238,7 @@ export function startCommandWorker(
     readonly imagine: ImagineDeps;
     readonly commands: CommandDeps;
   },
-): Worker {
+): JobWorker {
   return createWorker(
     QUEUES.commands,
     async (job, token) => {

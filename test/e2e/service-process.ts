@@ -51,7 +51,7 @@ export class ServiceProcess {
   }
 
   /** Starts the service and waits until it reports that it is up. */
-  static async start(env: Record<string, string>, timeoutMs = 20_000): Promise<ServiceProcess> {
+  static async start(env: Record<string, string>, timeoutMs = 60_000): Promise<ServiceProcess> {
     const service = new ServiceProcess(env);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -66,6 +66,14 @@ export class ServiceProcess {
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  get pid(): number {
+    return this.child.pid!;
   }
 
   /** A graceful stop (SIGTERM), as a process manager does it; resolves with the exit code. */

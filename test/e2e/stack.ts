@@ -3,8 +3,12 @@
  * `npm start`), pointed at a fake Discord and/or a fake Slack and a fake
  * Chutes, with a Postgres database and a Redis prefix of its own.
  */
-import { Queue } from 'bullmq';
+import { createPostgresBackend, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { JobQueue } from '../../src/queue/backend.js';
 import { startFakeChutes, type FakeChutes } from '../fakes/chutes/index.js';
 import { startFakeDiscord, type FakeDiscord } from '../fakes/discord/index.js';
 import type { FakeDiscordOptions, FakeUser, StoredMessage } from '../fakes/discord/types.js';
@@ -44,6 +48,12 @@ export interface StackOptions {
   readonly discord?: Partial<FakeDiscordOptions> | false;
   /** Options of a fake Slack, which the service is then configured for. */
   readonly slack?: Partial<FakeSlackOptions>;
+  /**
+   * Where the service keeps its data: `redis` (DATABASE_URL and REDIS_URL,
+   * the default), `postgres` (DATABASE_URL only) or `embedded` (neither: its
+   * own Postgres under a temporary DATA_DIR).
+   */
+  readonly topology?: 'redis' | 'postgres' | 'embedded';
 }
 
 export interface Stack {
@@ -52,17 +62,23 @@ export interface Stack {
   /** The fake Slack (throws when this stack runs without one). */
   readonly slack: FakeSlack;
   readonly chutes: FakeChutes;
+  /** The service's database (throws for the embedded topology). */
   readonly database: TestDatabase;
   readonly redis: Redis;
   readonly prefix: string;
   readonly env: Record<string, string>;
-  readonly chatQueue: Queue;
+  /** The chat queue, wherever it lives (throws for the embedded topology). */
+  readonly chatQueue: JobQueue;
+  /** The service's DATA_DIR (the embedded topology). */
+  readonly dataDir?: string;
   service: ServiceProcess;
   /**
    * Starts another service process on the same stores (after a crash, or as a
    * second worker). Slack's events go to the newest process with a gateway.
    */
   startService(extraEnv?: Record<string, string>): Promise<ServiceProcess>;
+  /** Every service process started so far that has not exited, oldest first. */
+  runningServices(): ServiceProcess[];
   botMessages(channelId: string): StoredMessage[];
   /** Every 429 either fake platform answered. */
   rateLimited(): readonly unknown[];
@@ -108,8 +124,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       })
     : undefined;
   const chutes = await startFakeChutes({ apiKey: CHUTES_KEY, models: ['model-a', 'model-b'] });
+  const topology = options.topology ?? 'redis';
   // The service applies its own migrations at start.
-  const database = await createTestDatabase({ migrate: false });
+  const database =
+    topology === 'embedded' ? undefined : await createTestDatabase({ migrate: false });
+  // Under a directory the unprivileged Postgres user can traverse (tests may run as root).
+  const dataDir =
+    topology === 'embedded' ? await mkdtemp(path.join(tmpdir(), 'chutes-bot-data-')) : undefined;
+  if (dataDir) await chmod(dataDir, 0o755);
   const redis = connectRedis();
   const prefix = uniquePrefix('e2e');
   const env: Record<string, string> = {
@@ -128,8 +150,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           SLACK_API_URL: slack.apiUrl.replace(/\/$/, ''),
         }
       : {}),
-    DATABASE_URL: database.url,
-    REDIS_URL,
+    ...(database ? { DATABASE_URL: database.url } : {}),
+    ...(topology === 'redis' ? { REDIS_URL } : {}),
+    ...(dataDir ? { DATA_DIR: dataDir } : {}),
     QUEUE_PREFIX: prefix,
     PORT: '0',
     LOG_LEVEL: 'info',
@@ -139,7 +162,20 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     SHUTDOWN_GRACE_MS: '3000',
     ...options.env,
   };
-  const chatQueue = new Queue('chat', { connection: redis, prefix });
+  // Opened on first use: on Postgres, the service creates the queue's schema when it starts.
+  let chatQueue: JobQueue | undefined;
+  const openChatQueue = (): JobQueue | undefined => {
+    if (chatQueue || !database) return chatQueue;
+    chatQueue =
+      topology === 'redis'
+        ? new Queue('chat', { connection: redis, prefix })
+        : new Queue(
+            'chat',
+            { connection: { connectionString: database.url } },
+            createPostgresBackend,
+          );
+    return chatQueue;
+  };
   const running: ServiceProcess[] = [];
   const startService = async (extraEnv: Record<string, string> = {}) => {
     const processEnv = { ...env, ...extraEnv };
@@ -159,25 +195,35 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return slack;
     },
     chutes,
-    database,
+    get database(): TestDatabase {
+      if (!database) throw new Error('the embedded topology has no test database');
+      return database;
+    },
     redis,
     prefix,
     env,
-    chatQueue,
+    get chatQueue(): JobQueue {
+      const queue = openChatQueue();
+      if (!queue) throw new Error('the embedded topology has no queue reachable from the test');
+      return queue;
+    },
+    dataDir,
     service: await startService(),
     startService,
+    runningServices: () => running.filter((s) => s.running),
     botMessages: (channelId) =>
       stack.discord.messages(channelId).filter((m) => m.author.id === BOT.id),
     rateLimited: () => [...(discord?.rateLimited ?? []), ...(slack?.rateLimited ?? [])],
     async stop() {
       await Promise.all(running.map((s) => s.stop()));
-      await chatQueue.close();
+      await chatQueue?.close();
       await deletePrefix(redis, prefix);
       await redis.quit();
       await discord?.close();
       await slack?.close();
       await chutes.close();
-      await database.drop();
+      await database?.drop();
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
   return stack;

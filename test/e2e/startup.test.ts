@@ -32,6 +32,7 @@ describe('start-up', () => {
       DISCORD_TOKEN: 'secret-discord-token-value',
       PORT: 'eighty',
       REDIS_URL: 'http://not-redis',
+      DATABASE_URL: 'mysql://not-postgres',
     });
     expect(code).toBe(1);
     for (const name of [
@@ -46,6 +47,7 @@ describe('start-up', () => {
     expect(output).toContain('Invalid configuration (5 problems)');
     expect(output).not.toContain('secret-discord-token-value');
     expect(output).not.toContain('http://not-redis');
+    expect(output).not.toContain('mysql://not-postgres');
   });
 
   it('reads a .env in the working directory, and the real environment wins over it', async () => {

@@ -1,35 +1,34 @@
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { budgetBuckets } from '../../src/core/reply-stream.js';
 import { createDiscordRest, DiscordSurface } from '../../src/platforms/discord/surface.js';
 import { LearnedRates } from '../../src/queue/learned-rates.js';
 import { startFakeDiscord, type FakeDiscord } from '../fakes/discord/index.js';
-import { connectRedis, deletePrefix, uniquePrefix } from '../support/redis.js';
+import { BACKEND_KINDS, openTestBackend, type TestBackend } from '../support/backends.js';
 
-let redis: Redis;
-let discord: FakeDiscord;
-const prefix = uniquePrefix('learned');
 const CHANNEL = '300000000000000001';
+const FAKE = {
+  token: 'tok',
+  applicationId: '900000000000000002',
+  botUser: { id: '900000000000000001', username: 'bot' },
+  guilds: [{ id: '100000000000000001', name: 'g', channels: [{ id: CHANNEL, name: 'c' }] }],
+  rates: { messagesPerChannel: { points: 4, windowMs: 3_000 } },
+};
 
-beforeAll(async () => {
-  redis = connectRedis();
-  discord = await startFakeDiscord({
-    token: 'tok',
-    applicationId: '900000000000000002',
-    botUser: { id: '900000000000000001', username: 'bot' },
-    guilds: [{ id: '100000000000000001', name: 'g', channels: [{ id: CHANNEL, name: 'c' }] }],
-    rates: { messagesPerChannel: { points: 4, windowMs: 3_000 } },
+describe.each(BACKEND_KINDS)('rate limits learned from headers, shared on %s', (kind) => {
+  let t: TestBackend;
+  // A fake of its own: the windows the headers report start with the first request.
+  let discord: FakeDiscord;
+  beforeAll(async () => {
+    t = await openTestBackend(kind);
+    discord = await startFakeDiscord(FAKE);
   });
-});
-afterAll(async () => {
-  await discord?.close();
-  await deletePrefix(redis, prefix);
-  await redis.quit();
-});
+  afterAll(async () => {
+    await discord?.close();
+    await t?.close();
+  });
 
-describe('rate limits learned from headers', () => {
   it("learns the fake Discord's shared message bucket and shares it with another process", async () => {
-    const learnedHere = new LearnedRates(redis, prefix);
+    const learnedHere = new LearnedRates(t.learnedRules());
     await learnedHere.start(['discord']);
     const surface = new DiscordSurface(
       createDiscordRest('tok', discord.apiUrl),
@@ -48,7 +47,7 @@ describe('rate limits learned from headers', () => {
     expect(post.key).toBe(before.key);
 
     // Another process on the same Redis knows it without a single request of its own.
-    const elsewhere = new LearnedRates(redis, prefix);
+    const elsewhere = new LearnedRates(t.learnedRules());
     await elsewhere.start(['discord']);
     const other = new DiscordSurface(
       createDiscordRest('tok', discord.apiUrl),

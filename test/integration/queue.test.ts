@@ -1,17 +1,19 @@
-import { Queue, type Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ChutesError } from '../../src/chutes/errors.js';
 import type { ChatJob } from '../../src/core/jobs.js';
-import { ConversationOrder } from '../../src/queue/conversation-order.js';
+import type { JobQueue, JobWorker } from '../../src/queue/backend.js';
 import { QUEUES } from '../../src/queue/jobs.js';
 import { JobProducer } from '../../src/queue/producer.js';
 import { startChatWorker, Turns } from '../../src/queue/worker.js';
 import { chatDeps } from '../support/chat-deps.js';
 import { MemorySurface } from '../support/memory-surface.js';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
-import { connectRedis, deletePrefix, uniquePrefix } from '../support/redis.js';
+import {
+  BACKEND_KINDS,
+  openTestBackend,
+  type BackendKind,
+  type TestBackend,
+} from '../support/backends.js';
 import type { SurfaceLimits } from '../../src/core/surface.js';
 import { ScriptedModel } from '../support/scripted-model.js';
 
@@ -24,41 +26,32 @@ const LIMITS: SurfaceLimits = {
   },
 };
 
-let database: TestDatabase;
-let redis: Redis;
-let prefix: string;
-let queue: Queue;
-let workers: Worker[] = [];
+let t: TestBackend | undefined;
+let queue: JobQueue;
+let workers: JobWorker[] = [];
 const log = pino({ level: 'silent' });
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  redis = connectRedis();
-});
-afterAll(async () => {
-  await redis?.quit();
-  await database?.drop();
-});
 afterEach(async () => {
   await Promise.all(workers.map((w) => w.close(true)));
   workers = [];
   await queue?.close();
-  await deletePrefix(redis, prefix);
+  await t?.close();
+  t = undefined;
 });
 
-function setup(model: ScriptedModel, workerCount: number, attempts = 3) {
-  prefix = uniquePrefix('queue');
-  queue = new Queue(QUEUES.chat, { connection: redis, prefix });
-  const order = new ConversationOrder(redis, prefix);
+/** A fresh backend (its own database, queue and prefix), a queue and workers on it. */
+async function setup(kind: BackendKind, model: ScriptedModel, workerCount: number, attempts = 3) {
+  t = await openTestBackend(kind);
+  const { backend } = t;
+  queue = backend.queue(QUEUES.chat);
   const surface = new MemorySurface(LIMITS);
-  const deps = chatDeps({ db: database.db, redis, prefix, surface, model });
+  const deps = chatDeps({ db: t.db, budget: backend.budget, surface, model });
 
   for (let i = 0; i < workerCount; i++) {
     workers.push(
       startChatWorker({
-        connection: redis,
-        prefix,
-        turns: new Turns(order, [queue], 30_000),
+        backend,
+        turns: new Turns(backend.order, [queue], 30_000),
         deps,
         log,
         concurrency: 4,
@@ -68,7 +61,11 @@ function setup(model: ScriptedModel, workerCount: number, attempts = 3) {
       }),
     );
   }
-  return { producer: new JobProducer({ chat: queue, commands: queue }, order, attempts), surface };
+  return {
+    producer: new JobProducer({ chat: queue, commands: queue }, backend.order, attempts),
+    surface,
+    order: backend.order,
+  };
 }
 
 let counter = 0;
@@ -95,7 +92,7 @@ async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 15_0
   }
 }
 
-describe('chat queue', () => {
+describe.each(BACKEND_KINDS)('chat queue on %s', (kind) => {
   it('runs one conversation one job at a time, in arrival order, across workers', async () => {
     const model = new ScriptedModel();
     model.script(
@@ -103,7 +100,7 @@ describe('chat queue', () => {
       { reply: 'second answer', delayMs: 100 },
       { reply: 'third answer' },
     );
-    const { producer } = setup(model, 2);
+    const { producer } = await setup(kind, model, 2);
     const conv = `conv-${counter}`;
     for (const text of ['one', 'two', 'three']) await producer.enqueueChat(chatJob(conv, text));
     await waitFor(() => model.calls.length === 3 && model.calls.every((c) => c.endedAt));
@@ -121,7 +118,7 @@ describe('chat queue', () => {
   it('runs different conversations at the same time', async () => {
     const model = new ScriptedModel();
     model.script({ delayMs: 600 }, { delayMs: 600 });
-    const { producer } = setup(model, 1);
+    const { producer } = await setup(kind, model, 1);
     await producer.enqueueChat(chatJob(`a-${counter}`, 'x'));
     await producer.enqueueChat(chatJob(`b-${counter}`, 'y'));
     await waitFor(() => model.calls.length === 2 && model.calls.every((c) => c.endedAt));
@@ -130,7 +127,7 @@ describe('chat queue', () => {
 
   it('drops a redelivered event', async () => {
     const model = new ScriptedModel();
-    const { producer, surface } = setup(model, 1);
+    const { producer, surface } = await setup(kind, model, 1);
     const job = chatJob(`dup-${counter}`, 'hello');
     const first = await producer.enqueueChat(job);
     const second = await producer.enqueueChat(job);
@@ -148,7 +145,7 @@ describe('chat queue', () => {
       { error: new ChutesError('overloaded', 'busy', { status: 429, retryAfterMs: 200 }) },
       { reply: 'worked' },
     );
-    const { producer, surface } = setup(model, 1);
+    const { producer, surface } = await setup(kind, model, 1);
     await producer.enqueueChat(chatJob(`retry-${counter}`, 'hello'));
     await waitFor(async () => (await queue.getCompletedCount()) === 1);
     expect(model.calls).toHaveLength(2);
@@ -163,7 +160,7 @@ describe('chat queue', () => {
       { error: new ChutesError('unauthorized', 'bad key', { status: 401 }) },
       { reply: 'next one fine' },
     );
-    const { producer, surface } = setup(model, 1);
+    const { producer, surface } = await setup(kind, model, 1);
     const conv = `fail-${counter}`;
     await producer.enqueueChat(chatJob(conv, 'first'));
     await producer.enqueueChat(chatJob(conv, 'second'));
@@ -181,8 +178,7 @@ describe('chat queue', () => {
 
   it('forgets a registration whose job never reached the queue, so the redelivery is answered', async () => {
     const model = new ScriptedModel();
-    setup(model, 0);
-    const order = new ConversationOrder(redis, prefix);
+    const { order } = await setup(kind, model, 0);
     expect(await order.register('conv-x', 'memory-msg-1')).toBe(true);
     expect(await order.register('conv-x', 'memory-msg-1')).toBe(false);
     await order.unregister('conv-x', 'memory-msg-1');

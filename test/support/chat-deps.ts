@@ -1,11 +1,10 @@
-import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type { ChatJobDeps, ChatModel } from '../../src/core/chat-job.js';
+import type { RateBudget } from '../../src/core/rate-budget.js';
 import type { ChatSurface } from '../../src/core/surface.js';
 import type { Db } from '../../src/db/client.js';
 import { PgConversationStore } from '../../src/db/conversation-store.js';
 import { PgSettingsStore } from '../../src/db/settings-store.js';
-import { RedisBudget } from '../../src/queue/rate-budget.js';
 
 export const TEST_DEFAULTS = {
   model: 'test-model',
@@ -15,17 +14,16 @@ export const TEST_DEFAULTS = {
   systemPrompt: 'S',
 } as const;
 
-/** The chat job's dependencies on real Postgres and Redis, with a given surface and model. */
+/** The chat job's dependencies on a real database and budget, with a given surface and model. */
 export function chatDeps(options: {
   db: Db;
-  redis: Redis;
-  prefix: string;
+  budget: RateBudget;
   surface: ChatSurface;
   model: ChatModel;
 }): ChatJobDeps {
   return {
     surface: () => options.surface,
-    budget: new RedisBudget(options.redis, options.prefix),
+    budget: options.budget,
     model: options.model,
     store: new PgConversationStore(options.db),
     settings: new PgSettingsStore(options.db, TEST_DEFAULTS),

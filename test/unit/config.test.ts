@@ -57,7 +57,6 @@ describe('loadConfig', () => {
     expect(names).toEqual(
       expect.arrayContaining([
         'DATABASE_URL',
-        'REDIS_URL',
         'PORT',
         'ROLE',
         'DISCORD_APPLICATION_ID',
@@ -66,6 +65,17 @@ describe('loadConfig', () => {
         'CHUTES_API_KEY',
       ]),
     );
+  });
+
+  it('needs neither DATABASE_URL nor REDIS_URL: the data then lives under DATA_DIR', () => {
+    const { DATABASE_URL: _db, REDIS_URL: _redis, ...tokensOnly } = minimal;
+    const config = loadConfig(tokensOnly);
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.dataDir).toBe('./data');
+    expect(problems({ ...tokensOnly, REDIS_URL: 'http://x' }).map((p) => p.split(':')[0])).toEqual([
+      'REDIS_URL',
+    ]);
   });
 
   it('treats an empty value as unset, so the default applies', () => {

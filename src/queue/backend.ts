@@ -1,0 +1,117 @@
+/**
+ * Where the queue and its coordination live: Redis (REDIS_URL set) or the
+ * app's Postgres. Both give the same BullMQ Queue/Worker API, conversation
+ * order, rate budget and learned-rate store; nothing above this module knows
+ * which one runs.
+ */
+import {
+  createPostgresBackend,
+  DEFAULT_SCHEMA,
+  Queue,
+  runMigrations,
+  Worker,
+  type IQueueBackend,
+  type JobProgress,
+  type Processor,
+  type WorkerOptions as BullWorkerOptions,
+} from 'bullmq';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import type { RateBudget } from '../core/rate-budget.js';
+import { ConversationOrder, RedisLines } from './conversation-order.js';
+import { RedisLearnedRules, type LearnedRulesStore } from './learned-rates.js';
+import { PgBudget, PgLearnedRules, PgLines } from './pg-coordination.js';
+import { RedisBudget } from './rate-budget.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- BullMQ's classes are generic over payloads we validate ourselves. */
+export type JobQueue = Queue<any, any, string, any, any, string, IQueueBackend, any>;
+export type JobWorker = Worker<any, any, string, IQueueBackend, JobProgress, any>;
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+export type QueueWorkerOptions = Omit<BullWorkerOptions, 'connection' | 'prefix'>;
+
+export interface QueueBackend {
+  readonly kind: 'redis' | 'postgres';
+  queue(name: string): JobQueue;
+  worker(name: string, processor: Processor, options: QueueWorkerOptions): JobWorker;
+  readonly order: ConversationOrder;
+  readonly budget: RateBudget;
+  readonly learnedRules: LearnedRulesStore;
+  /** Throws when the backend cannot be reached (the health check). */
+  ping(): Promise<void>;
+  /** Closes what the backend opened, after its queues and workers are closed. */
+  close(): Promise<void>;
+}
+
+export async function openRedisBackend(url: string, prefix: string): Promise<QueueBackend> {
+  // Producers, turns and the budget fail fast while Redis is away, so the
+  // gateway can tell the user; only the workers' blocking connection waits.
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 2,
+  });
+  await redis.connect();
+  let workerRedis: Redis | undefined;
+  return {
+    kind: 'redis',
+    queue: (name) => new Queue(name, { connection: redis, prefix }),
+    worker: (name, processor, options) => {
+      workerRedis ??= new Redis(url, { maxRetriesPerRequest: null });
+      return new Worker(name, processor, { ...options, connection: workerRedis, prefix });
+    },
+    order: new ConversationOrder(new RedisLines(redis, prefix)),
+    budget: new RedisBudget(redis, prefix),
+    learnedRules: new RedisLearnedRules(redis, prefix),
+    ping: async () => void (await redis.ping()),
+    close: async () => {
+      await Promise.allSettled([redis.quit(), workerRedis?.quit()]);
+    },
+  };
+}
+
+/** Connections for BullMQ's share of a Postgres-only deployment (its workers hold one each for LISTEN). */
+const QUEUE_POOL_SIZE = 20;
+
+/**
+ * The queue in BullMQ's Postgres backend, in its own schema of the app's
+ * database; order, budget and learned rates in the app's schema (migrated by
+ * the caller before this runs), on the app's pool.
+ */
+export async function openPostgresBackend(
+  databaseUrl: string,
+  appPool: pg.Pool,
+  onIdleError?: (error: Error) => void,
+): Promise<QueueBackend> {
+  const schema = DEFAULT_SCHEMA;
+  // BullMQ's SQL names its tables unqualified: its connections look in its schema.
+  const queuePool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: QUEUE_POOL_SIZE,
+    options: `-c search_path=${schema}`,
+    keepAlive: true,
+  });
+  queuePool.on('error', (error) => onIdleError?.(error));
+  try {
+    const client = await queuePool.connect();
+    try {
+      await runMigrations(client, schema);
+    } finally {
+      client.release();
+    }
+  } catch (error) {
+    await queuePool.end();
+    throw error;
+  }
+  return {
+    kind: 'postgres',
+    queue: (name) => new Queue(name, { connection: queuePool }, createPostgresBackend),
+    worker: (name, processor, options) =>
+      new Worker(name, processor, { ...options, connection: queuePool }, createPostgresBackend),
+    order: new ConversationOrder(new PgLines(appPool)),
+    budget: new PgBudget(appPool),
+    learnedRules: new PgLearnedRules(appPool),
+    ping: async () => void (await queuePool.query('SELECT 1')),
+    close: () => queuePool.end(),
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * Conversation lines, the shared rate budget and learned rate limits on
+ * Postgres, for deployments without Redis. Each step is one call of a
+ * function from drizzle/0002_coordination.sql, atomic across processes, with
+ * the same rules as the Redis scripts beside this file.
+ */
+import type pg from 'pg';
+import {
+  reservedFor,
+  type BudgetBucket,
+  type BudgetPriority,
+  type RateBudget,
+} from '../core/rate-budget.js';
+import { DEMAND_GRACE_MS, OWED_TTL_MS, RANK } from './budget-signals.js';
+import { MEMBER_TTL_MS, type ConversationLines } from './conversation-order.js';
+import type { LearnedRulesStore } from './learned-rates.js';
+import { budgetWindowMs } from './rate-budget.js';
+
+/** Buckets unused for this long are deleted (their windows are long past). */
+const BUCKET_IDLE_MS = 3_600_000;
+const SWEEP_EVERY_MS = 600_000;
+
+export class PgLines implements ConversationLines {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async register(conversationKey: string, jobId: string): Promise<boolean> {
+    const { rows } = await this.pool.query<{ added: boolean }>(
+      'SELECT conversation_register($1, $2, $3) AS added',
+      [conversationKey, jobId, MEMBER_TTL_MS],
+    );
+    return rows[0]!.added;
+  }
+
+  async take(conversationKey: string, jobId: string): Promise<true | string> {
+    const { rows } = await this.pool.query<{ head: string }>(
+      'SELECT conversation_take($1, $2) AS head',
+      [conversationKey, jobId],
+    );
+    const head = rows[0]!.head;
+    return head === jobId ? true : head;
+  }
+
+  async dropHead(conversationKey: string, jobId: string): Promise<void> {
+    await this.pool.query('SELECT conversation_drop_head($1, $2)', [conversationKey, jobId]);
+  }
+
+  async remove(conversationKey: string, jobId: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ head: string | null }>(
+      'SELECT conversation_remove($1, $2) AS head',
+      [conversationKey, jobId],
+    );
+    return rows[0]!.head ?? undefined;
+  }
+
+  async forget(jobId: string): Promise<void> {
+    await this.pool.query('DELETE FROM conversation_member WHERE job_id = $1', [jobId]);
+  }
+
+  async registeredAt(jobId: string): Promise<number | undefined> {
+    const { rows } = await this.pool.query<{ at: string }>(
+      'SELECT registered_at AS at FROM conversation_member WHERE job_id = $1 AND registered_at > chutes_now_ms() - $2',
+      [jobId, MEMBER_TTL_MS],
+    );
+    return rows[0] ? Number(rows[0].at) : undefined;
+  }
+}
+
+export class PgBudget implements RateBudget {
+  private sweptAt = Date.now();
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  async tryTake(
+    buckets: readonly BudgetBucket[],
+    priority: BudgetPriority = 'first',
+  ): Promise<number> {
+    if (buckets.length === 0) return 0;
+    this.sweep();
+    const { rows } = await this.pool.query<{ wait: string }>(
+      'SELECT rate_take($1, $2, $3, $4, $5) AS wait',
+      [
+        buckets.map((b) => b.key),
+        buckets.map((b) => b.spec.points - reservedFor(priority, b.spec.points, b.scope)),
+        buckets.map((b) => budgetWindowMs(b.spec)),
+        RANK[priority],
+        DEMAND_GRACE_MS,
+      ],
+    );
+    return Number(rows[0]!.wait);
+  }
+
+  async owe(buckets: readonly BudgetBucket[], id: string, owing: boolean): Promise<void> {
+    const keys = buckets.map((b) => b.key);
+    if (!owing) {
+      await this.pool.query('DELETE FROM rate_owed WHERE key = ANY ($1) AND answer_id = $2', [
+        keys,
+        id,
+      ]);
+      return;
+    }
+    // Expired debts (an answer whose worker died) first, then this one's.
+    await this.pool.query(
+      `WITH expired AS (DELETE FROM rate_owed WHERE key = ANY ($1) AND until < chutes_now_ms())
+       INSERT INTO rate_owed (key, answer_id, until)
+       SELECT k, $2, chutes_now_ms() + $3 FROM unnest($1::text[]) AS k
+       ON CONFLICT (key, answer_id) DO UPDATE SET until = excluded.until`,
+      [keys, id, OWED_TTL_MS],
+    );
+  }
+
+  /** Now and then, deletes buckets nobody used for an hour (Redis lets their keys expire). */
+  private sweep(): void {
+    if (Date.now() - this.sweptAt < SWEEP_EVERY_MS) return;
+    this.sweptAt = Date.now();
+    void this.pool
+      .query(
+        `DELETE FROM rate_bucket WHERE key IN (
+           SELECT key FROM rate_bucket WHERE used_at < chutes_now_ms() - $1
+           LIMIT 1000 FOR UPDATE SKIP LOCKED)`,
+        [BUCKET_IDLE_MS],
+      )
+      .catch(() => undefined);
+  }
+}
+
+export class PgLearnedRules implements LearnedRulesStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async read(platform: string): Promise<Record<string, string>> {
+    const { rows } = await this.pool.query<{ op: string; rule: string }>(
+      'SELECT op, rule FROM learned_rate WHERE platform = $1',
+      [platform],
+    );
+    return Object.fromEntries(rows.map((r) => [r.op, r.rule]));
+  }
+
+  async write(platform: string, op: string, rule: string): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO learned_rate (platform, op, rule) VALUES ($1, $2, $3)
+       ON CONFLICT (platform, op) DO UPDATE SET rule = excluded.rule`,
+      [platform, op, rule],
+    );
+  }
+}

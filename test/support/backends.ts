@@ -1,0 +1,67 @@
+/**
+ * The two homes of the queue and its coordination, for contract tests that
+ * must pass on both: the machine's Redis (a prefix of its own) and the
+ * machine's Postgres (a database of its own).
+ */
+import type { Redis } from 'ioredis';
+import type { RateBudget } from '../../src/core/rate-budget.js';
+import type { Db } from '../../src/db/client.js';
+import {
+  openPostgresBackend,
+  openRedisBackend,
+  type QueueBackend,
+} from '../../src/queue/backend.js';
+import { RedisLearnedRules, type LearnedRulesStore } from '../../src/queue/learned-rates.js';
+import { PgBudget, PgLearnedRules } from '../../src/queue/pg-coordination.js';
+import { RedisBudget } from '../../src/queue/rate-budget.js';
+import { createTestDatabase, type TestDatabase } from './pg.js';
+import { connectRedis, deletePrefix, REDIS_URL, uniquePrefix } from './redis.js';
+
+export interface TestBackend {
+  readonly kind: QueueBackend['kind'];
+  readonly backend: QueueBackend;
+  /** The app's database (a fresh one per backend). */
+  readonly db: Db;
+  /** Another client of the same shared budget, as a second process would have. */
+  budget(): RateBudget & Required<Pick<RateBudget, 'owe'>>;
+  /** Another client of the same learned-rate store. */
+  learnedRules(): LearnedRulesStore;
+  close(): Promise<void>;
+}
+
+export type BackendKind = QueueBackend['kind'];
+export const BACKEND_KINDS: readonly BackendKind[] = ['redis', 'postgres'];
+
+export async function openTestBackend(kind: QueueBackend['kind']): Promise<TestBackend> {
+  const database: TestDatabase = await createTestDatabase();
+  if (kind === 'redis') {
+    const prefix = uniquePrefix('backend');
+    const redis: Redis = connectRedis();
+    const backend = await openRedisBackend(REDIS_URL, prefix);
+    return {
+      kind,
+      backend,
+      db: database.db,
+      budget: () => new RedisBudget(redis, prefix),
+      learnedRules: () => new RedisLearnedRules(redis, prefix),
+      async close() {
+        await backend.close();
+        await deletePrefix(redis, prefix);
+        await redis.quit();
+        await database.drop();
+      },
+    };
+  }
+  const backend = await openPostgresBackend(database.url, database.pool);
+  return {
+    kind,
+    backend,
+    db: database.db,
+    budget: () => new PgBudget(database.pool),
+    learnedRules: () => new PgLearnedRules(database.pool),
+    async close() {
+      await backend.close();
+      await database.drop();
+    },
+  };
+}
