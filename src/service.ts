@@ -21,8 +21,12 @@ import { JobProducer } from './queue/producer.js';
 import { LearnedRates } from './queue/learned-rates.js';
 import { startChatWorker, startCommandWorker, Turns, type WorkerOptions } from './queue/worker.js';
 
-/** Connections of a worker's app pool when the queue's coordination lives in Postgres. */
-const APP_POOL_WITHOUT_REDIS = 30;
+/**
+ * Connections of a worker's app pool when the queue's coordination lives in
+ * Postgres: with the queue's own pool (backend.ts) a worker holds at most 25,
+ * so Postgres' default max_connections of 100 serves a gateway and three workers.
+ */
+const APP_POOL_WITHOUT_REDIS = 15;
 
 export interface Service {
   readonly port: number;

@@ -70,8 +70,12 @@ export async function openRedisBackend(url: string, prefix: string): Promise<Que
   };
 }
 
-/** Connections for BullMQ's share of a Postgres-only deployment (its workers hold one each for LISTEN). */
-const QUEUE_POOL_SIZE = 20;
+/**
+ * Connections for BullMQ's share of a Postgres-only deployment (each of its
+ * workers holds one for LISTEN). Every process adds its pools to the server's
+ * max_connections: see APP_POOL_WITHOUT_REDIS in service.ts.
+ */
+const QUEUE_POOL_SIZE = 10;
 
 /**
  * The queue in BullMQ's Postgres backend, in its own schema of the app's
