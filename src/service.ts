@@ -90,7 +90,10 @@ export async function startService(config: Config, log: Logger): Promise<Service
       log.warn({ err: error }, 'could not share learned rate limits'),
     );
     await learned.start(PLATFORMS.map((entry) => entry.name));
-    closers.push(async () => learned.close());
+    closers.push(async () => {
+      learned.close();
+      await learned.flush();
+    });
     const platforms = PLATFORMS.map((entry) =>
       entry.create(config, { log, learning: learned.for(entry.name) }),
     ).filter((platform) => platform !== undefined);

@@ -48,6 +48,7 @@ export class RedisLearnedRules implements LearnedRulesStore {
 export class LearnedRates {
   private readonly known = new Map<string, Map<SurfaceOp, LearnedRule>>();
   private timer?: NodeJS.Timeout;
+  private readonly writing = new Set<Promise<void>>();
 
   constructor(
     private readonly store: LearnedRulesStore,
@@ -65,6 +66,11 @@ export class LearnedRates {
 
   close(): void {
     clearInterval(this.timer);
+  }
+
+  /** Resolves once what this process learned so far is in the shared store. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.writing]);
   }
 
   for(platform: string): RateLearning {
@@ -89,7 +95,9 @@ export class LearnedRates {
     };
     if (same(before, rule)) return;
     rules.set(op, rule);
-    void this.store.write(platform, op, JSON.stringify(rule)).catch(this.onError);
+    const write = this.store.write(platform, op, JSON.stringify(rule)).catch(this.onError);
+    this.writing.add(write);
+    void write.finally(() => this.writing.delete(write));
   }
 
   private async refresh(platform: string): Promise<void> {

@@ -46,7 +46,8 @@ describe.each(BACKEND_KINDS)('rate limits learned from headers, shared on %s', (
     expect(edit.key).toBe(post.key);
     expect(post.key).toBe(before.key);
 
-    // Another process on the same Redis knows it without a single request of its own.
+    // Another process on the same store knows it without a single request of its own.
+    await learnedHere.flush();
     const elsewhere = new LearnedRates(t.learnedRules());
     await elsewhere.start(['discord']);
     const other = new DiscordSurface(
