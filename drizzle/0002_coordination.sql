@@ -100,8 +100,9 @@ END $$;
 -- forgets the last few seconds of requests; every take is then cheap to commit.
 CREATE UNLOGGED TABLE rate_bucket (
   key text PRIMARY KEY,
-  -- When each point in the current window was taken (ms), oldest first.
+  -- When each point in the current window was taken or settled (ms), and its ticket.
   taken bigint[] NOT NULL DEFAULT '{}',
+  tickets text[] NOT NULL DEFAULT '{}',
   demand_first_until bigint NOT NULL DEFAULT 0,
   demand_final_until bigint NOT NULL DEFAULT 0,
   used_at bigint NOT NULL DEFAULT 0
@@ -122,7 +123,7 @@ CREATE UNLOGGED TABLE rate_owed (
 -- 2 update. A lower priority stands back while a higher one is marked as
 -- waiting; an update also leaves the points owed to final renders; a higher
 -- priority that must wait marks its buckets for the length of its wait.
-CREATE OR REPLACE FUNCTION rate_take(p_keys text[], p_allowed int[], p_windows int[], p_rank int, p_grace int)
+CREATE OR REPLACE FUNCTION rate_take(p_keys text[], p_allowed int[], p_windows int[], p_rank int, p_grace int, p_ticket text)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
@@ -134,6 +135,7 @@ DECLARE
   idx int;
   ms bigint;
   kept bigint[];
+  kept_tickets text[];
 BEGIN
   INSERT INTO rate_bucket (key) SELECT k FROM unnest(p_keys) AS k ORDER BY k ON CONFLICT DO NOTHING;
   -- Rows locked in one order, so takes over shared buckets never deadlock.
@@ -154,9 +156,12 @@ BEGIN
     IF p_rank = 2 THEN
       allowed := allowed - (SELECT count(*) FROM rate_owed WHERE key = p_keys[i] AND until > now_ms);
     END IF;
-    SELECT coalesce(array_agg(t ORDER BY t), '{}') INTO kept
-      FROM rate_bucket, unnest(taken) AS t WHERE key = p_keys[i] AND t > now_ms - win;
-    UPDATE rate_bucket SET taken = kept, used_at = now_ms WHERE key = p_keys[i];
+    SELECT coalesce(array_agg(u.t ORDER BY u.t, u.n), '{}'),
+           coalesce(array_agg(u.ticket ORDER BY u.t, u.n), '{}')
+      INTO kept, kept_tickets
+      FROM rate_bucket, unnest(taken, tickets) WITH ORDINALITY AS u(t, ticket, n)
+      WHERE key = p_keys[i] AND u.t > now_ms - win;
+    UPDATE rate_bucket SET taken = kept, tickets = kept_tickets, used_at = now_ms WHERE key = p_keys[i];
     cnt := coalesce(array_length(kept, 1), 0);
     IF cnt >= allowed THEN
       IF cnt > 0 THEN
@@ -179,8 +184,21 @@ BEGIN
     END IF;
     RETURN wait;
   END IF;
-  UPDATE rate_bucket SET taken = taken || now_ms WHERE key = ANY (p_keys);
+  UPDATE rate_bucket SET taken = taken || now_ms, tickets = tickets || p_ticket WHERE key = ANY (p_keys);
   RETURN 0;
+END $$;
+--> statement-breakpoint
+
+-- The call a point was taken for was answered: the point counts from now.
+CREATE OR REPLACE FUNCTION rate_settle(p_keys text[], p_ticket text) RETURNS void
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  now_ms bigint;
+BEGIN
+  PERFORM 1 FROM rate_bucket WHERE key = ANY (p_keys) ORDER BY key FOR UPDATE;
+  now_ms := chutes_now_ms();
+  UPDATE rate_bucket SET taken[array_position(tickets, p_ticket)] = now_ms
+    WHERE key = ANY (p_keys) AND array_position(tickets, p_ticket) IS NOT NULL;
 END $$;
 --> statement-breakpoint
 

@@ -8,7 +8,7 @@ import type { ChatRequest, ChatStreamEvent } from '../chutes/chat-client.js';
 import { buildWindow, type StoredMessage } from './conversation.js';
 import { classifyFailure, toJobError, type JobError } from './job-error.js';
 import type { ChatJob, JobContext } from './jobs.js';
-import { take, type RateBudget } from './rate-budget.js';
+import { spend, type RateBudget } from './rate-budget.js';
 import { budgetBuckets, ReplyRenderer } from './reply-stream.js';
 import type { SettingsSource } from './settings.js';
 import { SurfaceError, type ChatSurface, type MessageRef } from './surface.js';
@@ -295,10 +295,13 @@ export async function markQueued(
   if (!surface.markWaiting) return;
   const where = { channelId: job.channelId, tenantId: job.tenantId };
   const op = waiting ? 'mark' : 'unmark';
-  await take(deps.budget, budgetBuckets(surface, op, where), sleep, waiting ? 'first' : 'update');
-  await surface.markWaiting(
-    { channelId: job.channelId, threadId: job.threadId, messageId: job.messageId },
-    waiting,
+  const question = { channelId: job.channelId, threadId: job.threadId, messageId: job.messageId };
+  await spend(
+    deps.budget,
+    budgetBuckets(surface, op, where),
+    sleep,
+    waiting ? 'first' : 'update',
+    () => surface.markWaiting!(question, waiting),
   );
 }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { RateScope, RateSpec } from './surface.js';
 
 /** One bucket to draw from: a key shared by every worker, and its size. */
@@ -42,9 +43,22 @@ export interface RateBudget {
   /**
    * Takes one point from every bucket if all have one left now, beyond what
    * the priority must leave for higher ones. Returns 0 when taken, or how many
-   * milliseconds to wait before asking again.
+   * milliseconds to wait before asking again. A `ticket` names the point, for
+   * settle().
    */
-  tryTake(buckets: readonly BudgetBucket[], priority?: BudgetPriority): Promise<number>;
+  tryTake(
+    buckets: readonly BudgetBucket[],
+    priority?: BudgetPriority,
+    ticket?: string,
+  ): Promise<number>;
+  /**
+   * The call a point was taken for has been answered: the point counts from
+   * now. A platform counts its window from when a request arrives, which is
+   * after the point was taken and no later than its answer, so a window
+   * counted from the answer never holds one request too many, however long
+   * the request took to leave.
+   */
+  settle?(buckets: readonly BudgetBucket[], ticket: string): Promise<void>;
   /**
    * Records that answer `id` (now visible) owes these buckets one final
    * render, or with `owing` false that it paid: updates leave those points.
@@ -58,10 +72,44 @@ export async function take(
   buckets: readonly BudgetBucket[],
   sleep: (ms: number) => Promise<void>,
   priority: BudgetPriority = 'final',
+  ticket?: string,
 ): Promise<void> {
   for (;;) {
-    const waitMs = await budget.tryTake(buckets, priority);
+    const waitMs = await budget.tryTake(buckets, priority, ticket);
     if (waitMs <= 0) return;
     await sleep(waitMs);
   }
+}
+
+/**
+ * Waits for a point, makes the call, and settles the point when the call is
+ * answered (or failed: it may have reached the platform all the same).
+ */
+export async function spend<T>(
+  budget: RateBudget,
+  buckets: readonly BudgetBucket[],
+  sleep: (ms: number) => Promise<void>,
+  priority: BudgetPriority,
+  call: () => Promise<T>,
+): Promise<T> {
+  const ticket = newTicket();
+  await take(budget, buckets, sleep, priority, ticket);
+  try {
+    return await call();
+  } finally {
+    await settle(budget, buckets, ticket);
+  }
+}
+
+export function newTicket(): string {
+  return randomUUID();
+}
+
+/** Settles a point; a budget that cannot is left as it was (the call went through). */
+export async function settle(
+  budget: RateBudget,
+  buckets: readonly BudgetBucket[],
+  ticket: string,
+): Promise<void> {
+  await budget.settle?.(buckets, ticket).catch(() => undefined);
 }

@@ -14,7 +14,15 @@
  * renders, then the updates of answers already visible.
  */
 import { randomUUID } from 'node:crypto';
-import { take, type BudgetBucket, type BudgetPriority, type RateBudget } from './rate-budget.js';
+import {
+  newTicket,
+  settle,
+  spend,
+  take,
+  type BudgetBucket,
+  type BudgetPriority,
+  type RateBudget,
+} from './rate-budget.js';
 import { clip, closeOpenFence, splitFrom, START, type SplitCursor } from './split.js';
 import {
   SurfaceError,
@@ -202,8 +210,9 @@ export class ReplyRenderer {
     }
     while (this.messages.length > pages.length) {
       const extra = this.messages[this.messages.length - 1]!;
-      await take(this.options.budget, this.buckets('remove'), this.sleep, 'final');
-      await this.surface.remove(extra);
+      await spend(this.options.budget, this.buckets('remove'), this.sleep, 'final', () =>
+        this.surface.remove(extra),
+      );
       this.messages.pop();
       this.shown.pop();
       await this.options.onMessages?.(this.messages);
@@ -233,7 +242,9 @@ export class ReplyRenderer {
         }
       }
       const priority = this.priorityOf(op);
-      const waitMs = await this.options.budget.tryTake(this.buckets(OP_BUDGET[op.kind]), priority);
+      const buckets = this.buckets(OP_BUDGET[op.kind]);
+      const ticket = newTicket();
+      const waitMs = await this.options.budget.tryTake(buckets, priority, ticket);
       if (waitMs > 0) {
         // A stream starts now or not at all: waiting for one would only delay the answer.
         if (op.kind === 'streamStart') this.native = undefined;
@@ -244,6 +255,8 @@ export class ReplyRenderer {
         await this.run(op);
       } catch (error) {
         await this.failed(error, op);
+      } finally {
+        await settle(this.options.budget, buckets, ticket);
       }
     }
   }
@@ -290,8 +303,11 @@ export class ReplyRenderer {
     const message = this.messages[0];
     this.native = undefined;
     if (!native?.open || !message) return;
-    if ((await this.options.budget.tryTake(this.buckets('streamStop'), 'final')) <= 0) {
+    const ticket = newTicket();
+    const buckets = this.buckets('streamStop');
+    if ((await this.options.budget.tryTake(buckets, 'final', ticket)) <= 0) {
       await native.stream.stop(message, '').catch(() => undefined);
+      await settle(this.options.budget, buckets, ticket);
     }
     this.shown[0] = native.sent;
     this.messages[0] = { channelId: message.channelId, messageId: message.messageId };
@@ -367,8 +383,13 @@ export class ReplyRenderer {
 
   /** Makes one call; with a priority it first waits for the budget, as long as it takes. */
   private async run(op: Op, waitFor?: BudgetPriority): Promise<void> {
-    if (waitFor)
-      await take(this.options.budget, this.buckets(OP_BUDGET[op.kind]), this.sleep, waitFor);
+    if (!waitFor) return this.call(op);
+    await spend(this.options.budget, this.buckets(OP_BUDGET[op.kind]), this.sleep, waitFor, () =>
+      this.call(op),
+    );
+  }
+
+  private async call(op: Op): Promise<void> {
     switch (op.kind) {
       case 'post': {
         const { target, idempotencyKey } = this.options;
@@ -427,9 +448,13 @@ export class ReplyRenderer {
     const message = this.messages[0]!;
     const tail = page.startsWith(native.sent) ? page.slice(native.sent.length) : '';
     // A message cannot be edited while it streams: the final render waits for the stop's budget.
-    if (final) await take(this.options.budget, this.buckets('streamStop'), this.sleep, 'final');
+    const ticket = newTicket();
+    const buckets = this.buckets('streamStop');
+    if (final) await take(this.options.budget, buckets, this.sleep, 'final', ticket);
     try {
-      await native.stream.stop(message, tail);
+      await native.stream
+        .stop(message, tail)
+        .finally(() => (final ? settle(this.options.budget, buckets, ticket) : undefined));
       this.shown[0] = native.sent + tail;
     } catch (error) {
       if (!(error instanceof SurfaceError)) throw error;
@@ -466,8 +491,9 @@ export class ReplyRenderer {
         recipientId: recipientId ?? '',
       });
       try {
-        await take(this.options.budget, this.buckets('streamStop'), this.sleep, 'final');
-        await stream?.stop(message, '');
+        await spend(this.options.budget, this.buckets('streamStop'), this.sleep, 'final', () =>
+          stream ? stream.stop(message, '') : Promise.resolve(),
+        );
       } catch (error) {
         // Already closed (expired, stopped) is what we wanted.
         this.options.log?.warn(

@@ -4,6 +4,7 @@
  * function from drizzle/0002_coordination.sql, atomic across processes, with
  * the same rules as the Redis scripts beside this file.
  */
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import {
   reservedFor,
@@ -73,20 +74,27 @@ export class PgBudget implements RateBudget {
   async tryTake(
     buckets: readonly BudgetBucket[],
     priority: BudgetPriority = 'first',
+    ticket: string = randomUUID(),
   ): Promise<number> {
     if (buckets.length === 0) return 0;
     this.sweep();
     const { rows } = await this.pool.query<{ wait: string }>(
-      'SELECT rate_take($1, $2, $3, $4, $5) AS wait',
+      'SELECT rate_take($1, $2, $3, $4, $5, $6) AS wait',
       [
         buckets.map((b) => b.key),
         buckets.map((b) => b.spec.points - reservedFor(priority, b.spec.points, b.scope)),
         buckets.map((b) => budgetWindowMs(b.spec)),
         RANK[priority],
         DEMAND_GRACE_MS,
+        ticket,
       ],
     );
     return Number(rows[0]!.wait);
+  }
+
+  async settle(buckets: readonly BudgetBucket[], ticket: string): Promise<void> {
+    if (buckets.length === 0) return;
+    await this.pool.query('SELECT rate_settle($1, $2)', [buckets.map((b) => b.key), ticket]);
   }
 
   async owe(buckets: readonly BudgetBucket[], id: string, owing: boolean): Promise<void> {

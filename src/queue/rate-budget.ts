@@ -24,16 +24,13 @@ import type { RateSpec } from '../core/surface.js';
 import { BudgetSignals, DEMAND_GRACE_MS, RANK } from './budget-signals.js';
 
 /**
- * A platform counts a window from when a request arrives; we count from when
- * it is taken, a little earlier, by an amount that varies (the request's own
- * latency, a busy event loop, and with the budget in Postgres a commit and a
- * pool). Windows are lengthened so that this variation never puts one more
- * request into a platform window: 100 ms was enough on Redis, but a gateway
- * and two workers on one Postgres, with the whole test suite running beside
- * them, drew 429s 30 and then 73 ms early with 100 and 250 ms. Stamping a
- * point with the time its request completed would make this exact.
+ * A platform counts a window from when a request arrives. A point counts
+ * from when it was taken, a little earlier, until its call is answered and
+ * settle() moves it to the answer's time, which is no earlier than the
+ * arrival. Windows are lengthened a little for the calls that are not
+ * settled (a worker that died mid-call) and for the clocks' granularity.
  */
-export const WINDOW_MARGIN = { factor: 1.0, extraMs: 500 } as const;
+export const WINDOW_MARGIN = { factor: 1.0, extraMs: 100 } as const;
 
 export function budgetWindowMs(spec: RateSpec): number {
   return Math.ceil(spec.windowMs * WINDOW_MARGIN.factor + WINDOW_MARGIN.extraMs);
@@ -98,6 +95,22 @@ for b = 0, buckets - 1 do
 end
 return 0`;
 
+/**
+ * Moves a settled point to now, in every log that still holds it, and keeps
+ * the log for a window from now. KEYS: the logs; ARGV: the ticket, then the
+ * window of each log in ms.
+ */
+const SETTLE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i, log in ipairs(KEYS) do
+  if redis.call('ZSCORE', log, ARGV[1]) then
+    redis.call('ZADD', log, now, ARGV[1])
+    redis.call('PEXPIRE', log, tonumber(ARGV[i + 1]))
+  end
+end
+return 0`;
+
 export class RedisBudget implements RateBudget {
   private readonly signals: BudgetSignals;
 
@@ -111,14 +124,26 @@ export class RedisBudget implements RateBudget {
   async tryTake(
     buckets: readonly BudgetBucket[],
     priority: BudgetPriority = 'first',
+    ticket: string = randomUUID(),
   ): Promise<number> {
     if (buckets.length === 0) return 0;
     const keys = buckets.flatMap((b) => this.signals.keysOf(b.key));
-    const args: (string | number)[] = [randomUUID(), RANK[priority], DEMAND_GRACE_MS];
+    const args: (string | number)[] = [ticket, RANK[priority], DEMAND_GRACE_MS];
     for (const { spec, scope } of buckets) {
       args.push(spec.points - reservedFor(priority, spec.points, scope), budgetWindowMs(spec));
     }
     return Number(await this.redis.eval(TAKE, keys.length, ...keys, ...args));
+  }
+
+  async settle(buckets: readonly BudgetBucket[], ticket: string): Promise<void> {
+    if (buckets.length === 0) return;
+    await this.redis.eval(
+      SETTLE,
+      buckets.length,
+      ...buckets.map((b) => this.signals.keysOf(b.key)[0]!),
+      ticket,
+      ...buckets.map((b) => budgetWindowMs(b.spec)),
+    );
   }
 
   async owe(buckets: readonly BudgetBucket[], id: string, owing: boolean): Promise<void> {

@@ -60,6 +60,23 @@ describe.each(BACKEND_KINDS)('the shared rate budget on %s', (kind) => {
     }
   });
 
+  it('counts a settled point from when its call was answered', async () => {
+    const budget = t.budget();
+    const bucket = { key: 'discord:messages:settle', spec: { points: 2, windowMs: 1_000 } };
+    expect(await budget.tryTake([bucket], 'first', 'call-a')).toBe(0);
+    expect(await budget.tryTake([bucket], 'first', 'call-b')).toBe(0);
+    await sleep(400);
+    // Both calls were slow: answered 400 ms after their points were taken.
+    await budget.settle([bucket], 'call-a');
+    await budget.settle([bucket], 'call-b');
+    // Counted from the answers, the window still has (almost) all of its length to run.
+    expect(await budget.tryTake([bucket], 'first', 'call-c')).toBeGreaterThan(
+      budgetWindowMs(bucket.spec) - 150,
+    );
+    // An unknown ticket changes nothing.
+    await budget.settle([bucket], 'no-such-call');
+  });
+
   it('keeps windows shorter than a second exact', async () => {
     const budget = t.budget();
     const reactions = { key: 'discord:reactions:c1', spec: { points: 1, windowMs: 250 } };

@@ -23,7 +23,7 @@ export interface TestBackend {
   /** The app's database (a fresh one per backend). */
   readonly db: Db;
   /** Another client of the same shared budget, as a second process would have. */
-  budget(): RateBudget & Required<Pick<RateBudget, 'owe'>>;
+  budget(): RateBudget & Required<Pick<RateBudget, 'owe' | 'settle'>>;
   /** Another client of the same learned-rate store. */
   learnedRules(): LearnedRulesStore;
   close(): Promise<void>;
