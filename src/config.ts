@@ -80,8 +80,10 @@ const envSchema = z.object({
 
   WORKER_CONCURRENCY: int(500, 1, 5_000),
   JOB_ATTEMPTS: int(4, 1, 20),
-  JOB_LOCK_MS: int(30_000, 1_000, 600_000),
-  JOB_STALLED_INTERVAL_MS: int(30_000, 1_000, 600_000),
+  // A crashed worker's answer moves again within about 12 s: its lock lapses
+  // within 8 s (renewed every 4 s) and the next check, every 3 s, hands it on.
+  JOB_LOCK_MS: int(8_000, 1_000, 600_000),
+  JOB_STALLED_INTERVAL_MS: int(3_000, 1_000, 600_000),
   JOB_MAX_STALLS: int(2, 0, 20),
   SHUTDOWN_GRACE_MS: int(20_000, 0, 600_000),
 });
@@ -119,8 +121,8 @@ function crossProblems(source: Record<string, string | undefined>): string[] {
   if (set('SLACK_APP_TOKEN') && !source.SLACK_APP_TOKEN!.trim().startsWith('xapp-')) {
     problems.push('SLACK_APP_TOKEN: must be an app-level token (xapp-…) with connections:write');
   }
-  const lock = Number(source.JOB_LOCK_MS ?? 30_000);
-  const stalled = Number(source.JOB_STALLED_INTERVAL_MS ?? 30_000);
+  const lock = Number(source.JOB_LOCK_MS ?? 8_000);
+  const stalled = Number(source.JOB_STALLED_INTERVAL_MS ?? 3_000);
   if (Number.isFinite(lock) && Number.isFinite(stalled) && stalled > lock * 2) {
     problems.push(
       'JOB_STALLED_INTERVAL_MS: must be at most twice JOB_LOCK_MS, or a crashed answer waits needlessly long to resume',

@@ -23,10 +23,11 @@ import { startChatWorker, startCommandWorker, Turns, type WorkerOptions } from '
 
 /**
  * Connections of a worker's app pool when the queue's coordination lives in
- * Postgres: with the queue's own pool (backend.ts) a worker holds at most 25,
- * so Postgres' default max_connections of 100 serves a gateway and three workers.
+ * Postgres: with the queue's and the budget's own pools (backend.ts) a worker
+ * holds at most 25, so Postgres' default max_connections of 100 serves a
+ * gateway and three workers.
  */
-const APP_POOL_WITHOUT_REDIS = 15;
+const APP_POOL_WITHOUT_REDIS = 10;
 
 export interface Service {
   readonly port: number;

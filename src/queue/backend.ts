@@ -76,6 +76,8 @@ export async function openRedisBackend(url: string, prefix: string): Promise<Que
  * max_connections: see APP_POOL_WITHOUT_REDIS in service.ts.
  */
 const QUEUE_POOL_SIZE = 10;
+/** Connections for the rate budget's takes and settles (they serialise on hot rows anyway). */
+const BUDGET_POOL_SIZE = 5;
 
 /**
  * The queue in BullMQ's Postgres backend, in its own schema of the app's
@@ -107,15 +109,22 @@ export async function openPostgresBackend(
     await queuePool.end();
     throw error;
   }
+  // The budget's takes queue on the bot-wide buckets' row locks: on a pool of
+  // their own, their waits never hold the connections that jobs need for
+  // their turns, settings and history.
+  const budgetPool = new pg.Pool({ connectionString: databaseUrl, max: BUDGET_POOL_SIZE });
+  budgetPool.on('error', (error) => onIdleError?.(error));
   return {
     kind: 'postgres',
     queue: (name) => new Queue(name, { connection: queuePool }, createPostgresBackend),
     worker: (name, processor, options) =>
       new Worker(name, processor, { ...options, connection: queuePool }, createPostgresBackend),
     order: new ConversationOrder(new PgLines(appPool)),
-    budget: new PgBudget(appPool),
+    budget: new PgBudget(budgetPool),
     learnedRules: new PgLearnedRules(appPool),
     ping: async () => void (await queuePool.query('SELECT 1')),
-    close: () => queuePool.end(),
+    close: async () => {
+      await Promise.allSettled([queuePool.end(), budgetPool.end()]);
+    },
   };
 }

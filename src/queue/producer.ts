@@ -30,7 +30,12 @@ export class JobProducer {
   async enqueueChat(job: ChatJob, eventId: string = job.messageId): Promise<EnqueueResult> {
     const data = chatJobSchema.parse(job);
     const jobId = jobIdFor(data.platform, 'msg', eventId);
-    if (!(await this.order.register(data.conversationKey, jobId)))
+    // Registered before: a redelivery, unless the earlier delivery died
+    // between registering and queueing; then this one queues it.
+    if (
+      !(await this.order.register(data.conversationKey, jobId)) &&
+      (await this.queues.chat.getJob(jobId))
+    )
       return { jobId, duplicate: true };
     try {
       await this.queues.chat.add('chat', data, { ...jobOptions(this.attempts), jobId });
@@ -48,10 +53,9 @@ export class JobProducer {
     if (await this.queues.commands.getJob(jobId)) return { jobId, duplicate: true };
     // /forget waits for the conversation's running answers, or one of them
     // would store its exchange right after the history was cleared.
+    // Registered but not queued (a delivery that died in between): queue it now.
     const ordered = ORDERED_COMMANDS.has(data.command);
-    if (ordered && !(await this.order.register(data.conversationKey, jobId))) {
-      return { jobId, duplicate: true };
-    }
+    if (ordered) await this.order.register(data.conversationKey, jobId);
     try {
       await this.queues.commands.add(data.command, data, { ...jobOptions(this.attempts), jobId });
     } catch (error) {

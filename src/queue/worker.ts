@@ -41,12 +41,18 @@ export interface WorkerOptions {
   readonly maxStalls: number;
 }
 
-/** Retry delay: Chutes' Retry-After when it gave one, else exponential with jitter. */
+/**
+ * The longest Retry-After honoured: a question waits no longer than this per
+ * attempt, and neither do the questions behind it in its conversation.
+ */
+export const MAX_RETRY_AFTER_MS = 120_000;
+
+/** Retry delay: Chutes' Retry-After when it gave one (up to a cap), else exponential with jitter. */
 export function backoffDelay(attemptsMade: number, error: unknown): number {
   const exponential = Math.min(60_000, 2_000 * 2 ** Math.max(0, attemptsMade - 1));
   const jittered = exponential / 2 + Math.random() * (exponential / 2);
-  const retryAfter = classifyFailure(error, false).retryAfterMs;
-  return Math.round(Math.max(jittered, retryAfter ?? 0));
+  const retryAfter = Math.min(classifyFailure(error, false).retryAfterMs ?? 0, MAX_RETRY_AFTER_MS);
+  return Math.round(Math.max(jittered, retryAfter));
 }
 
 function context(job: Job): JobContext {

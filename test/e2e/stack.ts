@@ -54,6 +54,11 @@ export interface StackOptions {
    * own Postgres under a temporary DATA_DIR).
    */
   readonly topology?: 'redis' | 'postgres' | 'embedded';
+  /**
+   * false: the service's own defaults for retries, locks and shutdown, as
+   * users run it (the tests otherwise shorten them to run faster).
+   */
+  readonly tuned?: boolean;
 }
 
 export interface Stack {
@@ -156,10 +161,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     QUEUE_PREFIX: prefix,
     PORT: '0',
     LOG_LEVEL: 'info',
-    JOB_ATTEMPTS: '2',
-    JOB_LOCK_MS: '3000',
-    JOB_STALLED_INTERVAL_MS: '1000',
-    SHUTDOWN_GRACE_MS: '3000',
+    ...(options.tuned === false
+      ? {}
+      : {
+          JOB_ATTEMPTS: '2',
+          JOB_LOCK_MS: '3000',
+          JOB_STALLED_INTERVAL_MS: '1000',
+          SHUTDOWN_GRACE_MS: '3000',
+        }),
     ...options.env,
   };
   // Opened on first use: on Postgres, the service creates the queue's schema when it starts.
@@ -232,4 +241,41 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 /** Every log line any test service wrote, as text, for leak checks. */
 export function allOutput(service: ServiceProcess): string {
   return service.output.join('\n');
+}
+
+/**
+ * Asks for a slow answer (`count` chunks, `chunkDelayMs` apart; a retry
+ * streams fast) in a channel and waits until the reply shows chunk `until`.
+ * Returns the reply and the full text it must end with.
+ */
+export async function slowAnswer(
+  stack: Stack,
+  channelId: string,
+  options: { count: number; chunkDelayMs: number; until: number },
+): Promise<{ reply: StoredMessage; full: string }> {
+  const chunks = Array.from({ length: options.count }, (_, i) => `part${i} `);
+  stack.chutes.script({ chunks, chunkDelayMs: options.chunkDelayMs });
+  stack.chutes.script({ chunks, chunkDelayMs: 20 });
+  stack.discord.sendMessage({ channelId, author: ANN, content: 'count slowly', mentionsBot: true });
+  const reply = await stack.discord.waitFor(
+    () => {
+      const mine = stack.botMessages(channelId)[0];
+      return mine?.content.includes(`part${options.until} `) ? mine : undefined;
+    },
+    options.count * options.chunkDelayMs,
+    'a partly streamed answer',
+  );
+  return { reply, full: chunks.join('') };
+}
+
+/** Waits until the first reply in a channel shows exactly `text`; returns it. */
+export function replyShowing(stack: Stack, channelId: string, text: string, timeoutMs = 20_000) {
+  return stack.discord.waitFor(
+    () => {
+      const mine = stack.botMessages(channelId)[0];
+      return mine?.content === text ? mine : undefined;
+    },
+    timeoutMs,
+    'the exact answer',
+  );
 }

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANN, BOB, channel, startStack, type Stack } from './stack.js';
+import { ANN, BOB, channel, replyShowing, slowAnswer, startStack, type Stack } from './stack.js';
 
 /** Remote ports of the TCP connections a process holds (from /proc). */
 async function remotePorts(pid: number): Promise<number[]> {
@@ -168,35 +168,15 @@ describe('DATABASE_URL without Redis: a gateway and two workers on one Postgres'
     // Only one worker runs when the question comes, so that one is the worker to kill.
     const [, first, second] = stack.runningServices();
     await second!.stop();
-    const chunks = Array.from({ length: 16 }, (_, i) => `part${i} `);
-    stack.chutes.script({ chunks, chunkDelayMs: 400 });
-    stack.chutes.script({ chunks, chunkDelayMs: 20 });
-    stack.discord.sendMessage({
-      channelId: channel(7),
-      author: ANN,
-      content: 'count slowly',
-      mentionsBot: true,
+    const { reply: partial, full } = await slowAnswer(stack, channel(7), {
+      count: 16,
+      chunkDelayMs: 400,
+      until: 2,
     });
-    const [partial] = await stack.discord.waitFor(
-      () => {
-        const mine = stack.botMessages(channel(7));
-        return mine[0]?.content.includes('part2') ? mine : undefined;
-      },
-      15_000,
-      'a partly streamed answer',
-    );
     await stack.startService({ ROLE: 'worker' });
     await first!.kill();
-    const full = chunks.join('');
-    const [done] = await stack.discord.waitFor(
-      () => {
-        const mine = stack.botMessages(channel(7));
-        return mine[0]?.content === full ? mine : undefined;
-      },
-      30_000,
-      'the answer finished by the other worker',
-    );
-    expect(done!.id).toBe(partial!.id);
+    const done = await replyShowing(stack, channel(7), full, 30_000);
+    expect(done.id).toBe(partial.id);
     expect(stack.botMessages(channel(7))).toHaveLength(1);
     expect(stack.rateLimited()).toEqual([]);
   });

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ChutesError } from '../../src/chutes/errors.js';
 import type { ChatJob } from '../../src/core/jobs.js';
 import type { JobQueue, JobWorker } from '../../src/queue/backend.js';
-import { QUEUES } from '../../src/queue/jobs.js';
+import { jobIdFor, QUEUES } from '../../src/queue/jobs.js';
 import { JobProducer } from '../../src/queue/producer.js';
 import { startChatWorker, Turns } from '../../src/queue/worker.js';
 import { chatDeps } from '../support/chat-deps.js';
@@ -174,6 +174,22 @@ describe.each(BACKEND_KINDS)('chat queue on %s', (kind) => {
     const texts = [...surface.contents.values()];
     expect(texts.some((t) => t.includes('API key'))).toBe(true);
     expect(texts).toContain('next one fine');
+  });
+
+  it('answers a redelivery whose first delivery died between registering and queueing', async () => {
+    const model = new ScriptedModel();
+    const { producer, order } = await setup(kind, model, 1);
+    const job = chatJob(`torn-${counter}`, 'hello');
+    // The first delivery got this far, then its process died.
+    expect(
+      await order.register(job.conversationKey, jobIdFor('memory', 'msg', job.messageId)),
+    ).toBe(true);
+    const redelivered = await producer.enqueueChat(job);
+    expect(redelivered.duplicate).toBe(false);
+    await waitFor(async () => (await queue.getCompletedCount()) === 1);
+    // And a third delivery is a duplicate again.
+    expect((await producer.enqueueChat(job)).duplicate).toBe(true);
+    expect(model.calls).toHaveLength(1);
   });
 
   it('forgets a registration whose job never reached the queue, so the redelivery is answered', async () => {
