@@ -5,6 +5,7 @@
  * an answer it already stored.
  */
 import type { ChatRequest, ChatStreamEvent } from '../chutes/chat-client.js';
+import { ChutesError } from '../chutes/errors.js';
 import { buildWindow, type StoredMessage } from './conversation.js';
 import { classifyFailure, toJobError, type JobError } from './job-error.js';
 import type { ChatJob, JobContext } from './jobs.js';
@@ -19,6 +20,7 @@ import {
   INTERNAL,
   PLACEHOLDER,
   RETRYING,
+  RETRYING_OTHER,
   STOPPED,
   TOO_LONG,
   userMessageFor,
@@ -91,39 +93,44 @@ export async function handleChatJob(
     log: deps.log,
   });
 
-  const stored = await deps.store.storedAnswer(ctx.jobId);
-  if (stored !== undefined) {
-    // An earlier attempt got the answer and stored it, then died before showing all of it.
-    await renderer.finish(shownText(stored));
-    return;
-  }
-
-  if (job.text.trim() === '') {
-    await renderer.finish(EMPTY_PROMPT);
-    return;
-  }
-
-  if (ctx.waited) {
-    // Its turn came: the "waiting" mark goes, without holding up the answer.
-    void markQueued(job, deps, false).catch((error: unknown) =>
-      deps.log.warn({ err: error, jobId: ctx.jobId }, 'could not take the waiting mark away'),
-    );
-  }
-  // The placeholder and the model call go at once: the model waits for no platform.
-  // A placeholder that fails is retried by the final render, or ends the call.
-  renderer.start(PLACEHOLDER).catch(() => undefined);
   const started = now();
-  const settings = await deps.settings.get(job.platform, job.tenantId);
-  const usage = {
+  let model = '';
+  let usage: AttemptState['usage'] = {
     jobId: ctx.jobId,
     kind: 'chat',
     platform: job.platform,
     tenantId: job.tenantId,
     userId: job.author.id,
-    model: settings.model,
-  } as const;
+    model,
+  };
   let answer = '';
+  // Every step, from the first lookup on, is inside the path that tells the
+  // user on the final attempt: nothing leaves a reply on "Thinking…".
   try {
+    const stored = await deps.store.storedAnswer(ctx.jobId);
+    if (stored !== undefined) {
+      // An earlier attempt got the answer and stored it, then died before showing all of it.
+      await renderer.finish(shownText(stored));
+      return;
+    }
+
+    if (job.text.trim() === '') {
+      await renderer.finish(EMPTY_PROMPT);
+      return;
+    }
+
+    if (ctx.waited) {
+      // Its turn came: the "waiting" mark goes, without holding up the answer.
+      void markQueued(job, deps, false).catch((error: unknown) =>
+        deps.log.warn({ err: error, jobId: ctx.jobId }, 'could not take the waiting mark away'),
+      );
+    }
+    // The placeholder and the model call go at once: the model waits for no platform.
+    // A placeholder that fails is retried by the final render, or ends the call.
+    renderer.start(PLACEHOLDER).catch(() => undefined);
+    const settings = await deps.settings.get(job.platform, job.tenantId);
+    model = settings.model;
+    usage = { ...usage, model };
     const history = await deps.store.history(
       job.platform,
       job.conversationKey,
@@ -166,7 +173,7 @@ export async function handleChatJob(
     deps.log.info(
       {
         jobId: ctx.jobId,
-        model: settings.model,
+        model,
         chars: answer.length,
         tokens,
         ms: now() - started,
@@ -194,7 +201,7 @@ export async function handleChatJob(
       deps,
       renderer,
       answer,
-      model: settings.model,
+      model,
       usage,
       started,
       now,
@@ -244,7 +251,8 @@ async function reportFailure(
   const failure = classifyFailure(error, x.ctx.finalAttempt);
   const partial = x.answer.trim() === '' ? '' : `${x.answer}\n\n`;
   if (!(error instanceof SurfaceError && error.permanent)) {
-    const notice = failure.final ? userMessageFor(error, x.model) : RETRYING;
+    const retrying = error instanceof ChutesError ? RETRYING : RETRYING_OTHER;
+    const notice = failure.final ? userMessageFor(error, x.model) : retrying;
     try {
       await x.renderer.finish(partial + notice);
     } catch (renderError) {

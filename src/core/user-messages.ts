@@ -23,6 +23,8 @@ const CHUTES_TEXT: Record<ChutesError['code'], (model: string) => string> = {
 
 export const PLACEHOLDER = '⏳ _Thinking…_';
 export const RETRYING = '⏳ _The model is busy; trying again in a moment…_';
+/** A retry after something other than the model failed (the database, the platform). */
+export const RETRYING_OTHER = '⏳ _Something went wrong on my side; trying again in a moment…_';
 export const EMPTY_PROMPT = 'Hi! Mention me with a question, for example: "@me what is a monad?"';
 export const EMPTY_ANSWER = '_(The model returned an empty answer.)_';
 export const STOPPED = '_(Stopped.)_';

@@ -1,7 +1,9 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChutesError } from '../../src/chutes/errors.js';
+import type { ChatJobDeps } from '../../src/core/chat-job.js';
 import type { ChatJob } from '../../src/core/jobs.js';
+import { INTERNAL, RETRYING_OTHER } from '../../src/core/user-messages.js';
 import type { JobQueue, JobWorker } from '../../src/queue/backend.js';
 import { jobIdFor, QUEUES } from '../../src/queue/jobs.js';
 import { JobProducer } from '../../src/queue/producer.js';
@@ -40,12 +42,18 @@ afterEach(async () => {
 });
 
 /** A fresh backend (its own database, queue and prefix), a queue and workers on it. */
-async function setup(kind: BackendKind, model: ScriptedModel, workerCount: number, attempts = 3) {
+async function setup(
+  kind: BackendKind,
+  model: ScriptedModel,
+  workerCount: number,
+  attempts = 3,
+  override: Partial<ChatJobDeps> = {},
+) {
   t = await openTestBackend(kind);
   const { backend } = t;
   queue = backend.queue(QUEUES.chat);
   const surface = new MemorySurface(LIMITS);
-  const deps = chatDeps({ db: t.db, budget: backend.budget, surface, model });
+  const deps = { ...chatDeps({ db: t.db, budget: backend.budget, surface, model }), ...override };
 
   for (let i = 0; i < workerCount; i++) {
     workers.push(
@@ -174,6 +182,32 @@ describe.each(BACKEND_KINDS)('chat queue on %s', (kind) => {
     const texts = [...surface.contents.values()];
     expect(texts.some((t) => t.includes('API key'))).toBe(true);
     expect(texts).toContain('next one fine');
+  });
+
+  it('says so in the reply when a step before the model fails, retrying, then for good', async () => {
+    const model = new ScriptedModel();
+    let lookups = 0;
+    const { producer, surface } = await setup(kind, model, 1, 2, {
+      // The settings lookup fails like a database that went away.
+      settings: {
+        get: async () => {
+          lookups++;
+          throw new Error('Connection terminated unexpectedly');
+        },
+      },
+    });
+    await producer.enqueueChat(chatJob(`nodb-${counter}`, 'hello'));
+    await waitFor(async () => (await queue.getFailedCount()) === 1, 20_000);
+    expect(lookups).toBe(2);
+    expect(model.calls).toHaveLength(0);
+    const shown = [...surface.contents.values()];
+    expect(shown).toHaveLength(1);
+    // Not left on "Thinking…": the last attempt said what happened.
+    expect(shown[0]).toBe(INTERNAL);
+    const edits = surface.calls.filter((c) => c.op === 'edit').map((c) => c.text);
+    expect(edits).toContain(RETRYING_OTHER);
+    const [failed] = await queue.getFailed();
+    expect(failed!.failedReason).toContain('Connection terminated');
   });
 
   it('answers a redelivery whose first delivery died between registering and queueing', async () => {
