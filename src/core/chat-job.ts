@@ -263,7 +263,7 @@ async function reportFailure(
     }
   }
   if (failure.final) {
-    await recordFailure(
+    await recordUsageBestEffort(
       x.deps.store,
       { ...x.usage, durationMs: x.now() - x.started, outcome: failure.code },
       x.deps.log,
@@ -272,8 +272,11 @@ async function reportFailure(
   return toJobError(error, failure);
 }
 
-/** Usage of a failed job; losing it must not hide the failure itself. */
-export async function recordFailure(
+/**
+ * Records usage; losing the row must neither hide a failure nor fail a job
+ * whose answer is already shown (a retry would pay for it twice).
+ */
+export async function recordUsageBestEffort(
   store: Pick<ConversationStore, 'recordUsage'>,
   usage: UsageRecord,
   log: ChatJobDeps['log'],
@@ -281,7 +284,7 @@ export async function recordFailure(
   try {
     await store.recordUsage(usage);
   } catch (storeError) {
-    log.warn({ err: storeError, jobId: usage.jobId }, 'could not record usage of a failed job');
+    log.warn({ err: storeError, jobId: usage.jobId }, 'could not record usage');
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import type { GeneratedImage, ImageRequest } from '../chutes/image-client.js';
 import type { ConversationStore, UsageRecord } from './chat-job.js';
-import { recordFailure } from './chat-job.js';
+import { recordUsageBestEffort } from './chat-job.js';
 import { classifyFailure, toJobError } from './job-error.js';
 import type { CommandJob, JobContext } from './jobs.js';
 import type { SettingsSource } from './settings.js';
@@ -94,18 +94,25 @@ export async function handleImagineJob(
     return;
   }
   const options = parsed.value;
-  const settings = await deps.settings.get(job.platform, job.tenantId);
-  const model = settings.imageModel;
   const started = now();
-  const usage = {
+  let model = '';
+  let usage: Omit<UsageRecord, 'durationMs' | 'outcome'> = {
     jobId: ctx.jobId,
     kind: 'image',
     platform: job.platform,
     tenantId: job.tenantId,
     userId: job.actor.id,
     model,
-  } as const satisfies Partial<UsageRecord>;
+  };
+  // Once the image (or the too-large notice) is posted, nothing may fail the
+  // job: a retry would pay for the image and post it again. Usage is recorded
+  // on a best-effort basis from there.
+  const record = (outcome: UsageRecord['outcome']) =>
+    recordUsageBestEffort(deps.usage, { ...usage, durationMs: now() - started, outcome }, deps.log);
   try {
+    const settings = await deps.settings.get(job.platform, job.tenantId);
+    model = settings.imageModel;
+    usage = { ...usage, model };
     const image = await deps.images.generateImage({ model, ...options });
     const limit = Math.min(
       surface.limits.maxUploadBytes,
@@ -115,7 +122,7 @@ export async function handleImagineJob(
       await surface.respond(job.interaction, {
         text: imageTooLargeText(image.bytes.length, limit),
       });
-      await deps.usage.recordUsage({ ...usage, durationMs: now() - started, outcome: 'too_large' });
+      await record('too_large');
       return;
     }
     await surface.respond(job.interaction, {
@@ -126,7 +133,7 @@ export async function handleImagineJob(
         mime: image.mime,
       },
     });
-    await deps.usage.recordUsage({ ...usage, durationMs: now() - started, outcome: 'ok' });
+    await record('ok');
     deps.log.info(
       { jobId: ctx.jobId, model, bytes: image.bytes.length, ms: now() - started },
       'image posted',
@@ -142,7 +149,7 @@ export async function handleImagineJob(
           'could not show the failure to the user',
         );
       }
-      await recordFailure(
+      await recordUsageBestEffort(
         deps.usage,
         { ...usage, durationMs: now() - started, outcome: failure.code },
         deps.log,

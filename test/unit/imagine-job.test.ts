@@ -145,4 +145,41 @@ describe('handleImagineJob', () => {
     expect((error as JobError).retryable).toBe(false);
     expect(replies[0]!.text).toContain('refused');
   });
+
+  it('never generates or posts twice because the usage row could not be written', async () => {
+    const { deps, replies, requests } = setup(async () => PNG);
+    const failingUsage: ImagineDeps = {
+      ...deps,
+      usage: {
+        recordUsage: async () => {
+          throw new Error('Connection terminated unexpectedly');
+        },
+      },
+    };
+    // Not the final attempt: a thrown error here would be retried, and paid for again.
+    await expect(
+      handleImagineJob(job({ prompt: 'a cat' }), ctx(false), failingUsage),
+    ).resolves.toBe(undefined);
+    expect(requests).toHaveLength(1);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.file?.bytes).toEqual(PNG);
+  });
+
+  it('tells the user on the last attempt when the settings cannot be read', async () => {
+    const { deps, replies, requests } = setup(async () => PNG);
+    const noSettings: ImagineDeps = {
+      ...deps,
+      settings: {
+        get: async () => {
+          throw new Error('Connection terminated unexpectedly');
+        },
+      },
+    };
+    await expect(handleImagineJob(job({ prompt: 'a cat' }), ctx(true), noSettings)).rejects.toThrow(
+      JobError,
+    );
+    expect(requests).toHaveLength(0);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.text).toMatch(/^⚠️/);
+  });
 });
