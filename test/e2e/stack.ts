@@ -186,6 +186,34 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     return chatQueue;
   };
   const running: ServiceProcess[] = [];
+  // Every secret the service is given or handed during the run: none may reach its output.
+  const secrets = new Set<string>([CHUTES_KEY, SLACK.signingSecret]);
+  if (discord) {
+    secrets.add(DISCORD_TOKEN);
+    const send = discord.sendInteraction.bind(discord);
+    Object.assign(discord, {
+      sendInteraction: (input: Parameters<FakeDiscord['sendInteraction']>[0]) => {
+        const sent = send(input);
+        secrets.add(sent.token);
+        return sent;
+      },
+    });
+  }
+  if (slack) {
+    secrets.add(SLACK.botToken);
+    const run = slack.runCommand.bind(slack);
+    Object.assign(slack, {
+      runCommand: (input: Parameters<FakeSlack['runCommand']>[0]) => {
+        const sent = run(input);
+        // The response_url is a bearer credential for the command's answers.
+        secrets.add(sent.responseUrl);
+        return sent;
+      },
+    });
+  }
+  for (const value of Object.values(options.env ?? {})) {
+    if (/^(xoxb-|xapp-|cpk_)/.test(value)) secrets.add(value);
+  }
   const startService = async (extraEnv: Record<string, string> = {}) => {
     const processEnv = { ...env, ...extraEnv };
     const service = await ServiceProcess.start(processEnv);
@@ -225,6 +253,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     rateLimited: () => [...(discord?.rateLimited ?? []), ...(slack?.rateLimited ?? [])],
     async stop() {
       await Promise.all(running.map((s) => s.stop()));
+      const leaks = running.flatMap((service, index) =>
+        [...secrets]
+          .filter((secret) => allOutput(service).includes(secret))
+          .map((secret) => `process ${index} wrote ${secret.slice(0, 12)}…`),
+      );
       await chatQueue?.close();
       await deletePrefix(redis, prefix);
       await redis.quit();
@@ -233,6 +266,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await chutes.close();
       await database?.drop();
       if (dataDir) await rm(dataDir, { recursive: true, force: true });
+      // Checked for every scenario of every e2e file: secrets never reach the logs.
+      if (leaks.length > 0) throw new Error(`secrets in the service's output: ${leaks.join('; ')}`);
     },
   };
   return stack;
