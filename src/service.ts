@@ -21,14 +21,6 @@ import { JobProducer } from './queue/producer.js';
 import { LearnedRates } from './queue/learned-rates.js';
 import { startChatWorker, startCommandWorker, Turns, type WorkerOptions } from './queue/worker.js';
 
-/**
- * Connections of a worker's app pool when the queue's coordination lives in
- * Postgres: with the queue's and the budget's own pools (backend.ts) a worker
- * holds at most 25, so Postgres' default max_connections of 100 serves a
- * gateway and three workers.
- */
-const APP_POOL_WITHOUT_REDIS = 10;
-
 export interface Service {
   readonly port: number;
   stop(): Promise<void>;
@@ -57,12 +49,8 @@ export async function startService(config: Config, log: Logger): Promise<Service
       closers.push(() => embedded.stop());
       databaseUrl = embedded.url;
     }
-    // Without Redis, every answer's turns and budget takes go through this pool too.
-    const poolSize = config.redisUrl || config.role === 'gateway' ? 10 : APP_POOL_WITHOUT_REDIS;
-    const pool = createPool(
-      databaseUrl,
-      (error) => log.warn({ err: error }, 'idle Postgres connection lost'),
-      poolSize,
+    const pool = createPool(databaseUrl, (error) =>
+      log.warn({ err: error }, 'idle Postgres connection lost'),
     );
     closers.push(() => pool.end());
     const db = createDb(pool);

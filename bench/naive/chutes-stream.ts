@@ -10,6 +10,22 @@ export interface ChutesTarget {
   readonly model: string;
 }
 
+/** A variable the naive bots cannot run without. */
+export function env(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is required`);
+  return value;
+}
+
+/** Chutes as the benchmark configures the naive bots: CHUTES_BASE_URL, CHUTES_API_KEY, CHUTES_MODEL. */
+export function chutesFromEnv(): ChutesTarget {
+  return {
+    baseUrl: env('CHUTES_BASE_URL'),
+    apiKey: env('CHUTES_API_KEY'),
+    model: env('CHUTES_MODEL'),
+  };
+}
+
 /** Yields the answer's content deltas as they arrive. */
 export async function* streamAnswer(
   target: ChutesTarget,

@@ -8,19 +8,9 @@
  * Prints `naive bot is up` once the gateway is ready.
  */
 import { Client, Events, GatewayIntentBits, type Message } from 'discord.js';
-import { SecondlyEditor, streamAnswer, type ChutesTarget } from './chutes-stream.js';
+import { chutesFromEnv, env, SecondlyEditor, streamAnswer } from './chutes-stream.js';
 
-const env = (name: string): string => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is required`);
-  return value;
-};
-
-const chutes: ChutesTarget = {
-  baseUrl: env('CHUTES_BASE_URL'),
-  apiKey: env('CHUTES_API_KEY'),
-  model: env('CHUTES_MODEL'),
-};
+const chutes = chutesFromEnv();
 const LIMIT = 2_000;
 
 const client = new Client({

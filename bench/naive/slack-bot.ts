@@ -8,19 +8,9 @@
  * PORT, CHUTES_API_KEY, CHUTES_BASE_URL, CHUTES_MODEL. Prints `naive bot is up` once listening.
  */
 import { App, LogLevel } from '@slack/bolt';
-import { SecondlyEditor, streamAnswer, type ChutesTarget } from './chutes-stream.js';
+import { chutesFromEnv, env, SecondlyEditor, streamAnswer } from './chutes-stream.js';
 
-const env = (name: string): string => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is required`);
-  return value;
-};
-
-const chutes: ChutesTarget = {
-  baseUrl: env('CHUTES_BASE_URL'),
-  apiKey: env('CHUTES_API_KEY'),
-  model: env('CHUTES_MODEL'),
-};
+const chutes = chutesFromEnv();
 
 const app = new App({
   token: env('SLACK_BOT_TOKEN'),

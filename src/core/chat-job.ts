@@ -94,14 +94,14 @@ export async function handleChatJob(
   });
 
   const started = now();
-  let model = '';
+  // The model is known once the settings are read.
   let usage: AttemptState['usage'] = {
     jobId: ctx.jobId,
     kind: 'chat',
     platform: job.platform,
     tenantId: job.tenantId,
     userId: job.author.id,
-    model,
+    model: '',
   };
   let answer = '';
   // Every step, from the first lookup on, is inside the path that tells the
@@ -129,8 +129,7 @@ export async function handleChatJob(
     // A placeholder that fails is retried by the final render, or ends the call.
     renderer.start(PLACEHOLDER).catch(() => undefined);
     const settings = await deps.settings.get(job.platform, job.tenantId);
-    model = settings.model;
-    usage = { ...usage, model };
+    usage = { ...usage, model: settings.model };
     const history = await deps.store.history(
       job.platform,
       job.conversationKey,
@@ -173,7 +172,7 @@ export async function handleChatJob(
     deps.log.info(
       {
         jobId: ctx.jobId,
-        model,
+        model: settings.model,
         chars: answer.length,
         tokens,
         ms: now() - started,
@@ -201,7 +200,6 @@ export async function handleChatJob(
       deps,
       renderer,
       answer,
-      model,
       usage,
       started,
       now,
@@ -244,15 +242,12 @@ function shownText(answer: string, finishReason?: string): string {
   return finishReason === 'length' ? `${text}\n\n${CUT_OFF}` : text;
 }
 
-async function reportFailure(
-  error: unknown,
-  x: AttemptState & { model: string },
-): Promise<JobError> {
+async function reportFailure(error: unknown, x: AttemptState): Promise<JobError> {
   const failure = classifyFailure(error, x.ctx.finalAttempt);
   const partial = x.answer.trim() === '' ? '' : `${x.answer}\n\n`;
   if (!(error instanceof SurfaceError && error.permanent)) {
     const retrying = error instanceof ChutesError ? RETRYING : RETRYING_OTHER;
-    const notice = failure.final ? userMessageFor(error, x.model) : retrying;
+    const notice = failure.final ? userMessageFor(error, x.usage.model) : retrying;
     try {
       await x.renderer.finish(partial + notice);
     } catch (renderError) {

@@ -95,14 +95,14 @@ export async function handleImagineJob(
   }
   const options = parsed.value;
   const started = now();
-  let model = '';
+  // The model is known once the settings are read.
   let usage: Omit<UsageRecord, 'durationMs' | 'outcome'> = {
     jobId: ctx.jobId,
     kind: 'image',
     platform: job.platform,
     tenantId: job.tenantId,
     userId: job.actor.id,
-    model,
+    model: '',
   };
   // Once the image (or the too-large notice) is posted, nothing may fail the
   // job: a retry would pay for the image and post it again. Usage is recorded
@@ -111,7 +111,7 @@ export async function handleImagineJob(
     recordUsageBestEffort(deps.usage, { ...usage, durationMs: now() - started, outcome }, deps.log);
   try {
     const settings = await deps.settings.get(job.platform, job.tenantId);
-    model = settings.imageModel;
+    const model = settings.imageModel;
     usage = { ...usage, model };
     const image = await deps.images.generateImage({ model, ...options });
     const limit = Math.min(
@@ -142,7 +142,7 @@ export async function handleImagineJob(
     const failure = classifyFailure(error, ctx.finalAttempt);
     if (failure.final) {
       try {
-        await surface.respond(job.interaction, { text: imageFailureText(error, model) });
+        await surface.respond(job.interaction, { text: imageFailureText(error, usage.model) });
       } catch (respondError) {
         deps.log.warn(
           { err: respondError, jobId: ctx.jobId },

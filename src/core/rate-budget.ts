@@ -34,6 +34,11 @@ export function reservedFor(priority: BudgetPriority, points: number, scope?: Ra
   return 0;
 }
 
+/** The points of a bucket that a priority may use: its size, less what it leaves higher ones. */
+export function usablePoints(priority: BudgetPriority, bucket: BudgetBucket): number {
+  return bucket.spec.points - reservedFor(priority, bucket.spec.points, bucket.scope);
+}
+
 /**
  * A request budget shared by every worker (Redis-backed in production), asked
  * before each platform call so that concurrent streams slow down instead of

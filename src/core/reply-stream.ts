@@ -18,7 +18,6 @@ import {
   newTicket,
   settle,
   spend,
-  take,
   type BudgetBucket,
   type BudgetPriority,
   type RateBudget,
@@ -447,14 +446,13 @@ export class ReplyRenderer {
     const native = this.native!;
     const message = this.messages[0]!;
     const tail = page.startsWith(native.sent) ? page.slice(native.sent.length) : '';
-    // A message cannot be edited while it streams: the final render waits for the stop's budget.
-    const ticket = newTicket();
-    const buckets = this.buckets('streamStop');
-    if (final) await take(this.options.budget, buckets, this.sleep, 'final', ticket);
+    const stop = () => native.stream.stop(message, tail);
     try {
-      await native.stream
-        .stop(message, tail)
-        .finally(() => (final ? settle(this.options.budget, buckets, ticket) : undefined));
+      // A message cannot be edited while it streams: the final render waits for the stop's
+      // budget (while streaming, the loop has taken it already).
+      if (final)
+        await spend(this.options.budget, this.buckets('streamStop'), this.sleep, 'final', stop);
+      else await stop();
       this.shown[0] = native.sent + tail;
     } catch (error) {
       if (!(error instanceof SurfaceError)) throw error;

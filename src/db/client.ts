@@ -12,9 +12,9 @@ export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.m
 export function createPool(
   databaseUrl: string,
   onIdleError?: (error: Error) => void,
-  max = 10,
+  config: Omit<pg.PoolConfig, 'connectionString'> = {},
 ): pg.Pool {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max });
+  const pool = new pg.Pool({ max: 10, ...config, connectionString: databaseUrl });
   // An idle connection that the server drops (restart, failover) must not crash
   // the process: the pool replaces it on the next query.
   pool.on('error', (error) => onIdleError?.(error));

@@ -16,8 +16,9 @@ import {
   type WorkerOptions as BullWorkerOptions,
 } from 'bullmq';
 import { Redis } from 'ioredis';
-import pg from 'pg';
+import type pg from 'pg';
 import type { RateBudget } from '../core/rate-budget.js';
+import { createPool } from '../db/client.js';
 import { ConversationOrder, RedisLines } from './conversation-order.js';
 import { RedisLearnedRules, type LearnedRulesStore } from './learned-rates.js';
 import { PgBudget, PgLearnedRules, PgLines } from './pg-coordination.js';
@@ -72,8 +73,9 @@ export async function openRedisBackend(url: string, prefix: string): Promise<Que
 
 /**
  * Connections for BullMQ's share of a Postgres-only deployment (each of its
- * workers holds one for LISTEN). Every process adds its pools to the server's
- * max_connections: see APP_POOL_WITHOUT_REDIS in service.ts.
+ * workers holds one for LISTEN). With the app's pool (10, createPool's
+ * default) and the budget's, a process holds at most 25, so Postgres'
+ * default max_connections of 100 serves a gateway and three workers.
  */
 const QUEUE_POOL_SIZE = 10;
 /** Connections for the rate budget's takes and settles (they serialise on hot rows anyway). */
@@ -91,13 +93,11 @@ export async function openPostgresBackend(
 ): Promise<QueueBackend> {
   const schema = DEFAULT_SCHEMA;
   // BullMQ's SQL names its tables unqualified: its connections look in its schema.
-  const queuePool = new pg.Pool({
-    connectionString: databaseUrl,
+  const queuePool = createPool(databaseUrl, onIdleError, {
     max: QUEUE_POOL_SIZE,
     options: `-c search_path=${schema}`,
     keepAlive: true,
   });
-  queuePool.on('error', (error) => onIdleError?.(error));
   try {
     const client = await queuePool.connect();
     try {
@@ -112,8 +112,7 @@ export async function openPostgresBackend(
   // The budget's takes queue on the bot-wide buckets' row locks: on a pool of
   // their own, their waits never hold the connections that jobs need for
   // their turns, settings and history.
-  const budgetPool = new pg.Pool({ connectionString: databaseUrl, max: BUDGET_POOL_SIZE });
-  budgetPool.on('error', (error) => onIdleError?.(error));
+  const budgetPool = createPool(databaseUrl, onIdleError, { max: BUDGET_POOL_SIZE });
   return {
     kind: 'postgres',
     queue: (name) => new Queue(name, { connection: queuePool }, createPostgresBackend),

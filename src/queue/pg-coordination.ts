@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import {
-  reservedFor,
+  usablePoints,
   type BudgetBucket,
   type BudgetPriority,
   type RateBudget,
@@ -82,7 +82,7 @@ export class PgBudget implements RateBudget {
       'SELECT rate_take($1, $2, $3, $4, $5, $6) AS wait',
       [
         buckets.map((b) => b.key),
-        buckets.map((b) => b.spec.points - reservedFor(priority, b.spec.points, b.scope)),
+        buckets.map((b) => usablePoints(priority, b)),
         buckets.map((b) => budgetWindowMs(b.spec)),
         RANK[priority],
         DEMAND_GRACE_MS,

@@ -15,7 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
-  reservedFor,
+  usablePoints,
   type BudgetBucket,
   type BudgetPriority,
   type RateBudget,
@@ -129,8 +129,8 @@ export class RedisBudget implements RateBudget {
     if (buckets.length === 0) return 0;
     const keys = buckets.flatMap((b) => this.signals.keysOf(b.key));
     const args: (string | number)[] = [ticket, RANK[priority], DEMAND_GRACE_MS];
-    for (const { spec, scope } of buckets) {
-      args.push(spec.points - reservedFor(priority, spec.points, scope), budgetWindowMs(spec));
+    for (const bucket of buckets) {
+      args.push(usablePoints(priority, bucket), budgetWindowMs(bucket.spec));
     }
     return Number(await this.redis.eval(TAKE, keys.length, ...keys, ...args));
   }

@@ -16,6 +16,7 @@ import {
   type BackendKind,
   type TestBackend,
 } from '../support/backends.js';
+import { connectionLost } from '../support/pg.js';
 import type { SurfaceLimits } from '../../src/core/surface.js';
 import { ScriptedModel } from '../support/scripted-model.js';
 
@@ -190,9 +191,9 @@ describe.each(BACKEND_KINDS)('chat queue on %s', (kind) => {
     const { producer, surface } = await setup(kind, model, 1, 2, {
       // The settings lookup fails like a database that went away.
       settings: {
-        get: async () => {
+        get: () => {
           lookups++;
-          throw new Error('Connection terminated unexpectedly');
+          return connectionLost();
         },
       },
     });

@@ -1,5 +1,5 @@
 import {
-  reservedFor,
+  usablePoints,
   type BudgetBucket,
   type BudgetPriority,
   type RateBudget,
@@ -78,10 +78,11 @@ export class WindowBudget implements RateBudget {
   ): Promise<number> {
     const now = Date.now();
     let wait = 0;
-    for (const { key, spec, scope } of buckets) {
+    for (const bucket of buckets) {
+      const { key, spec } = bucket;
       const times = (this.taken.get(key) ?? []).filter((t) => now - t < spec.windowMs);
       this.taken.set(key, times);
-      const left = spec.points - reservedFor(priority, spec.points, scope);
+      const left = usablePoints(priority, bucket);
       if (times.length >= left) wait = Math.max(wait, times[0]! + spec.windowMs - now);
     }
     if (wait > 0) return wait;

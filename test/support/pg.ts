@@ -39,3 +39,8 @@ export async function createTestDatabase(
     },
   };
 }
+
+/** What a query does while Postgres is away: pg's error when the server drops the connection. */
+export async function connectionLost(): Promise<never> {
+  throw new Error('Connection terminated unexpectedly');
+}

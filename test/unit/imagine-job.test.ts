@@ -12,6 +12,7 @@ import type { CommandJob, JobContext } from '../../src/core/jobs.js';
 import { effectiveSettings } from '../../src/core/settings.js';
 import type { InteractionSurface, ReplyFile } from '../../src/core/surface.js';
 import { TEST_LIMITS } from '../support/memory-surface.js';
+import { connectionLost } from '../support/pg.js';
 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
 
@@ -150,11 +151,7 @@ describe('handleImagineJob', () => {
     const { deps, replies, requests } = setup(async () => PNG);
     const failingUsage: ImagineDeps = {
       ...deps,
-      usage: {
-        recordUsage: async () => {
-          throw new Error('Connection terminated unexpectedly');
-        },
-      },
+      usage: { recordUsage: connectionLost },
     };
     // Not the final attempt: a thrown error here would be retried, and paid for again.
     await expect(
@@ -169,11 +166,7 @@ describe('handleImagineJob', () => {
     const { deps, replies, requests } = setup(async () => PNG);
     const noSettings: ImagineDeps = {
       ...deps,
-      settings: {
-        get: async () => {
-          throw new Error('Connection terminated unexpectedly');
-        },
-      },
+      settings: { get: connectionLost },
     };
     await expect(handleImagineJob(job({ prompt: 'a cat' }), ctx(true), noSettings)).rejects.toThrow(
       JobError,
