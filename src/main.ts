@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './log.js';
-import { startService } from './service.js';
+import { HAND_BACK_MS, startService } from './service.js';
 
 async function main(): Promise<void> {
   // A `.env` in the working directory fills in what the environment does not
@@ -36,10 +36,13 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     // A dependency that is away (Redis, Postgres) must not keep the process
     // from exiting: its jobs are resumed by other workers after their locks expire.
-    setTimeout(() => {
-      log.error('shutdown did not finish in time; exiting anyway');
-      process.exit(1);
-    }, config.worker.shutdownGraceMs + 5_000).unref();
+    setTimeout(
+      () => {
+        log.error('shutdown did not finish in time; exiting anyway');
+        process.exit(1);
+      },
+      config.worker.shutdownGraceMs + HAND_BACK_MS + 5_000,
+    ).unref();
     void service.stop().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -19,7 +19,13 @@ import { openPostgresBackend, openRedisBackend, type JobWorker } from './queue/b
 import { QUEUES } from './queue/jobs.js';
 import { JobProducer } from './queue/producer.js';
 import { LearnedRates } from './queue/learned-rates.js';
-import { startChatWorker, startCommandWorker, Turns, type WorkerOptions } from './queue/worker.js';
+import {
+  startChatWorker,
+  startCommandWorker,
+  STOP_REASONS,
+  Turns,
+  type WorkerOptions,
+} from './queue/worker.js';
 
 export interface Service {
   readonly port: number;
@@ -181,20 +187,32 @@ export async function startService(config: Config, log: Logger): Promise<Service
   }
 }
 
-/** Lets running jobs finish, up to the grace period, then stops for good. */
+/** How long handed-back jobs get to reach the queue once their attempts are stopped. */
+export const HAND_BACK_MS = 5_000;
+
+/**
+ * Stops taking jobs and lets running ones finish, up to the grace period;
+ * the rest are stopped (their model calls aborted) and handed back to the
+ * queue, where another worker continues them in the same reply at once.
+ */
 async function closeWorker(worker: JobWorker, graceMs: number, log: Logger): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
   const graceful = worker.close();
-  const expired = new Promise<'expired'>((resolve) => {
-    timer = setTimeout(() => resolve('expired'), graceMs);
-  });
-  if ((await Promise.race([graceful, expired])) === 'expired') {
-    // Unfinished jobs are left locked; their lock expires and another worker continues them.
-    log.warn(
-      { graceMs, queue: worker.name },
-      'jobs still running at shutdown; leaving them to other workers',
-    );
-    await worker.close(true);
+  if ((await within(graceful, graceMs)) === 'expired') {
+    log.warn({ graceMs, queue: worker.name }, 'jobs still running at shutdown; handing them back');
+    worker.cancelAllJobs(STOP_REASONS.shutdown);
+    // A job that cannot be handed back keeps its lock until it expires; another worker continues it then.
+    if ((await within(graceful, HAND_BACK_MS)) === 'expired') await worker.close(true);
   }
-  clearTimeout(timer);
+}
+
+async function within(work: Promise<unknown>, ms: number): Promise<'done' | 'expired'> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<'expired'>((resolve) => {
+    timer = setTimeout(() => resolve('expired'), ms);
+  });
+  try {
+    return await Promise.race([work.then(() => 'done' as const), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

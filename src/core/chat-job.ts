@@ -50,8 +50,12 @@ export interface ConversationStore {
   history(platform: string, conversationKey: string, limit: number): Promise<StoredMessage[]>;
   /** The answer a job already stored, if an earlier attempt got that far. */
   storedAnswer(jobId: string): Promise<string | undefined>;
-  /** Stores question, answer and usage together; a second call for the same job changes nothing. */
-  saveExchange(job: ChatJob, jobId: string, answer: string, usage: UsageRecord): Promise<void>;
+  /**
+   * Stores question, answer and usage together, and returns the answer stored
+   * for the job: a second call for the same job changes nothing and returns
+   * the first one's answer.
+   */
+  saveExchange(job: ChatJob, jobId: string, answer: string, usage: UsageRecord): Promise<string>;
   recordUsage(usage: UsageRecord): Promise<void>;
 }
 
@@ -90,6 +94,7 @@ export async function handleChatJob(
     onMessages: (messages) => ctx.saveProgress(messages),
     onGiveUp: (reason) => abort.abort(reason === 'too_long' ? tooLong : reason),
     tooLongNote: TOO_LONG,
+    signal: ctx.signal,
     log: deps.log,
   });
 
@@ -144,9 +149,10 @@ export async function handleChatJob(
     let firstTokenAt: number | undefined;
     let finishReason: string | undefined;
     let tokens: { prompt: number; completion: number } | undefined;
+    const modelSignal = ctx.signal ? AbortSignal.any([abort.signal, ctx.signal]) : abort.signal;
     for await (const event of deps.model.streamChat(
       { model: settings.model, messages, ...settings.sampling },
-      abort.signal,
+      modelSignal,
     )) {
       if (event.type === 'delta') {
         firstTokenAt ??= now();
@@ -159,7 +165,9 @@ export async function handleChatJob(
       }
     }
 
-    await deps.store.saveExchange(job, ctx.jobId, answer, {
+    // A worker that lost the job stores nothing: the one that took over does.
+    ctx.signal?.throwIfAborted();
+    const kept = await deps.store.saveExchange(job, ctx.jobId, answer, {
       ...usage,
       promptTokens: tokens?.prompt,
       completionTokens: tokens?.completion,
@@ -168,7 +176,9 @@ export async function handleChatJob(
       outcome: 'ok',
     });
     await ctx.answered?.();
-    await renderer.finish(shownText(answer, finishReason));
+    // What the conversation remembers is what the reply shows, even where two
+    // workers raced to store this job's answer.
+    await renderer.finish(kept === answer ? shownText(answer, finishReason) : shownText(kept));
     deps.log.info(
       {
         jobId: ctx.jobId,
@@ -180,6 +190,8 @@ export async function handleChatJob(
       'answered',
     );
   } catch (error) {
+    // Stopped from outside (lock lost, shutdown): not a failure to tell anyone about.
+    if (ctx.signal?.aborted) throw error;
     if (renderer.stopped) {
       await finishStopped({ job, ctx, deps, renderer, answer, usage, started, now });
       return;

@@ -113,7 +113,9 @@ export async function handleImagineJob(
     const settings = await deps.settings.get(job.platform, job.tenantId);
     const model = settings.imageModel;
     usage = { ...usage, model };
-    const image = await deps.images.generateImage({ model, ...options });
+    const image = await deps.images.generateImage({ model, ...options }, ctx.signal);
+    // A worker that lost the job posts nothing: the one that took over does.
+    ctx.signal?.throwIfAborted();
     const limit = Math.min(
       surface.limits.maxUploadBytes,
       job.uploadLimitBytes ?? Number.POSITIVE_INFINITY,
@@ -139,6 +141,7 @@ export async function handleImagineJob(
       'image posted',
     );
   } catch (error) {
+    if (ctx.signal?.aborted) throw error;
     const failure = classifyFailure(error, ctx.finalAttempt);
     if (failure.final) {
       try {

@@ -72,6 +72,12 @@ export interface JobContext {
    * start (it sees this answer) while this one's last edits go out.
    */
   readonly answered?: () => Promise<void>;
+  /**
+   * Aborted when this attempt must stop at once and write nothing more: the
+   * worker lost the job's lock (another worker may continue it) or is
+   * shutting down (the job is handed back). The handler then rethrows.
+   */
+  readonly signal?: AbortSignal;
   saveProgress(messages: readonly MessageRef[]): Promise<void>;
 }
 

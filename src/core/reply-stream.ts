@@ -57,6 +57,8 @@ export interface ReplyRendererOptions {
   /** Most messages one answer may take; the last one then ends with `tooLongNote`. */
   readonly maxPages?: number;
   readonly tooLongNote?: string;
+  /** Once aborted, the reply is not written to any more: every call throws the reason. */
+  readonly signal?: AbortSignal;
   readonly log?: { warn(details: object, message: string): void };
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
@@ -209,9 +211,10 @@ export class ReplyRenderer {
     }
     while (this.messages.length > pages.length) {
       const extra = this.messages[this.messages.length - 1]!;
-      await spend(this.options.budget, this.buckets('remove'), this.sleep, 'final', () =>
-        this.surface.remove(extra),
-      );
+      await spend(this.options.budget, this.buckets('remove'), this.sleep, 'final', () => {
+        this.options.signal?.throwIfAborted();
+        return this.surface.remove(extra);
+      });
       this.messages.pop();
       this.shown.pop();
       await this.options.onMessages?.(this.messages);
@@ -225,7 +228,7 @@ export class ReplyRenderer {
 
   private async loop(): Promise<void> {
     await this.starting?.catch(() => undefined);
-    while (!this.closed && this.fatal === undefined) {
+    while (!this.closed && this.fatal === undefined && !this.options.signal?.aborted) {
       const op = this.nextOp();
       if (!op) {
         await this.wait(undefined);
@@ -301,7 +304,7 @@ export class ReplyRenderer {
     const native = this.native;
     const message = this.messages[0];
     this.native = undefined;
-    if (!native?.open || !message) return;
+    if (!native?.open || !message || this.options.signal?.aborted) return;
     const ticket = newTicket();
     const buckets = this.buckets('streamStop');
     if ((await this.options.budget.tryTake(buckets, 'final', ticket)) <= 0) {
@@ -389,6 +392,7 @@ export class ReplyRenderer {
   }
 
   private async call(op: Op): Promise<void> {
+    this.options.signal?.throwIfAborted();
     switch (op.kind) {
       case 'post': {
         const { target, idempotencyKey } = this.options;
@@ -446,7 +450,10 @@ export class ReplyRenderer {
     const native = this.native!;
     const message = this.messages[0]!;
     const tail = page.startsWith(native.sent) ? page.slice(native.sent.length) : '';
-    const stop = () => native.stream.stop(message, tail);
+    const stop = () => {
+      this.options.signal?.throwIfAborted();
+      return native.stream.stop(message, tail);
+    };
     try {
       // A message cannot be edited while it streams: the final render waits for the stop's
       // budget (while streaming, the loop has taken it already).
@@ -468,7 +475,7 @@ export class ReplyRenderer {
   }
 
   private async showPending(stream: NativeStream): Promise<void> {
-    if (!stream.pending) return;
+    if (!stream.pending || this.options.signal?.aborted) return;
     // Cosmetic: shown only when the budget has room right now.
     if ((await this.options.budget.tryTake(this.buckets('status'), 'update')) > 0) return;
     try {
@@ -489,9 +496,10 @@ export class ReplyRenderer {
         recipientId: recipientId ?? '',
       });
       try {
-        await spend(this.options.budget, this.buckets('streamStop'), this.sleep, 'final', () =>
-          stream ? stream.stop(message, '') : Promise.resolve(),
-        );
+        await spend(this.options.budget, this.buckets('streamStop'), this.sleep, 'final', () => {
+          this.options.signal?.throwIfAborted();
+          return stream ? stream.stop(message, '') : Promise.resolve();
+        });
       } catch (error) {
         // Already closed (expired, stopped) is what we wanted.
         this.options.log?.warn(

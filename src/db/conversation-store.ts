@@ -32,14 +32,8 @@ export class PgConversationStore implements ConversationStore {
     return rows.reverse();
   }
 
-  async storedAnswer(jobId: string): Promise<string | undefined> {
-    const [row] = await this.db
-      .select({ content: conversationMessages.content })
-      .from(conversationMessages)
-      .where(
-        and(eq(conversationMessages.jobId, jobId), eq(conversationMessages.role, 'assistant')),
-      );
-    return row?.content;
+  storedAnswer(jobId: string): Promise<string | undefined> {
+    return answerOf(this.db, jobId);
   }
 
   async saveExchange(
@@ -47,14 +41,14 @@ export class PgConversationStore implements ConversationStore {
     jobId: string,
     answer: string,
     record: UsageRecord,
-  ): Promise<void> {
+  ): Promise<string> {
     const common = {
       platform: job.platform,
       tenantId: job.tenantId,
       conversationKey: job.conversationKey,
       jobId,
     };
-    await this.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       await tx
         .insert(conversationMessages)
         .values([
@@ -70,6 +64,8 @@ export class PgConversationStore implements ConversationStore {
         ])
         .onConflictDoNothing();
       await tx.insert(usage).values(record).onConflictDoNothing();
+      // Another attempt may have stored its answer first: that one stands.
+      return (await answerOf(tx, jobId)) ?? answer;
     });
   }
 
@@ -98,4 +94,13 @@ export class PgConversationStore implements ConversationStore {
       .returning({ id: conversationMessages.id });
     return deleted.length;
   }
+}
+
+/** The answer stored for a job, in a transaction or out of one. */
+async function answerOf(db: Pick<Db, 'select'>, jobId: string): Promise<string | undefined> {
+  const [row] = await db
+    .select({ content: conversationMessages.content })
+    .from(conversationMessages)
+    .where(and(eq(conversationMessages.jobId, jobId), eq(conversationMessages.role, 'assistant')));
+  return row?.content;
 }

@@ -55,10 +55,11 @@ export function backoffDelay(attemptsMade: number, error: unknown): number {
   return Math.round(Math.max(jittered, retryAfter));
 }
 
-function context(job: Job): JobContext {
+function context(job: Job, signal?: AbortSignal): JobContext {
   const progress = readProgress(job.progress);
   return {
     jobId: job.id!,
+    signal,
     finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
     progress: progress.messages,
     waited: progress.waiting === true,
@@ -73,12 +74,15 @@ function context(job: Job): JobContext {
  */
 async function settle(
   job: Job,
+  signal: AbortSignal | undefined,
   handle: () => Promise<void>,
   onFinal?: () => Promise<void>,
 ): Promise<void> {
   try {
     await handle();
   } catch (error) {
+    // Stopped from outside: the job goes back to the queue (see createWorker), whatever attempt this was.
+    if (signal?.aborted) throw error;
     const failure = classifyFailure(error, context(job).finalAttempt);
     if (!failure.final) throw error;
     await onFinal?.();
@@ -100,13 +104,56 @@ function parse<T>(
 /** BullMQ's reason for a job that stalled (its worker died) more often than allowed. */
 const STALLED_OUT = /stalled more than allowable limit/i;
 
+/** Why a running attempt is stopped from outside (the abort reason its processor sees). */
+export const STOP_REASONS = {
+  lockLost: 'the job lock was lost: another worker may continue it',
+  shutdown: 'the worker is shutting down: another worker continues the job',
+} as const;
+
+/**
+ * Share of the lock's duration without a confirmed renewal after which a
+ * worker stops writing: it may no longer hold the lock, and another worker
+ * takes over once the lock expires. The rest is the margin for that.
+ */
+const LOCK_TRUST = 0.75;
+const LOCK_WATCH_MS = 500;
+
+type Processor = (
+  job: Job,
+  token: string | undefined,
+  signal: AbortSignal | undefined,
+) => Promise<void>;
+
 function createWorker(
   name: string,
-  processor: (job: Job, token?: string) => Promise<void>,
+  processor: Processor,
   options: WorkerOptions,
   onAbandoned: (job: Job) => Promise<void> | undefined,
 ): JobWorker {
-  const worker = options.backend.worker(name, processor, {
+  // When each running job's lock was last known to be held.
+  const heldSince = new Map<string, number>();
+  // Three parameters: BullMQ hands a processor that takes them an AbortSignal.
+  const run = async (job: Job, token: string | undefined, signal: AbortSignal | undefined) => {
+    heldSince.set(job.id!, Date.now());
+    try {
+      await processor(job, token, signal);
+    } catch (error) {
+      if (!signal?.aborted || !token) throw error;
+      // Lost the lock or shutting down: back to the queue at once, without
+      // spending an attempt, where it continues in the same reply. A worker
+      // that no longer holds the lock cannot move the job and changes nothing.
+      try {
+        await job.moveToDelayed(Date.now(), token);
+      } catch {
+        throw error;
+      }
+      options.log.warn({ queue: name, jobId: job.id, reason: signal.reason }, 'job handed back');
+      throw new DelayedError();
+    } finally {
+      heldSince.delete(job.id!);
+    }
+  };
+  const worker = options.backend.worker(name, run, {
     concurrency: options.concurrency,
     lockDuration: options.lockMs,
     stalledInterval: options.stalledIntervalMs,
@@ -133,6 +180,28 @@ function createWorker(
     }
   });
   worker.on('error', (error) => options.log.error({ err: error, queue: name }, 'worker error'));
+
+  // One writer per reply: a job whose lock this worker may have lost stops
+  // writing before the lock expires and another worker takes it over.
+  const lockLost = (jobId: string, why: string) => {
+    if (!heldSince.delete(jobId)) return;
+    options.log.warn({ queue: name, jobId, why }, 'stopping a job whose lock may be lost');
+    worker.cancelJob(jobId, STOP_REASONS.lockLost);
+  };
+  worker.on('locksRenewed', ({ jobIds }) => {
+    const now = Date.now();
+    for (const jobId of jobIds) if (heldSince.has(jobId)) heldSince.set(jobId, now);
+  });
+  worker.on('lockRenewalFailed', (jobIds) => {
+    for (const jobId of jobIds) lockLost(jobId, 'lock renewal refused');
+  });
+  const watch = setInterval(() => {
+    const deadline = Date.now() - options.lockMs * LOCK_TRUST;
+    for (const [jobId, since] of heldSince)
+      if (since < deadline) lockLost(jobId, 'lock not renewed in time');
+  }, LOCK_WATCH_MS);
+  watch.unref();
+  worker.on('closed', () => clearInterval(watch));
   return worker;
 }
 
@@ -155,6 +224,7 @@ export class Turns {
   async run(
     job: Job,
     token: string | undefined,
+    signal: AbortSignal | undefined,
     conversationKey: string,
     handle: (release: () => Promise<void>) => Promise<void>,
     onWait?: () => Promise<void>,
@@ -189,7 +259,7 @@ export class Turns {
       // Wake the next job of the conversation now rather than at its next poll.
       if (next) await (await this.find(next))?.promote().catch(() => undefined);
     };
-    await settle(job, () => handle(release), release);
+    await settle(job, signal, () => handle(release), release);
     await release();
   }
 
@@ -218,13 +288,15 @@ export function startChatWorker(
 ): JobWorker {
   return createWorker(
     QUEUES.chat,
-    async (job, token) => {
+    async (job, token, signal) => {
       const data = parse(chatJobSchema, job);
       await options.turns.run(
         job,
         token,
+        signal,
         data.conversationKey,
-        (release) => handleChatJob(data, { ...context(job), answered: release }, options.deps),
+        (release) =>
+          handleChatJob(data, { ...context(job, signal), answered: release }, options.deps),
         () => markQueued(data, options.deps, true),
       );
     },
@@ -247,15 +319,15 @@ export function startCommandWorker(
 ): JobWorker {
   return createWorker(
     QUEUES.commands,
-    async (job, token) => {
+    async (job, token, signal) => {
       const data = parse(commandJobSchema, job);
       const handle = () =>
         data.command === 'imagine'
-          ? handleImagineJob(data, context(job), options.imagine)
+          ? handleImagineJob(data, context(job, signal), options.imagine)
           : handleCommandJob(data, options.commands);
       if (ORDERED_COMMANDS.has(data.command))
-        await options.turns.run(job, token, data.conversationKey, handle);
-      else await settle(job, handle);
+        await options.turns.run(job, token, signal, data.conversationKey, handle);
+      else await settle(job, signal, handle);
     },
     options,
     (job) => {

@@ -314,3 +314,21 @@ export function replyShowing(stack: Stack, channelId: string, text: string, time
     'the exact answer',
   );
 }
+
+/**
+ * Waits until the first reply in a channel is edited after `since` to show
+ * something other than `frozen` (what it showed when it stopped); returns the edit.
+ */
+export function replyMoving(
+  stack: Stack,
+  channelId: string,
+  since: number,
+  frozen: string,
+  timeoutMs: number,
+) {
+  return stack.discord.waitFor(
+    () => stack.botMessages(channelId)[0]!.edits.find((e) => e.at > since && e.content !== frozen),
+    timeoutMs,
+    'the reply moving again',
+  );
+}

@@ -4,7 +4,14 @@
  * model's text, on Redis and on Postgres alone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { channel, replyShowing, slowAnswer, startStack, type Stack } from '../e2e/stack.js';
+import {
+  channel,
+  replyMoving,
+  replyShowing,
+  slowAnswer,
+  startStack,
+  type Stack,
+} from '../e2e/stack.js';
 
 const RECOVERY_MS = 15_000;
 
@@ -32,14 +39,7 @@ describe.each(['redis', 'postgres'] as const)(
       expect(frozen).not.toBe(full);
 
       stack.service = await stack.startService();
-      const moved = await stack.discord.waitFor(
-        () =>
-          stack
-            .botMessages(channel(1))[0]!
-            .edits.find((e) => e.at > killedAt && e.content !== frozen),
-        RECOVERY_MS + 5_000,
-        'the reply moving again',
-      );
+      const moved = await replyMoving(stack, channel(1), killedAt, frozen, RECOVERY_MS + 5_000);
       expect(moved.at - killedAt).toBeLessThan(RECOVERY_MS);
 
       const done = await replyShowing(stack, channel(1), full);

@@ -43,8 +43,10 @@ describe('PgConversationStore', () => {
     const store = new PgConversationStore(database.db);
     for (const n of [1, 2, 3])
       await store.saveExchange(job(n), `j${n}`, `answer ${n}`, usageFor(`j${n}`));
-    // A retried job writes nothing twice.
-    await store.saveExchange(job(2), 'j2', 'answer 2 again', usageFor('j2'));
+    // A retried job writes nothing twice, and learns which answer stands.
+    expect(await store.saveExchange(job(2), 'j2', 'answer 2 again', usageFor('j2'))).toBe(
+      'answer 2',
+    );
     await store.saveExchange(job(9, 'other'), 'j9', 'elsewhere', usageFor('j9'));
 
     const history = await store.history('discord', 'c1', 100);
