@@ -17,6 +17,7 @@ import { PLATFORMS } from './platforms/registry.js';
 import { openEmbeddedPostgres } from './db/embedded.js';
 import { openPostgresBackend, openRedisBackend, type JobWorker } from './queue/backend.js';
 import { QUEUES } from './queue/jobs.js';
+import { Outbox } from './queue/outbox.js';
 import { JobProducer } from './queue/producer.js';
 import { LearnedRates } from './queue/learned-rates.js';
 import {
@@ -157,8 +158,11 @@ export async function startService(config: Config, log: Logger): Promise<Service
     }
 
     const routes: Record<string, RequestListener> = {};
+    let outbox: Outbox | undefined;
     if (config.role !== 'worker') {
-      const producer = new JobProducer(queues, order, config.worker.attempts);
+      const producer = new Outbox(new JobProducer(queues, order, config.worker.attempts), log);
+      outbox = producer;
+      closers.push(async () => producer.close());
       for (const platform of platforms) {
         const gateway = await platform.startGateway({ producer, models, log, budget });
         closers.push(() => gateway.close());
@@ -172,6 +176,8 @@ export async function startService(config: Config, log: Logger): Promise<Service
         postgres: async () => void (await pool.query('SELECT 1')),
         // Redis, or the queue's own connections to the Postgres above.
         [backend.kind === 'redis' ? 'redis' : 'queue']: () => backend.ping(),
+        // Jobs accepted while the queue was away, not queued yet.
+        ...(outbox ? { outbox: () => outbox.check() } : {}),
       },
       { role: config.role },
       routes,

@@ -7,7 +7,13 @@
 import type { ChatRequest, ChatStreamEvent } from '../chutes/chat-client.js';
 import { ChutesError } from '../chutes/errors.js';
 import { buildWindow, type StoredMessage } from './conversation.js';
-import { classifyFailure, toJobError, type JobError } from './job-error.js';
+import {
+  classifyFailure,
+  isUnreachable,
+  OUTAGE_PATIENCE_MS,
+  toJobError,
+  type JobError,
+} from './job-error.js';
 import type { ChatJob, JobContext } from './jobs.js';
 import { spend, type RateBudget } from './rate-budget.js';
 import { budgetBuckets, ReplyRenderer } from './reply-stream.js';
@@ -71,6 +77,7 @@ export interface ChatJobDeps {
     info(details: object, message: string): void;
   };
   readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export async function handleChatJob(
@@ -165,9 +172,8 @@ export async function handleChatJob(
       }
     }
 
-    // A worker that lost the job stores nothing: the one that took over does.
-    ctx.signal?.throwIfAborted();
-    const kept = await deps.store.saveExchange(job, ctx.jobId, answer, {
+    const shown = shownText(answer, finishReason);
+    const kept = await storeExchange(job, ctx, deps, answer, () => renderer.finish(shown), {
       ...usage,
       promptTokens: tokens?.prompt,
       completionTokens: tokens?.completion,
@@ -178,7 +184,7 @@ export async function handleChatJob(
     await ctx.answered?.();
     // What the conversation remembers is what the reply shows, even where two
     // workers raced to store this job's answer.
-    await renderer.finish(kept === answer ? shownText(answer, finishReason) : shownText(kept));
+    await renderer.finish(kept === answer ? shown : shownText(kept));
     deps.log.info(
       {
         jobId: ctx.jobId,
@@ -198,7 +204,7 @@ export async function handleChatJob(
     }
     if (error === tooLong) {
       // The renderer ends the last page it keeps with a note saying so.
-      await deps.store.saveExchange(job, ctx.jobId, answer, {
+      await storeExchange(job, ctx, deps, answer, () => renderer.finish(answer), {
         ...usage,
         durationMs: now() - started,
         outcome: 'too_long',
@@ -238,7 +244,7 @@ interface AttemptState {
  */
 async function finishStopped(x: AttemptState & { job: ChatJob }): Promise<void> {
   const shown = x.answer.trim() === '' ? STOPPED : `${x.answer}\n\n${STOPPED}`;
-  await x.deps.store.saveExchange(x.job, x.ctx.jobId, x.answer, {
+  await storeExchange(x.job, x.ctx, x.deps, x.answer, () => x.renderer.finish(shown), {
     ...x.usage,
     durationMs: x.now() - x.started,
     outcome: 'stopped',
@@ -248,6 +254,44 @@ async function finishStopped(x: AttemptState & { job: ChatJob }): Promise<void> 
   x.deps.log.info({ jobId: x.ctx.jobId, chars: x.answer.length }, 'answer stopped by the user');
 }
 
+/**
+ * Stores an answer the user has seen. While the database cannot be reached
+ * the reply shows the answer in full (`showMeanwhile`) and the store is
+ * tried again, up to the outage patience: calling the model again would pay
+ * for the answer twice. Returns the answer stored for the job.
+ */
+async function storeExchange(
+  job: ChatJob,
+  ctx: JobContext,
+  deps: ChatJobDeps,
+  answer: string,
+  showMeanwhile: () => Promise<unknown>,
+  usage: UsageRecord,
+): Promise<string> {
+  const now = deps.now ?? Date.now;
+  const giveUpAt = now() + OUTAGE_PATIENCE_MS;
+  for (let tries = 1; ; tries++) {
+    // A worker that lost the job stores nothing: the one that took over does.
+    ctx.signal?.throwIfAborted();
+    try {
+      return await deps.store.saveExchange(job, ctx.jobId, answer, usage);
+    } catch (error) {
+      if (!isUnreachable(error) || now() >= giveUpAt) throw error;
+      if (tries === 1) {
+        deps.log.warn(
+          { err: error, jobId: ctx.jobId },
+          'could not store an answer yet; keeping it until the database is back',
+        );
+        await showMeanwhile().catch(() => undefined);
+      }
+      await (deps.sleep ?? sleep)(Math.min(STORE_RETRY_MS * tries, STORE_RETRY_MAX_MS));
+    }
+  }
+}
+
+const STORE_RETRY_MS = 500;
+const STORE_RETRY_MAX_MS = 3_000;
+
 /** What the reply shows for a model's answer: an empty one, or one cut off at max_tokens, says so. */
 function shownText(answer: string, finishReason?: string): string {
   const text = answer.trim() === '' ? EMPTY_ANSWER : answer;
@@ -255,7 +299,7 @@ function shownText(answer: string, finishReason?: string): string {
 }
 
 async function reportFailure(error: unknown, x: AttemptState): Promise<JobError> {
-  const failure = classifyFailure(error, x.ctx.finalAttempt);
+  const failure = classifyFailure(error, x.ctx);
   const partial = x.answer.trim() === '' ? '' : `${x.answer}\n\n`;
   if (!(error instanceof SurfaceError && error.permanent)) {
     const retrying = error instanceof ChutesError ? RETRYING : RETRYING_OTHER;

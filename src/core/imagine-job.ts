@@ -142,7 +142,7 @@ export async function handleImagineJob(
     );
   } catch (error) {
     if (ctx.signal?.aborted) throw error;
-    const failure = classifyFailure(error, ctx.finalAttempt);
+    const failure = classifyFailure(error, ctx);
     if (failure.final) {
       try {
         await surface.respond(job.interaction, { text: imageFailureText(error, usage.model) });

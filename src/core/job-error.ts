@@ -27,14 +27,71 @@ export interface FailureClass {
   /** No retry follows: tell the user and record the outcome. */
   readonly final: boolean;
   readonly retryAfterMs?: number;
+  /**
+   * A store (Postgres, Redis) could not be reached: the job waits the outage
+   * out, retrying without spending its attempts, up to OUTAGE_PATIENCE_MS.
+   */
+  readonly waitOut?: boolean;
+}
+
+/** How long a job waits out a store that cannot be reached before it fails like any error. */
+export const OUTAGE_PATIENCE_MS = 120_000;
+
+/** What classifying a failure needs to know about the attempt. */
+export interface AttemptInfo {
+  /** True when no retry follows if this attempt fails (attempts spent). */
+  readonly finalAttempt: boolean;
+  /** When this job first found a store unreachable (epoch ms), if it did. */
+  readonly outageSince?: number;
+}
+
+/** Node's, pg's and ioredis' ways of saying the server cannot be reached. */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  // Postgres: shutting down, starting up, connection failures.
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08003',
+  '08006',
+]);
+const UNREACHABLE_MESSAGES =
+  /connection terminated|connection timeout|timeout exceeded when trying to connect|connection is closed|stream isn't writeable|client has encountered a connection error|connection ended unexpectedly|the database system is (starting up|shutting down)/i;
+
+/** True for a store that cannot be reached (as opposed to one that refused the request). */
+export function isUnreachable(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    // Chutes and the platforms classify their own network failures.
+    if (e instanceof ChutesError || e instanceof SurfaceError) return false;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return true;
+    if (UNREACHABLE_MESSAGES.test(e.message)) return true;
+  }
+  return false;
 }
 
 /**
  * Sorts an attempt's failure: Chutes says whether its errors are worth
- * another try; a permanent platform error is not; anything unknown (a store
- * briefly away) is.
+ * another try; a permanent platform error is not; a store that cannot be
+ * reached is waited out; anything else unknown is retried.
  */
-export function classifyFailure(error: unknown, finalAttempt: boolean): FailureClass {
+export function classifyFailure(
+  error: unknown,
+  attempt: AttemptInfo,
+  now: number = Date.now(),
+): FailureClass {
+  const finalAttempt = attempt.finalAttempt;
+  if (isUnreachable(error)) {
+    const waitOut = now - (attempt.outageSince ?? now) < OUTAGE_PATIENCE_MS;
+    return { code: 'unavailable', final: !waitOut && finalAttempt, waitOut };
+  }
   if (error instanceof ChutesError) {
     return {
       code: error.code,

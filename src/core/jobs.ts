@@ -61,8 +61,10 @@ export interface CommandJob {
 /** What a worker knows about the attempt it is running. */
 export interface JobContext {
   readonly jobId: string;
-  /** True when no retry follows if this attempt fails. */
+  /** True when no retry follows if this attempt fails (attempts spent). */
   readonly finalAttempt: boolean;
+  /** When this job first found a store unreachable (epoch ms), if it did. */
+  readonly outageSince?: number;
   /** Messages an earlier attempt posted (persisted with the job). */
   readonly progress: readonly MessageRef[];
   /** The question waited for its turn and was marked so (the mark is to be taken away). */
@@ -82,4 +84,9 @@ export interface JobContext {
 }
 
 /** What enqueueing a job did: its id, and whether the event had been enqueued before. */
-export type EnqueueResult = { readonly jobId: string; readonly duplicate: boolean };
+export type EnqueueResult = {
+  readonly jobId: string;
+  readonly duplicate: boolean;
+  /** The queue was unreachable: the job is kept and queued once it is back. */
+  readonly kept?: boolean;
+};

@@ -43,12 +43,14 @@ export const commandJobSchema = z.object({
 }) satisfies z.ZodType<CommandJob>;
 
 /**
- * What an attempt leaves for the next one: the messages it posted, and
- * whether the question was marked as waiting for its turn.
+ * What an attempt leaves for the next one: the messages it posted, whether
+ * the question was marked as waiting for its turn, and since when it waits
+ * out a store that cannot be reached.
  */
 export const progressSchema = z.object({
   messages: z.array(z.object({ channelId: id, messageId: id, stream: z.boolean().optional() })),
   waiting: z.boolean().optional(),
+  outageSince: z.number().optional(),
 });
 
 export type Progress = z.infer<typeof progressSchema>;

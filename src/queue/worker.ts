@@ -51,7 +51,10 @@ export const MAX_RETRY_AFTER_MS = 120_000;
 export function backoffDelay(attemptsMade: number, error: unknown): number {
   const exponential = Math.min(60_000, 2_000 * 2 ** Math.max(0, attemptsMade - 1));
   const jittered = exponential / 2 + Math.random() * (exponential / 2);
-  const retryAfter = Math.min(classifyFailure(error, false).retryAfterMs ?? 0, MAX_RETRY_AFTER_MS);
+  const retryAfter = Math.min(
+    classifyFailure(error, { finalAttempt: false }).retryAfterMs ?? 0,
+    MAX_RETRY_AFTER_MS,
+  );
   return Math.round(Math.max(jittered, retryAfter));
 }
 
@@ -61,6 +64,7 @@ function context(job: Job, signal?: AbortSignal): JobContext {
     jobId: job.id!,
     signal,
     finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+    outageSince: progress.outageSince,
     progress: progress.messages,
     waited: progress.waiting === true,
     saveProgress: (messages) =>
@@ -74,6 +78,7 @@ function context(job: Job, signal?: AbortSignal): JobContext {
  */
 async function settle(
   job: Job,
+  token: string | undefined,
   signal: AbortSignal | undefined,
   handle: () => Promise<void>,
   onFinal?: () => Promise<void>,
@@ -83,13 +88,45 @@ async function settle(
   } catch (error) {
     // Stopped from outside: the job goes back to the queue (see createWorker), whatever attempt this was.
     if (signal?.aborted) throw error;
-    const failure = classifyFailure(error, context(job).finalAttempt);
+    const attempt = context(job);
+    const failure = classifyFailure(error, attempt);
+    if (failure.waitOut && token) await waitOut(job, token, attempt.outageSince, error);
     if (!failure.final) throw error;
     await onFinal?.();
     const reason = error instanceof Error ? error.message : String(error);
     throw new UnrecoverableError(`${failure.code}: ${reason}`);
   }
 }
+
+/**
+ * A store could not be reached: the job tries again in a few seconds without
+ * spending an attempt, remembering when the outage began for it. Where the
+ * queue itself is away, the job cannot move: it stays active until its lock
+ * expires and a worker picks it up again (a stall).
+ */
+async function waitOut(
+  job: Job,
+  token: string,
+  outageSince: number | undefined,
+  error: unknown,
+): Promise<never> {
+  try {
+    await job.updateProgress({
+      ...readProgress(job.progress),
+      outageSince: outageSince ?? Date.now(),
+    });
+    await job.moveToDelayed(Date.now() + outageRetryMs(), token);
+  } catch {
+    throw error;
+  }
+  throw new DelayedError();
+}
+
+/** Between tries while a store is away: 2–4 s, so a dozen tries cover a restart. */
+export function outageRetryMs(): number {
+  return Math.round(OUTAGE_RETRY_MS * (1 + Math.random()));
+}
+const OUTAGE_RETRY_MS = 2_000;
 
 function parse<T>(
   schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: Error } },
@@ -259,7 +296,7 @@ export class Turns {
       // Wake the next job of the conversation now rather than at its next poll.
       if (next) await (await this.find(next))?.promote().catch(() => undefined);
     };
-    await settle(job, signal, () => handle(release), release);
+    await settle(job, token, signal, () => handle(release), release);
     await release();
   }
 
@@ -327,7 +364,7 @@ export function startCommandWorker(
           : handleCommandJob(data, options.commands);
       if (ORDERED_COMMANDS.has(data.command))
         await options.turns.run(job, token, signal, data.conversationKey, handle);
-      else await settle(job, signal, handle);
+      else await settle(job, token, signal, handle);
     },
     options,
     (job) => {

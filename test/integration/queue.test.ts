@@ -8,7 +8,9 @@ import type { JobQueue, JobWorker } from '../../src/queue/backend.js';
 import { jobIdFor, QUEUES } from '../../src/queue/jobs.js';
 import { JobProducer } from '../../src/queue/producer.js';
 import { startChatWorker, Turns } from '../../src/queue/worker.js';
-import { chatDeps } from '../support/chat-deps.js';
+import { PgConversationStore } from '../../src/db/conversation-store.js';
+import { PgSettingsStore } from '../../src/db/settings-store.js';
+import { chatDeps, TEST_DEFAULTS } from '../support/chat-deps.js';
 import { MemorySurface } from '../support/memory-surface.js';
 import {
   BACKEND_KINDS,
@@ -189,11 +191,11 @@ describe.each(BACKEND_KINDS)('chat queue on %s', (kind) => {
     const model = new ScriptedModel();
     let lookups = 0;
     const { producer, surface } = await setup(kind, model, 1, 2, {
-      // The settings lookup fails like a database that went away.
+      // The settings lookup fails in a way no wait cures.
       settings: {
-        get: () => {
+        get: async () => {
           lookups++;
-          return connectionLost();
+          throw new Error('relation "settings" does not exist');
         },
       },
     });
@@ -208,7 +210,56 @@ describe.each(BACKEND_KINDS)('chat queue on %s', (kind) => {
     const edits = surface.calls.filter((c) => c.op === 'edit').map((c) => c.text);
     expect(edits).toContain(RETRYING_OTHER);
     const [failed] = await queue.getFailed();
-    expect(failed!.failedReason).toContain('Connection terminated');
+    expect(failed!.failedReason).toContain('does not exist');
+  });
+
+  it('waits out a database that went away, past its attempts, and answers once it is back', async () => {
+    const model = new ScriptedModel();
+    model.script({ reply: 'after the outage' });
+    let lookups = 0;
+    const { producer, surface } = await setup(kind, model, 1, 2, {
+      // Away for three lookups: more than the job's two attempts.
+      settings: {
+        get: (platform: string, tenant: string) => {
+          lookups++;
+          return lookups <= 3
+            ? connectionLost()
+            : new PgSettingsStore(t!.db, TEST_DEFAULTS).get(platform, tenant);
+        },
+      },
+    });
+    await producer.enqueueChat(chatJob(`outage-${counter}`, 'hello'));
+    await waitFor(async () => (await queue.getCompletedCount()) === 1, 30_000);
+    expect(lookups).toBe(4);
+    expect(await queue.getFailedCount()).toBe(0);
+    expect(model.calls).toHaveLength(1);
+    expect([...surface.contents.values()]).toEqual(['after the outage']);
+    // Meanwhile the reply said it would try again.
+    const edits = surface.calls.filter((c) => c.op === 'edit').map((c) => c.text);
+    expect(edits).toContain(RETRYING_OTHER);
+  });
+
+  it('keeps an answer the database could not store yet, and stores it once, without asking again', async () => {
+    const model = new ScriptedModel();
+    model.script({ reply: 'worth keeping' });
+    let saves = 0;
+    const store = () => new PgConversationStore(t!.db);
+    const { producer, surface } = await setup(kind, model, 1, 2, {
+      store: {
+        history: (...a) => store().history(...a),
+        storedAnswer: (...a) => store().storedAnswer(...a),
+        recordUsage: (...a) => store().recordUsage(...a),
+        saveExchange: (...a) => (++saves <= 3 ? connectionLost() : store().saveExchange(...a)),
+      },
+    });
+    const job = chatJob(`unsaved-${counter}`, 'hello');
+    await producer.enqueueChat(job);
+    await waitFor(async () => (await queue.getCompletedCount()) === 1, 30_000);
+    expect(saves).toBe(4);
+    expect(model.calls).toHaveLength(1);
+    expect([...surface.contents.values()]).toEqual(['worth keeping']);
+    const history = await store().history('memory', job.conversationKey, 10);
+    expect(history.map((m) => m.content)).toEqual(['hello', 'worth keeping']);
   });
 
   it('answers a redelivery whose first delivery died between registering and queueing', async () => {

@@ -7,7 +7,7 @@ import {
   parseImagineOptions,
   type ImagineDeps,
 } from '../../src/core/imagine-job.js';
-import { JobError } from '../../src/core/job-error.js';
+import { JobError, OUTAGE_PATIENCE_MS } from '../../src/core/job-error.js';
 import type { CommandJob, JobContext } from '../../src/core/jobs.js';
 import { effectiveSettings } from '../../src/core/settings.js';
 import type { InteractionSurface, ReplyFile } from '../../src/core/surface.js';
@@ -162,13 +162,22 @@ describe('handleImagineJob', () => {
     expect(replies[0]!.file?.bytes).toEqual(PNG);
   });
 
-  it('tells the user on the last attempt when the settings cannot be read', async () => {
+  it('waits out a database that went away, then tells the user on the last attempt', async () => {
     const { deps, replies, requests } = setup(async () => PNG);
     const noSettings: ImagineDeps = {
       ...deps,
       settings: { get: connectionLost },
     };
-    await expect(handleImagineJob(job({ prompt: 'a cat' }), ctx(true), noSettings)).rejects.toThrow(
+    // Within the outage patience, even the last attempt waits for the database.
+    const waiting = await handleImagineJob(job({ prompt: 'a cat' }), ctx(true), noSettings).catch(
+      (error: unknown) => error,
+    );
+    expect(waiting).toBeInstanceOf(JobError);
+    expect((waiting as JobError).retryable).toBe(true);
+    expect(replies).toHaveLength(0);
+
+    const longAgo = { ...ctx(true), outageSince: Date.now() - OUTAGE_PATIENCE_MS - 1 };
+    await expect(handleImagineJob(job({ prompt: 'a cat' }), longAgo, noSettings)).rejects.toThrow(
       JobError,
     );
     expect(requests).toHaveLength(0);

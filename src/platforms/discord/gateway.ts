@@ -107,7 +107,7 @@ export async function startDiscordGateway(options: DiscordGatewayOptions): Promi
     );
     if (!job) return;
     const result = await producer.enqueueChat(job);
-    log.info({ jobId: result.jobId, duplicate: result.duplicate }, 'Discord mention queued');
+    log.info({ ...result }, 'Discord mention queued');
   }
 
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));

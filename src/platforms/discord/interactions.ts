@@ -106,10 +106,7 @@ export function createInteractionHandler(options: {
     };
     try {
       const result = await producer.enqueueCommand(job, interaction.id);
-      log.info(
-        { jobId: result.jobId, command: name, duplicate: result.duplicate },
-        'Discord command queued',
-      );
+      log.info({ ...result, command: name }, 'Discord command queued');
     } catch (error) {
       log.error({ err: error, command: name }, 'could not enqueue a Discord command');
       await interaction

@@ -97,7 +97,7 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
         job,
         body.event_id ?? `${event.channel}-${event.ts}`,
       );
-      log.info({ jobId: result.jobId, duplicate: result.duplicate }, 'Slack mention queued');
+      log.info({ ...result }, 'Slack mention queued');
     } catch (error) {
       log.error({ err: error, channel: event.channel }, 'could not enqueue a Slack message');
       await client.chat
@@ -151,10 +151,7 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
         receivedAt: new Date().toISOString(),
       };
       const result = await producer.enqueueCommand(job, command.trigger_id);
-      log.info(
-        { jobId: result.jobId, command: parsed.name, duplicate: result.duplicate },
-        'Slack command queued',
-      );
+      log.info({ ...result, command: parsed.name }, 'Slack command queued');
     } catch (error) {
       log.error({ err: error, command: parsed.name }, 'could not enqueue a Slack command');
       await options.surface

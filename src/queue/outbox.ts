@@ -1,0 +1,134 @@
+/**
+ * Keeps the jobs a gateway accepted while the queue cannot be reached (Redis
+ * restarting, a network cut) and queues them, in order, once it can: a
+ * question asked during an outage is answered after it instead of refused.
+ *
+ * The outbox is in memory and bounded: past the bound, enqueueing fails and
+ * the gateway tells the user; a gateway that stops with jobs still kept logs
+ * how many it could not queue.
+ */
+import { ZodError } from 'zod';
+import type { ChatJob, CommandJob, EnqueueResult } from '../core/jobs.js';
+import type { JobSink } from '../platforms/platform.js';
+
+/** Jobs kept at most; with the gateway's other state this stays within a few MB. */
+export const OUTBOX_LIMIT = 1_000;
+/** First wait before trying the queue again, doubled up to the longest. */
+const RETRY_FIRST_MS = 500;
+const RETRY_LONGEST_MS = 5_000;
+
+type Entry =
+  | { readonly kind: 'chat'; readonly job: ChatJob; readonly id?: string }
+  | { readonly kind: 'command'; readonly job: CommandJob; readonly id: string };
+
+export class OutboxFullError extends Error {
+  constructor() {
+    super(`the queue is unreachable and ${OUTBOX_LIMIT} jobs already wait for it`);
+    this.name = 'OutboxFullError';
+  }
+}
+
+export interface OutboxLog {
+  warn(details: object, message: string): void;
+  info(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+export class Outbox implements JobSink {
+  private readonly kept: Entry[] = [];
+  private timer?: NodeJS.Timeout;
+  private draining?: Promise<void>;
+  private retryMs = RETRY_FIRST_MS;
+  private closed = false;
+
+  constructor(
+    private readonly producer: JobSink,
+    private readonly log: OutboxLog,
+    private readonly limit = OUTBOX_LIMIT,
+  ) {}
+
+  /** Jobs waiting for the queue. */
+  get size(): number {
+    return this.kept.length;
+  }
+
+  enqueueChat(job: ChatJob, eventId?: string): Promise<EnqueueResult> {
+    return this.submit({ kind: 'chat', job, id: eventId });
+  }
+
+  enqueueCommand(job: CommandJob, interactionId: string): Promise<EnqueueResult> {
+    return this.submit({ kind: 'command', job, id: interactionId });
+  }
+
+  /** The health check: fails while jobs wait for the queue. */
+  async check(): Promise<void> {
+    if (this.kept.length > 0)
+      throw new Error(`${this.kept.length} jobs kept until the queue is reachable`);
+  }
+
+  /** Stops retrying; says how many jobs it could not queue. */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    if (this.kept.length > 0)
+      this.log.error(
+        { kept: this.kept.length },
+        'stopping with jobs the queue never took: they are lost',
+      );
+  }
+
+  private async submit(entry: Entry): Promise<EnqueueResult> {
+    // Behind jobs already kept: a conversation's questions reach the queue in order.
+    if (this.kept.length === 0) {
+      try {
+        return await this.send(entry);
+      } catch (error) {
+        if (error instanceof ZodError || this.closed) throw error;
+        this.log.warn({ err: error }, 'the queue is unreachable; keeping jobs until it is back');
+      }
+    }
+    if (this.kept.length >= this.limit) throw new OutboxFullError();
+    this.kept.push(entry);
+    this.log.info({ kind: entry.kind, kept: this.kept.length }, 'job kept until the queue is back');
+    this.schedule();
+    return { jobId: '', duplicate: false, kept: true };
+  }
+
+  private send(entry: Entry): Promise<EnqueueResult> {
+    return entry.kind === 'chat'
+      ? this.producer.enqueueChat(entry.job, entry.id)
+      : this.producer.enqueueCommand(entry.job, entry.id);
+  }
+
+  private schedule(): void {
+    if (this.timer || this.draining || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.draining = this.drain().finally(() => {
+        this.draining = undefined;
+        if (this.kept.length > 0) this.schedule();
+      });
+    }, this.retryMs);
+  }
+
+  private async drain(): Promise<void> {
+    let sent = 0;
+    while (this.kept.length > 0 && !this.closed) {
+      const entry = this.kept[0]!;
+      try {
+        await this.send(entry);
+      } catch (error) {
+        if (!(error instanceof ZodError)) {
+          this.retryMs = Math.min(this.retryMs * 2, RETRY_LONGEST_MS);
+          return;
+        }
+        // Cannot happen for a job that was valid when kept; dropping it beats blocking the rest.
+        this.log.error({ err: error }, 'dropping a kept job the queue refuses');
+      }
+      this.kept.shift();
+      sent++;
+    }
+    this.retryMs = RETRY_FIRST_MS;
+    if (sent > 0) this.log.info({ sent }, 'the queue is back; kept jobs queued');
+  }
+}
