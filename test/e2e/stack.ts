@@ -15,6 +15,7 @@ import type { FakeDiscordOptions, FakeUser, StoredMessage } from '../fakes/disco
 import { startFakeSlack, type FakeSlack, type FakeSlackOptions } from '../fakes/slack/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 import { connectRedis, deletePrefix, REDIS_URL, uniquePrefix } from '../support/redis.js';
+import { viaProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { ServiceProcess } from './service-process.js';
 
 export const BOT = { id: '900000000000000001', username: 'chutes-bot' };
@@ -59,6 +60,8 @@ export interface StackOptions {
    * users run it (the tests otherwise shorten them to run faster).
    */
   readonly tuned?: boolean;
+  /** TCP proxies the service reaches its stores through, for a test to cut. */
+  readonly proxies?: { readonly redis?: TcpProxy; readonly postgres?: TcpProxy };
 }
 
 export interface Stack {
@@ -155,8 +158,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           SLACK_API_URL: slack.apiUrl.replace(/\/$/, ''),
         }
       : {}),
-    ...(database ? { DATABASE_URL: database.url } : {}),
-    ...(topology === 'redis' ? { REDIS_URL } : {}),
+    ...(database ? { DATABASE_URL: throughProxy(database.url, options.proxies?.postgres) } : {}),
+    ...(topology === 'redis' ? { REDIS_URL: throughProxy(REDIS_URL, options.proxies?.redis) } : {}),
     ...(dataDir ? { DATA_DIR: dataDir } : {}),
     QUEUE_PREFIX: prefix,
     PORT: '0',
@@ -271,6 +274,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
   };
   return stack;
+}
+
+function throughProxy(url: string, proxy: TcpProxy | undefined): string {
+  return proxy ? viaProxy(url, proxy) : url;
 }
 
 /** Every log line any test service wrote, as text, for leak checks. */
