@@ -8,11 +8,18 @@ import { ChutesChatClient } from './chutes/chat-client.js';
 import { ChutesImageClient } from './chutes/image-client.js';
 import { CachedModelCatalog } from './chutes/model-catalog.js';
 import type { Config } from './config.js';
+import {
+  observeChatModel,
+  observeEvents,
+  observeImageModel,
+  observeStore,
+} from './core/metrics.js';
 import { createDb, createPool, migrateDb } from './db/client.js';
 import { PgConversationStore } from './db/conversation-store.js';
 import { PgSettingsStore } from './db/settings-store.js';
 import { startHttpServer } from './http.js';
 import type { Logger } from './log.js';
+import { createPromMetrics, METRICS_PATH } from './metrics.js';
 import { PLATFORMS } from './platforms/registry.js';
 import { openEmbeddedPostgres } from './db/embedded.js';
 import { openPostgresBackend, openRedisBackend, type JobWorker } from './queue/backend.js';
@@ -41,6 +48,8 @@ export async function startService(config: Config, log: Logger): Promise<Service
     }
   };
 
+  // This process's own registry, served on GET /metrics.
+  const { metrics, handler: metricsHandler } = createPromMetrics();
   try {
     // Neither URL set: the service runs its own Postgres under DATA_DIR.
     let databaseUrl = config.databaseUrl;
@@ -84,7 +93,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       await learned.flush();
     });
     const platforms = PLATFORMS.map((entry) =>
-      entry.create(config, { log, learning: learned.for(entry.name) }),
+      entry.create(config, { log, learning: learned.for(entry.name), metrics }),
     ).filter((platform) => platform !== undefined);
     const surfaces = new Map(platforms.map((p) => [p.name, p.surface]));
     const budget = backend.budget;
@@ -97,6 +106,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
 
     if (config.role !== 'gateway') {
       const conversations = new PgConversationStore(db);
+      const observedStore = observeStore(conversations, metrics);
       const settings = new PgSettingsStore(db, config.defaults);
       const turns = new Turns(order, [queues.chat, queues.commands], config.worker.lockMs, log);
       const workerOptions: WorkerOptions = {
@@ -106,6 +116,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
         lockMs: config.worker.lockMs,
         stalledIntervalMs: config.worker.stalledIntervalMs,
         maxStalls: config.worker.maxStalls,
+        metrics,
       };
       const workers: JobWorker[] = [
         startChatWorker({
@@ -114,8 +125,8 @@ export async function startService(config: Config, log: Logger): Promise<Service
           deps: {
             surface,
             budget,
-            model: chutes,
-            store: conversations,
+            model: observeChatModel(chutes, metrics),
+            store: observedStore,
             settings,
             history: config.history,
             log,
@@ -126,12 +137,15 @@ export async function startService(config: Config, log: Logger): Promise<Service
           turns,
           imagine: {
             interactions: surface,
-            images: new ChutesImageClient({
-              imageUrl: config.chutes.imageUrl,
-              apiKey: config.chutes.apiKey,
-            }),
+            images: observeImageModel(
+              new ChutesImageClient({
+                imageUrl: config.chutes.imageUrl,
+                apiKey: config.chutes.apiKey,
+              }),
+              metrics,
+            ),
             settings,
-            usage: conversations,
+            usage: observedStore,
             log,
           },
           commands: {
@@ -150,9 +164,12 @@ export async function startService(config: Config, log: Logger): Promise<Service
       log.info({ concurrency: config.worker.concurrency }, 'workers started');
     }
 
-    const routes: Record<string, RequestListener> = {};
+    const routes: Record<string, RequestListener> = { [METRICS_PATH]: metricsHandler };
     if (config.role !== 'worker') {
-      const producer = new JobProducer(queues, order, config.worker.attempts);
+      const producer = observeEvents(
+        new JobProducer(queues, order, config.worker.attempts),
+        metrics,
+      );
       for (const platform of platforms) {
         const gateway = await platform.startGateway({ producer, models, log, budget });
         closers.push(() => gateway.close());
