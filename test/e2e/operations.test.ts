@@ -3,7 +3,16 @@
  * fakes, /usage numbers from the fakes' usage chunks, and daily quotas.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ANN, BOB, channel, GUILD, startStack, type Stack } from './stack.js';
+import {
+  ANN,
+  BOB,
+  channel,
+  GUILD,
+  interactionAnswer,
+  PERMISSIONS,
+  startStack,
+  type Stack,
+} from './stack.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -16,9 +25,6 @@ afterEach(() => {
   expect(stack.discord.rateLimited).toEqual([]);
 });
 
-/** Member permission bitfields: Manage Server is 0x20. */
-const ADMIN = String(0x20 | 0x400 | 0x800);
-const MEMBER = String(0x400 | 0x800);
 const STRING = 3;
 
 type Samples = Map<string, number>;
@@ -39,17 +45,6 @@ async function scrape(): Promise<{ text: string; samples: Samples; contentType: 
 /** How much each named sample moved between two scrapes (absent counts as 0). */
 function moved(before: Samples, after: Samples, name: string): number {
   return (after.get(name) ?? 0) - (before.get(name) ?? 0);
-}
-
-async function answerOf(interactionId: string, timeoutMs = 15_000) {
-  return stack.discord.waitFor(
-    () => {
-      const state = stack.discord.interactionState(interactionId);
-      return state?.original?.content ? state : undefined;
-    },
-    timeoutMs,
-    `the answer to interaction ${interactionId}`,
-  );
 }
 
 function chatRequests() {
@@ -75,9 +70,9 @@ async function imagine(prompt: string) {
     guildId: GUILD,
     channelId: channel(2),
     user: BOB,
-    permissions: MEMBER,
+    permissions: PERMISSIONS.member,
   });
-  return answerOf(sent.id);
+  return interactionAnswer(stack, sent.id);
 }
 
 describe('GET /metrics', () => {
