@@ -14,9 +14,11 @@ import {
   observeImageModel,
   observeStore,
 } from './core/metrics.js';
+import { Quotas } from './core/quota.js';
 import { createDb, createPool, migrateDb } from './db/client.js';
 import { PgConversationStore } from './db/conversation-store.js';
 import { PgSettingsStore } from './db/settings-store.js';
+import { PgUsageStore } from './db/usage-store.js';
 import { startHttpServer } from './http.js';
 import type { Logger } from './log.js';
 import { createPromMetrics, METRICS_PATH } from './metrics.js';
@@ -107,6 +109,8 @@ export async function startService(config: Config, log: Logger): Promise<Service
     if (config.role !== 'gateway') {
       const conversations = new PgConversationStore(db);
       const observedStore = observeStore(conversations, metrics);
+      const usage = new PgUsageStore(db);
+      const quotas = new Quotas(usage, metrics);
       const settings = new PgSettingsStore(db, config.defaults);
       const turns = new Turns(order, [queues.chat, queues.commands], config.worker.lockMs, log);
       const workerOptions: WorkerOptions = {
@@ -128,6 +132,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
             model: observeChatModel(chutes, metrics),
             store: observedStore,
             settings,
+            quotas,
             history: config.history,
             log,
           },
@@ -146,12 +151,14 @@ export async function startService(config: Config, log: Logger): Promise<Service
             ),
             settings,
             usage: observedStore,
+            quotas,
             log,
           },
           commands: {
             interactions: surface,
             settings,
             conversations,
+            usage,
             models,
             defaults: config.defaults,
             log,

@@ -9,10 +9,12 @@ import { ChutesError } from '../chutes/errors.js';
 import { buildWindow, type StoredMessage } from './conversation.js';
 import { classifyFailure, toJobError, type JobError } from './job-error.js';
 import type { ChatJob, JobContext } from './jobs.js';
+import type { Quotas } from './quota.js';
 import { spend, type RateBudget } from './rate-budget.js';
 import { budgetBuckets, ReplyRenderer } from './reply-stream.js';
 import type { SettingsSource } from './settings.js';
 import { SurfaceError, type ChatSurface, type MessageRef } from './surface.js';
+import { answerTokens, estimatedCompletionTokens, estimatedPromptTokens } from './usage.js';
 import {
   CUT_OFF,
   EMPTY_ANSWER,
@@ -36,9 +38,13 @@ export interface UsageRecord {
   readonly platform: string;
   readonly tenantId: string;
   readonly userId: string;
+  /** The user's name as the platform showed it, for /usage. */
+  readonly userName?: string;
   readonly model: string;
   readonly promptTokens?: number;
   readonly completionTokens?: number;
+  /** The model sent no usage: the token counts are estimates (core/usage.ts). */
+  readonly tokensEstimated?: boolean;
   readonly timeToFirstTokenMs?: number;
   readonly durationMs: number;
   readonly outcome: string;
@@ -61,6 +67,8 @@ export interface ChatJobDeps {
   readonly model: ChatModel;
   readonly store: ConversationStore;
   readonly settings: SettingsSource;
+  /** Daily quotas; unset: none are checked. */
+  readonly quotas?: Pick<Quotas, 'refusal'>;
   readonly history: { readonly tokenBudget: number; readonly maxMessages: number };
   readonly log: {
     warn(details: object, message: string): void;
@@ -101,6 +109,7 @@ export async function handleChatJob(
     platform: job.platform,
     tenantId: job.tenantId,
     userId: job.author.id,
+    userName: job.author.name,
     model: '',
   };
   let answer = '';
@@ -130,6 +139,11 @@ export async function handleChatJob(
     renderer.start(PLACEHOLDER).catch(() => undefined);
     const settings = await deps.settings.get(job.platform, job.tenantId);
     usage = { ...usage, model: settings.model };
+    const refused = await deps.quotas?.refusal('chat', job.platform, job.tenantId, settings);
+    if (refused !== undefined) {
+      await renderer.finish(refused);
+      return;
+    }
     const history = await deps.store.history(
       job.platform,
       job.conversationKey,
@@ -141,6 +155,7 @@ export async function handleChatJob(
       current: { authorName: job.author.name, content: job.text },
       tokenBudget: deps.history.tokenBudget,
     });
+    usage = { ...usage, ...estimatedPromptTokens(messages) };
     let firstTokenAt: number | undefined;
     let finishReason: string | undefined;
     let tokens: { prompt: number; completion: number } | undefined;
@@ -161,8 +176,7 @@ export async function handleChatJob(
 
     await deps.store.saveExchange(job, ctx.jobId, answer, {
       ...usage,
-      promptTokens: tokens?.prompt,
-      completionTokens: tokens?.completion,
+      ...answerTokens(tokens, usage, answer),
       timeToFirstTokenMs: firstTokenAt === undefined ? undefined : firstTokenAt - started,
       durationMs: now() - started,
       outcome: 'ok',
@@ -188,6 +202,7 @@ export async function handleChatJob(
       // The renderer ends the last page it keeps with a note saying so.
       await deps.store.saveExchange(job, ctx.jobId, answer, {
         ...usage,
+        ...estimatedCompletionTokens(answer),
         durationMs: now() - started,
         outcome: 'too_long',
       });
@@ -228,6 +243,7 @@ async function finishStopped(x: AttemptState & { job: ChatJob }): Promise<void> 
   const shown = x.answer.trim() === '' ? STOPPED : `${x.answer}\n\n${STOPPED}`;
   await x.deps.store.saveExchange(x.job, x.ctx.jobId, x.answer, {
     ...x.usage,
+    ...estimatedCompletionTokens(x.answer),
     durationMs: x.now() - x.started,
     outcome: 'stopped',
   });

@@ -64,11 +64,12 @@ async function mention(channelId: string, text: string) {
 }
 
 describe('slash commands, end to end', () => {
-  it('registers /imagine, /settings and /forget at start', () => {
+  it('registers /imagine, /settings, /forget and /usage at start', () => {
     expect(stack.discord.commands.map((c) => c.name).sort()).toEqual([
       'forget',
       'imagine',
       'settings',
+      'usage',
     ]);
   });
 
