@@ -1,8 +1,14 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { UsageRecord } from '../../src/core/chat-job.js';
+import { handleChatJob, type UsageRecord } from '../../src/core/chat-job.js';
+import type { ChatJob } from '../../src/core/jobs.js';
+import { Quotas } from '../../src/core/quota.js';
 import { PgConversationStore } from '../../src/db/conversation-store.js';
 import { usage } from '../../src/db/schema.js';
+import { PgSettingsStore } from '../../src/db/settings-store.js';
 import { PgUsageStore } from '../../src/db/usage-store.js';
+import { chatDeps, TEST_DEFAULTS } from '../support/chat-deps.js';
+import { MemorySurface, unlimited, WindowBudget } from '../support/memory-surface.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 
 let database: TestDatabase;
@@ -126,5 +132,65 @@ describe('PgUsageStore', () => {
     await conversations.recordUsage({ ...again, promptTokens: 5_000 });
     expect(await store.usedSince('discord', 'g1', since)).toEqual({ tokens: 1_170, images: 2 });
     expect(await store.usedSince('discord', 'nobody', since)).toEqual({ tokens: 0, images: 0 });
+  });
+});
+
+describe('a chat job’s usage row and quota, on Postgres', () => {
+  const job: ChatJob = {
+    v: 1,
+    platform: 'discord',
+    tenantId: 'quota-tenant',
+    conversationKey: 'c-quota',
+    channelId: 'c-quota',
+    messageId: 'm1',
+    author: { id: 'u-ann', name: 'Ann' },
+    text: 'hello there',
+    receivedAt: new Date().toISOString(),
+  };
+  const ctx = (jobId: string) => ({
+    jobId,
+    finalAttempt: true,
+    progress: [],
+    saveProgress: async () => undefined,
+  });
+
+  it('estimates tokens where the model sent no usage, then refuses past the quota without a call', async () => {
+    const calls: string[] = [];
+    // A model whose stream ends without a usage chunk.
+    const model = {
+      async *streamChat() {
+        calls.push('call');
+        yield { type: 'delta' as const, content: 'x'.repeat(40) };
+        yield { type: 'finish' as const, reason: 'stop' };
+      },
+    };
+    const surface = new MemorySurface(unlimited(2_000));
+    const usageStore = new PgUsageStore(database.db);
+    const deps = {
+      ...chatDeps({ db: database.db, budget: new WindowBudget(), surface, model }),
+      quotas: new Quotas(usageStore),
+    };
+    await handleChatJob(job, ctx('q1'), deps);
+    const [row] = await database.db.select().from(usage).where(eq(usage.jobId, 'q1'));
+    expect(row).toMatchObject({
+      userName: 'Ann',
+      completionTokens: 14,
+      tokensEstimated: true,
+      outcome: 'ok',
+    });
+    expect(row!.promptTokens).toBeGreaterThan(0);
+
+    await new PgSettingsStore(database.db, TEST_DEFAULTS).apply(
+      'discord',
+      job.tenantId,
+      { daily_token_limit: (row!.promptTokens ?? 0) + 14 },
+      { id: 'u-admin', name: 'Admin', isAdmin: true },
+    );
+    await handleChatJob({ ...job, messageId: 'm2' }, ctx('q2'), deps);
+    expect(calls).toEqual(['call']);
+    const shown = [...surface.contents.values()].at(-1);
+    expect(shown).toMatch(/^⏳ This server or workspace has used its daily limit of \d+ tokens;/);
+    // The refusal stores nothing: no exchange, no usage row.
+    expect(await database.db.select().from(usage).where(eq(usage.jobId, 'q2'))).toEqual([]);
   });
 });
