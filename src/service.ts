@@ -22,6 +22,7 @@ import { PgUsageStore } from './db/usage-store.js';
 import { startHttpServer } from './http.js';
 import type { Logger } from './log.js';
 import { createPromMetrics, METRICS_PATH } from './metrics.js';
+import { createDashboard, DASHBOARD_PATH } from './dashboard.js';
 import { PLATFORMS } from './platforms/registry.js';
 import { openEmbeddedPostgres } from './db/embedded.js';
 import { openPostgresBackend, openRedisBackend, type JobWorker } from './queue/backend.js';
@@ -172,6 +173,12 @@ export async function startService(config: Config, log: Logger): Promise<Service
     }
 
     const routes: Record<string, RequestListener> = { [METRICS_PATH]: metricsHandler };
+    if (config.adminPassword) {
+      routes[`${DASHBOARD_PATH}/*`] = createDashboard(
+        [queues.chat, queues.commands],
+        config.adminPassword,
+      );
+    }
     if (config.role !== 'worker') {
       const producer = observeEvents(
         new JobProducer(queues, order, config.worker.attempts),
