@@ -76,6 +76,8 @@ const envSchema = z.object({
     .default('chutes-bot'),
   ROLE: z.enum(['all', 'gateway', 'worker']).default('all'),
   PORT: int(3000, 0, 65_535),
+  // Not set: no queue dashboard.
+  ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   WORKER_CONCURRENCY: int(500, 1, 5_000),
@@ -144,6 +146,8 @@ export const ENV_NAMES: readonly string[] = Object.keys(envSchema.shape);
 export interface Config {
   readonly role: Env['ROLE'];
   readonly port: number;
+  /** Protects the queue dashboard on /admin/queues; unset: no dashboard. */
+  readonly adminPassword?: string;
   readonly logLevel: Env['LOG_LEVEL'];
   /** Unset: the embedded PostgreSQL under `dataDir`. */
   readonly databaseUrl?: string;
@@ -223,6 +227,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
   return {
     role: env.ROLE,
     port: env.PORT,
+    adminPassword: env.ADMIN_PASSWORD,
     logLevel: env.LOG_LEVEL,
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,

@@ -4,7 +4,8 @@ export type HealthCheck = () => Promise<void>;
 
 /**
  * `GET /healthz`: 200 when every dependency answers, 503 naming the ones that
- * do not; and the routes platforms serve (Slack's events), by path.
+ * do not; and the routes platforms serve (Slack's events), by path. A route
+ * whose path ends in `/*` serves that path and everything under it.
  */
 export async function startHttpServer(
   port: number,
@@ -14,7 +15,7 @@ export async function startHttpServer(
 ): Promise<Server> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
-    const route = routes[path];
+    const route = routes[path] ?? underPrefix(routes, path);
     if (route) {
       void route(req, res);
       return;
@@ -35,6 +36,18 @@ export async function startHttpServer(
     server.listen(port, () => resolve());
   });
   return server;
+}
+
+function underPrefix(
+  routes: Readonly<Record<string, RequestListener>>,
+  path: string,
+): RequestListener | undefined {
+  for (const [key, route] of Object.entries(routes)) {
+    if (!key.endsWith('/*')) continue;
+    const base = key.slice(0, -2);
+    if (path === base || path.startsWith(`${base}/`)) return route;
+  }
+  return undefined;
 }
 
 async function runChecks(checks: Record<string, HealthCheck>): Promise<Record<string, string>> {

@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     config.slack?.botToken,
     config.slack?.signingSecret,
     config.slack?.appToken,
+    config.adminPassword,
   ].filter((s): s is string => Boolean(s));
   const log = createLogger(config.logLevel, secrets);
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));

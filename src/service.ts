@@ -8,11 +8,21 @@ import { ChutesChatClient } from './chutes/chat-client.js';
 import { ChutesImageClient } from './chutes/image-client.js';
 import { CachedModelCatalog } from './chutes/model-catalog.js';
 import type { Config } from './config.js';
+import {
+  observeChatModel,
+  observeEvents,
+  observeImageModel,
+  observeStore,
+} from './core/metrics.js';
+import { Quotas } from './core/quota.js';
 import { createDb, createPool, migrateDb } from './db/client.js';
 import { PgConversationStore } from './db/conversation-store.js';
 import { PgSettingsStore } from './db/settings-store.js';
+import { PgUsageStore } from './db/usage-store.js';
 import { startHttpServer } from './http.js';
 import type { Logger } from './log.js';
+import { createPromMetrics, METRICS_PATH } from './metrics.js';
+import { createDashboard, DASHBOARD_PATH } from './dashboard.js';
 import { PLATFORMS } from './platforms/registry.js';
 import { openEmbeddedPostgres } from './db/embedded.js';
 import { openPostgresBackend, openRedisBackend, type JobWorker } from './queue/backend.js';
@@ -48,6 +58,8 @@ export async function startService(config: Config, log: Logger): Promise<Service
     }
   };
 
+  // This process's own registry, served on GET /metrics.
+  const { metrics, handler: metricsHandler } = createPromMetrics();
   try {
     // Neither URL set: the service runs its own Postgres under DATA_DIR.
     let databaseUrl = config.databaseUrl;
@@ -91,7 +103,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       await learned.flush();
     });
     const platforms = PLATFORMS.map((entry) =>
-      entry.create(config, { log, learning: learned.for(entry.name) }),
+      entry.create(config, { log, learning: learned.for(entry.name), metrics }),
     ).filter((platform) => platform !== undefined);
     const surfaces = new Map(platforms.map((p) => [p.name, p.surface]));
     const budget = backend.budget;
@@ -104,6 +116,9 @@ export async function startService(config: Config, log: Logger): Promise<Service
 
     if (config.role !== 'gateway') {
       const conversations = new PgConversationStore(db);
+      const observedStore = observeStore(conversations, metrics);
+      const usage = new PgUsageStore(db);
+      const quotas = new Quotas(usage, metrics);
       const settings = new PgSettingsStore(db, config.defaults);
       const turns = new Turns(order, [queues.chat, queues.commands], config.worker.lockMs, log);
       const workerOptions: WorkerOptions = {
@@ -113,6 +128,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
         lockMs: config.worker.lockMs,
         stalledIntervalMs: config.worker.stalledIntervalMs,
         maxStalls: config.worker.maxStalls,
+        metrics,
       };
       const workers: JobWorker[] = [
         startChatWorker({
@@ -121,9 +137,10 @@ export async function startService(config: Config, log: Logger): Promise<Service
           deps: {
             surface,
             budget,
-            model: chutes,
-            store: conversations,
+            model: observeChatModel(chutes, metrics),
+            store: observedStore,
             settings,
+            quotas,
             history: config.history,
             log,
           },
@@ -133,18 +150,23 @@ export async function startService(config: Config, log: Logger): Promise<Service
           turns,
           imagine: {
             interactions: surface,
-            images: new ChutesImageClient({
-              imageUrl: config.chutes.imageUrl,
-              apiKey: config.chutes.apiKey,
-            }),
+            images: observeImageModel(
+              new ChutesImageClient({
+                imageUrl: config.chutes.imageUrl,
+                apiKey: config.chutes.apiKey,
+              }),
+              metrics,
+            ),
             settings,
-            usage: conversations,
+            usage: observedStore,
+            quotas,
             log,
           },
           commands: {
             interactions: surface,
             settings,
             conversations,
+            usage,
             models,
             defaults: config.defaults,
             log,
@@ -157,10 +179,19 @@ export async function startService(config: Config, log: Logger): Promise<Service
       log.info({ concurrency: config.worker.concurrency }, 'workers started');
     }
 
-    const routes: Record<string, RequestListener> = {};
+    const routes: Record<string, RequestListener> = { [METRICS_PATH]: metricsHandler };
+    if (config.adminPassword) {
+      routes[`${DASHBOARD_PATH}/*`] = createDashboard(
+        [queues.chat, queues.commands],
+        config.adminPassword,
+      );
+    }
     let outbox: Outbox | undefined;
     if (config.role !== 'worker') {
-      const producer = new Outbox(new JobProducer(queues, order, config.worker.attempts), log);
+      const producer = new Outbox(
+        observeEvents(new JobProducer(queues, order, config.worker.attempts), metrics),
+        log,
+      );
       outbox = producer;
       closers.push(async () => producer.close());
       for (const platform of platforms) {

@@ -15,10 +15,12 @@ import {
   type JobError,
 } from './job-error.js';
 import type { ChatJob, JobContext } from './jobs.js';
+import type { Quotas } from './quota.js';
 import { spend, type RateBudget } from './rate-budget.js';
 import { budgetBuckets, ReplyRenderer } from './reply-stream.js';
 import type { SettingsSource } from './settings.js';
 import { SurfaceError, type ChatSurface, type MessageRef } from './surface.js';
+import { answerTokens, estimatedCompletionTokens, estimatedPromptTokens } from './usage.js';
 import {
   CUT_OFF,
   EMPTY_ANSWER,
@@ -42,9 +44,13 @@ export interface UsageRecord {
   readonly platform: string;
   readonly tenantId: string;
   readonly userId: string;
+  /** The user's name as the platform showed it, for /usage. */
+  readonly userName?: string;
   readonly model: string;
   readonly promptTokens?: number;
   readonly completionTokens?: number;
+  /** The model sent no usage: the token counts are estimates (core/usage.ts). */
+  readonly tokensEstimated?: boolean;
   readonly timeToFirstTokenMs?: number;
   readonly durationMs: number;
   readonly outcome: string;
@@ -71,6 +77,8 @@ export interface ChatJobDeps {
   readonly model: ChatModel;
   readonly store: ConversationStore;
   readonly settings: SettingsSource;
+  /** Daily quotas; unset: none are checked. */
+  readonly quotas?: Pick<Quotas, 'refusal'>;
   readonly history: { readonly tokenBudget: number; readonly maxMessages: number };
   readonly log: {
     warn(details: object, message: string): void;
@@ -113,6 +121,7 @@ export async function handleChatJob(
     platform: job.platform,
     tenantId: job.tenantId,
     userId: job.author.id,
+    userName: job.author.name,
     model: '',
   };
   let answer = '';
@@ -142,6 +151,11 @@ export async function handleChatJob(
     renderer.start(PLACEHOLDER).catch(() => undefined);
     const settings = await deps.settings.get(job.platform, job.tenantId);
     usage = { ...usage, model: settings.model };
+    const refused = await deps.quotas?.refusal('chat', job.platform, job.tenantId, settings);
+    if (refused !== undefined) {
+      await renderer.finish(refused);
+      return;
+    }
     const history = await deps.store.history(
       job.platform,
       job.conversationKey,
@@ -153,6 +167,7 @@ export async function handleChatJob(
       current: { authorName: job.author.name, content: job.text },
       tokenBudget: deps.history.tokenBudget,
     });
+    usage = { ...usage, ...estimatedPromptTokens(messages) };
     let firstTokenAt: number | undefined;
     let finishReason: string | undefined;
     let tokens: { prompt: number; completion: number } | undefined;
@@ -175,8 +190,7 @@ export async function handleChatJob(
     const shown = shownText(answer, finishReason);
     const kept = await storeExchange(job, ctx, deps, answer, () => renderer.finish(shown), {
       ...usage,
-      promptTokens: tokens?.prompt,
-      completionTokens: tokens?.completion,
+      ...answerTokens(tokens, usage, answer),
       timeToFirstTokenMs: firstTokenAt === undefined ? undefined : firstTokenAt - started,
       durationMs: now() - started,
       outcome: 'ok',
@@ -206,6 +220,7 @@ export async function handleChatJob(
       // The renderer ends the last page it keeps with a note saying so.
       await storeExchange(job, ctx, deps, answer, () => renderer.finish(answer), {
         ...usage,
+        ...estimatedCompletionTokens(answer),
         durationMs: now() - started,
         outcome: 'too_long',
       });
@@ -246,6 +261,7 @@ async function finishStopped(x: AttemptState & { job: ChatJob }): Promise<void> 
   const shown = x.answer.trim() === '' ? STOPPED : `${x.answer}\n\n${STOPPED}`;
   await storeExchange(x.job, x.ctx, x.deps, x.answer, () => x.renderer.finish(shown), {
     ...x.usage,
+    ...estimatedCompletionTokens(x.answer),
     durationMs: x.now() - x.started,
     outcome: 'stopped',
   });

@@ -1,11 +1,13 @@
 /**
- * Handles /settings and /forget: who may, what is valid, what is stored,
- * and the answer, with no platform objects involved.
+ * Handles /settings, /forget and /usage: who may, what is valid, what is
+ * stored, and the answer, with no platform objects involved.
  */
 import type { CommandJob } from './jobs.js';
+import { quotaState } from './quota.js';
 import {
   canChangeSettings,
   canForget,
+  canSeeUsage,
   describeSettings,
   validateChanges,
   type Defaults,
@@ -16,6 +18,8 @@ import {
 } from './settings.js';
 import type { Actor } from './settings-access.js';
 import type { InteractionSurface } from './surface.js';
+import { summarizeUsage, type UsageSource } from './usage.js';
+import { quotaLine, usageReportText } from './usage-text.js';
 import {
   forgetAdminOnlyText,
   INTERNAL,
@@ -25,6 +29,7 @@ import {
   SETTINGS_RESET,
   settingErrorsText,
   settingsAdminOnlyText,
+  usageAdminOnlyText,
 } from './user-messages.js';
 
 /** Where settings are read and changed (Postgres in production). */
@@ -49,8 +54,10 @@ export interface CommandDeps {
   readonly settings: SettingsAdmin;
   readonly conversations: { forget(platform: string, conversationKey: string): Promise<number> };
   readonly models: ModelCatalog;
+  readonly usage: UsageSource;
   readonly defaults: Defaults;
   readonly log: { info(details: object, message: string): void };
+  readonly now?: () => Date;
 }
 
 export async function handleCommandJob(job: CommandJob, deps: CommandDeps): Promise<void> {
@@ -63,7 +70,7 @@ async function answer(job: CommandJob, deps: CommandDeps, adminsAre: string): Pr
   const { platform, tenantId, actor } = job;
   switch (job.command) {
     case 'settings.show':
-      return showSettings(deps, platform, tenantId, 'Current settings');
+      return showSettings(deps, job, 'Current settings');
     case 'settings.set': {
       if (!canChangeSettings(actor)) return settingsAdminOnlyText(adminsAre);
       if (Object.keys(job.options).length === 0) return NO_SETTING_CHANGES;
@@ -83,7 +90,7 @@ async function answer(job: CommandJob, deps: CommandDeps, adminsAre: string): Pr
         { platform, tenantId, actor: actor.id, keys: Object.keys(checked.changes) },
         'settings changed',
       );
-      return showSettings(deps, platform, tenantId, '✅ Settings updated');
+      return showSettings(deps, job, '✅ Settings updated');
     }
     case 'settings.reset':
       if (!canChangeSettings(actor)) return settingsAdminOnlyText(adminsAre);
@@ -97,17 +104,23 @@ async function answer(job: CommandJob, deps: CommandDeps, adminsAre: string): Pr
       deps.log.info({ platform, conversation: job.conversationKey, count }, 'history forgotten');
       return forgottenText(count);
     }
+    case 'usage': {
+      if (!canSeeUsage(actor)) return usageAdminOnlyText(adminsAre);
+      const now = deps.now?.() ?? new Date();
+      const [groups, settings] = await Promise.all([
+        deps.usage.usageGroups(platform, tenantId, now),
+        deps.settings.get(platform, tenantId),
+      ]);
+      const quota = await quotaState(deps.usage, platform, tenantId, settings.quotas, now);
+      return usageReportText(summarizeUsage(groups), quota, now);
+    }
     case 'imagine':
       throw new Error('/imagine is handled by handleImagineJob');
   }
 }
 
-async function showSettings(
-  deps: CommandDeps,
-  platform: string,
-  tenantId: string,
-  title: string,
-): Promise<string> {
+async function showSettings(deps: CommandDeps, job: CommandJob, title: string): Promise<string> {
+  const { platform, tenantId } = job;
   const [effective, stored] = await Promise.all([
     deps.settings.get(platform, tenantId),
     deps.settings.stored(platform, tenantId),
@@ -121,6 +134,13 @@ async function showSettings(
     const value = row.key === 'system_prompt' ? row.value.replace(/\s+/g, ' ') : row.value;
     return `• **${row.key}**: \`${value.replace(/`/g, "'")}\`${origin}`;
   });
+  // Admins also see where today's quotas stand.
+  if (canSeeUsage(job.actor)) {
+    const now = deps.now?.() ?? new Date();
+    rows.push(
+      quotaLine(await quotaState(deps.usage, platform, tenantId, effective.quotas, now), now),
+    );
+  }
   return [`**${title}**`, ...rows].join('\n');
 }
 

@@ -8,6 +8,7 @@ import type { ConversationStore, UsageRecord } from './chat-job.js';
 import { recordUsageBestEffort } from './chat-job.js';
 import { classifyFailure, toJobError } from './job-error.js';
 import type { CommandJob, JobContext } from './jobs.js';
+import type { Quotas } from './quota.js';
 import type { SettingsSource } from './settings.js';
 import type { InteractionSurface } from './surface.js';
 import { imageFailureText, imageTooLargeText, invalidImageOptionText } from './user-messages.js';
@@ -26,6 +27,8 @@ export interface ImagineDeps {
   readonly images: ImageModel;
   readonly settings: SettingsSource;
   readonly usage: Pick<ConversationStore, 'recordUsage'>;
+  /** Daily quotas; unset: none are checked. */
+  readonly quotas?: Pick<Quotas, 'refusal'>;
   readonly log: {
     warn(details: object, message: string): void;
     info(details: object, message: string): void;
@@ -102,6 +105,7 @@ export async function handleImagineJob(
     platform: job.platform,
     tenantId: job.tenantId,
     userId: job.actor.id,
+    userName: job.actor.name,
     model: '',
   };
   // Once the image (or the too-large notice) is posted, nothing may fail the
@@ -113,6 +117,8 @@ export async function handleImagineJob(
     const settings = await deps.settings.get(job.platform, job.tenantId);
     const model = settings.imageModel;
     usage = { ...usage, model };
+    const refused = await deps.quotas?.refusal('image', job.platform, job.tenantId, settings);
+    if (refused !== undefined) return await surface.respond(job.interaction, { text: refused });
     const image = await deps.images.generateImage({ model, ...options }, ctx.signal);
     // A worker that lost the job posts nothing: the one that took over does.
     ctx.signal?.throwIfAborted();

@@ -37,6 +37,7 @@ export const COMMANDS = [
   'settings.set',
   'settings.reset',
   'forget',
+  'usage',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 

@@ -17,6 +17,11 @@ export function canChangeSettings(actor: Actor): boolean {
   return actor.isAdmin;
 }
 
+/** `/usage`, which names people and what they used: admins only. */
+export function canSeeUsage(actor: Actor): boolean {
+  return actor.isAdmin;
+}
+
 /** `/forget`: anyone, unless the tenant's admins kept it for themselves. */
 export function canForget(
   actor: Actor,

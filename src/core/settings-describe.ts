@@ -19,6 +19,8 @@ export interface SettingRow {
 export const SHOWN_PROMPT_CHARS = 200;
 /** The value of a sampling parameter nobody set: nothing is sent and the model decides. */
 export const MODEL_DEFAULT = "not set (the model's own default)";
+/** The value of a daily quota nobody set, or set to 0. */
+export const NO_LIMIT = 'no limit';
 
 export function describeSettings(
   effective: EffectiveSettings,
@@ -31,11 +33,15 @@ export function describeSettings(
     const fallback = defaultOf(defaults, key);
     return {
       key,
-      value: value === undefined ? MODEL_DEFAULT : show(key, value),
+      value: value === undefined ? unsetText(key) : show(key, value),
       isDefault,
       ...(!isDefault && fallback !== undefined ? { defaultValue: show(key, fallback) } : {}),
     };
   });
+}
+
+function unsetText(key: SettingKey): string {
+  return key === 'daily_token_limit' || key === 'daily_image_limit' ? NO_LIMIT : MODEL_DEFAULT;
 }
 
 function defaultOf(defaults: Defaults, key: SettingKey): SettingValue | undefined {

@@ -17,6 +17,8 @@ export const STORED_FIELD = {
   system_prompt: 'systemPrompt',
   image_model: 'imageModel',
   forget_admin_only: 'forgetAdminOnly',
+  daily_token_limit: 'dailyTokenLimit',
+  daily_image_limit: 'dailyImageLimit',
 } as const satisfies { readonly [K in SettingKey]?: keyof StoredSettings };
 
 export type ColumnKey = keyof typeof STORED_FIELD;
@@ -35,7 +37,12 @@ export const EXTRA_KEYS: readonly (ExtraKey & keyof SamplingParams)[] = SETTING_
 /** Settings whose effective value is a sampling parameter sent to Chutes. */
 type SamplingKey = Exclude<
   SettingKey,
-  'model' | 'image_model' | 'system_prompt' | 'forget_admin_only'
+  | 'model'
+  | 'image_model'
+  | 'system_prompt'
+  | 'forget_admin_only'
+  | 'daily_token_limit'
+  | 'daily_image_limit'
 >;
 
 /**
@@ -73,6 +80,10 @@ export function effectiveValue(effective: EffectiveSettings, key: SettingKey) {
       return effective.systemPrompt;
     case 'forget_admin_only':
       return effective.forgetAdminOnly;
+    case 'daily_token_limit':
+      return effective.quotas.dailyTokens;
+    case 'daily_image_limit':
+      return effective.quotas.dailyImages;
     default:
       return effective.sampling[key satisfies SamplingKey];
   }

@@ -17,6 +17,8 @@ export const SETTING_KEYS = [
   'presence_penalty',
   'repetition_penalty',
   'forget_admin_only',
+  'daily_token_limit',
+  'daily_image_limit',
 ] as const;
 
 export type SettingKey = (typeof SETTING_KEYS)[number];
@@ -154,6 +156,20 @@ export const SETTING_SPECS = {
   forget_admin_only: {
     kind: 'boolean',
     description: 'Whether only admins may use /forget',
+  },
+  daily_token_limit: {
+    kind: 'integer',
+    min: 1,
+    max: 1_000_000_000,
+    off: 0,
+    description: 'Most tokens of answers per UTC day for everyone here together; 0 means no limit',
+  },
+  daily_image_limit: {
+    kind: 'integer',
+    min: 1,
+    max: 1_000_000,
+    off: 0,
+    description: 'Most /imagine images per UTC day for everyone here together; 0 means no limit',
   },
 } as const satisfies { readonly [K in SettingKey]: SettingSpec };
 

@@ -32,6 +32,9 @@ export interface StoredSettings {
   readonly systemPrompt?: string | null;
   readonly imageModel?: string | null;
   readonly forgetAdminOnly?: boolean | null;
+  /** Daily quotas; 0 (or null) means no limit. */
+  readonly dailyTokenLimit?: number | null;
+  readonly dailyImageLimit?: number | null;
   /**
    * Further sampling parameters by their Chutes name (top_k, min_p, …).
    * `unknown` because jsonb is not checked by the database; see `storedValue`.
@@ -47,6 +50,8 @@ export interface EffectiveSettings {
   readonly imageModel: string;
   readonly systemPrompt: string;
   readonly forgetAdminOnly: boolean;
+  /** Daily limits for the whole tenant (core/quota.ts); undefined: no limit. */
+  readonly quotas: { readonly dailyTokens?: number; readonly dailyImages?: number };
   /** Sent to Chutes as they are: only parameters of its request schema, snake_case. */
   readonly sampling: SamplingParams;
 }
@@ -70,6 +75,10 @@ export function effectiveSettings(
     imageModel: s.imageModel ?? defaults.imageModel,
     systemPrompt: s.systemPrompt ?? defaults.systemPrompt,
     forgetAdminOnly: s.forgetAdminOnly ?? false,
+    quotas: {
+      ...(s.dailyTokenLimit ? { dailyTokens: s.dailyTokenLimit } : {}),
+      ...(s.dailyImageLimit ? { dailyImages: s.dailyImageLimit } : {}),
+    },
     sampling,
   };
 }

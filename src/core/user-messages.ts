@@ -82,6 +82,10 @@ export function settingsAdminOnlyText(admins: string): string {
   return `🔒 Only ${admins} may change the settings; everyone can see them with \`/settings show\`.`;
 }
 
+export function usageAdminOnlyText(admins: string): string {
+  return `🔒 Only ${admins} may see the usage.`;
+}
+
 export function forgetAdminOnlyText(admins: string): string {
   return `🔒 Here only ${admins} may use \`/forget\`.`;
 }

@@ -49,9 +49,13 @@ export const usage = pgTable(
     platform: text('platform').notNull(),
     tenantId: text('tenant_id').notNull(),
     userId: text('user_id').notNull(),
+    /** The user's name as the platform showed it when they asked (for /usage). */
+    userName: text('user_name'),
     model: text('model').notNull(),
     promptTokens: integer('prompt_tokens'),
     completionTokens: integer('completion_tokens'),
+    /** The model sent no usage: the token counts are estimated from characters. */
+    tokensEstimated: boolean('tokens_estimated').notNull().default(false),
     timeToFirstTokenMs: integer('time_to_first_token_ms'),
     durationMs: integer('duration_ms').notNull(),
     /** `ok`, or the error code that ended the job. */
@@ -81,6 +85,9 @@ export const tenantSettings = pgTable(
     systemPrompt: text('system_prompt'),
     imageModel: text('image_model'),
     forgetAdminOnly: boolean('forget_admin_only'),
+    /** Daily quotas for the whole tenant; null or 0: no limit. */
+    dailyTokenLimit: integer('daily_token_limit'),
+    dailyImageLimit: integer('daily_image_limit'),
     extra: jsonb('extra')
       .$type<Record<string, number>>()
       .notNull()

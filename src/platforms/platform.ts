@@ -6,6 +6,7 @@
 import type { RequestListener } from 'node:http';
 import type { Config } from '../config.js';
 import type { ChatJob, CommandJob, EnqueueResult } from '../core/jobs.js';
+import type { Metrics } from '../core/metrics.js';
 import type { RateBudget } from '../core/rate-budget.js';
 import type { ChatSurface, InteractionSurface, SurfaceOp } from '../core/surface.js';
 import type { Logger } from '../log.js';
@@ -66,6 +67,8 @@ export interface RateLearning {
 export interface PlatformServices {
   readonly log: Logger;
   readonly learning: RateLearning;
+  /** Counts the platform API's responses by status (`platformRequest`). */
+  readonly metrics?: Metrics;
 }
 
 export interface PlatformEntry {

@@ -15,9 +15,11 @@ import { handleCommandJob, reportAbandonedCommand, type CommandDeps } from '../c
 import { handleImagineJob, type ImagineDeps } from '../core/imagine-job.js';
 import { classifyFailure } from '../core/job-error.js';
 import type { JobContext } from '../core/jobs.js';
+import type { Metrics } from '../core/metrics.js';
 import type { Logger } from '../log.js';
 import type { JobQueue, JobWorker, QueueBackend } from './backend.js';
 import type { ConversationOrder } from './conversation-order.js';
+import { observeJobs } from './job-metrics.js';
 import {
   chatJobSchema,
   commandJobSchema,
@@ -39,6 +41,7 @@ export interface WorkerOptions {
   readonly stalledIntervalMs: number;
   /** How many worker crashes one job survives before it fails for good. */
   readonly maxStalls: number;
+  readonly metrics?: Metrics;
 }
 
 /**
@@ -217,6 +220,7 @@ function createWorker(
     }
   });
   worker.on('error', (error) => options.log.error({ err: error, queue: name }, 'worker error'));
+  if (options.metrics) observeJobs(worker, name, options.metrics);
 
   // One writer per reply: a job whose lock this worker may have lost stops
   // writing before the lock expires and another worker takes it over.

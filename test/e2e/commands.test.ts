@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ANN, BOB, channel, GUILD, startStack, type Stack } from './stack.js';
+import { ANN, BOB, channel, GUILD, interactionAnswer, startStack, type Stack } from './stack.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -31,15 +31,8 @@ function lastChatBody(): ChatBody {
   return requests.at(-1)!.body as ChatBody;
 }
 
-async function answerOf(interactionId: string, timeoutMs = 15_000) {
-  return stack.discord.waitFor(
-    () => {
-      const state = stack.discord.interactionState(interactionId);
-      return state?.original?.content ? state : undefined;
-    },
-    timeoutMs,
-    `the answer to interaction ${interactionId}`,
-  );
+function answerOf(interactionId: string, timeoutMs = 15_000) {
+  return interactionAnswer(stack, interactionId, timeoutMs);
 }
 
 function settings(
@@ -71,11 +64,12 @@ async function mention(channelId: string, text: string) {
 }
 
 describe('slash commands, end to end', () => {
-  it('registers /imagine, /settings and /forget at start', () => {
+  it('registers /imagine, /settings, /forget and /usage at start', () => {
     expect(stack.discord.commands.map((c) => c.name).sort()).toEqual([
       'forget',
       'imagine',
       'settings',
+      'usage',
     ]);
   });
 

@@ -339,3 +339,21 @@ export function replyMoving(
     'the reply moving again',
   );
 }
+
+/** Discord member permission bitfields: Manage Server (0x20), or only view and send. */
+export const PERMISSIONS = {
+  admin: String(0x20 | 0x400 | 0x800),
+  member: String(0x400 | 0x800),
+} as const;
+
+/** Waits until an interaction's answer (`@original`) has content; returns its state. */
+export function interactionAnswer(stack: Stack, interactionId: string, timeoutMs = 15_000) {
+  return stack.discord.waitFor(
+    () => {
+      const state = stack.discord.interactionState(interactionId);
+      return state?.original?.content ? state : undefined;
+    },
+    timeoutMs,
+    `the answer to interaction ${interactionId}`,
+  );
+}

@@ -71,6 +71,8 @@ describe('PgSettingsStore.apply', () => {
       presence_penalty: 1,
       repetition_penalty: 1.1,
       forget_admin_only: 'true',
+      daily_token_limit: '5000',
+      daily_image_limit: 3,
     });
     const returned = await store.apply('discord', tenant, changes, ada);
     const expected = {
@@ -78,6 +80,7 @@ describe('PgSettingsStore.apply', () => {
       imageModel: 'flux',
       systemPrompt: 'Be brief.',
       forgetAdminOnly: true,
+      quotas: { dailyTokens: 5000, dailyImages: 3 },
       sampling: {
         temperature: 0.2,
         top_p: 0.9,
@@ -94,6 +97,7 @@ describe('PgSettingsStore.apply', () => {
     expect(await store.stored('discord', tenant)).toMatchObject({
       temperature: 0.2,
       extra: { top_k: 40, min_p: 0.05 },
+      dailyTokenLimit: 5000,
       updatedBy: 'u-ada',
     });
     // The same tenant id on the other platform is another tenant.
@@ -194,6 +198,7 @@ describe('PgSettingsStore.reset', () => {
       imageModel: 'd/image',
       systemPrompt: 'You are helpful.',
       forgetAdminOnly: false,
+      quotas: {},
       sampling: { temperature: 0.7, max_tokens: 1024 },
     };
     expect(afterReset).toEqual(expectedDefaults);

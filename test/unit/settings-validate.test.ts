@@ -39,6 +39,8 @@ describe('SETTING_KEYS and SETTING_SPECS', () => {
       'presence_penalty',
       'repetition_penalty',
       'forget_admin_only',
+      'daily_token_limit',
+      'daily_image_limit',
     ]);
     expect(Object.keys(SETTING_SPECS).sort()).toEqual([...SETTING_KEYS].sort());
   });

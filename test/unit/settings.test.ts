@@ -40,6 +40,7 @@ describe('effectiveSettings', () => {
       imageModel: 'd/image',
       systemPrompt: 'You are helpful.',
       forgetAdminOnly: false,
+      quotas: {},
       sampling: { temperature: 0.7, max_tokens: 1024 },
     });
   });
@@ -52,12 +53,16 @@ describe('effectiveSettings', () => {
       maxTokens: null,
       systemPrompt: null,
       forgetAdminOnly: true,
+      dailyTokenLimit: 5000,
+      dailyImageLimit: 0,
     });
     expect(effective).toEqual({
       model: 'chosen/model',
       imageModel: 'd/image',
       systemPrompt: 'You are helpful.',
       forgetAdminOnly: true,
+      // 0 is "no limit", as is null.
+      quotas: { dailyTokens: 5000 },
       sampling: { temperature: 0, top_p: 0.9, max_tokens: 1024 },
     });
   });

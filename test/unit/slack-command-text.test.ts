@@ -383,6 +383,7 @@ describe('SLASH_COMMANDS and manifest.json', () => {
       '/imagine',
       '/settings',
       '/forget',
+      '/usage',
     ]);
   });
 

@@ -1,6 +1,6 @@
 /**
  * The slash commands, as Discord wants them: /imagine, /settings (show, set,
- * reset) and /forget. The /settings set options are generated from the core's
+ * reset), /forget and /usage. The /settings set options are generated from the core's
  * setting specs, so a new setting needs no change here.
  */
 import type { REST } from '@discordjs/rest';
@@ -120,6 +120,14 @@ export function discordCommands(): RESTPutAPIApplicationCommandsJSONBody {
       type: ApplicationCommandType.ChatInput,
       name: 'forget',
       description: "Clear the bot's stored history of this channel or thread",
+      contexts: CONTEXTS,
+    },
+    {
+      type: ApplicationCommandType.ChatInput,
+      name: 'usage',
+      // Offered to everyone, like /settings set: server admins can override
+      // default_member_permissions per role, so the worker's check is the one that counts.
+      description: "This server's answers, tokens and images for 1, 7 and 30 days (Manage Server)",
       contexts: CONTEXTS,
     },
   ];

@@ -1,4 +1,5 @@
 /** Discord in the platform registry: enabled by DISCORD_TOKEN and DISCORD_APPLICATION_ID. */
+import { RESTEvents } from '@discordjs/rest';
 import { take } from '../../core/rate-budget.js';
 import { budgetBuckets } from '../../core/reply-stream.js';
 import type { PlatformEntry } from '../platform.js';
@@ -8,10 +9,14 @@ import { createDiscordRest, DiscordSurface } from './surface.js';
 
 export const discord: PlatformEntry = {
   name: 'discord',
-  create(config, { log, learning }) {
+  create(config, { log, learning, metrics }) {
     const settings = config.discord;
     if (!settings) return undefined;
     const rest = createDiscordRest(settings.token, settings.apiUrl);
+    if (metrics)
+      rest.on(RESTEvents.Response, (_, response) =>
+        metrics.platformRequest('discord', response.status),
+      );
     const surface = new DiscordSurface(rest, learning);
     return {
       name: 'discord',

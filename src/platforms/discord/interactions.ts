@@ -25,6 +25,8 @@ export function commandName(interaction: ChatInputCommandInteraction): CommandNa
       return 'imagine';
     case 'forget':
       return 'forget';
+    case 'usage':
+      return 'usage';
     case 'settings': {
       const sub = interaction.options.getSubcommand(false);
       return sub === 'show' || sub === 'set' || sub === 'reset' ? `settings.${sub}` : undefined;
@@ -81,9 +83,9 @@ export function createInteractionHandler(options: {
   async function command(interaction: ChatInputCommandInteraction): Promise<void> {
     const name = commandName(interaction);
     if (!name) return;
-    // Settings answers concern one person; the rest is for the channel to see.
+    // Settings and usage answers concern one person; the rest is for the channel to see.
     await interaction.deferReply(
-      name.startsWith('settings.') ? { flags: MessageFlags.Ephemeral } : {},
+      name.startsWith('settings.') || name === 'usage' ? { flags: MessageFlags.Ephemeral } : {},
     );
     const job: CommandJob = {
       v: 1,

@@ -9,13 +9,31 @@ import type { Logger } from '../../log.js';
 /** A 429 despite the shared budget waits out Retry-After; other failures retry briefly. */
 const RETRY = { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 4_000 } as const;
 
-export function createSlackClient(token: string, apiUrl: string, log: Logger): WebClient {
+/**
+ * @param onStatus told the HTTP status of every Web API response (429s
+ *   included, before the client waits them out), for monitoring.
+ */
+export function createSlackClient(
+  token: string,
+  apiUrl: string,
+  log: Logger,
+  onStatus?: (status: number) => void,
+): WebClient {
   return new WebClient(token, {
     // WebClient joins `${slackApiUrl}${method}`: the base needs its slash.
     slackApiUrl: `${apiUrl}/`,
     logger: slackLogger(log),
     retryConfig: RETRY,
     timeout: 15_000,
+    ...(onStatus
+      ? {
+          fetch: async (...args: Parameters<typeof fetch>) => {
+            const response = await fetch(...args);
+            onStatus(response.status);
+            return response;
+          },
+        }
+      : {}),
   });
 }
 

@@ -37,6 +37,10 @@ export const SLASH_COMMANDS: readonly SlashCommandSpec[] = [
     command: '/forget',
     description: "Clear the bot's stored history of this channel",
   },
+  {
+    command: '/usage',
+    description: "This workspace's answers, tokens and images for 1, 7 and 30 days (admins)",
+  },
 ];
 
 export type ImagineTextResult =

@@ -199,6 +199,8 @@ export function parseCommand(command: Pick<SlashCommand, 'command' | 'text'>): P
     }
     case '/forget':
       return { ok: true, name: 'forget', options: {} };
+    case '/usage':
+      return { ok: true, name: 'usage', options: {} };
     default:
       return { ok: false, message: `Unknown command ${command.command}.` };
   }

@@ -6,10 +6,12 @@ import { SlackSurface } from './surface.js';
 
 export const slack: PlatformEntry = {
   name: 'slack',
-  create(config, { log }) {
+  create(config, { log, metrics }) {
     const settings = config.slack;
     if (!settings) return undefined;
-    const client = createSlackClient(settings.botToken, settings.apiUrl, log);
+    const client = createSlackClient(settings.botToken, settings.apiUrl, log, (status) =>
+      metrics?.platformRequest('slack', status),
+    );
     const surface = new SlackSurface(client);
     return {
       name: 'slack',

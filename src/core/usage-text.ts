@@ -1,0 +1,70 @@
+/**
+ * The `/usage` answer and the quota lines of `/settings show`, as neutral
+ * Markdown: platforms only lay it out.
+ */
+import { count, plural } from './numbers.js';
+import { reached, timeUntil, type QuotaMeter, type QuotaState } from './quota.js';
+import { tokensOf, type UsageReport, type UsageTotals } from './usage.js';
+
+/** A token figure; `~` marks one that holds estimates. */
+const tokens = (n: number, estimated: boolean) => `${estimated ? '~' : ''}${count(n)}`;
+
+const WINDOW_NAMES = { 1: '24 h', 7: '7 days', 30: '30 days' } as const;
+
+function totalsPhrase(t: UsageTotals): string {
+  const parts: string[] = [];
+  if (t.answers > 0 || tokensOf(t) > 0) parts.push(plural(t.answers, 'answer', 'answers'));
+  if (tokensOf(t) > 0) {
+    parts.push(
+      `${tokens(t.promptTokens, t.estimated)} prompt + ${tokens(t.completionTokens, t.estimated)} completion tokens`,
+    );
+  }
+  if (t.images > 0) parts.push(plural(t.images, 'image', 'images'));
+  return parts.length > 0 ? parts.join(', ') : 'nothing';
+}
+
+function meterPhrase(meter: QuotaMeter, one: string, many: string): string {
+  if (meter.limit === undefined) return `${plural(meter.used, one, many)} (no limit)`;
+  const unit = meter.limit === 1 ? one : many;
+  return `${count(meter.used)} of ${count(meter.limit)} ${unit}${reached(meter) ? ' (reached)' : ''}`;
+}
+
+/** One line: today's use against the daily quotas, and when they reset. */
+export function quotaLine(state: QuotaState, now: Date): string {
+  return (
+    `**Quotas today**: ${meterPhrase(state.tokens, 'token', 'tokens')} · ${meterPhrase(state.images, 'image', 'images')}` +
+    ` · resets at 00:00 UTC (${timeUntil(state.resetsAt, now)})`
+  );
+}
+
+export function usageReportText(report: UsageReport, quota: QuotaState, now: Date): string {
+  const [, , month] = report.windows;
+  const lines = ['**Usage**'];
+  if (!month || (tokensOf(month.totals) === 0 && month.totals.images === 0)) {
+    lines.push('Nothing in the last 30 days.');
+  } else {
+    for (const { days, totals } of report.windows) {
+      lines.push(`• **Last ${WINDOW_NAMES[days]}**: ${totalsPhrase(totals)}`);
+    }
+    lines.push('**By model** (30 days)');
+    for (const { model, totals } of report.models) {
+      lines.push(`• \`${model.replace(/`/g, "'")}\`: ${totalsPhrase(totals)}`);
+    }
+    if (report.users.length > 0) {
+      lines.push('**Top users by tokens** (30 days)');
+      report.users.forEach(({ name, totals }, i) => {
+        lines.push(
+          `${i + 1}. ${name}: ${tokens(tokensOf(totals), totals.estimated)} tokens` +
+            ` (${plural(totals.answers, 'answer', 'answers')})`,
+        );
+      });
+    }
+  }
+  lines.push(quotaLine(quota, now));
+  if (report.windows.some((w) => w.totals.estimated)) {
+    lines.push(
+      '_~ includes estimates (about 4 characters a token) where the model sent no usage._',
+    );
+  }
+  return lines.join('\n');
+}
