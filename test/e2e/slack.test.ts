@@ -4,6 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { STALE_SECONDS, type StoredMessage } from '../fakes/slack/index.js';
+import { jobIdFor } from '../../src/queue/jobs.js';
 import { CHUTES_KEY, SLACK, startStack, type Stack } from './stack.js';
 
 let stack: Stack;
@@ -121,6 +122,17 @@ describe('chat over Slack, end to end', () => {
     await sleep(1_000);
     expect(chatRequests().length).toBe(before + 1);
     expect(stack.slack.botMessages(channel, sent.ts)).toHaveLength(1);
+  });
+
+  it('acknowledges an event only once its question is queued, so a lost one is redelivered', async () => {
+    const channel = SLACK.channel(13);
+    // A user the gateway has not looked up yet: the lookup comes before the job.
+    const sent = stack.slack.sendMention({ channel, user: SLACK.boss.id, text: 'queued first?' });
+    const delivery = await sent.delivery;
+    expect(delivery.acknowledged).toBe(true);
+    const job = await stack.chatQueue.getJob(jobIdFor('slack', 'msg', sent.eventId));
+    expect(job?.data.text).toBe('queued first?');
+    await botReplies(channel, sent.ts, (t) => t.includes('queued first?'));
   });
 
   it('refuses a badly signed or stale request with 401, and neither answers nor calls Chutes', async () => {

@@ -122,7 +122,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         botUserId: SLACK.bot,
         users: [SLACK.ann, SLACK.bob, SLACK.boss],
         channels: [
-          ...Array.from({ length: 12 }, (_, i) => ({
+          ...Array.from({ length: 14 }, (_, i) => ({
             id: SLACK.channel(i + 1),
             name: `general-${i + 1}`,
           })),

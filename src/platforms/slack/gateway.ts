@@ -1,7 +1,7 @@
 /**
  * The Slack gateway adapter: receives events and slash commands (signed HTTP
- * requests on /slack/events, or socket mode), acknowledges them at once, and
- * turns them into jobs. It does nothing slow itself.
+ * requests on /slack/events, or socket mode), turns them into jobs and
+ * acknowledges them once queued. It does nothing slow itself.
  */
 import {
   App,
@@ -62,9 +62,12 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
         signingSecret: options.signingSecret ?? '',
         endpoints: SLACK_EVENTS_PATH,
         logger,
-        // Events are acknowledged before they are handled: the 3 s deadline
-        // never depends on Slack's or Redis's speed.
-        processBeforeResponse: false,
+        // An event is acknowledged once its job is queued (or kept by the
+        // outbox, which answers at once while the queue is away): a process
+        // that dies in between leaves it unacknowledged, and Slack's retry
+        // (same event id, same job) queues it. Commands call ack() first and
+        // their answer goes out when the handler ends, after the same few ms.
+        processBeforeResponse: true,
       });
   const app = new App({
     token: options.botToken,
