@@ -41,7 +41,7 @@ export async function discordDriver(w: Workload): Promise<PlatformDriver> {
       const channel = channels[i % channels.length]!;
       const m = discord.sendMessage({
         channelId: channel,
-        author: DISCORD.asker,
+        author: DISCORD.askers[i % DISCORD.askers.length]!,
         content: `${marker}: what do you think?`,
         mentionsBot: true,
       });

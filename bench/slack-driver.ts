@@ -15,7 +15,7 @@ export async function slackDriver(w: Workload): Promise<PlatformDriver> {
     teamId: SLACK.team,
     botUserId: SLACK.botUserId,
     botId: SLACK.botId,
-    users: [SLACK.asker],
+    users: SLACK.askers,
     channels: channels.map((id, i) => ({ id, name: `bench-${i + 1}` })),
   });
   const apiUrl = slack.apiUrl.replace(/\/$/, '');
@@ -40,7 +40,7 @@ export async function slackDriver(w: Workload): Promise<PlatformDriver> {
       const channel = channels[i % channels.length]!;
       const sent = slack.sendMention({
         channel,
-        user: SLACK.asker.id,
+        user: SLACK.askers[i % SLACK.askers.length]!.id,
         text: `${marker}: what do you think?`,
       });
       sent.delivery.then(

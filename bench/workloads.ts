@@ -78,7 +78,12 @@ export const DISCORD = {
   applicationId: '900000000000000002',
   bot: { id: '900000000000000001', username: 'chutes-bot' },
   guild: '100000000000000001',
-  asker: { id: '200000000000000001', username: 'ann', globalName: 'Ann' } satisfies FakeUser,
+  /** Who asks: question i comes from asker i % 100, as in a busy server (no one floods). */
+  askers: Array.from({ length: 100 }, (_, i): FakeUser => ({
+    id: `2000000000000${String(i).padStart(5, '0')}`,
+    username: `member${i}`,
+    globalName: `Member ${i}`,
+  })),
   channel: (i: number) => `31000000000${String(i).padStart(7, '0')}`,
   /** Per-channel and global limits no answer will reach. */
   relaxedRates: {
@@ -93,6 +98,11 @@ export const SLACK = {
   botId: 'B0BOT00001',
   botToken: 'xoxb-bench-bot-token',
   signingSecret: 'bench-signing-secret',
-  asker: { id: 'U0ANN00001', name: 'ann', displayName: 'Ann' },
+  /** Who asks: question i comes from asker i % 10 (no one floods). */
+  askers: Array.from({ length: 10 }, (_, i) => ({
+    id: `U0ASK${String(i).padStart(5, '0')}`,
+    name: `member${i}`,
+    displayName: `Member ${i}`,
+  })),
   channel: (i: number) => `C0BENCH${String(i).padStart(4, '0')}`,
 } as const;

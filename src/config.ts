@@ -46,6 +46,9 @@ const envSchema = z.object({
     ),
   HISTORY_TOKEN_BUDGET: int(6_000, 100, 1_000_000),
   HISTORY_MAX_MESSAGES: int(50, 0, 1_000),
+  // Questions per minute before the bot asks someone (or a channel) to slow down; 0: no limit.
+  FLOOD_USER_PER_MINUTE: int(10, 0, 10_000),
+  FLOOD_CHANNEL_PER_MINUTE: int(30, 0, 10_000),
 
   DISCORD_TOKEN: optionalString,
   DISCORD_APPLICATION_ID: optionalString,
@@ -182,6 +185,8 @@ export interface Config {
     readonly appToken?: string;
     readonly apiUrl: string;
   };
+  /** Questions per minute per person and per channel (0: no limit). */
+  readonly flood: { readonly perUser: number; readonly perChannel: number };
   readonly worker: {
     readonly concurrency: number;
     readonly attempts: number;
@@ -248,6 +253,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       systemPrompt: env.DEFAULT_SYSTEM_PROMPT,
     },
     history: { tokenBudget: env.HISTORY_TOKEN_BUDGET, maxMessages: env.HISTORY_MAX_MESSAGES },
+    flood: { perUser: env.FLOOD_USER_PER_MINUTE, perChannel: env.FLOOD_CHANNEL_PER_MINUTE },
     discord:
       env.DISCORD_TOKEN && env.DISCORD_APPLICATION_ID
         ? {

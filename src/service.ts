@@ -14,6 +14,7 @@ import {
   observeImageModel,
   observeStore,
 } from './core/metrics.js';
+import { FloodGuard } from './core/flood.js';
 import { Quotas } from './core/quota.js';
 import { createDb, createPool, migrateDb } from './db/client.js';
 import { PgConversationStore } from './db/conversation-store.js';
@@ -188,12 +189,13 @@ export async function startService(config: Config, log: Logger): Promise<Service
     }
     let outbox: Outbox | undefined;
     if (config.role !== 'worker') {
-      const producer = new Outbox(
+      const kept = new Outbox(
         observeEvents(new JobProducer(queues, order, config.worker.attempts), metrics),
         log,
       );
-      outbox = producer;
-      closers.push(async () => producer.close());
+      outbox = kept;
+      closers.push(async () => kept.close());
+      const producer = new FloodGuard(kept, budget, config.flood, metrics, log);
       for (const platform of platforms) {
         const gateway = await platform.startGateway({ producer, models, log, budget });
         closers.push(() => gateway.close());

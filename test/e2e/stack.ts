@@ -11,7 +11,12 @@ import path from 'node:path';
 import type { JobQueue } from '../../src/queue/backend.js';
 import { startFakeChutes, type FakeChutes } from '../fakes/chutes/index.js';
 import { startFakeDiscord, type FakeDiscord } from '../fakes/discord/index.js';
-import type { FakeDiscordOptions, FakeUser, StoredMessage } from '../fakes/discord/types.js';
+import type {
+  FakeDiscordOptions,
+  FakeUser,
+  GuildConfig,
+  StoredMessage,
+} from '../fakes/discord/types.js';
 import { startFakeSlack, type FakeSlack, type FakeSlackOptions } from '../fakes/slack/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 import { connectRedis, deletePrefix, REDIS_URL, uniquePrefix } from '../support/redis.js';
@@ -93,6 +98,23 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+/**
+ * The test server: twelve channels and a thread; `botPermissions` replaces
+ * the bot's permissions in the channels it names.
+ */
+export function testGuild(botPermissions: Record<string, string> = {}): GuildConfig {
+  return {
+    id: GUILD,
+    name: 'Test Server',
+    channels: Array.from({ length: 12 }, (_, i) => ({
+      id: channel(i + 1),
+      name: `c${i + 1}`,
+      ...(botPermissions[channel(i + 1)] ? { botPermissions: botPermissions[channel(i + 1)] } : {}),
+    })),
+    threads: [{ id: THREAD, name: 'a thread', parentId: channel(1) }],
+  };
+}
+
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const discord =
     options.discord === false
@@ -101,17 +123,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           token: DISCORD_TOKEN,
           applicationId: APP_ID,
           botUser: BOT,
-          guilds: [
-            {
-              id: GUILD,
-              name: 'Test Server',
-              channels: Array.from({ length: 12 }, (_, i) => ({
-                id: channel(i + 1),
-                name: `c${i + 1}`,
-              })),
-              threads: [{ id: THREAD, name: 'a thread', parentId: channel(1) }],
-            },
-          ],
+          guilds: [testGuild()],
           ...options.discord,
         });
   const slack = options.slack
@@ -171,6 +183,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           JOB_LOCK_MS: '3000',
           JOB_STALLED_INTERVAL_MS: '1000',
           SHUTDOWN_GRACE_MS: '3000',
+          // The scenarios ask many questions as one person within a minute:
+          // not a flood. test/faults/bad-input.test.ts checks the limits.
+          FLOOD_USER_PER_MINUTE: '0',
+          FLOOD_CHANNEL_PER_MINUTE: '0',
         }),
     ...options.env,
   };

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildWindow, estimateTokens, type StoredMessage } from '../../src/core/conversation.js';
+import {
+  buildWindow,
+  estimateTokens,
+  MAX_QUESTION_CHARS,
+  questionText,
+  type StoredMessage,
+} from '../../src/core/conversation.js';
 
 const turn = (i: number): StoredMessage[] => [
   { role: 'user', authorName: 'Ann', content: `question ${i} ${'x'.repeat(40)}` },
@@ -69,5 +75,38 @@ describe('buildWindow', () => {
       tokenBudget: 100,
     });
     expect(messages).toEqual([{ role: 'user', content: 'Bob: hi' }]);
+  });
+});
+
+describe('questionText', () => {
+  it('removes control and invisible characters, keeps line breaks and emoji joiners', () => {
+    expect(questionText('he\u0000l\u0007lo\u200B wor\uFEFFld\u2060\n\tnext\u009B')).toBe(
+      'hello world\n\tnext',
+    );
+    const family = '👨\u200D👩\u200D👧';
+    expect(questionText(`a ${family} b`)).toBe(`a ${family} b`);
+    // Nothing but invisible characters is an empty question.
+    expect(questionText('\u200B\u200B \u0000')).toBe('');
+  });
+
+  it('cuts a 100 KB message to the longest question kept, saying so', () => {
+    const text = questionText('x'.repeat(100_000));
+    expect(text.length).toBeLessThanOrEqual(MAX_QUESTION_CHARS);
+    expect(text).toMatch(/too long\]$/);
+  });
+});
+
+describe('buildWindow with a question larger than the budget', () => {
+  it('cuts the question to fit, so the request stays within the history budget', () => {
+    const window = buildWindow({
+      systemPrompt: 'S',
+      history: [{ role: 'user', authorName: 'Ann', content: 'earlier' }],
+      current: { authorName: 'Ann', content: 'y'.repeat(40_000) },
+      tokenBudget: 2_000,
+    });
+    const total = window.reduce((n, m) => n + estimateTokens(m.content), 0);
+    expect(total).toBeLessThanOrEqual(2_000);
+    expect(window.at(-1)!.content).toMatch(/^Ann: y+/);
+    expect(window.at(-1)!.content).toMatch(/too long\]$/);
   });
 });

@@ -7,6 +7,7 @@ import type { Logger } from '../../log.js';
 import type { JobSink, ModelSuggestions } from '../platform.js';
 import { createInteractionHandler } from './interactions.js';
 import { toChatJob } from './messages.js';
+import { FloodError } from '../../core/flood.js';
 
 export interface DiscordGatewayOptions {
   readonly token: string;
@@ -54,10 +55,15 @@ export async function startDiscordGateway(options: DiscordGatewayOptions): Promi
 
   client.on(Events.MessageCreate, (message) => {
     void onMessage(message).catch((error: unknown) => {
-      log.error({ err: error, messageId: message.id }, 'could not enqueue a Discord message');
+      // A flood refusal is logged where it is decided.
+      if (!(error instanceof FloodError))
+        log.error({ err: error, messageId: message.id }, 'could not enqueue a Discord message');
       void message
         .reply({
-          content: '⚠️ I could not take your question right now. Please try again in a minute.',
+          content:
+            error instanceof FloodError
+              ? error.message
+              : '⚠️ I could not take your question right now. Please try again in a minute.',
           allowedMentions: { parse: [], repliedUser: false },
         })
         .catch(() => undefined);

@@ -1,4 +1,5 @@
 /** Turns a Discord message that talks to the bot into a platform-neutral ChatJob. */
+import { questionText } from '../../core/conversation.js';
 import type { ChatJob } from '../../core/jobs.js';
 
 export interface IncomingDiscordMessage {
@@ -42,12 +43,13 @@ export function cleanText(
   botIds: readonly string[],
   mentioned: ReadonlyMap<string, string>,
 ): string {
-  return content
-    .replace(/<@[!&]?(\d+)>/g, (token, id: string) => {
-      if (botIds.includes(id)) return '';
-      const name = mentioned.get(id);
-      return name ? `@${name}` : token;
-    })
-    .replace(/[ \t]{2,}/g, ' ')
-    .trim();
+  return questionText(
+    content
+      .replace(/<@[!&]?(\d+)>/g, (token, id: string) => {
+        if (botIds.includes(id)) return '';
+        const name = mentioned.get(id);
+        return name ? `@${name}` : token;
+      })
+      .replace(/[ \t]{2,}/g, ' '),
+  );
 }

@@ -4,6 +4,7 @@
  * goes there), a mention in a thread continues it, and a DM's top-level
  * messages are one running conversation.
  */
+import { questionText } from '../../core/conversation.js';
 import type { ChatJob } from '../../core/jobs.js';
 
 /** The fields of an `app_mention` or `message` event that matter here. */
@@ -63,7 +64,7 @@ export function toChatJob(
     ...(place.threadId ? { threadId: place.threadId } : {}),
     messageId: event.ts,
     author: { id: event.user!, name: x.authorName },
-    text: x.text,
+    text: questionText(x.text),
     receivedAt: x.receivedAt.toISOString(),
   };
 }

@@ -11,6 +11,7 @@ import {
   type SlashCommand,
 } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
+import { FloodError } from '../../core/flood.js';
 import type { CommandJob, CommandName } from '../../core/jobs.js';
 import type { InteractionSurface } from '../../core/surface.js';
 import type { Logger } from '../../log.js';
@@ -23,6 +24,9 @@ import { mentionedUserIds, slackToPlainText } from './text.js';
 
 /** The path Slack posts events and slash commands to (the manifest's request URL). */
 export const SLACK_EVENTS_PATH = '/slack/events';
+
+/** Largest request body accepted on the events URL. */
+export const SLACK_BODY_LIMIT = 1024 * 1024;
 
 const NOT_QUEUED = '⚠️ I could not take your question right now. Please try again in a minute.';
 const COMMAND_NOT_QUEUED =
@@ -68,6 +72,9 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
         // (same event id, same job) queues it. Commands call ack() first and
         // their answer goes out when the handler ends, after the same few ms.
         processBeforeResponse: true,
+        // Slack's largest payloads (a 40,000-character message with its blocks) stay well
+        // under this; anything bigger is refused with 413 before it is read further.
+        bodyLimit: SLACK_BODY_LIMIT,
       });
   const app = new App({
     token: options.botToken,
@@ -102,12 +109,14 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
       );
       log.info({ ...result }, 'Slack mention queued');
     } catch (error) {
-      log.error({ err: error, channel: event.channel }, 'could not enqueue a Slack message');
+      // A flood refusal is logged where it is decided.
+      if (!(error instanceof FloodError))
+        log.error({ err: error, channel: event.channel }, 'could not enqueue a Slack message');
       await client.chat
         .postMessage({
           channel: job.channelId,
           ...(job.threadId ? { thread_ts: job.threadId } : {}),
-          markdown_text: NOT_QUEUED,
+          markdown_text: error instanceof FloodError ? error.message : NOT_QUEUED,
         })
         .catch(() => undefined);
     }
