@@ -157,6 +157,7 @@ export const STOP_REASONS = {
  */
 const LOCK_TRUST = 0.75;
 const LOCK_WATCH_MS = 500;
+const LOCK_NOT_RENEWED = /^could not renew lock for job /;
 
 type Processor = (
   job: Job,
@@ -219,7 +220,13 @@ function createWorker(
       );
     }
   });
-  worker.on('error', (error) => options.log.error({ err: error, queue: name }, 'worker error'));
+  worker.on('error', (error) => {
+    // Also reported as lockRenewalFailed, handled below; a job that has just
+    // moved itself to wait for its turn is one too.
+    if (LOCK_NOT_RENEWED.test(error.message))
+      options.log.warn({ err: error, queue: name }, 'job lock not renewed');
+    else options.log.error({ err: error, queue: name }, 'worker error');
+  });
   if (options.metrics) observeJobs(worker, name, options.metrics);
 
   // One writer per reply: a job whose lock this worker may have lost stops

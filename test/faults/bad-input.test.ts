@@ -6,11 +6,22 @@
  * Slack payloads.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Queue } from 'bullmq';
 import { EMPTY_PROMPT } from '../../src/core/user-messages.js';
+import { jobIdFor, QUEUES } from '../../src/queue/jobs.js';
 import { SLACK_EVENTS_PATH } from '../../src/platforms/slack/gateway.js';
 import { signatureHeaders } from '../fakes/slack/signing.js';
 import type { FakeUser } from '../fakes/discord/index.js';
-import { ANN, BOB, channel, SLACK, startStack, testGuild, type Stack } from '../e2e/stack.js';
+import {
+  ANN,
+  BOB,
+  channel,
+  GUILD,
+  SLACK,
+  startStack,
+  testGuild,
+  type Stack,
+} from '../e2e/stack.js';
 
 /** View and read history only: no Send Messages. */
 const READ_ONLY = String(0x400 | 0x10000);
@@ -20,7 +31,11 @@ let stack: Stack;
 beforeAll(async () => {
   stack = await startStack({
     slack: {},
-    discord: { guilds: [testGuild({ [MUTED]: READ_ONLY })] },
+    discord: {
+      guilds: [testGuild({ [MUTED]: READ_ONLY })],
+      // Short-lived interaction tokens (Discord's live 15 minutes), to see one expire.
+      interactionTokenTtlMs: 4_000,
+    },
     env: { FLOOD_USER_PER_MINUTE: '3', FLOOD_CHANNEL_PER_MINUTE: '5' },
   });
 }, 120_000);
@@ -142,6 +157,39 @@ describe('bad input', () => {
     expect(stream.disconnectedAt! - deletedAt).toBeLessThan(5_000);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(stack.botMessages(channel(4))).toEqual([]);
+    expect(stack.service.running).toBe(true);
+  });
+
+  it('fails an /imagine whose interaction token expired for good, without generating twice', async () => {
+    stack.chutes.scriptImage({ mode: 'bytes-png', delayMs: 5_000 });
+    const generations = () => stack.chutes.requests.filter((r) => r.path === '/generate').length;
+    const before = generations();
+    const sent = stack.discord.sendInteraction({
+      name: 'imagine',
+      options: [{ name: 'prompt', type: 3, value: 'too slow a lighthouse' }],
+      guildId: GUILD,
+      channelId: channel(5),
+      user: member(),
+      permissions: '0',
+    });
+    expect((await sent.callback).acknowledged).toBe(true);
+    const commands = new Queue(QUEUES.commands, { connection: stack.redis, prefix: stack.prefix });
+    try {
+      const failed = await stack.discord.waitFor(
+        async () => {
+          const job = await commands.getJob(jobIdFor('discord', 'cmd', sent.id));
+          return job?.failedReason ? job : undefined;
+        },
+        20_000,
+        'the failed command',
+      );
+      // Refused for good on the first attempt: no retry generates the image again.
+      expect(failed.failedReason).toMatch(/forbidden.*401/);
+      expect(failed.attemptsMade).toBe(1);
+    } finally {
+      await commands.close();
+    }
+    expect(generations() - before).toBe(1);
     expect(stack.service.running).toBe(true);
   });
 
