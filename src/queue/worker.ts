@@ -61,6 +61,11 @@ export function backoffDelay(attemptsMade: number, error: unknown): number {
   return Math.round(Math.max(jittered, retryAfter));
 }
 
+/** A job's log: every line carries its id, platform and tenant, gateway to final edit. */
+function jobLog(log: Logger, job: Job, data: { platform: string; tenantId: string }): Logger {
+  return log.child({ jobId: job.id, platform: data.platform, tenantId: data.tenantId });
+}
+
 function context(job: Job, signal?: AbortSignal): JobContext {
   const progress = readProgress(job.progress);
   return {
@@ -344,7 +349,11 @@ export function startChatWorker(
         signal,
         data.conversationKey,
         (release) =>
-          handleChatJob(data, { ...context(job, signal), answered: release }, options.deps),
+          handleChatJob(
+            data,
+            { ...context(job, signal), answered: release },
+            { ...options.deps, log: jobLog(options.log, job, data) },
+          ),
         () => markQueued(data, options.deps, true),
       );
     },
@@ -371,8 +380,11 @@ export function startCommandWorker(
       const data = parse(commandJobSchema, job);
       const handle = () =>
         data.command === 'imagine'
-          ? handleImagineJob(data, context(job, signal), options.imagine)
-          : handleCommandJob(data, options.commands);
+          ? handleImagineJob(data, context(job, signal), {
+              ...options.imagine,
+              log: jobLog(options.log, job, data),
+            })
+          : handleCommandJob(data, { ...options.commands, log: jobLog(options.log, job, data) });
       if (ORDERED_COMMANDS.has(data.command))
         await options.turns.run(job, token, signal, data.conversationKey, handle);
       else await settle(job, token, signal, handle);

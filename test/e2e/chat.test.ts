@@ -108,6 +108,13 @@ describe('chat over Discord, end to end', () => {
     expect(usage[0].prompt_tokens).toBeGreaterThan(0);
     expect(usage[0].completion_tokens).toBeGreaterThan(0);
     expect(usage[0].time_to_first_token_ms).toBeLessThanOrEqual(usage[0].duration_ms);
+
+    // One answer can be followed in the logs, gateway to final edit, by its job id.
+    const queued = stack.service.logs.find((l) => l.msg === 'Discord mention queued');
+    const jobId = queued?.jobId;
+    expect(queued).toMatchObject({ platform: 'discord', tenantId: GUILD });
+    const answered = stack.service.logs.find((l) => l.msg === 'answered' && l.jobId === jobId);
+    expect(answered).toMatchObject({ platform: 'discord', tenantId: GUILD });
   });
 
   it('reports health on GET /healthz', async () => {

@@ -113,7 +113,10 @@ export async function startDiscordGateway(options: DiscordGatewayOptions): Promi
     );
     if (!job) return;
     const result = await producer.enqueueChat(job);
-    log.info({ ...result }, 'Discord mention queued');
+    log.info(
+      { ...result, platform: job.platform, tenantId: job.tenantId },
+      'Discord mention queued',
+    );
   }
 
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));

@@ -108,7 +108,10 @@ export function createInteractionHandler(options: {
     };
     try {
       const result = await producer.enqueueCommand(job, interaction.id);
-      log.info({ ...result, command: name }, 'Discord command queued');
+      log.info(
+        { ...result, platform: job.platform, tenantId: job.tenantId, command: name },
+        'Discord command queued',
+      );
     } catch (error) {
       log.error({ err: error, command: name }, 'could not enqueue a Discord command');
       await interaction

@@ -107,7 +107,10 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
         job,
         body.event_id ?? `${event.channel}-${event.ts}`,
       );
-      log.info({ ...result }, 'Slack mention queued');
+      log.info(
+        { ...result, platform: job.platform, tenantId: job.tenantId },
+        'Slack mention queued',
+      );
     } catch (error) {
       // A flood refusal is logged where it is decided.
       if (!(error instanceof FloodError))
@@ -163,7 +166,10 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
         receivedAt: new Date().toISOString(),
       };
       const result = await producer.enqueueCommand(job, command.trigger_id);
-      log.info({ ...result, command: parsed.name }, 'Slack command queued');
+      log.info(
+        { ...result, platform: job.platform, tenantId: job.tenantId, command: parsed.name },
+        'Slack command queued',
+      );
     } catch (error) {
       log.error({ err: error, command: parsed.name }, 'could not enqueue a Slack command');
       await options.surface
