@@ -151,7 +151,13 @@ export async function handleChatJob(
     renderer.start(PLACEHOLDER).catch(() => undefined);
     const settings = await deps.settings.get(job.platform, job.tenantId);
     usage = { ...usage, model: settings.model };
-    const refused = await deps.quotas?.refusal('chat', job.platform, job.tenantId, settings);
+    const refused = await deps.quotas?.refusal(
+      'chat',
+      job.platform,
+      job.tenantId,
+      settings,
+      job.author.id,
+    );
     if (refused !== undefined) {
       await renderer.finish(refused);
       return;

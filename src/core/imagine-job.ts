@@ -117,7 +117,13 @@ export async function handleImagineJob(
     const settings = await deps.settings.get(job.platform, job.tenantId);
     const model = settings.imageModel;
     usage = { ...usage, model };
-    const refused = await deps.quotas?.refusal('image', job.platform, job.tenantId, settings);
+    const refused = await deps.quotas?.refusal(
+      'image',
+      job.platform,
+      job.tenantId,
+      settings,
+      job.actor.id,
+    );
     if (refused !== undefined) return await surface.respond(job.interaction, { text: refused });
     const image = await deps.images.generateImage({ model, ...options }, ctx.signal);
     // A worker that lost the job posts nothing: the one that took over does.

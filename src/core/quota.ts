@@ -23,6 +23,8 @@ export interface QuotaState {
   readonly images: QuotaMeter;
   /** The next UTC midnight, when both start again from zero. */
   readonly resetsAt: Date;
+  /** Each member's own daily limits, where set. */
+  readonly perMember?: { readonly tokens?: number; readonly images?: number };
 }
 
 export type QuotaKind = 'chat' | 'image';
@@ -47,6 +49,27 @@ export async function quotaState(
     tokens: { used: used.tokens, limit: limits.dailyTokens },
     images: { used: used.images, limit: limits.dailyImages },
     resetsAt: new Date(start.getTime() + DAY_MS),
+    ...(limits.memberTokens !== undefined || limits.memberImages !== undefined
+      ? { perMember: { tokens: limits.memberTokens, images: limits.memberImages } }
+      : {}),
+  };
+}
+
+/** One member's use today against the per-member quotas. */
+export async function memberQuotaState(
+  source: Pick<UsageSource, 'usedSince'>,
+  platform: string,
+  tenantId: string,
+  userId: string,
+  limits: EffectiveSettings['quotas'],
+  now: Date,
+): Promise<QuotaState> {
+  const start = utcDayStart(now);
+  const used = await source.usedSince(platform, tenantId, start, userId);
+  return {
+    tokens: { used: used.tokens, limit: limits.memberTokens },
+    images: { used: used.images, limit: limits.memberImages },
+    resetsAt: new Date(start.getTime() + DAY_MS),
   };
 }
 
@@ -62,13 +85,19 @@ export function timeUntil(at: Date, now: Date): string {
   return rest === 0 ? `in ${hours} h` : `in ${hours} h ${rest} min`;
 }
 
-/** The one sentence a member gets past a quota. */
-export function quotaReachedText(kind: QuotaKind, state: QuotaState, now: Date): string {
+/** The one sentence a member gets past a quota: the tenant's, or their own (`member`). */
+export function quotaReachedText(
+  kind: QuotaKind,
+  state: QuotaState,
+  now: Date,
+  member = false,
+): string {
   const limit =
     kind === 'chat'
       ? plural(state.tokens.limit ?? 0, 'token', 'tokens')
       : plural(state.images.limit ?? 0, 'image', 'images');
-  return `⏳ This server or workspace has used its daily limit of ${limit}; it resets at 00:00 UTC (${timeUntil(state.resetsAt, now)}).`;
+  const who = member ? 'You have' : 'This server or workspace has';
+  return `⏳ ${who} used ${member ? 'your' : 'its'} daily limit of ${limit}; it resets at 00:00 UTC (${timeUntil(state.resetsAt, now)}).`;
 }
 
 /** Checks a tenant's quota before a model call; one per worker, shared by its jobs. */
@@ -88,13 +117,30 @@ export class Quotas {
     platform: string,
     tenantId: string,
     settings: Pick<EffectiveSettings, 'quotas'>,
+    userId?: string,
   ): Promise<string | undefined> {
-    const limit = kind === 'chat' ? settings.quotas.dailyTokens : settings.quotas.dailyImages;
-    if (limit === undefined) return undefined;
+    const q = settings.quotas;
     const now = this.now();
-    const state = await quotaState(this.source, platform, tenantId, settings.quotas, now);
-    if (!reached(kind === 'chat' ? state.tokens : state.images)) return undefined;
+    const meter = (state: QuotaState) => (kind === 'chat' ? state.tokens : state.images);
+    if ((kind === 'chat' ? q.dailyTokens : q.dailyImages) !== undefined) {
+      const state = await quotaState(this.source, platform, tenantId, q, now);
+      if (reached(meter(state))) return this.refuse(kind, platform, state, now, false);
+    }
+    if (userId !== undefined && (kind === 'chat' ? q.memberTokens : q.memberImages) !== undefined) {
+      const state = await memberQuotaState(this.source, platform, tenantId, userId, q, now);
+      if (reached(meter(state))) return this.refuse(kind, platform, state, now, true);
+    }
+    return undefined;
+  }
+
+  private refuse(
+    kind: QuotaKind,
+    platform: string,
+    state: QuotaState,
+    now: Date,
+    member: boolean,
+  ): string {
     this.metrics?.refused(platform, kind);
-    return quotaReachedText(kind, state, now);
+    return quotaReachedText(kind, state, now, member);
   }
 }

@@ -41,7 +41,7 @@ export function describeSettings(
 }
 
 function unsetText(key: SettingKey): string {
-  return key === 'daily_token_limit' || key === 'daily_image_limit' ? NO_LIMIT : MODEL_DEFAULT;
+  return key.startsWith('daily_') ? NO_LIMIT : MODEL_DEFAULT;
 }
 
 function defaultOf(defaults: Defaults, key: SettingKey): SettingValue | undefined {

@@ -19,6 +19,8 @@ export const STORED_FIELD = {
   forget_admin_only: 'forgetAdminOnly',
   daily_token_limit: 'dailyTokenLimit',
   daily_image_limit: 'dailyImageLimit',
+  daily_user_token_limit: 'dailyUserTokenLimit',
+  daily_user_image_limit: 'dailyUserImageLimit',
 } as const satisfies { readonly [K in SettingKey]?: keyof StoredSettings };
 
 export type ColumnKey = keyof typeof STORED_FIELD;
@@ -43,6 +45,8 @@ type SamplingKey = Exclude<
   | 'forget_admin_only'
   | 'daily_token_limit'
   | 'daily_image_limit'
+  | 'daily_user_token_limit'
+  | 'daily_user_image_limit'
 >;
 
 /**
@@ -84,6 +88,10 @@ export function effectiveValue(effective: EffectiveSettings, key: SettingKey) {
       return effective.quotas.dailyTokens;
     case 'daily_image_limit':
       return effective.quotas.dailyImages;
+    case 'daily_user_token_limit':
+      return effective.quotas.memberTokens;
+    case 'daily_user_image_limit':
+      return effective.quotas.memberImages;
     default:
       return effective.sampling[key satisfies SamplingKey];
   }

@@ -19,6 +19,8 @@ export const SETTING_KEYS = [
   'forget_admin_only',
   'daily_token_limit',
   'daily_image_limit',
+  'daily_user_token_limit',
+  'daily_user_image_limit',
 ] as const;
 
 export type SettingKey = (typeof SETTING_KEYS)[number];
@@ -170,6 +172,20 @@ export const SETTING_SPECS = {
     max: 1_000_000,
     off: 0,
     description: 'Most /imagine images per UTC day for everyone here together; 0 means no limit',
+  },
+  daily_user_token_limit: {
+    kind: 'integer',
+    min: 1,
+    max: 1_000_000_000,
+    off: 0,
+    description: 'Most tokens of answers per UTC day for each member here; 0 means no limit',
+  },
+  daily_user_image_limit: {
+    kind: 'integer',
+    min: 1,
+    max: 1_000_000,
+    off: 0,
+    description: 'Most /imagine images per UTC day for each member here; 0 means no limit',
   },
 } as const satisfies { readonly [K in SettingKey]: SettingSpec };
 

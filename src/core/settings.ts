@@ -35,6 +35,9 @@ export interface StoredSettings {
   /** Daily quotas; 0 (or null) means no limit. */
   readonly dailyTokenLimit?: number | null;
   readonly dailyImageLimit?: number | null;
+  /** The same for each member; 0 (or null) means no limit. */
+  readonly dailyUserTokenLimit?: number | null;
+  readonly dailyUserImageLimit?: number | null;
   /**
    * Further sampling parameters by their Chutes name (top_k, min_p, …).
    * `unknown` because jsonb is not checked by the database; see `storedValue`.
@@ -51,7 +54,13 @@ export interface EffectiveSettings {
   readonly systemPrompt: string;
   readonly forgetAdminOnly: boolean;
   /** Daily limits for the whole tenant (core/quota.ts); undefined: no limit. */
-  readonly quotas: { readonly dailyTokens?: number; readonly dailyImages?: number };
+  /** Daily quotas, for the tenant and for each member in it; unset: no limit. */
+  readonly quotas: {
+    readonly dailyTokens?: number;
+    readonly dailyImages?: number;
+    readonly memberTokens?: number;
+    readonly memberImages?: number;
+  };
   /** Sent to Chutes as they are: only parameters of its request schema, snake_case. */
   readonly sampling: SamplingParams;
 }
@@ -78,6 +87,8 @@ export function effectiveSettings(
     quotas: {
       ...(s.dailyTokenLimit ? { dailyTokens: s.dailyTokenLimit } : {}),
       ...(s.dailyImageLimit ? { dailyImages: s.dailyImageLimit } : {}),
+      ...(s.dailyUserTokenLimit ? { memberTokens: s.dailyUserTokenLimit } : {}),
+      ...(s.dailyUserImageLimit ? { memberImages: s.dailyUserImageLimit } : {}),
     },
     sampling,
   };

@@ -31,9 +31,18 @@ function meterPhrase(meter: QuotaMeter, one: string, many: string): string {
 
 /** One line: today's use against the daily quotas, and when they reset. */
 export function quotaLine(state: QuotaState, now: Date): string {
+  const each = state.perMember;
+  const member = each
+    ? ` · each member at most ${[
+        each.tokens === undefined ? undefined : plural(each.tokens, 'token', 'tokens'),
+        each.images === undefined ? undefined : plural(each.images, 'image', 'images'),
+      ]
+        .filter((part) => part !== undefined)
+        .join(' and ')}`
+    : '';
   return (
     `**Quotas today**: ${meterPhrase(state.tokens, 'token', 'tokens')} · ${meterPhrase(state.images, 'image', 'images')}` +
-    ` · resets at 00:00 UTC (${timeUntil(state.resetsAt, now)})`
+    `${member} · resets at 00:00 UTC (${timeUntil(state.resetsAt, now)})`
   );
 }
 

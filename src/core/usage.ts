@@ -69,11 +69,12 @@ export interface UsageGroup {
 export interface UsageSource {
   /** The tenant's usage of the last 30 days before `now`, grouped. */
   usageGroups(platform: string, tenantId: string, now: Date): Promise<UsageGroup[]>;
-  /** Tokens of answers and images generated since `since` (a quota's day). */
+  /** Tokens of answers and images generated since `since` (a quota's day), by one member if given. */
   usedSince(
     platform: string,
     tenantId: string,
     since: Date,
+    userId?: string,
   ): Promise<{ readonly tokens: number; readonly images: number }>;
 }
 

@@ -88,6 +88,9 @@ export const tenantSettings = pgTable(
     /** Daily quotas for the whole tenant; null or 0: no limit. */
     dailyTokenLimit: integer('daily_token_limit'),
     dailyImageLimit: integer('daily_image_limit'),
+    /** The same for each member of the tenant. */
+    dailyUserTokenLimit: integer('daily_user_token_limit'),
+    dailyUserImageLimit: integer('daily_user_image_limit'),
     extra: jsonb('extra')
       .$type<Record<string, number>>()
       .notNull()

@@ -82,7 +82,9 @@ export class PgUsageStore implements UsageSource {
     platform: string,
     tenantId: string,
     since: Date,
+    userId?: string,
   ): Promise<{ tokens: number; images: number }> {
+    const member = userId === undefined ? sql`` : sql`AND ${usage.userId} = ${userId}`;
     const { rows } = await this.db.execute<{ tokens: number; images: number }>(sql`
       SELECT
         (coalesce(sum(coalesce(${usage.promptTokens}, 0) + coalesce(${usage.completionTokens}, 0))
@@ -91,7 +93,8 @@ export class PgUsageStore implements UsageSource {
       FROM ${usage}
       WHERE ${usage.platform} = ${platform}
         AND ${usage.tenantId} = ${tenantId}
-        AND ${usage.createdAt} >= ${since.toISOString()}::timestamptz`);
+        AND ${usage.createdAt} >= ${since.toISOString()}::timestamptz
+        ${member}`);
     const row = rows[0];
     return { tokens: Number(row?.tokens ?? 0), images: Number(row?.images ?? 0) };
   }

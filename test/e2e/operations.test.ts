@@ -54,8 +54,13 @@ function chatRequests() {
   return stack.chutes.requests.filter((r) => r.path.endsWith('/chat/completions'));
 }
 
-async function ask(channelId: string, text: string, expected: (reply: string) => boolean) {
-  stack.discord.sendMessage({ channelId, author: ANN, content: text, mentionsBot: true });
+async function ask(
+  channelId: string,
+  text: string,
+  expected: (reply: string) => boolean,
+  author = ANN,
+) {
+  stack.discord.sendMessage({ channelId, author, content: text, mentionsBot: true });
   return stack.discord.waitFor(
     () => {
       const reply = stack.botMessages(channelId).at(-1);
@@ -265,6 +270,24 @@ describe('daily quotas', () => {
     const member = await interactionAnswer(stack, settings('show', PERMISSIONS.member).id);
     expect(member.original!.content).toMatch(/daily_token_limit\*\*: `38`/);
     expect(member.original!.content).not.toContain('Quotas today');
+  });
+
+  it('hold each member to their own limit, while the others may still ask', async () => {
+    const set = await interactionAnswer(
+      stack,
+      settings('set', PERMISSIONS.admin, [
+        { name: 'daily_token_limit', type: INTEGER, value: 0 },
+        { name: 'daily_user_token_limit', type: INTEGER, value: 38 },
+      ]).id,
+    );
+    expect(set.original!.content).toContain('each member at most 38 tokens');
+    const calls = stack.chutes.requests.length;
+    // Ann's one answer today was 38 tokens: her own limit.
+    const refused = await ask(channel(5), 'and me?', (t) => t.includes('daily limit'));
+    expect(refused.content).toMatch(/^⏳ You have used your daily limit of 38 tokens; it resets/);
+    expect(stack.chutes.requests.length).toBe(calls);
+    const answered = await ask(channel(6), 'and Bob?', (t) => t.startsWith('You said'), BOB);
+    expect(answered.content).toBe('You said: Bob: and Bob?');
   });
 });
 

@@ -132,6 +132,25 @@ describe('PgUsageStore', () => {
     await conversations.recordUsage({ ...again, promptTokens: 5_000 });
     expect(await store.usedSince('discord', 'g1', since)).toEqual({ tokens: 1_170, images: 2 });
     expect(await store.usedSince('discord', 'nobody', since)).toEqual({ tokens: 0, images: 0 });
+    // One member's share: Bob's answer of today is not Ann's.
+    const { createdAt: __, ...bobs } = row(
+      { userId: 'u-bob', userName: 'Bob', promptTokens: 20, completionTokens: 10 },
+      hoursAgo(1),
+    );
+    await conversations.recordUsage(bobs);
+    expect(await store.usedSince('discord', 'g1', since)).toEqual({ tokens: 1_200, images: 2 });
+    expect(await store.usedSince('discord', 'g1', since, 'u-bob')).toEqual({
+      tokens: 30,
+      images: 0,
+    });
+    expect(await store.usedSince('discord', 'g1', since, 'u-ann')).toEqual({
+      tokens: 1_170,
+      images: 2,
+    });
+    expect(await store.usedSince('discord', 'g1', since, 'u-nobody')).toEqual({
+      tokens: 0,
+      images: 0,
+    });
   });
 });
 

@@ -36,7 +36,7 @@ describe('settingErrorText', () => {
         ' (did you mean `deepseek-ai/DeepSeek-V3`?).',
     );
     expect(settingErrorText(errorFor('colour', 'red'))).toMatch(
-      /^There is no setting `colour`; the settings are one of model, temperature, .*daily_image_limit\.$/,
+      /^There is no setting `colour`; the settings are one of model, temperature, .*daily_user_image_limit\.$/,
     );
   });
 

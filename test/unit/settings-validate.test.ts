@@ -41,6 +41,8 @@ describe('SETTING_KEYS and SETTING_SPECS', () => {
       'forget_admin_only',
       'daily_token_limit',
       'daily_image_limit',
+      'daily_user_token_limit',
+      'daily_user_image_limit',
     ]);
     expect(Object.keys(SETTING_SPECS).sort()).toEqual([...SETTING_KEYS].sort());
   });

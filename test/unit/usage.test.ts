@@ -155,6 +155,31 @@ describe('quotas', () => {
     ).toContain('daily limit of 5 images');
   });
 
+  it('refuse a member past their own limit, while others may still ask', async () => {
+    const used: Record<string, { tokens: number; images: number }> = {
+      tenant: { tokens: 700, images: 1 },
+      'u-ann': { tokens: 500, images: 1 },
+      'u-bob': { tokens: 200, images: 0 },
+    };
+    const byMember = {
+      usedSince: async (_p: string, _t: string, _since: Date, userId?: string) =>
+        used[userId ?? 'tenant']!,
+    };
+    const quotas = new Quotas(byMember, undefined, () => NOW);
+    const limits = { quotas: { dailyTokens: 10_000, memberTokens: 500, memberImages: 1 } };
+    expect(await quotas.refusal('chat', 'discord', 'g', limits, 'u-ann')).toBe(
+      '⏳ You have used your daily limit of 500 tokens; it resets at 00:00 UTC (in 3 h 12 min).',
+    );
+    expect(await quotas.refusal('chat', 'discord', 'g', limits, 'u-bob')).toBeUndefined();
+    expect(await quotas.refusal('image', 'discord', 'g', limits, 'u-ann')).toContain(
+      'daily limit of 1 image;',
+    );
+    expect(await quotas.refusal('image', 'discord', 'g', limits, 'u-bob')).toBeUndefined();
+    // The line admins see names the per-member limits.
+    const state = await quotaState(byMember, 'd', 'g', limits.quotas, NOW);
+    expect(quotaLine(state, NOW)).toContain('each member at most 500 tokens and 1 image');
+  });
+
   it('show where today stands', async () => {
     const state = await quotaState(source(1_234, 5), 'd', 'g', { dailyImages: 5 }, NOW);
     expect(quotaLine(state, NOW)).toBe(
