@@ -187,15 +187,17 @@ export async function startService(config: Config, log: Logger): Promise<Service
         config.adminPassword,
       );
     }
-    let outbox: Outbox | undefined;
-    if (config.role !== 'worker') {
-      const kept = new Outbox(
-        observeEvents(new JobProducer(queues, order, config.worker.attempts), metrics),
-        log,
-      );
-      outbox = kept;
-      closers.push(async () => kept.close());
-      const producer = new FloodGuard(kept, budget, config.flood, metrics, log);
+    // Jobs the gateway accepted while the queue was away, until it is back.
+    const outbox =
+      config.role === 'worker'
+        ? undefined
+        : new Outbox(
+            observeEvents(new JobProducer(queues, order, config.worker.attempts), metrics),
+            log,
+          );
+    if (outbox) {
+      closers.push(async () => outbox.close());
+      const producer = new FloodGuard(outbox, budget, config.flood, metrics, log);
       for (const platform of platforms) {
         const gateway = await platform.startGateway({ producer, models, log, budget });
         closers.push(() => gateway.close());

@@ -5,8 +5,8 @@
  * queued: its author gets one polite sentence, the operator a log line and
  * `chutes_bot_answers_total{outcome="refused"}`.
  */
-import type { EventSink, Metrics } from './metrics.js';
-import type { ChatJob, CommandJob, EnqueueResult } from './jobs.js';
+import type { ChatJob, CommandJob, EnqueueResult, JobSink } from './jobs.js';
+import type { Metrics } from './metrics.js';
 import type { BudgetBucket, RateBudget } from './rate-budget.js';
 
 export interface FloodLimits {
@@ -35,9 +35,9 @@ export class FloodError extends Error {
 }
 
 /** The job sink, refusing questions past the flood limits before they are queued. */
-export class FloodGuard implements EventSink {
+export class FloodGuard implements JobSink {
   constructor(
-    private readonly sink: EventSink,
+    private readonly sink: JobSink,
     private readonly budget: RateBudget,
     private readonly limits: FloodLimits,
     private readonly metrics?: Pick<Metrics, 'refused'>,

@@ -91,3 +91,10 @@ export type EnqueueResult = {
   /** The queue was unreachable: the job is kept and queued once it is back. */
   readonly kept?: boolean;
 };
+
+/** Where gateways put the jobs they make: the queue producer, and what wraps it. */
+export interface JobSink {
+  /** `eventId` names the platform event the job comes from (default: the question's id). */
+  enqueueChat(job: ChatJob, eventId?: string): Promise<EnqueueResult>;
+  enqueueCommand(job: CommandJob, interactionId: string): Promise<EnqueueResult>;
+}

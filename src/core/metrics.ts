@@ -13,7 +13,7 @@ import type { ChatRequest, ChatStreamEvent } from '../chutes/chat-client.js';
 import { ChutesError } from '../chutes/errors.js';
 import type { ChatModel, ConversationStore, UsageRecord } from './chat-job.js';
 import type { ImageModel } from './imagine-job.js';
-import type { ChatJob, CommandJob, EnqueueResult } from './jobs.js';
+import type { JobSink } from './jobs.js';
 
 export interface Metrics {
   /** A platform event became a job (`kind`: `chat` or the command's name). */
@@ -126,14 +126,8 @@ export function observeStore(store: ConversationStore, metrics: Metrics): Conver
   };
 }
 
-/** Where gateways put their jobs (the queue producer), counting each new event. */
-export interface EventSink {
-  enqueueChat(job: ChatJob, eventId?: string): Promise<EnqueueResult>;
-  enqueueCommand(job: CommandJob, interactionId: string): Promise<EnqueueResult>;
-}
-
 /** The job sink, counting every event that became a job (a redelivery is not counted). */
-export function observeEvents(sink: EventSink, metrics: Metrics): EventSink {
+export function observeEvents(sink: JobSink, metrics: Metrics): JobSink {
   return {
     async enqueueChat(job, eventId) {
       const result = await sink.enqueueChat(job, eventId);

@@ -5,18 +5,13 @@
  */
 import type { RequestListener } from 'node:http';
 import type { Config } from '../config.js';
-import type { ChatJob, CommandJob, EnqueueResult } from '../core/jobs.js';
+import type { JobSink } from '../core/jobs.js';
 import type { Metrics } from '../core/metrics.js';
 import type { RateBudget } from '../core/rate-budget.js';
 import type { ChatSurface, InteractionSurface, SurfaceOp } from '../core/surface.js';
 import type { Logger } from '../log.js';
 
-/** Where gateways put the jobs they make (the queue producer). */
-export interface JobSink {
-  /** `eventId` names the platform event the job comes from (default: the question's id). */
-  enqueueChat(job: ChatJob, eventId?: string): Promise<EnqueueResult>;
-  enqueueCommand(job: CommandJob, interactionId: string): Promise<EnqueueResult>;
-}
+export type { JobSink };
 
 /** The chat models Chutes serves, for a gateway that offers them as you type. */
 export interface ModelSuggestions {

@@ -8,8 +8,7 @@
  * how many it could not queue.
  */
 import { ZodError } from 'zod';
-import type { ChatJob, CommandJob, EnqueueResult } from '../core/jobs.js';
-import type { JobSink } from '../platforms/platform.js';
+import type { ChatJob, CommandJob, EnqueueResult, JobSink } from '../core/jobs.js';
 
 /** Jobs kept at most; with the gateway's other state this stays within a few MB. */
 export const OUTBOX_LIMIT = 1_000;

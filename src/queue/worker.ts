@@ -19,7 +19,7 @@ import type { Metrics } from '../core/metrics.js';
 import type { Logger } from '../log.js';
 import type { JobQueue, JobWorker, QueueBackend } from './backend.js';
 import type { ConversationOrder } from './conversation-order.js';
-import { observeJobs } from './job-metrics.js';
+import { observeJobs, STALLED_OUT } from './job-metrics.js';
 import {
   chatJobSchema,
   commandJobSchema,
@@ -145,9 +145,6 @@ function parse<T>(
     throw new UnrecoverableError(`invalid ${job.name} job payload: ${parsed.error.message}`);
   return parsed.data;
 }
-
-/** BullMQ's reason for a job that stalled (its worker died) more often than allowed. */
-const STALLED_OUT = /stalled more than allowable limit/i;
 
 /** Why a running attempt is stopped from outside (the abort reason its processor sees). */
 export const STOP_REASONS = {

@@ -1,7 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import type { ChatJob, CommandJob, EnqueueResult } from '../../src/core/jobs.js';
-import type { JobSink } from '../../src/platforms/platform.js';
+import type { ChatJob, CommandJob, EnqueueResult, JobSink } from '../../src/core/jobs.js';
 import { Outbox, OutboxFullError } from '../../src/queue/outbox.js';
 
 const chat = (n: number): ChatJob => ({
