@@ -17,7 +17,7 @@ import {
 import type { ChatJob, JobContext } from './jobs.js';
 import type { Quotas } from './quota.js';
 import { spend, type RateBudget } from './rate-budget.js';
-import { budgetBuckets, ReplyRenderer } from './reply-stream.js';
+import { budgetBuckets, ReplyRenderer, type ReplyRendererOptions } from './reply-stream.js';
 import type { SettingsSource } from './settings.js';
 import { SurfaceError, type ChatSurface, type MessageRef } from './surface.js';
 import { answerTokens, estimatedCompletionTokens, estimatedPromptTokens } from './usage.js';
@@ -89,28 +89,24 @@ export interface ChatJobDeps {
 }
 
 export async function handleChatJob(
-  job: ChatJob,
+  queued: ChatJob,
   ctx: JobContext,
   deps: ChatJobDeps,
 ): Promise<void> {
+  // Named once the answer is underway (see withNames); until then, as queued.
+  let job = queued;
   const now = deps.now ?? Date.now;
   // Ends the model call when nobody will read the rest: the user stopped the
   // answer, the reply cannot be written, or it reached the page cap.
   const abort = new AbortController();
   const tooLong = new Error('the answer reached the page cap');
-  const renderer = new ReplyRenderer({
-    surface: deps.surface(job.platform),
-    budget: deps.budget,
-    target: { channelId: job.channelId, threadId: job.threadId, replyTo: job.replyTo },
-    tenantId: job.tenantId,
-    recipientId: job.author.id,
+  const renderer = replyTo(job, deps, {
     idempotencyKey: ctx.jobId,
     existing: ctx.progress,
     onMessages: (messages) => ctx.saveProgress(messages),
     onGiveUp: (reason) => abort.abort(reason === 'too_long' ? tooLong : reason),
     tooLongNote: TOO_LONG,
     signal: ctx.signal,
-    log: deps.log,
   });
 
   const started = now();
@@ -149,8 +145,12 @@ export async function handleChatJob(
     // The placeholder and the model call go at once: the model waits for no platform.
     // A placeholder that fails is retried by the final render, or ends the call.
     renderer.start(PLACEHOLDER).catch(() => undefined);
-    const settings = await deps.settings.get(job.platform, job.tenantId);
-    usage = { ...usage, model: settings.model };
+    const [settings, named] = await Promise.all([
+      deps.settings.get(job.platform, job.tenantId),
+      withNames(job, deps),
+    ]);
+    job = named;
+    usage = { ...usage, model: settings.model, userName: job.author.name };
     const refused = await deps.quotas?.refusal(
       'chat',
       job.platform,
@@ -244,6 +244,34 @@ export async function handleChatJob(
       now,
     });
   }
+}
+
+/**
+ * Names the people the gateway left as ids (it makes no platform call before
+ * acknowledging an event): the author, and `@<id>` in the text. Best effort:
+ * whoever cannot be looked up keeps their id.
+ */
+async function withNames(job: ChatJob, deps: ChatJobDeps): Promise<ChatJob> {
+  const surface = deps.surface(job.platform);
+  if (!job.unnamed?.length || !surface.names) return job;
+  let names: ReadonlyMap<string, string>;
+  try {
+    names = await surface.names(job.tenantId, job.unnamed);
+  } catch (error) {
+    deps.log.warn({ err: error }, 'could not look up the names in a question');
+    return job;
+  }
+  let text = job.text;
+  for (const [id, name] of names) {
+    const mention = new RegExp(`@${id.replace(/\W/g, '\\$&')}(?!\\w)`, 'g');
+    text = text.replace(mention, () => `@${name}`);
+  }
+  const { unnamed: _named, ...rest } = job;
+  return {
+    ...rest,
+    text,
+    author: { ...job.author, name: names.get(job.author.id) ?? job.author.name },
+  };
 }
 
 /** Where an attempt stands when it ends early. */
@@ -391,13 +419,31 @@ export async function markQueued(
 
 /**
  * A job the queue gave up on without running it to the end (its workers kept
- * dying): the reply it left behind says so instead of "Thinking…" forever.
+ * dying): the reply it left behind says so instead of "Thinking…" forever,
+ * through the budget, closing a native stream it left open first.
  */
 export async function reportAbandonedChat(
   job: ChatJob,
   messages: readonly MessageRef[],
-  deps: Pick<ChatJobDeps, 'surface'>,
+  deps: Pick<ChatJobDeps, 'surface' | 'budget' | 'log' | 'sleep'>,
 ): Promise<void> {
-  const first = messages[0];
-  if (first) await deps.surface(job.platform).edit(first, INTERNAL);
+  if (messages.length === 0) return;
+  await replyTo(job, deps, { existing: messages, sleep: deps.sleep }).finish(INTERNAL);
+}
+
+/** The renderer of a question's reply, where the gateway said it goes. */
+function replyTo(
+  job: ChatJob,
+  deps: Pick<ChatJobDeps, 'surface' | 'budget' | 'log'>,
+  options: Partial<ReplyRendererOptions>,
+): ReplyRenderer {
+  return new ReplyRenderer({
+    surface: deps.surface(job.platform),
+    budget: deps.budget,
+    target: { channelId: job.channelId, threadId: job.threadId, replyTo: job.replyTo },
+    tenantId: job.tenantId,
+    recipientId: job.author.id,
+    log: deps.log,
+    ...options,
+  });
 }

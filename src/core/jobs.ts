@@ -28,6 +28,12 @@ export interface ChatJob {
   readonly replyTo?: string;
   readonly author: JobAuthor;
   readonly text: string;
+  /**
+   * People the gateway could not name without a platform call on its
+   * acknowledgement path: the text shows them as `@<id>`, an author among
+   * them is named by id, and the worker names them (`ChatSurface.names`).
+   */
+  readonly unnamed?: readonly string[];
   readonly receivedAt: string;
 }
 
@@ -97,4 +103,10 @@ export interface JobSink {
   /** `eventId` names the platform event the job comes from (default: the question's id). */
   enqueueChat(job: ChatJob, eventId?: string): Promise<EnqueueResult>;
   enqueueCommand(job: CommandJob, interactionId: string): Promise<EnqueueResult>;
+  /**
+   * The job an earlier delivery of this event became (queued, or kept until
+   * the queue is back), if any; queues and takes nothing. Lets a redelivery
+   * be told apart before anything is counted against its author.
+   */
+  queuedChat?(job: ChatJob, eventId?: string): Promise<EnqueueResult | undefined>;
 }

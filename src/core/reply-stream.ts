@@ -22,6 +22,7 @@ import {
   type BudgetPriority,
   type RateBudget,
 } from './rate-budget.js';
+import { isUnreachable } from './job-error.js';
 import { clip, closeOpenFence, splitFrom, START, type SplitCursor } from './split.js';
 import {
   SurfaceError,
@@ -59,7 +60,10 @@ export interface ReplyRendererOptions {
   readonly tooLongNote?: string;
   /** Once aborted, the reply is not written to any more: every call throws the reason. */
   readonly signal?: AbortSignal;
-  readonly log?: { warn(details: object, message: string): void };
+  readonly log?: {
+    warn(details: object, message: string): void;
+    info?(details: object, message: string): void;
+  };
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
 }
@@ -177,7 +181,10 @@ export class ReplyRenderer {
     // A failure of the loop itself (the budget store away) stops streaming edits;
     // finish() still renders the whole answer.
     this.pump ??= this.loop().catch((error: unknown) => {
-      this.options.log?.warn({ err: error }, 'streaming updates stopped');
+      // A store that cannot be reached is the process's outage, logged once where it is watched.
+      const log = this.options.log;
+      if (isUnreachable(error) && log?.info) log.info({ err: error }, 'streaming updates stopped');
+      else log?.warn({ err: error }, 'streaming updates stopped');
       this.fatal = error;
     });
     if (this.waiter?.onText) this.waiter.resolve();
@@ -199,9 +206,14 @@ export class ReplyRenderer {
     this.closed = true;
     this.waiter?.resolve();
     await this.pump;
+    // A stream an earlier attempt left open is closed before any edit, on every path.
+    if (!this.starting && this.messages.some((message) => message.stream))
+      this.starting = this.closeLeftoverStreams();
     // A placeholder that failed is no reason not to try the answer itself.
     await this.starting?.catch(() => undefined);
-    const pages = this.capped(splitFrom(finalText, this.limits.maxMessageLength, START).pages);
+    const pages = this.capped(
+      splitFrom(this.muted(finalText), this.limits.maxMessageLength, START).pages,
+    );
     if (this.native?.open) await this.endStream(pages[0]!, true);
     this.native = undefined;
     for (let index = 0; index < pages.length; index++) {
@@ -224,6 +236,11 @@ export class ReplyRenderer {
 
   private get limits(): SurfaceLimits {
     return this.surface.limits;
+  }
+
+  /** The text as the platform may show it: untrusted text pings nobody. */
+  private muted(text: string): string {
+    return this.surface.mute ? this.surface.mute(text) : text;
   }
 
   private async loop(): Promise<void> {
@@ -335,8 +352,8 @@ export class ReplyRenderer {
    * The streaming text's pages. Only the unsettled tail is split again: a page
    * followed by another never changes, so the work per update stays small.
    */
-  private pages(): string[] {
-    const { pages, last } = splitFrom(this.text, this.limits.maxMessageLength, this.tail);
+  private pages(text = this.muted(this.text)): string[] {
+    const { pages, last } = splitFrom(text, this.limits.maxMessageLength, this.tail);
     this.settled.push(...pages.slice(0, -1));
     this.tail = last;
     return [...this.settled, pages.at(-1)!];
@@ -356,7 +373,8 @@ export class ReplyRenderer {
   private nextOp(): Op | undefined {
     if (this.text.trim() === '') return undefined;
     const max = this.limits.maxMessageLength;
-    const pages = this.pages();
+    const text = this.muted(this.text);
+    const pages = this.pages(text);
     if (pages.length > this.maxPages) {
       // Past the cap nobody reads on; the final render ends the last page with a note.
       this.giveUp('too_long');
@@ -368,7 +386,7 @@ export class ReplyRenderer {
         if (this.native.open) return { kind: 'streamEnd' };
         this.native = undefined;
       } else {
-        const delta = this.text.slice(this.native.sent.length);
+        const delta = text.slice(this.native.sent.length);
         if (delta.trim() === '') return undefined;
         return { kind: this.native.open ? 'streamAppend' : 'streamStart', text: delta };
       }
@@ -409,7 +427,7 @@ export class ReplyRenderer {
         return;
       }
       case 'edit':
-        await this.surface.edit(this.messages[op.index]!, op.text);
+        await this.editClosingStream(op.index, op.text);
         this.shown[op.index] = op.text;
         this.lastEditAt = this.now();
         return;
@@ -487,28 +505,50 @@ export class ReplyRenderer {
 
   /** Closes streams an earlier attempt left open, so that edits can take them over. */
   private async closeLeftoverStreams(): Promise<void> {
-    const { target, tenantId, recipientId } = this.options;
     for (const [index, message] of this.messages.entries()) {
       if (!message.stream) continue;
-      const stream = this.surface.openStream?.({
-        ...target,
-        tenantId,
-        recipientId: recipientId ?? '',
-      });
-      try {
-        await spend(this.options.budget, this.buckets('streamStop'), this.sleep, 'final', () => {
-          this.options.signal?.throwIfAborted();
-          return stream ? stream.stop(message, '') : Promise.resolve();
-        });
-      } catch (error) {
-        // Already closed (expired, stopped) is what we wanted.
-        this.options.log?.warn(
-          { err: error },
-          'could not close a stream left by an earlier attempt',
-        );
-      }
+      await this.closeStream(message);
       this.messages[index] = { channelId: message.channelId, messageId: message.messageId };
       await this.options.onMessages?.(this.messages);
+    }
+  }
+
+  /**
+   * Stops a native stream this reply no longer writes through (left open by
+   * a crashed or stopped attempt). Already closed, expired or stopped by the
+   * user is what is wanted; any other failure (the budget's store, the
+   * platform away) is thrown, so the message is not edited while it streams.
+   */
+  private async closeStream(message: MessageRef): Promise<void> {
+    const { target, tenantId, recipientId } = this.options;
+    const stream = this.surface.openStream?.({
+      ...target,
+      tenantId,
+      recipientId: recipientId ?? '',
+    });
+    if (!stream) return;
+    try {
+      await spend(this.options.budget, this.buckets('streamStop'), this.sleep, 'final', () => {
+        this.options.signal?.throwIfAborted();
+        return stream.stop(message, '');
+      });
+    } catch (error) {
+      if (!(error instanceof SurfaceError) || error.code === 'transient') throw error;
+      this.options.log?.warn({ err: error }, 'could not close a stream left by an earlier attempt');
+    }
+  }
+
+  /** Edits a page; a message found still streaming has its stream closed first. */
+  private async editClosingStream(index: number, text: string): Promise<void> {
+    const message = this.messages[index]!;
+    try {
+      await this.surface.edit(message, text);
+    } catch (error) {
+      if (!(error instanceof SurfaceError && error.code === 'still_streaming')) throw error;
+      this.options.log?.warn({ err: error }, 'closing a stream found open before editing it');
+      await this.closeStream(message);
+      this.options.signal?.throwIfAborted();
+      await this.surface.edit(message, text);
     }
   }
 

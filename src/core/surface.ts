@@ -124,6 +124,15 @@ export interface ChatSurface {
    * budget of posts and edits (its own operations are `mark` and `unmark`).
    */
   markWaiting?(question: QuestionRef, waiting: boolean): Promise<void>;
+  /**
+   * Rewrites untrusted text (the model's) so that it notifies nobody here,
+   * where the platform cannot be told so per message (Discord can, with
+   * `allowed_mentions`; Slack cannot). Must be prefix-stable: `mute(a + b)`
+   * starts with `mute(a)`, so the appends of a stream add up to the muted whole.
+   */
+  mute?(text: string): string;
+  /** Display names of people in a tenant, by id; whoever cannot be found is left out. */
+  names?(tenantId: string, userIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
 }
 
 /** A question someone asked: where it is, and where its answer goes. */
@@ -134,18 +143,28 @@ export interface QuestionRef extends ReplyTarget {
 /**
  * A platform call that failed. `permanent` failures (the channel is gone, the
  * bot lost its permissions, the user stopped the answer) will not heal by
- * retrying; others may. `stream_refused` is the platform declining a native
+ * retrying; others may. `still_streaming` is an edit of a message whose native
+ * stream is still open (left by a crashed attempt): the core closes the stream
+ * and edits again. `stream_refused` is the platform declining a native
  * stream, which the core answers with post + edit.
  */
 export class SurfaceError extends Error {
-  readonly code: 'gone' | 'forbidden' | 'rejected' | 'stopped' | 'stream_refused' | 'transient';
+  readonly code:
+    | 'gone'
+    | 'forbidden'
+    | 'rejected'
+    | 'stopped'
+    | 'stream_refused'
+    | 'still_streaming'
+    | 'transient';
   readonly permanent: boolean;
 
   constructor(code: SurfaceError['code'], message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'SurfaceError';
     this.code = code;
-    this.permanent = code !== 'transient' && code !== 'stream_refused';
+    this.permanent =
+      code !== 'transient' && code !== 'stream_refused' && code !== 'still_streaming';
   }
 }
 

@@ -32,6 +32,9 @@ export const TOO_LONG = '_(The answer was too long to show in full, so it stops 
 export const CUT_OFF = '_(The answer reached the maximum length and was cut off.)_';
 export const INTERNAL =
   '⚠️ Something went wrong on my side while answering. Please try again later.';
+/** A store (the database) stayed out of reach longer than a job waits for it. */
+export const STORE_UNAVAILABLE =
+  "⚠️ I can't reach my database right now, so I couldn't finish this. Please try again in a few minutes.";
 
 export function userMessageFor(error: unknown, model: string): string {
   if (error instanceof ChutesError) return CHUTES_TEXT[error.code](model);
@@ -96,6 +99,11 @@ export function forgottenText(count: number): string {
   return `🧹 Forgot the history of this channel (${count} ${count === 1 ? 'message' : 'messages'}).`;
 }
 
+/** A /settings, /forget or /usage that failed for good, by its failure code (job-error.ts). */
+export function commandFailureText(code: string): string {
+  return code === 'unavailable' ? STORE_UNAVAILABLE : INTERNAL;
+}
+
 /** /imagine failures, in one sentence each. */
 export function imageFailureText(error: unknown, model: string): string {
   if (error instanceof ChutesError) {
@@ -128,3 +136,7 @@ export function invalidImageOptionText(option: string, allowed: string): string 
 
 export const MODEL_LIST_UNAVAILABLE =
   "⚠️ I couldn't fetch the Chutes model list to check that model, so nothing was changed. Please try again in a minute.";
+
+/** A question the gateway could not hand to the queue (it is unreachable and the outbox full). */
+export const QUESTION_NOT_QUEUED =
+  '⚠️ I could not take your question right now. Please try again in a minute.';

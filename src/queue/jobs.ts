@@ -25,6 +25,7 @@ export const chatJobSchema = z.object({
   replyTo: id.optional(),
   author: z.object({ id, name: z.string().min(1).max(200) }),
   text: z.string().max(40_000),
+  unnamed: z.array(id).max(100).optional(),
   receivedAt: z.iso.datetime(),
 }) satisfies z.ZodType<ChatJob>;
 

@@ -4,6 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { STALE_SECONDS, type StoredMessage } from '../fakes/slack/index.js';
+import { messageEventId } from '../../src/platforms/slack/events.js';
 import { jobIdFor } from '../../src/queue/jobs.js';
 import { CHUTES_KEY, SLACK, startStack, type Stack } from './stack.js';
 
@@ -126,11 +127,13 @@ describe('chat over Slack, end to end', () => {
 
   it('acknowledges an event only once its question is queued, so a lost one is redelivered', async () => {
     const channel = SLACK.channel(13);
-    // A user the gateway has not looked up yet: the lookup comes before the job.
+    // A user the gateway has not looked up yet: nothing but the enqueue comes before the ack.
     const sent = stack.slack.sendMention({ channel, user: SLACK.boss.id, text: 'queued first?' });
     const delivery = await sent.delivery;
     expect(delivery.acknowledged).toBe(true);
-    const job = await stack.chatQueue.getJob(jobIdFor('slack', 'msg', sent.eventId));
+    const job = await stack.chatQueue.getJob(
+      jobIdFor('slack', 'msg', messageEventId({ channel, ts: sent.ts })),
+    );
     expect(job?.data.text).toBe('queued first?');
     await botReplies(channel, sent.ts, (t) => t.includes('queued first?'));
   });

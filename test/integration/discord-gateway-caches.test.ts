@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'discord.js';
 import { startDiscordGateway } from '../../src/platforms/discord/gateway.js';
+import { createDiscordRest, DiscordSurface } from '../../src/platforms/discord/surface.js';
 import { QUEUES } from '../../src/queue/jobs.js';
 import { JobProducer } from '../../src/queue/producer.js';
 import type { JobQueue } from '../../src/queue/backend.js';
@@ -43,12 +44,18 @@ beforeAll(async () => {
   });
   t = await openTestBackend('redis');
   queue = t.backend.queue(QUEUES.chat);
+  const log = pino({ level: 'silent' });
   client = await startDiscordGateway({
     token: TOKEN,
     apiUrl: discord.apiUrl,
     producer: new JobProducer({ chat: queue, commands: queue }, t.backend.order, 1),
     models: { chatModels: async () => [] },
-    log: pino({ level: 'silent' }),
+    log,
+    notices: {
+      surface: new DiscordSurface(createDiscordRest(TOKEN, discord.apiUrl)),
+      budget: t.backend.budget,
+      log,
+    },
   });
 }, 60_000);
 afterAll(async () => {

@@ -65,6 +65,27 @@ describe('SlackSurface', () => {
     expect(SLACK_LIMITS.maxMessageLength).toBeLessThanOrEqual(12_000);
   });
 
+  it('writes no text that notifies anyone: posts, edits, streams and their plain fallback', async () => {
+    const pings = '<!channel> <!here> <!everyone> <!subteam^S1|@devs> <@U0BOB00001> &lt;!here&gt;';
+    const parent = slack.addUserMessage({ channel: 'C2', user: ANN, text: 'question' });
+    const ref = await surface.post('C2', `posted ${pings}`, { threadId: parent.ts });
+    await surface.edit(ref, `edited ${pings}`);
+    const stream = surface.openStream({
+      channelId: 'C2',
+      threadId: parent.ts,
+      tenantId: TEAM,
+      recipientId: ANN,
+    })!;
+    // A token split across calls is the renderer's to mute (it mutes the whole text first).
+    const streamed = await stream.start(`streamed ${pings}`);
+    await stream.append(streamed, ` appended ${pings}`);
+    await stream.stop(streamed, ` stopped ${pings}`);
+    expect(slack.pings).toEqual([]);
+    expect(slack.message('C2', ref.messageId)!.markdown!.replaceAll('\u200B', '')).toBe(
+      `edited ${pings}`,
+    );
+  });
+
   it('posts Markdown into a thread, updates and deletes it', async () => {
     const parent = slack.addUserMessage({ channel: 'C1', user: ANN, text: 'question' });
     const ref = await surface.post('C1', '**bold** start', { threadId: parent.ts });
@@ -94,8 +115,9 @@ describe('SlackSurface', () => {
     await stream.append(ref, ', world');
     // The status clears once the bot answers in the thread.
     expect(slack.status('C1', parent.ts)).toBeFalsy();
-    // A streaming message cannot be edited.
-    expect((await failure(surface.edit(ref, 'x'))).permanent).toBe(true);
+    // A streaming message cannot be edited: the core closes the stream and edits again.
+    const conflict = await failure(surface.edit(ref, 'x'));
+    expect(conflict).toMatchObject({ code: 'still_streaming', permanent: false });
     await stream.stop(ref, '!');
     expect(slack.message('C1', ref.messageId)).toMatchObject({
       markdown: 'Hello, world!',

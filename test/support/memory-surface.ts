@@ -128,6 +128,8 @@ export interface StreamCall {
 export class MemoryStreamSurface extends MemorySurface {
   readonly streamCalls: StreamCall[] = [];
   refuseStart = false;
+  /** The platform's muting of untrusted text, where a test gives it one. */
+  mute?: (text: string) => string;
   /** After this many appends, a stream answers as a stream the platform closed. */
   closeAfterAppends = Number.POSITIVE_INFINITY;
   /** After this many appends, a stream answers as one the user stopped. */
@@ -166,7 +168,7 @@ export class MemoryStreamSurface extends MemorySurface {
   /** As on Slack, a message cannot be edited while it streams. */
   override async edit(message: MessageRef, text: string): Promise<void> {
     if (this.open.has(message.messageId))
-      throw new SurfaceError('rejected', 'edit: the message is still streaming');
+      throw new SurfaceError('still_streaming', 'edit: streaming_state_conflict');
     await super.edit(message, text);
   }
 

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ReplyRenderer } from '../../src/core/reply-stream.js';
 import { splitMessage } from '../../src/core/split.js';
 import type { MessageRef } from '../../src/core/surface.js';
+import { muteMentions } from '../../src/platforms/slack/text.js';
 import { MemoryStreamSurface, STREAM_LIMITS, WindowBudget } from '../support/memory-surface.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -43,6 +44,18 @@ describe('ReplyRenderer with a native stream', () => {
       renderer.append(word);
       await vi.advanceTimersByTimeAsync(gapMs);
     }
+  }
+
+  /** A first attempt that streamed half an answer and died: its surface and saved progress. */
+  async function abandonedStream() {
+    const surface = new MemoryStreamSurface(STREAM_LIMITS);
+    const first = setup({ surface });
+    await first.renderer.start('placeholder');
+    await stream(first.renderer, ['half ', 'an ', 'answer']);
+    // The first attempt dies here; its progress names the open stream.
+    const left = first.persisted.at(-1)!;
+    expect(left[0]!.stream).toBe(true);
+    return { surface, left };
   }
 
   it('shows a pending status, then appends as text arrives and stops with exactly the text', async () => {
@@ -164,13 +177,7 @@ describe('ReplyRenderer with a native stream', () => {
   });
 
   it('closes a stream an earlier attempt left open, and finishes by editing it', async () => {
-    const surface = new MemoryStreamSurface(STREAM_LIMITS);
-    const first = setup({ surface });
-    await first.renderer.start('placeholder');
-    await stream(first.renderer, ['half ', 'an ', 'answer']);
-    // The first attempt dies here; its progress names the open stream.
-    const left = first.persisted.at(-1)!;
-    expect(left[0]!.stream).toBe(true);
+    const { surface, left } = await abandonedStream();
 
     const retry = setup({ surface, existing: left });
     await retry.renderer.start('placeholder');
@@ -182,5 +189,54 @@ describe('ReplyRenderer with a native stream', () => {
     expect(surface.streamCalls.filter((c) => c.op === 'start')).toHaveLength(1);
     expect(surface.streamCalls.at(-1)).toMatchObject({ op: 'stop', text: '' });
     expect(surface.calls.map((c) => c.op)).toEqual(['edit']);
+  });
+
+  it('closes a stream left open before finishing an answer an earlier attempt already stored', async () => {
+    const { surface, left } = await abandonedStream();
+
+    // The stored-answer path renders at once, without start().
+    const retry = setup({ surface, existing: left });
+    const done = retry.renderer.finish('the stored answer');
+    await vi.runAllTimersAsync();
+    await done;
+    expect(surface.contents.get(left[0]!.messageId)).toBe('the stored answer');
+    expect(surface.streamCalls.at(-1)).toMatchObject({ op: 'stop', text: '' });
+  });
+
+  it('closes a stream it finds open when an edit is refused for it, and edits again', async () => {
+    const { surface, left } = await abandonedStream();
+    // Progress that lost the stream mark (saved while the queue was away).
+    const ref = left[0]!;
+    const retry = setup({
+      surface,
+      existing: [{ channelId: ref.channelId, messageId: ref.messageId }],
+    });
+    await retry.renderer.start('placeholder');
+    const done = retry.renderer.finish('the whole answer');
+    await vi.runAllTimersAsync();
+    await done;
+    expect(surface.contents.get(ref.messageId)).toBe('the whole answer');
+    expect(surface.streamCalls.at(-1)).toMatchObject({ op: 'stop', text: '' });
+  });
+
+  it('mutes a mention token that arrives split across two appends', async () => {
+    const surface = new MemoryStreamSurface({ ...STREAM_LIMITS, maxMessageLength: 2000 });
+    surface.mute = muteMentions;
+    const { renderer } = setup({ surface });
+    await renderer.start('placeholder');
+    await stream(
+      renderer,
+      ['Hello <', '!chan', 'nel> and <@U', '0BOB00001> and &lt;', '!here&gt;'],
+      2_000,
+    );
+    const done = renderer.finish('Hello <!channel> and <@U0BOB00001> and &lt;!here&gt; bye');
+    await vi.runAllTimersAsync();
+    const [message] = await done;
+    const shown = surface.contents.get(message!.messageId)!;
+    expect(shown).not.toMatch(/<[!@]|&lt;[!@]/);
+    expect(shown.replaceAll('\u200B', '')).toBe(
+      'Hello <!channel> and <@U0BOB00001> and &lt;!here&gt; bye',
+    );
+    expect(surface.streamCalls.filter((c) => c.op === 'append').length).toBeGreaterThan(1);
   });
 });

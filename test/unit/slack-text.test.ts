@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { mentionedUserIds, slackToPlainText } from '../../src/platforms/slack/text.js';
+import {
+  mentionedUserIds,
+  muteMentions,
+  slackToPlainText,
+} from '../../src/platforms/slack/text.js';
 
 const BOT = 'UBOT';
 const names = new Map([
@@ -175,5 +179,23 @@ describe('slackToPlainText: Markdown, code and unicode', () => {
   it('passes unicode through untouched', () => {
     expect(plain('<@UBOT> 日本語で説明して 🙏 <#C1|café>')).toBe('日本語で説明して 🙏 #café');
     expect(plain('<@U2>\u200b zero-width')).toBe('@Émile 🚀\u200b zero-width');
+  });
+});
+
+describe('muteMentions', () => {
+  it('keeps every would-be notification token from being one, and shows the text as written', () => {
+    const text =
+      'hey <!channel>, <!here|here> <!everyone> <!subteam^S0123|@devs> <@U0BOB00001> &lt;!channel&gt; a < b, x <= y';
+    const muted = muteMentions(text);
+    expect(muted).not.toMatch(/<[!@]|&lt;[!@]/);
+    expect(muted.replaceAll('\u200B', '')).toBe(text);
+    expect(muteMentions(muted)).toBe(muted);
+  });
+
+  it('is prefix-stable, so stream appends cut anywhere add up to the muted whole', () => {
+    const text = 'a <!channel> b <@U1> c &lt;!here&gt; <<!everyone> <';
+    const whole = muteMentions(text);
+    for (let cut = 0; cut <= text.length; cut++)
+      expect(whole.startsWith(muteMentions(text.slice(0, cut)))).toBe(true);
   });
 });

@@ -8,6 +8,8 @@ import type { JobSink, ModelSuggestions } from '../platform.js';
 import { createInteractionHandler } from './interactions.js';
 import { toChatJob } from './messages.js';
 import { FloodError } from '../../core/flood.js';
+import { tellNotQueued, type NoticeDeps } from '../../core/notice.js';
+import type { ChatJob } from '../../core/jobs.js';
 
 export interface DiscordGatewayOptions {
   readonly token: string;
@@ -15,6 +17,8 @@ export interface DiscordGatewayOptions {
   readonly producer: JobSink;
   readonly models: ModelSuggestions;
   readonly log: Logger;
+  /** The workers' surface and budget, for the sentence about a question not queued. */
+  readonly notices: NoticeDeps;
 }
 
 export async function startDiscordGateway(options: DiscordGatewayOptions): Promise<Client> {
@@ -54,20 +58,9 @@ export async function startDiscordGateway(options: DiscordGatewayOptions): Promi
   });
 
   client.on(Events.MessageCreate, (message) => {
-    void onMessage(message).catch((error: unknown) => {
-      // A flood refusal is logged where it is decided.
-      if (!(error instanceof FloodError))
-        log.error({ err: error, messageId: message.id }, 'could not enqueue a Discord message');
-      void message
-        .reply({
-          content:
-            error instanceof FloodError
-              ? error.message
-              : '⚠️ I could not take your question right now. Please try again in a minute.',
-          allowedMentions: { parse: [], repliedUser: false },
-        })
-        .catch(() => undefined);
-    });
+    void onMessage(message).catch((error: unknown) =>
+      log.error({ err: error, messageId: message.id }, 'could not handle a Discord message'),
+    );
   });
   const onInteraction = createInteractionHandler({ producer, models: options.models, log });
   client.on(Events.InteractionCreate, (interaction) => {
@@ -112,10 +105,23 @@ export async function startDiscordGateway(options: DiscordGatewayOptions): Promi
       botId,
     );
     if (!job) return;
-    const result = await producer.enqueueChat(job);
-    log.info(
-      { ...result, platform: job.platform, tenantId: job.tenantId },
-      'Discord mention queued',
+    try {
+      const result = await producer.enqueueChat(job);
+      log.info(
+        { ...result, platform: job.platform, tenantId: job.tenantId },
+        'Discord mention queued',
+      );
+    } catch (error) {
+      await notQueued(job, error);
+    }
+  }
+
+  async function notQueued(job: ChatJob, error: unknown): Promise<void> {
+    // A flood refusal is logged where it is decided.
+    if (!(error instanceof FloodError))
+      log.error({ err: error, messageId: job.messageId }, 'could not enqueue a Discord message');
+    await tellNotQueued(options.notices, job, error).catch((noticeError: unknown) =>
+      log.warn({ err: noticeError, messageId: job.messageId }, 'could not tell the asker'),
     );
   }
 

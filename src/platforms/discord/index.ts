@@ -35,6 +35,7 @@ export const discord: PlatformEntry = {
           producer,
           models,
           log,
+          notices: { surface, budget, log },
         });
         return { close: () => client.destroy() };
       },

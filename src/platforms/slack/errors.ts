@@ -53,6 +53,9 @@ export function toSurfaceError(error: unknown, method: string, streaming = false
   const code = slackErrorCode(error);
   const what = `Slack ${method}: ${code ?? (error instanceof Error ? error.message : String(error))}`;
   if (code === 'stopped_by_user') return new SurfaceError('stopped', what, { cause: error });
+  // chat.update of a message whose stream is still open.
+  if (code === 'streaming_state_conflict')
+    return new SurfaceError('still_streaming', what, { cause: error });
   if (streaming && code && STREAM_REFUSED.has(code))
     return new SurfaceError('stream_refused', what, { cause: error });
   if (code && GONE.has(code)) return new SurfaceError('gone', what, { cause: error });

@@ -50,9 +50,26 @@ export function placeOf(event: IncomingSlackMessage): SlackPlace {
   return { channelId, threadId, conversationKey: `${channelId}/${threadId}` };
 }
 
+/**
+ * The id of the question a message event asks: its channel and ts. Slack's
+ * retries repeat the envelope's event id, but an edit of a message that
+ * mentions the bot arrives as a new app_mention with a new event id and the
+ * same ts; either way one message is one question.
+ */
+export function messageEventId(event: Pick<IncomingSlackMessage, 'channel' | 'ts'>): string {
+  return `${event.channel}-${event.ts}`;
+}
+
 export function toChatJob(
   event: IncomingSlackMessage,
-  x: { teamId: string; authorName: string; text: string; receivedAt: Date },
+  x: {
+    teamId: string;
+    authorName: string;
+    text: string;
+    /** People the text names as `@<id>` (and an author named by id): a worker names them. */
+    unnamed?: readonly string[];
+    receivedAt: Date;
+  },
 ): ChatJob {
   const place = placeOf(event);
   return {
@@ -65,6 +82,7 @@ export function toChatJob(
     messageId: event.ts,
     author: { id: event.user!, name: x.authorName },
     text: questionText(x.text),
+    ...(x.unnamed?.length ? { unnamed: x.unnamed } : {}),
     receivedAt: x.receivedAt.toISOString(),
   };
 }

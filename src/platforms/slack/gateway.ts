@@ -11,14 +11,16 @@ import {
   type SlashCommand,
 } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
+import type { RequestListener, ServerResponse } from 'node:http';
 import { FloodError } from '../../core/flood.js';
+import { tellNotQueued, type NoticeDeps } from '../../core/notice.js';
 import type { CommandJob, CommandName } from '../../core/jobs.js';
 import type { InteractionSurface } from '../../core/surface.js';
 import type { Logger } from '../../log.js';
 import type { JobSink, RunningGateway } from '../platform.js';
 import { slackLogger } from './client.js';
 import { parseImagineText, parseSettingsText, SLASH_COMMANDS } from './command-text.js';
-import { isQuestion, toChatJob, type IncomingSlackMessage } from './events.js';
+import { isQuestion, messageEventId, toChatJob, type IncomingSlackMessage } from './events.js';
 import { SlackPeople } from './people.js';
 import { mentionedUserIds, slackToPlainText } from './text.js';
 
@@ -28,7 +30,6 @@ export const SLACK_EVENTS_PATH = '/slack/events';
 /** Largest request body accepted on the events URL. */
 export const SLACK_BODY_LIMIT = 1024 * 1024;
 
-const NOT_QUEUED = '⚠️ I could not take your question right now. Please try again in a minute.';
 const COMMAND_NOT_QUEUED =
   '⚠️ I could not take this command right now. Please try again in a minute.';
 
@@ -43,6 +44,8 @@ export interface SlackGatewayOptions {
   readonly client: WebClient;
   /** Answers a command that could not be queued, through its response_url. */
   readonly surface: Pick<InteractionSurface, 'respond'>;
+  /** The workers' surface and budget, for the sentence about a question not queued. */
+  readonly notices: NoticeDeps;
   readonly producer: JobSink;
   readonly log: Logger;
 }
@@ -91,38 +94,41 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
   ) {
     if (!isQuestion(event, botUserId)) return;
     const raw = event.text ?? '';
-    const [author, names] = await Promise.all([
-      people.get(event.user!).catch(() => undefined),
-      people.names(mentionedUserIds(raw).filter((id) => id !== botUserId)),
-    ]);
+    // Names this gateway already knows; a Web API call here would hold the
+    // acknowledgement back (Slack retries past 3 s), so whoever it cannot
+    // name yet is named by the worker, and looked up here for next time.
+    const names = new Map<string, string>();
+    const unnamed: string[] = [];
+    for (const id of [event.user!, ...mentionedUserIds(raw).filter((m) => m !== botUserId)]) {
+      const person = people.known(id);
+      if (person) names.set(id, person.name);
+      else if (!unnamed.includes(id)) unnamed.push(id);
+    }
     const job = toChatJob(event, {
       teamId: body.team_id ?? auth.team_id!,
-      authorName: author?.name ?? event.user!,
+      authorName: names.get(event.user!) ?? event.user!,
       text: slackToPlainText(raw, { botUserId, userNames: names }),
+      unnamed,
       receivedAt: new Date(Number(event.ts) * 1000),
     });
     try {
-      // The envelope's event id: Slack's retries of this event map to the same job.
-      const result = await producer.enqueueChat(
-        job,
-        body.event_id ?? `${event.channel}-${event.ts}`,
-      );
+      // One message, one answer: Slack's retries of this event, and the new
+      // app_mention an edit of the message sends, map to the same job.
+      const result = await producer.enqueueChat(job, messageEventId(event));
       log.info(
         { ...result, platform: job.platform, tenantId: job.tenantId },
-        'Slack mention queued',
+        result.duplicate ? 'Slack mention already queued' : 'Slack mention queued',
       );
     } catch (error) {
       // A flood refusal is logged where it is decided.
       if (!(error instanceof FloodError))
         log.error({ err: error, channel: event.channel }, 'could not enqueue a Slack message');
-      await client.chat
-        .postMessage({
-          channel: job.channelId,
-          ...(job.threadId ? { thread_ts: job.threadId } : {}),
-          markdown_text: error instanceof FloodError ? error.message : NOT_QUEUED,
-        })
-        .catch(() => undefined);
+      // Not awaited: the event is acknowledged now; the sentence waits for its budget.
+      void tellNotQueued(options.notices, job, error).catch((noticeError: unknown) =>
+        log.warn({ err: noticeError, channel: event.channel }, 'could not tell the asker'),
+      );
     }
+    for (const id of unnamed) void people.get(id).catch(() => undefined);
   }
 
   app.event('app_mention', async ({ event, body }) => {
@@ -193,10 +199,33 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
   }
   const httpReceiver = receiver instanceof HTTPReceiver ? receiver : undefined;
   return {
-    routes: httpReceiver ? { [SLACK_EVENTS_PATH]: httpReceiver.requestListener } : undefined,
+    routes: httpReceiver
+      ? { [SLACK_EVENTS_PATH]: closingOn413(httpReceiver.requestListener, SLACK_BODY_LIMIT) }
+      : undefined,
     close: async () => {
       if (options.appToken) await app.stop();
     },
+  };
+}
+
+/**
+ * Bolt refuses a body over the limit with 413 without reading the rest of it:
+ * the connection closes with the answer, or a client that reuses it (a
+ * reverse proxy) would send its next request into the unread body. A body
+ * declared too large is refused before bolt sees it.
+ */
+export function closingOn413(listener: RequestListener, limit: number): RequestListener {
+  return (req, res) => {
+    if (Number(req.headers['content-length']) > limit) {
+      res.writeHead(413, { connection: 'close' }).end();
+      return;
+    }
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+    res.writeHead = ((status: number, ...rest: unknown[]) => {
+      if (status === 413) res.setHeader('connection', 'close');
+      return writeHead(status, ...rest);
+    }) as ServerResponse['writeHead'];
+    listener(req, res);
   };
 }
 

@@ -16,7 +16,7 @@ export const slack: PlatformEntry = {
     return {
       name: 'slack',
       surface,
-      startGateway: ({ producer }) =>
+      startGateway: ({ producer, budget }) =>
         startSlackGateway({
           botToken: settings.botToken,
           signingSecret: settings.signingSecret,
@@ -24,6 +24,7 @@ export const slack: PlatformEntry = {
           apiUrl: settings.apiUrl,
           client,
           surface,
+          notices: { surface, budget, log },
           producer,
           log,
         }),

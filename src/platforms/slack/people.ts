@@ -18,7 +18,10 @@ const TTL_MS = 60_000;
 const MAX_ENTRIES = 5_000;
 
 export class SlackPeople {
-  private readonly cache = new Map<string, { person: Promise<SlackPerson>; until: number }>();
+  private readonly cache = new Map<
+    string,
+    { person: Promise<SlackPerson>; until: number; known?: SlackPerson }
+  >();
 
   constructor(
     private readonly client: WebClient,
@@ -30,10 +33,23 @@ export class SlackPeople {
     if (hit && hit.until > this.now()) return hit.person;
     const person = this.lookUp(userId);
     if (this.cache.size >= MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(userId, { person, until: this.now() + TTL_MS });
-    // A failed look-up is not remembered.
-    person.catch(() => this.cache.delete(userId));
+    const entry: { person: Promise<SlackPerson>; until: number; known?: SlackPerson } = {
+      person,
+      until: this.now() + TTL_MS,
+    };
+    this.cache.set(userId, entry);
+    person.then(
+      (found) => (entry.known = found),
+      // A failed look-up is not remembered.
+      () => this.cache.get(userId) === entry && this.cache.delete(userId),
+    );
     return person;
+  }
+
+  /** Someone already looked up and still fresh, without a call: for paths that must not wait. */
+  known(userId: string): SlackPerson | undefined {
+    const hit = this.cache.get(userId);
+    return hit && hit.until > this.now() ? hit.known : undefined;
   }
 
   /** Display names of several people; anyone who cannot be looked up is left out. */

@@ -19,6 +19,8 @@ import {
 } from '../../core/surface.js';
 import { call, slackErrorCode, toSurfaceError } from './errors.js';
 import { toMrkdwn } from './markdown.js';
+import { SlackPeople } from './people.js';
+import { muteMentions } from './text.js';
 
 const MINUTE = 60_000;
 const perWorkspace = (method: string, points: number) =>
@@ -55,11 +57,27 @@ export class SlackSurface implements ChatSurface, InteractionSurface {
   readonly platform = 'slack';
   readonly limits: SurfaceLimits = SLACK_LIMITS;
   readonly adminsAre = 'workspace admins and owners';
+  /**
+   * Slack has no per-message switch for notifications: every text the bot
+   * writes has its would-be mention tokens muted (the renderer mutes the
+   * whole answer before cutting it into stream appends; each call here mutes
+   * again, which changes nothing in muted text).
+   */
+  readonly mute = muteMentions;
+
+  private readonly people: SlackPeople;
 
   constructor(
     private readonly client: WebClient,
     private readonly fetchImpl: typeof fetch = fetch,
-  ) {}
+  ) {
+    this.people = new SlackPeople(client);
+  }
+
+  /** users.info, remembered for a minute per process (the gateway names nobody itself). */
+  names(_tenantId: string, userIds: readonly string[]): Promise<ReadonlyMap<string, string>> {
+    return this.people.names(userIds);
+  }
 
   async post(channelId: string, text: string, options?: PostOptions): Promise<MessageRef> {
     const result = await this.withPlainFallback('chat.postMessage', text, (body) =>
@@ -135,7 +153,7 @@ export class SlackSurface implements ChatSurface, InteractionSurface {
           () =>
             client.chat.startStream({
               channel: channelId,
-              markdown_text: text,
+              markdown_text: muteMentions(text),
               // Documented as needed outside DMs; bot tokens are refused without them in DMs too.
               recipient_user_id: target.recipientId,
               recipient_team_id: target.tenantId,
@@ -153,7 +171,7 @@ export class SlackSurface implements ChatSurface, InteractionSurface {
             client.chat.appendStream({
               channel: message.channelId,
               ts: message.messageId,
-              markdown_text: text,
+              markdown_text: muteMentions(text),
             }),
           true,
         );
@@ -166,7 +184,7 @@ export class SlackSurface implements ChatSurface, InteractionSurface {
             client.chat.stopStream({
               channel: message.channelId,
               ts: message.messageId,
-              ...(tail ? { markdown_text: tail } : {}),
+              ...(tail ? { markdown_text: muteMentions(tail) } : {}),
             }),
           true,
         );
@@ -189,7 +207,7 @@ export class SlackSurface implements ChatSurface, InteractionSurface {
       await this.postResponse(responseUrl, {
         response_type: 'ephemeral',
         replace_original: true,
-        text: clip(toMrkdwn(reply.text), 3_000),
+        text: clip(toMrkdwn(muteMentions(reply.text)), 3_000),
       });
       return;
     }
@@ -200,7 +218,7 @@ export class SlackSurface implements ChatSurface, InteractionSurface {
       file: Buffer.from(file.bytes),
       filename: file.name,
       title: file.name,
-      initial_comment: toMrkdwn(reply.text),
+      initial_comment: toMrkdwn(muteMentions(reply.text)),
     };
     await call('files.uploadV2', () =>
       this.client.filesUploadV2(threadTs ? { ...upload, thread_ts: threadTs } : upload),
@@ -240,6 +258,7 @@ export class SlackSurface implements ChatSurface, InteractionSurface {
     markdown: string,
     send: (body: { markdown_text: string } | { text: string }) => Promise<T>,
   ): Promise<T> {
+    markdown = muteMentions(markdown);
     try {
       return await send({ markdown_text: markdown });
     } catch (error) {

@@ -172,3 +172,22 @@ function isoDate(timestamp: string): string {
   const seconds = Number(timestamp);
   return Number.isFinite(seconds) && timestamp !== '' ? new Date(seconds * 1000).toISOString() : '';
 }
+
+/**
+ * Where untrusted text (a model's answer) would become a Slack token that
+ * notifies people: `<!here>`, `<!channel>`, `<!everyone>`, `<!subteam^…>`,
+ * `<@U…>`, also spelled with `&lt;`.
+ */
+const PING_START = /(<|&lt;)(?=[!@])/g;
+
+/**
+ * Text Slack shows as written but that notifies nobody: a zero-width space
+ * after the `<` of every would-be mention token keeps it from being one.
+ * Idempotent and prefix-stable: the space goes right before the character
+ * that completes the pattern, so `muteMentions(a + b)` starts with
+ * `muteMentions(a)`, and a token split across two stream appends is muted
+ * as long as the whole text is muted before it is cut into appends.
+ */
+export function muteMentions(text: string): string {
+  return text.replace(PING_START, '$1\u200B');
+}

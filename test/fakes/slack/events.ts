@@ -143,6 +143,59 @@ export class Events {
   }
 
   /**
+   * A person edits a message of theirs. As Slack does: a `message_changed`
+   * event where the app hears the channel's messages (DMs, or with
+   * `channelMessageEvents`), and, when the new text mentions the bot in a
+   * channel, a new `app_mention` (new event id, the same `ts`, an `edited` mark).
+   */
+  editMessage(input: { channel: string; ts: string; text: string }): SentEvent[] {
+    const { state, options } = this.ctx;
+    const ch = state.requireChannel(input.channel);
+    const m = state.requireMessage(ch.id, input.ts);
+    if (m.origin !== 'user' || !m.user) throw new Error('fake-slack: only a person edits here');
+    const now = Date.now();
+    const previous = { type: 'message', user: m.user, text: m.text, ts: m.ts };
+    m.text = input.text;
+    m.editedAt = now;
+    state.show(m, input.text, 'update', now);
+    const edited = { user: m.user, ts: state.clock.next(now) };
+    const team = state.users.get(m.user)?.teamId ?? options.teamId;
+    const thread = m.threadTs !== undefined ? { thread_ts: m.threadTs } : {};
+    const sent: SentEvent[] = [];
+    if (ch.isIm || options.channelMessageEvents) {
+      const event = {
+        type: 'message',
+        subtype: 'message_changed',
+        hidden: true,
+        channel: ch.id,
+        channel_type: ch.isIm ? 'im' : 'channel',
+        ts: edited.ts,
+        event_ts: edited.ts,
+        message: { ...previous, text: input.text, edited, team, ...thread },
+        previous_message: previous,
+      };
+      sent.push({ ts: m.ts, ...this.send(event, {}) });
+    }
+    if (!ch.isIm && input.text.includes(`<@${options.botUserId}>`)) {
+      const event = {
+        user: m.user,
+        type: 'app_mention',
+        ts: m.ts,
+        client_msg_id: randomUUID(),
+        text: input.text,
+        team,
+        blocks: richText(input.text),
+        channel: ch.id,
+        ...thread,
+        edited,
+        event_ts: edited.ts,
+      };
+      sent.push({ ts: m.ts, ...this.send(event, {}) });
+    }
+    return sent;
+  }
+
+  /**
    * Any `message` event, e.g. from another app (`bot_id`, `subtype:
    * 'bot_message'`) or the bot's own echo. Defaults fill `type`, `ts`,
    * `event_ts`, `team` and `channel_type`; a new ts is stored as a message.

@@ -57,7 +57,7 @@ import { infoMethods } from './info-methods.js';
 import { HttpServer } from './server.js';
 import { SocketMode, type SocketConnectionInfo } from './socket-mode.js';
 import { statusMethods } from './status-methods.js';
-import { FakeState, type MessageQuery } from './state.js';
+import { FakeState, type MessageQuery, type PingRecord } from './state.js';
 import { stopByUser, streamMethods } from './stream-methods.js';
 import type {
   CommandResponse,
@@ -87,7 +87,7 @@ export type {
 export type { SigningOptions } from './signing.js';
 export { STALE_SECONDS, signatureHeaders } from './signing.js';
 export type { SocketConnectionInfo } from './socket-mode.js';
-export type { MessageQuery } from './state.js';
+export type { MessageQuery, PingRecord } from './state.js';
 
 export interface UrlVerification {
   status: number;
@@ -108,6 +108,8 @@ export interface FakeSlack {
   addUserMessage(input: UserMessageInput): StoredMessage;
   sendMention(input: SendMentionInput): SentEvent;
   sendDm(input: SendMentionInput): SentEvent;
+  /** A person edits their message: `message_changed`, and a new `app_mention` if it mentions the bot. */
+  editMessage(input: { channel: string; ts: string; text: string }): SentEvent[];
   sendMessageEvent(
     fields: Record<string, unknown> & { channel: string },
     opts?: DeliveryOptions & { eventId?: string },
@@ -133,6 +135,10 @@ export interface FakeSlack {
   /** The status shown under a thread now. */
   status(channel: string, threadTs: string): string | undefined;
   readonly ephemerals: readonly EphemeralRecord[];
+  /** Notifications the app's messages set off (`<!channel>`, `<!subteam^…>`, `<@U…>`): none, ever. */
+  readonly pings: readonly PingRecord[];
+  /** Set a method's delay (ms) to make the Web API slow for it: `slack.methodDelayMs['users.info'] = 4000`. */
+  readonly methodDelayMs: Record<string, number>;
   readonly requests: readonly RequestLogEntry[];
   readonly rateLimited: readonly RateLimitRecord[];
 
@@ -239,6 +245,7 @@ export async function startFakeSlack(input: FakeSlackOptions = {}): Promise<Fake
     addUserMessage: (m) => events.addUserMessage(m),
     sendMention: (m) => events.sendMention(m),
     sendDm: (m) => events.sendDm(m),
+    editMessage: (m) => events.editMessage(m),
     sendMessageEvent: (fields, opts) => events.sendMessageEvent(fields, opts),
     redeliver: (eventId, opts) => events.redeliver(eventId, opts),
     runCommand: (c) => commands.run(c),
@@ -271,6 +278,8 @@ export async function startFakeSlack(input: FakeSlackOptions = {}): Promise<Fake
     statuses: state.statuses,
     status: (channel, threadTs) => state.status(channel, threadTs)?.status,
     ephemerals: state.ephemerals,
+    pings: state.pings,
+    methodDelayMs: state.methodDelayMs,
     requests: api.requests,
     rateLimited: api.rateLimited,
     socketConnections: socket.connections,

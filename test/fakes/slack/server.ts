@@ -50,8 +50,16 @@ export class HttpServer {
     const [, area, ...rest] = url.pathname.split('/');
     const contentType = req.headers['content-type'];
     if (area === 'api' && rest.length === 1 && (req.method === 'POST' || req.method === 'GET')) {
+      const method = decodeURIComponent(rest[0] ?? '');
+      // A slow Slack, for tests of what must not wait for it.
+      const lag = this.ctx.state.methodDelayMs[method];
+      if (lag) {
+        await new Promise((resolve) => setTimeout(resolve, lag));
+        // The caller hung up (it died) before Slack got to it: as if it never arrived.
+        if (res.socket === null || res.socket.destroyed) return;
+      }
       const reply = this.api.handle({
-        method: decodeURIComponent(rest[0] ?? ''),
+        method,
         authorization: req.headers.authorization,
         contentType,
         body,

@@ -11,6 +11,20 @@ import type {
   TextVersion,
 } from './types.js';
 
+/**
+ * Tokens Slack turns into notifications: `<!here>`, `<!channel>`,
+ * `<!everyone>` (with or without a label), user groups and people.
+ */
+const PING_TOKENS =
+  /<!(?:here|channel|everyone)(?:\|[^>]*)?>|<!subteam\^[^>]+>|<@[UW][A-Z0-9]+(?:\|[^>]*)?>/g;
+
+export interface PingRecord {
+  readonly channel: string;
+  readonly ts: string;
+  readonly token: string;
+  readonly at: number;
+}
+
 export interface ChannelState extends FakeSlackChannel {
   isIm: boolean;
   botIsMember: boolean;
@@ -35,6 +49,10 @@ export class FakeState {
   readonly files = new Map<string, StoredFile>();
   readonly statuses: StatusRecord[] = [];
   readonly ephemerals: EphemeralRecord[] = [];
+  /** Milliseconds the Web API waits before answering a method, by method name (a slow Slack). */
+  readonly methodDelayMs: Record<string, number> = {};
+  /** Notifications an app's message set off: broadcasts, user groups, people. */
+  readonly pings: PingRecord[] = [];
   private readonly byChannel = new Map<string, StoredMessage[]>();
   private readonly byKey = new Map<string, StoredMessage>();
   private readonly currentStatus = new Map<string, StatusRecord>();
@@ -129,6 +147,10 @@ export class FakeState {
   /** Records a new visible version of a message. */
   show(m: StoredMessage, text: string, via: TextVersion['via'], at: number): void {
     m.history.push({ text, at, via });
+    // Slack notifies people for these tokens wherever an app's message shows them.
+    if (m.origin !== 'user')
+      for (const token of text.match(PING_TOKENS) ?? [])
+        this.pings.push({ channel: m.channel, ts: m.ts, token, at });
   }
 
   setStatus(rec: StatusRecord): void {
