@@ -3,15 +3,25 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 export type HealthCheck = () => Promise<void>;
 
 /**
+ * While the service starts: the stores it waits for, each with why it cannot
+ * reach it; undefined once it is up.
+ */
+export type StartingState = () => ReadonlyMap<string, string> | undefined;
+
+/**
  * `GET /healthz`: 200 when every dependency answers, 503 naming the ones that
- * do not; and the routes platforms serve (Slack's events), by path. A route
- * whose path ends in `/*` serves that path and everything under it.
+ * do not (`status: "up"`), or 503 while the service starts (`status:
+ * "starting"`, `waiting` naming the stores it waits for); and the routes
+ * platforms serve (Slack's events), by path. A route whose path ends in `/*`
+ * serves that path and everything under it. `checks` and `routes` are read at
+ * each request: what start-up adds later is served from then on.
  */
 export async function startHttpServer(
   port: number,
   checks: Record<string, HealthCheck>,
   info: Record<string, string>,
   routes: Readonly<Record<string, RequestListener>> = {},
+  starting?: StartingState,
 ): Promise<Server> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
@@ -21,10 +31,25 @@ export async function startHttpServer(
       return;
     }
     if (req.method === 'GET' && path === '/healthz') {
+      const waits = starting?.();
+      if (waits) {
+        const waiting = [...waits.keys()];
+        res.writeHead(503, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            ok: false,
+            ...info,
+            status: 'starting',
+            waiting,
+            checks: Object.fromEntries(waits),
+          }),
+        );
+        return;
+      }
       void runChecks(checks).then((results) => {
         const ok = Object.values(results).every((r) => r === 'ok');
         res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ ok, ...info, checks: results }));
+        res.end(JSON.stringify({ ok, ...info, status: 'up', checks: results }));
       });
       return;
     }

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './log.js';
-import { HAND_BACK_MS, startService } from './service.js';
+import { HAND_BACK_MS, startService, type Service } from './service.js';
 
 async function main(): Promise<void> {
   // A `.env` in the working directory fills in what the environment does not
@@ -29,7 +29,9 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel, secrets);
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
 
-  const service = await startService(config, log);
+  // A stop signal while start-up still waits for a store ends start-up: what it opened is closed.
+  const starting = new AbortController();
+  let service: Service | undefined = undefined;
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -44,6 +46,11 @@ async function main(): Promise<void> {
       },
       config.worker.shutdownGraceMs + HAND_BACK_MS + 5_000,
     ).unref();
+    if (!service) {
+      // Start-up stops at its next wait and closes what it opened (see below).
+      starting.abort(new Error(`${signal} while starting`));
+      return;
+    }
     void service.stop().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -56,6 +63,18 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   // A closed terminal: stop the same way, so an embedded Postgres is stopped too.
   process.on('SIGHUP', () => shutdown('SIGHUP'));
+
+  let started: Service;
+  try {
+    started = await startService(config, log, { signal: starting.signal });
+  } catch (error) {
+    if (!starting.signal.aborted) throw error;
+    log.info('stopped before start-up finished');
+    process.exit(0);
+  }
+  // A stop signal came during a step that does not wait (a platform login): stop now.
+  if (stopping) await started.stop().finally(() => process.exit(0));
+  service = started;
 }
 
 main().catch((error: unknown) => {

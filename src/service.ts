@@ -15,22 +15,30 @@ import {
   observeStore,
 } from './core/metrics.js';
 import { FloodGuard } from './core/flood.js';
+import { InOrder } from './core/in-order.js';
 import { Quotas } from './core/quota.js';
-import { createDb, createPool, migrateDb } from './db/client.js';
+import { createDb, createPool, migrateDb, probePostgres } from './db/client.js';
 import { PgConversationStore } from './db/conversation-store.js';
 import { PgSettingsStore } from './db/settings-store.js';
 import { PgUsageStore } from './db/usage-store.js';
-import { startHttpServer } from './http.js';
+import { startHttpServer, type HealthCheck } from './http.js';
 import type { Logger } from './log.js';
 import { createPromMetrics, METRICS_PATH } from './metrics.js';
 import { createDashboard, DASHBOARD_PATH } from './dashboard.js';
 import { PLATFORMS } from './platforms/registry.js';
 import { openEmbeddedPostgres } from './db/embedded.js';
-import { openPostgresBackend, openRedisBackend, type JobWorker } from './queue/backend.js';
+import {
+  openPostgresBackend,
+  openRedisBackend,
+  type JobWorker,
+  type WaitFor,
+} from './queue/backend.js';
 import { QUEUES } from './queue/jobs.js';
 import { Outbox } from './queue/outbox.js';
 import { JobProducer } from './queue/producer.js';
 import { LearnedRates } from './queue/learned-rates.js';
+import { OutageLog } from './outage-log.js';
+import { StoreWaits } from './store-waits.js';
 import {
   startChatWorker,
   startCommandWorker,
@@ -44,7 +52,16 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-export async function startService(config: Config, log: Logger): Promise<Service> {
+export interface StartOptions {
+  /** Aborts start-up (a stop signal while it waits for a store): what was opened is closed. */
+  readonly signal?: AbortSignal;
+}
+
+export async function startService(
+  config: Config,
+  log: Logger,
+  options: StartOptions = {},
+): Promise<Service> {
   const closers: (() => Promise<unknown>)[] = [];
   let stopped = false;
   const stop = async () => {
@@ -61,7 +78,28 @@ export async function startService(config: Config, log: Logger): Promise<Service
 
   // This process's own registry, served on GET /metrics.
   const { metrics, handler: metricsHandler } = createPromMetrics();
+  // Start-up waits for stores that cannot be reached yet; a store that fails
+  // for good (or a stop signal) ends every wait.
+  const starting = new AbortController();
+  const onStopSignal = () => starting.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onStopSignal, { once: true });
+  const waits = new StoreWaits(log, starting.signal);
+  const waitFor: WaitFor = (store, attempt) => waits.until(store, attempt);
+  // Filled in as start-up gets there; served from the start, so a process
+  // waiting for a store is seen alive and not ready (503, what it waits for).
+  const checks: Record<string, HealthCheck> = {};
+  const routes: Record<string, RequestListener> = { [METRICS_PATH]: metricsHandler };
+  let up = false;
+  let server: Server | undefined;
   try {
+    server = await startHttpServer(config.port, checks, { role: config.role }, routes, () =>
+      up ? undefined : waits.pending,
+    );
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    // /healthz answers 503 until the service is up.
+    log.info({ port, role: config.role }, 'starting');
+
     // Neither URL set: the service runs its own Postgres under DATA_DIR.
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
@@ -69,23 +107,63 @@ export async function startService(config: Config, log: Logger): Promise<Service
       closers.push(() => embedded.stop());
       databaseUrl = embedded.url;
     }
-    const pool = createPool(databaseUrl, (error) =>
-      log.warn({ err: error }, 'idle Postgres connection lost'),
-    );
+    // One line when a store goes away and one when it is back, not one per failed call.
+    const postgresOutage = new OutageLog('postgres', log, async () => {
+      await pool.query('SELECT 1');
+    });
+    closers.push(async () => postgresOutage.close());
+    const pool = createPool(databaseUrl, (error) => {
+      if (!postgresOutage.absorb(error, 'idle connection'))
+        log.warn({ err: error }, 'idle Postgres connection lost');
+    });
     closers.push(() => pool.end());
     const db = createDb(pool);
-    await migrateDb(pool, db);
-    log.info('database migrations applied');
+    const appDatabaseUrl = databaseUrl;
+    const database = (async () => {
+      await waitFor('postgres', () => probePostgres(appDatabaseUrl));
+      await waitFor('postgres', () => migrateDb(pool, db));
+      log.info('database migrations applied');
+    })();
 
-    const backend = config.redisUrl
-      ? await openRedisBackend(config.redisUrl, config.queuePrefix)
-      : await openPostgresBackend(databaseUrl, pool, (error) =>
-          log.warn({ err: error }, 'idle Postgres connection of the queue lost'),
-        );
+    let redisOutage: OutageLog | undefined;
+    const onRedisError = (error: Error) => {
+      if (!redisOutage?.absorb(error, 'redis connection'))
+        log.warn({ err: error }, 'Redis connection error');
+    };
+    // Postgres and Redis are waited for at once: /healthz names every store start-up waits for.
+    const [, backend] = await bothOrNeither(
+      database,
+      config.redisUrl
+        ? openRedisBackend(config.redisUrl, config.queuePrefix, { waitFor, onError: onRedisError })
+        : database.then(() =>
+            openPostgresBackend(
+              appDatabaseUrl,
+              pool,
+              (error) => {
+                if (!postgresOutage.absorb(error, 'idle queue connection'))
+                  log.warn({ err: error }, 'idle Postgres connection of the queue lost');
+              },
+              { waitFor },
+            ),
+          ),
+      starting,
+    );
     closers.push(() => backend.close());
     log.info({ queue: backend.kind }, 'queue backend ready');
+    if (backend.kind === 'redis') {
+      redisOutage = new OutageLog('redis', log, () => backend.ping());
+      closers.push(async () => redisOutage?.close());
+    }
+    // Where the queue lives: its workers' and queues' errors while it is away count there.
+    const queueOutage = redisOutage ?? postgresOutage;
     const queues = { chat: backend.queue(QUEUES.chat), commands: backend.queue(QUEUES.commands) };
     closers.push(() => Promise.all([queues.chat.close(), queues.commands.close()]));
+    for (const [name, queue] of Object.entries(queues)) {
+      queue.on('error', (error: Error) => {
+        if (!queueOutage.absorb(error, `${name} queue`))
+          log.warn({ err: error, queue: name }, 'queue error');
+      });
+    }
     const order = backend.order;
     const chutes = new ChutesChatClient({
       baseUrl: config.chutes.baseUrl,
@@ -95,9 +173,10 @@ export async function startService(config: Config, log: Logger): Promise<Service
     });
     const models = new CachedModelCatalog(chutes);
 
-    const learned = new LearnedRates(backend.learnedRules, (error) =>
-      log.warn({ err: error }, 'could not share learned rate limits'),
-    );
+    const learned = new LearnedRates(backend.learnedRules, (error) => {
+      if (!queueOutage.absorb(error, 'learned rate limits'))
+        log.warn({ err: error }, 'could not share learned rate limits');
+    });
     await learned.start(PLATFORMS.map((entry) => entry.name));
     closers.push(async () => {
       learned.close();
@@ -130,6 +209,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
         stalledIntervalMs: config.worker.stalledIntervalMs,
         maxStalls: config.worker.maxStalls,
         metrics,
+        outage: queueOutage,
       };
       const workers: JobWorker[] = [
         startChatWorker({
@@ -180,7 +260,6 @@ export async function startService(config: Config, log: Logger): Promise<Service
       log.info({ concurrency: config.worker.concurrency }, 'workers started');
     }
 
-    const routes: Record<string, RequestListener> = { [METRICS_PATH]: metricsHandler };
     if (config.adminPassword) {
       routes[`${DASHBOARD_PATH}/*`] = createDashboard(
         [queues.chat, queues.commands],
@@ -197,7 +276,15 @@ export async function startService(config: Config, log: Logger): Promise<Service
           );
     if (outbox) {
       closers.push(async () => outbox.close());
-      const producer = new FloodGuard(outbox, budget, config.flood, metrics, log);
+      const flood = new FloodGuard(outbox, budget, config.flood, metrics, {
+        warn: (details, message) => {
+          // The budget's store away: the queue's outage, not a line per question.
+          if (!queueOutage.absorb((details as { err?: unknown }).err, 'flood limits'))
+            log.warn(details, message);
+        },
+      });
+      // A conversation's questions reach the queue in the order they arrived.
+      const producer = new InOrder(flood);
       for (const platform of platforms) {
         const gateway = await platform.startGateway({ producer, models, log, budget });
         closers.push(() => gateway.close());
@@ -205,27 +292,49 @@ export async function startService(config: Config, log: Logger): Promise<Service
       }
     }
 
-    const server: Server = await startHttpServer(
-      config.port,
-      {
-        postgres: async () => void (await pool.query('SELECT 1')),
-        // Redis, or the queue's own connections to the Postgres above.
-        [backend.kind === 'redis' ? 'redis' : 'queue']: () => backend.ping(),
-        // Jobs accepted while the queue was away, not queued yet.
-        ...(outbox ? { outbox: () => outbox.check() } : {}),
-      },
-      { role: config.role },
-      routes,
-    );
-    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
+    Object.assign(checks, {
+      postgres: async () => void (await pool.query('SELECT 1')),
+      // Redis, or the queue's own connections to the Postgres above.
+      [backend.kind === 'redis' ? 'redis' : 'queue']: () => backend.ping(),
+      // Jobs accepted while the queue was away, not queued yet.
+      ...(outbox ? { outbox: () => outbox.check() } : {}),
+    });
+    // Closed first at shutdown: no new requests reach what is closing.
+    const listening = server;
+    closers.push(() => new Promise<void>((resolve) => listening.close(() => resolve())));
+    up = true;
     log.info({ port, role: config.role }, 'chutes-bot is up');
     return { port, stop };
   } catch (error) {
     await stop();
+    if (server?.listening) server.close();
     throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', onStopSignal);
   }
+}
+
+/** Why a store's wait ended when the other store failed for good. */
+const GAVE_UP = new Error('start-up stopped: another store failed');
+
+/**
+ * Both stores opened, or the first real failure once neither is still
+ * waiting: a store that fails for good ends the other's wait (`starting`),
+ * and a backend the other side opened meanwhile is closed.
+ */
+async function bothOrNeither<A, B extends { close(): Promise<void> }>(
+  first: Promise<A>,
+  second: Promise<B>,
+  starting: AbortController,
+): Promise<[A, B]> {
+  const giveUp = () => starting.abort(GAVE_UP);
+  first.catch(giveUp);
+  second.catch(giveUp);
+  const [a, b] = await Promise.allSettled([first, second]);
+  if (a.status === 'fulfilled' && b.status === 'fulfilled') return [a.value, b.value];
+  if (b.status === 'fulfilled') await b.value.close().catch(() => undefined);
+  const reasons = [a, b].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  throw reasons.find((reason) => reason !== GAVE_UP) ?? reasons[0];
 }
 
 /** How long handed-back jobs get to reach the queue once their attempts are stopped. */

@@ -2,7 +2,8 @@
  * Handles /settings, /forget and /usage: who may, what is valid, what is
  * stored, and the answer, with no platform objects involved.
  */
-import type { CommandJob } from './jobs.js';
+import { classifyFailure, toJobError } from './job-error.js';
+import type { CommandJob, JobContext } from './jobs.js';
 import { quotaState } from './quota.js';
 import {
   canChangeSettings,
@@ -21,6 +22,7 @@ import type { InteractionSurface } from './surface.js';
 import { summarizeUsage, type UsageSource } from './usage.js';
 import { quotaLine, usageReportText } from './usage-text.js';
 import {
+  commandFailureText,
   forgetAdminOnlyText,
   INTERNAL,
   forgottenText,
@@ -56,14 +58,56 @@ export interface CommandDeps {
   readonly models: ModelCatalog;
   readonly usage: UsageSource;
   readonly defaults: Defaults;
-  readonly log: { info(details: object, message: string): void };
+  readonly log: {
+    info(details: object, message: string): void;
+    warn(details: object, message: string): void;
+  };
   readonly now?: () => Date;
 }
 
-export async function handleCommandJob(job: CommandJob, deps: CommandDeps): Promise<void> {
+/**
+ * Answers the command. A failure is retried without a word; the one that ends
+ * the job (attempts spent, a store away longer than a job waits) answers with
+ * the one sentence for it, so no command is left on "thinking…".
+ */
+export async function handleCommandJob(
+  job: CommandJob,
+  ctx: JobContext,
+  deps: CommandDeps,
+): Promise<void> {
   const surface = deps.interactions(job.platform);
-  const text = await answer(job, deps, surface.adminsAre);
-  await surface.respond(job.interaction, { text });
+  try {
+    const text = await answer(await withActor(job, surface), deps, surface.adminsAre);
+    await surface.respond(job.interaction, { text });
+  } catch (error) {
+    // Stopped from outside: another attempt follows, wherever this one was.
+    if (ctx.signal?.aborted) throw error;
+    const failure = classifyFailure(error, ctx);
+    if (failure.final) {
+      try {
+        await surface.respond(job.interaction, { text: commandFailureText(failure.code) });
+      } catch (respondError) {
+        deps.log.warn(
+          { err: respondError, jobId: ctx.jobId },
+          'could not show the failure to the user',
+        );
+      }
+    }
+    throw toJobError(error, failure);
+  }
+}
+
+/**
+ * The job with its actor looked up where the gateway left that to the
+ * worker: who may change settings is decided on what the platform says now.
+ */
+export async function withActor(
+  job: CommandJob,
+  surface: Pick<InteractionSurface, 'person'>,
+): Promise<CommandJob> {
+  if (!job.actorPending || !surface.person) return job;
+  const actor = await surface.person(job.tenantId, job.actor.id);
+  return { ...job, actor, actorPending: false };
 }
 
 async function answer(job: CommandJob, deps: CommandDeps, adminsAre: string): Promise<string> {

@@ -34,8 +34,19 @@ export class FloodError extends Error {
   }
 }
 
-/** The job sink, refusing questions past the flood limits before they are queued. */
+/**
+ * The job sink, refusing questions past the flood limits before they are
+ * queued. A redelivered event (the same event id) is told apart first, so it
+ * costs no point and draws no refusal: one that overtakes its first delivery
+ * in this process waits for it, one that comes later finds the job the first
+ * became (`queuedChat`). A first delivery cannot skip the count: only a job
+ * that exists, or a delivery of it under way, makes a duplicate. At worst,
+ * two processes racing with the same event count it twice.
+ */
 export class FloodGuard implements JobSink {
+  /** Deliveries under way in this process, by platform and event id. */
+  private readonly inFlight = new Map<string, Promise<EnqueueResult>>();
+
   constructor(
     private readonly sink: JobSink,
     private readonly budget: RateBudget,
@@ -45,26 +56,70 @@ export class FloodGuard implements JobSink {
   ) {}
 
   async enqueueChat(job: ChatJob, eventId?: string): Promise<EnqueueResult> {
-    // The user first: one person's flood should not be blamed on the channel.
-    for (const [scope, bucket] of this.buckets(job)) {
-      let waitMs: number;
+    const key = `${job.platform}\n${eventId ?? job.messageId}`;
+    const earlier = this.inFlight.get(key);
+    if (earlier) {
       try {
-        waitMs = await this.budget.tryTake([bucket], 'first');
+        return { ...(await earlier), duplicate: true };
       } catch (error) {
-        // The budget's store is away: the question goes on (to the outbox), unlimited.
-        this.log?.warn({ err: error }, 'could not check the flood limits');
-        break;
-      }
-      if (waitMs > 0) {
-        this.metrics?.refused(job.platform, 'chat');
-        this.log?.warn(
-          { platform: job.platform, scope, messageId: job.messageId },
-          'question refused: flood limit',
-        );
-        throw new FloodError(scope, waitMs);
+        // Refused: its first delivery told the asker; a redelivery adds nothing.
+        if (error instanceof FloodError) return { jobId: '', duplicate: true };
+        // It failed otherwise: this delivery tries again.
       }
     }
+    const attempt = this.admit(job, eventId);
+    this.inFlight.set(key, attempt);
+    try {
+      return await attempt;
+    } finally {
+      if (this.inFlight.get(key) === attempt) this.inFlight.delete(key);
+    }
+  }
+
+  private async admit(job: ChatJob, eventId?: string): Promise<EnqueueResult> {
+    // Where the store cannot say, the question goes on: the producer drops a duplicate.
+    const queued = await this.sink.queuedChat?.(job, eventId).catch(() => undefined);
+    if (queued) return queued;
+    await this.checkLimits(job);
     return this.sink.enqueueChat(job, eventId);
+  }
+
+  /** Takes a point from the person's and the channel's buckets, both or neither. */
+  private async checkLimits(job: ChatJob): Promise<void> {
+    const buckets = this.buckets(job);
+    if (buckets.length === 0) return;
+    let waitMs: number;
+    try {
+      waitMs = await this.budget.tryTake(
+        buckets.map(([, bucket]) => bucket),
+        'first',
+      );
+    } catch (error) {
+      // The budget's store is away: the question goes on (to the outbox), unlimited.
+      this.log?.warn({ err: error }, 'could not check the flood limits');
+      return;
+    }
+    if (waitMs <= 0) return;
+    const scope = await this.fullScope(buckets);
+    this.metrics?.refused(job.platform, 'chat');
+    this.log?.warn(
+      { platform: job.platform, scope, messageId: job.messageId },
+      'question refused: flood limit',
+    );
+    throw new FloodError(scope, waitMs);
+  }
+
+  /**
+   * Which limit refused the question. The person's first: one person's flood
+   * should not be blamed on the channel.
+   */
+  private async fullScope(
+    buckets: readonly ['user' | 'channel', BudgetBucket][],
+  ): Promise<'user' | 'channel'> {
+    const [first, second] = buckets;
+    if (!second || !this.budget.wouldWait) return first![0];
+    const wait = await this.budget.wouldWait(first![1]).catch(() => 1);
+    return wait > 0 ? first![0] : second[0];
   }
 
   enqueueCommand(job: CommandJob, interactionId: string): Promise<EnqueueResult> {

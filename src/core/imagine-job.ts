@@ -6,6 +6,7 @@
 import type { GeneratedImage, ImageRequest } from '../chutes/image-client.js';
 import type { ConversationStore, UsageRecord } from './chat-job.js';
 import { recordUsageBestEffort } from './chat-job.js';
+import { withActor } from './command-job.js';
 import { classifyFailure, toJobError } from './job-error.js';
 import type { CommandJob, JobContext } from './jobs.js';
 import type { Quotas } from './quota.js';
@@ -98,14 +99,19 @@ export async function handleImagineJob(
   }
   const options = parsed.value;
   const started = now();
+  // Only the name, for /usage: an image needs no admin right.
+  const actor = await withActor(job, surface).then(
+    (named) => named.actor,
+    () => job.actor,
+  );
   // The model is known once the settings are read.
   let usage: Omit<UsageRecord, 'durationMs' | 'outcome'> = {
     jobId: ctx.jobId,
     kind: 'image',
     platform: job.platform,
     tenantId: job.tenantId,
-    userId: job.actor.id,
-    userName: job.actor.name,
+    userId: actor.id,
+    userName: actor.name,
     model: '',
   };
   // Once the image (or the too-large notice) is posted, nothing may fail the

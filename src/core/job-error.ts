@@ -54,16 +54,26 @@ const UNREACHABLE_CODES = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
   'EAI_AGAIN',
-  // Postgres: shutting down, starting up, connection failures.
+  // A name that does not resolve (yet): a restarting container's host name.
+  'ENOTFOUND',
+  'ECONNABORTED',
+  'EHOSTDOWN',
+  'ENETDOWN',
+  // Postgres: shutting down, starting up, connection failures, no connection slot left.
+  '53300',
   '57P01',
   '57P02',
   '57P03',
   '08000',
   '08003',
   '08006',
+  '08001',
+  '08004',
 ]);
 const UNREACHABLE_MESSAGES =
-  /connection terminated|connection timeout|timeout exceeded when trying to connect|connection is closed|stream isn't writeable|client has encountered a connection error|connection ended unexpectedly|the database system is (starting up|shutting down)/i;
+  /connection terminated|connection timeout|timeout exceeded when trying to connect|connection is closed|stream isn't writeable|reached the max retries per request limit|client has encountered a connection error|client was closed and is not queryable|connection ended unexpectedly|the database system is (starting up|shutting down)/i;
+/** ioredis' in-flight commands flushed after the reconnect attempts, BullMQ's closed connection. */
+const UNREACHABLE_NAMES = new Set(['MaxRetriesPerRequestError', 'ConnectionClosedError']);
 
 /** True for a store that cannot be reached (as opposed to one that refused the request). */
 export function isUnreachable(error: unknown): boolean {
@@ -72,7 +82,7 @@ export function isUnreachable(error: unknown): boolean {
     if (e instanceof ChutesError || e instanceof SurfaceError) return false;
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return true;
-    if (UNREACHABLE_MESSAGES.test(e.message)) return true;
+    if (UNREACHABLE_NAMES.has(e.name) || UNREACHABLE_MESSAGES.test(e.message)) return true;
   }
   return false;
 }

@@ -57,6 +57,12 @@ export interface CommandJob {
   readonly conversationKey: string;
   readonly interaction: InteractionRef;
   readonly actor: Actor;
+  /**
+   * The gateway did not look the actor up (it makes no platform call before
+   * acknowledging): `actor` holds only the id and the name the platform sent,
+   * no admin right, and the worker asks `InteractionSurface.person`.
+   */
+  readonly actorPending?: boolean;
   readonly command: CommandName;
   /** The command's options as the user gave them, unvalidated. */
   readonly options: Readonly<Record<string, string | number | boolean>>;

@@ -139,5 +139,6 @@ export function observeEvents(sink: JobSink, metrics: Metrics): JobSink {
       if (!result.duplicate) metrics.event(job.platform, job.command);
       return result;
     },
+    ...(sink.queuedChat ? { queuedChat: (job, eventId) => sink.queuedChat!(job, eventId) } : {}),
   };
 }

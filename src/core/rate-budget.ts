@@ -57,6 +57,12 @@ export interface RateBudget {
     ticket?: string,
   ): Promise<number>;
   /**
+   * How long until `bucket` has a point for a first-priority take, taking
+   * nothing: 0 when it has one now. Says which bucket of a refused take (all
+   * or nothing) is the full one.
+   */
+  wouldWait?(bucket: BudgetBucket): Promise<number>;
+  /**
    * The call a point was taken for has been answered: the point counts from
    * now. A platform counts its window from when a request arrives, which is
    * after the point was taken and no later than its answer, so a window

@@ -2,6 +2,7 @@
  * The port every chat platform implements. The core reaches Discord, Slack or
  * any other platform only through this interface; platform types never cross it.
  */
+import type { Actor } from './settings-access.js';
 
 /**
  * Which calls one budget covers: those into one channel, those of one tenant
@@ -188,4 +189,6 @@ export interface InteractionSurface {
   readonly adminsAre: string;
   /** Replaces the acknowledged ("thinking…") answer with the result. */
   respond(interaction: InteractionRef, reply: { text: string; file?: ReplyFile }): Promise<void>;
+  /** Who someone is in a tenant, for a command whose gateway did not look them up. */
+  person?(tenantId: string, userId: string): Promise<Actor>;
 }

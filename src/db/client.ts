@@ -39,3 +39,26 @@ export async function migrateDb(pool: pg.Pool, db: Db): Promise<void> {
     lock.release();
   }
 }
+
+/** How long a start-up probe waits for Postgres to accept a connection. */
+const PROBE_CONNECT_MS = 10_000;
+
+/**
+ * One connection and `SELECT 1`, on a client of its own (so a server that
+ * does not answer at all times out): resolves when Postgres answers; throws
+ * what went wrong otherwise, unreachable or refused (bad credentials, no such
+ * database).
+ */
+export async function probePostgres(databaseUrl: string): Promise<void> {
+  const client = new pg.Client({
+    connectionString: databaseUrl,
+    connectionTimeoutMillis: PROBE_CONNECT_MS,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

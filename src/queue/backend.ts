@@ -44,7 +44,26 @@ export interface QueueBackend {
   close(): Promise<void>;
 }
 
-export async function openRedisBackend(url: string, prefix: string): Promise<QueueBackend> {
+/** Runs an attempt to reach a store until it can be reached (see StoreWaits); by default, once. */
+export type WaitFor = <T>(store: string, attempt: () => Promise<T>) => Promise<T>;
+const once: WaitFor = (_store, attempt) => attempt();
+
+export interface BackendOptions {
+  /** How opening waits for a store that cannot be reached yet. */
+  readonly waitFor?: WaitFor;
+  /**
+   * Errors of the backend's own connections once it is open (an outage: a
+   * reset, each failed reconnect); BullMQ's queues and workers report theirs
+   * as their 'error' events.
+   */
+  readonly onError?: (error: Error) => void;
+}
+
+export async function openRedisBackend(
+  url: string,
+  prefix: string,
+  options: BackendOptions = {},
+): Promise<QueueBackend> {
   // Producers, turns and the budget fail fast while Redis is away, so the
   // gateway can tell the user; only the workers' blocking connection waits.
   const redis = new Redis(url, {
@@ -52,13 +71,33 @@ export async function openRedisBackend(url: string, prefix: string): Promise<Que
     enableOfflineQueue: false,
     maxRetriesPerRequest: 2,
   });
-  await redis.connect();
+  // Every error event has a listener: none reaches ioredis' "Unhandled error event".
+  let open = false;
+  let lastError: Error | undefined;
+  const onError = (error: Error) => {
+    lastError = error;
+    if (open) options.onError?.(error);
+  };
+  redis.on('error', onError);
+  // ioredis reconnects on its own (its retryStrategy); each try only waits for its outcome.
+  void redis.connect().catch(() => undefined);
+  try {
+    await (options.waitFor ?? once)('redis', () => connected(redis, () => lastError));
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
+  open = true;
   let workerRedis: Redis | undefined;
   return {
     kind: 'redis',
     queue: (name) => new Queue(name, { connection: redis, prefix }),
     worker: (name, processor, options) => {
-      workerRedis ??= new Redis(url, { maxRetriesPerRequest: null });
+      if (!workerRedis) {
+        workerRedis = new Redis(url, { maxRetriesPerRequest: null });
+        // BullMQ forwards this connection's errors to the workers' 'error' events.
+        workerRedis.on('error', () => undefined);
+      }
       return new Worker(name, processor, { ...options, connection: workerRedis, prefix });
     },
     order: new ConversationOrder(new RedisLines(redis, prefix)),
@@ -69,6 +108,28 @@ export async function openRedisBackend(url: string, prefix: string): Promise<Que
       await Promise.allSettled([redis.quit(), workerRedis?.quit()]);
     },
   };
+}
+
+/**
+ * Resolves once `redis` is ready; rejects when its connection attempt under
+ * way fails, with what Redis or the socket said (`lastError`) rather than
+ * ioredis' bare "Connection is closed.".
+ */
+function connected(redis: Redis, lastError: () => Error | undefined): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  if (redis.status === 'end') return Promise.reject(new Error('the Redis connection was closed'));
+  return new Promise((resolve, reject) => {
+    const ready = () => {
+      redis.off('close', closed);
+      resolve();
+    };
+    const closed = () => {
+      redis.off('ready', ready);
+      reject(lastError() ?? new Error('Connection is closed before Redis answered'));
+    };
+    redis.once('ready', ready);
+    redis.once('close', closed);
+  });
 }
 
 /**
@@ -90,6 +151,7 @@ export async function openPostgresBackend(
   databaseUrl: string,
   appPool: pg.Pool,
   onIdleError?: (error: Error) => void,
+  options: Pick<BackendOptions, 'waitFor'> = {},
 ): Promise<QueueBackend> {
   const schema = DEFAULT_SCHEMA;
   // BullMQ's SQL names its tables unqualified: its connections look in its schema.
@@ -99,12 +161,17 @@ export async function openPostgresBackend(
     keepAlive: true,
   });
   try {
-    const client = await queuePool.connect();
-    try {
-      await runMigrations(client, schema);
-    } finally {
-      client.release();
-    }
+    await (options.waitFor ?? once)('postgres', async () => {
+      const client = await queuePool.connect();
+      try {
+        await runMigrations(client, schema);
+        client.release();
+      } catch (error) {
+        // A connection that failed is not handed to the next try.
+        client.release(true);
+        throw error;
+      }
+    });
   } catch (error) {
     await queuePool.end();
     throw error;

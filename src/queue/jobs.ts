@@ -37,6 +37,7 @@ export const commandJobSchema = z.object({
   conversationKey: id,
   interaction: z.record(z.string(), z.union([z.string(), z.number()])),
   actor: z.object({ id, name: z.string().min(1).max(200), isAdmin: z.boolean() }),
+  actorPending: z.boolean().optional(),
   command: z.enum(COMMANDS),
   options: z.record(z.string(), z.union([z.string().max(10_000), z.number(), z.boolean()])),
   uploadLimitBytes: z.number().int().positive().optional(),

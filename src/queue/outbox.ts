@@ -6,8 +6,13 @@
  * The outbox is in memory and bounded: past the bound, enqueueing fails and
  * the gateway tells the user; a gateway that stops with jobs still kept logs
  * how many it could not queue.
+ *
+ * Only "the store cannot be reached" keeps a job. Any other error is that
+ * job's alone (invalid, refused by the queue): at submit the caller gets it,
+ * and in a drain the job is logged with the reason and dropped, so one
+ * poisoned job never holds back the jobs behind it.
  */
-import { ZodError } from 'zod';
+import { isUnreachable } from '../core/job-error.js';
 import type { ChatJob, CommandJob, EnqueueResult, JobSink } from '../core/jobs.js';
 
 /** Jobs kept at most; with the gateway's other state this stays within a few MB. */
@@ -59,6 +64,20 @@ export class Outbox implements JobSink {
     return this.submit({ kind: 'command', job, id: interactionId });
   }
 
+  /** An earlier delivery of this event, kept here or in the queue. */
+  async queuedChat(job: ChatJob, eventId?: string): Promise<EnqueueResult | undefined> {
+    const id = eventId ?? job.messageId;
+    const kept = this.kept.some(
+      (e) =>
+        e.kind === 'chat' && e.job.platform === job.platform && (e.id ?? e.job.messageId) === id,
+    );
+    if (kept) return { jobId: '', duplicate: true, kept: true };
+    // While jobs are kept the queue was away at the last try: no round trip to
+    // find out again (the producer drops a duplicate once it is back).
+    if (this.kept.length > 0) return undefined;
+    return this.producer.queuedChat?.(job, eventId);
+  }
+
   /** The health check: fails while jobs wait for the queue. */
   async check(): Promise<void> {
     if (this.kept.length > 0)
@@ -82,7 +101,7 @@ export class Outbox implements JobSink {
       try {
         return await this.send(entry);
       } catch (error) {
-        if (error instanceof ZodError || this.closed) throw error;
+        if (this.closed || !isUnreachable(error)) throw error;
         this.log.warn({ err: error }, 'the queue is unreachable; keeping jobs until it is back');
       }
     }
@@ -116,18 +135,28 @@ export class Outbox implements JobSink {
       const entry = this.kept[0]!;
       try {
         await this.send(entry);
+        sent++;
       } catch (error) {
-        if (!(error instanceof ZodError)) {
+        if (isUnreachable(error)) {
           this.retryMs = Math.min(this.retryMs * 2, RETRY_LONGEST_MS);
           return;
         }
-        // Cannot happen for a job that was valid when kept; dropping it beats blocking the rest.
-        this.log.error({ err: error }, 'dropping a kept job the queue refuses');
+        // This job's own problem: dropping it beats blocking the rest.
+        this.log.error(
+          { err: error, kind: entry.kind, ...entryDetails(entry) },
+          'dropping a kept job the queue refuses',
+        );
       }
       this.kept.shift();
-      sent++;
     }
     this.retryMs = RETRY_FIRST_MS;
     if (sent > 0) this.log.info({ sent }, 'the queue is back; kept jobs queued');
   }
+}
+
+/** What names a kept job in a log line (never its text). */
+function entryDetails(entry: Entry): Record<string, string | undefined> {
+  return entry.kind === 'chat'
+    ? { platform: entry.job.platform, eventId: entry.id ?? entry.job.messageId }
+    : { platform: entry.job.platform, command: entry.job.command, interactionId: entry.id };
 }

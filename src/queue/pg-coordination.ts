@@ -97,6 +97,25 @@ export class PgBudget implements RateBudget {
     await this.pool.query('SELECT rate_settle($1, $2)', [buckets.map((b) => b.key), ticket]);
   }
 
+  /** rate_take's count and wait for one bucket at the first priority, reading only. */
+  async wouldWait(bucket: BudgetBucket): Promise<number> {
+    const window = budgetWindowMs(bucket.spec);
+    const { rows } = await this.pool.query<{ now: string; kept: string[] }>(
+      `WITH n AS (SELECT chutes_now_ms() AS now)
+       SELECT n.now, array(SELECT u.t FROM rate_bucket, unnest(taken) AS u(t)
+                           WHERE key = $1 AND u.t > n.now - $2 ORDER BY u.t) AS kept
+       FROM n`,
+      [bucket.key, window],
+    );
+    const now = Number(rows[0]!.now);
+    const kept = rows[0]!.kept.map(Number);
+    const allowed = usablePoints('first', bucket);
+    if (kept.length < allowed) return 0;
+    if (kept.length === 0) return window;
+    const index = Math.min(kept.length - 1, Math.max(0, kept.length - allowed));
+    return Math.max(1, kept[index]! + window - now);
+  }
+
   async owe(buckets: readonly BudgetBucket[], id: string, owing: boolean): Promise<void> {
     const keys = buckets.map((b) => b.key);
     if (!owing) {

@@ -46,6 +46,15 @@ export class JobProducer {
     return { jobId, duplicate: false };
   }
 
+  /** The job an earlier delivery of this event became, if the queue has it. */
+  async queuedChat(
+    job: ChatJob,
+    eventId: string = job.messageId,
+  ): Promise<EnqueueResult | undefined> {
+    const jobId = jobIdFor(job.platform, 'msg', eventId);
+    return (await this.queues.chat.getJob(jobId)) ? { jobId, duplicate: true } : undefined;
+  }
+
   /** Enqueues an acknowledged command under an id derived from the interaction; a redelivery is dropped. */
   async enqueueCommand(job: CommandJob, interactionId: string): Promise<EnqueueResult> {
     const data = commandJobSchema.parse(job);

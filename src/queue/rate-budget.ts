@@ -111,6 +111,24 @@ for i, log in ipairs(KEYS) do
 end
 return 0`;
 
+/**
+ * How long until a bucket has a point for a first-priority take, without
+ * taking one or trimming the log: the TAKE script's count and wait for one
+ * bucket. KEYS: its log; ARGV: its points, its window in ms.
+ */
+const WOULD_WAIT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local allowed = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local expired = redis.call('ZCOUNT', KEYS[1], '-inf', now - window)
+local count = redis.call('ZCARD', KEYS[1]) - expired
+if count < allowed then return 0 end
+if count == 0 then return window end
+local index = expired + math.min(count - 1, math.max(0, count - allowed))
+local entry = redis.call('ZRANGE', KEYS[1], index, index, 'WITHSCORES')
+return math.max(1, tonumber(entry[2]) + window - now)`;
+
 export class RedisBudget implements RateBudget {
   private readonly signals: BudgetSignals;
 
@@ -133,6 +151,19 @@ export class RedisBudget implements RateBudget {
       args.push(usablePoints(priority, bucket), budgetWindowMs(bucket.spec));
     }
     return Number(await this.redis.eval(TAKE, keys.length, ...keys, ...args));
+  }
+
+  async wouldWait(bucket: BudgetBucket): Promise<number> {
+    const [log] = this.signals.keysOf(bucket.key);
+    return Number(
+      await this.redis.eval(
+        WOULD_WAIT,
+        1,
+        log!,
+        usablePoints('first', bucket),
+        budgetWindowMs(bucket.spec),
+      ),
+    );
   }
 
   async settle(buckets: readonly BudgetBucket[], ticket: string): Promise<void> {

@@ -42,6 +42,11 @@ export interface WorkerOptions {
   /** How many worker crashes one job survives before it fails for good. */
   readonly maxStalls: number;
   readonly metrics?: Metrics;
+  /**
+   * The queue store's outages: a worker error that says the store cannot be
+   * reached is counted there (its first logged once), not logged each.
+   */
+  readonly outage?: { absorb(error: unknown, source?: string): boolean };
 }
 
 /**
@@ -160,6 +165,10 @@ export const STOP_REASONS = {
 const LOCK_TRUST = 0.75;
 const LOCK_WATCH_MS = 500;
 const LOCK_NOT_RENEWED = /^could not renew lock for job /;
+/** BullMQ's words for a lock this worker no longer holds, naming the job. */
+const LOCK_GONE = /^(?:could not renew lock for job |Missing lock for job )(\S+?)\.?(?:\s|$)/;
+/** How long a job stopped for its lock is remembered, for the errors that follow from it. */
+const LOST_MEMORY_MS = 5 * 60_000;
 
 type Processor = (
   job: Job,
@@ -222,7 +231,24 @@ function createWorker(
       );
     }
   });
+  // Jobs this worker stopped because their lock may be lost: when, and
+  // whether the log told what followed.
+  const lost = new Map<string, { at: number; told: boolean }>();
   worker.on('error', (error) => {
+    // The queue store is away: one line per outage, not one per failed command.
+    if (options.outage?.absorb(error, `${name} worker`)) return;
+    // A job stopped for its lock: its renewals and its move back to the queue
+    // fail as expected (the lock lapsed; another worker continues it).
+    const jobId = LOCK_GONE.exec(error.message)?.[1];
+    const stopped = jobId === undefined ? undefined : lost.get(jobId);
+    if (stopped) {
+      options.log[stopped.told ? 'debug' : 'info'](
+        { queue: name, jobId, reason: error.message },
+        'job lock lost; another worker continues it',
+      );
+      stopped.told = true;
+      return;
+    }
     // Also reported as lockRenewalFailed, handled below; a job that has just
     // moved itself to wait for its turn is one too.
     if (LOCK_NOT_RENEWED.test(error.message))
@@ -235,6 +261,9 @@ function createWorker(
   // writing before the lock expires and another worker takes it over.
   const lockLost = (jobId: string, why: string) => {
     if (!heldSince.delete(jobId)) return;
+    const now = Date.now();
+    for (const [id, { at }] of lost) if (at < now - LOST_MEMORY_MS) lost.delete(id);
+    lost.set(jobId, { at: now, told: false });
     options.log.warn({ queue: name, jobId, why }, 'stopping a job whose lock may be lost');
     worker.cancelJob(jobId, STOP_REASONS.lockLost);
   };
@@ -381,7 +410,10 @@ export function startCommandWorker(
               ...options.imagine,
               log: jobLog(options.log, job, data),
             })
-          : handleCommandJob(data, { ...options.commands, log: jobLog(options.log, job, data) });
+          : handleCommandJob(data, context(job, signal), {
+              ...options.commands,
+              log: jobLog(options.log, job, data),
+            });
       if (ORDERED_COMMANDS.has(data.command))
         await options.turns.run(job, token, signal, data.conversationKey, handle);
       else await settle(job, token, signal, handle);

@@ -191,6 +191,31 @@ describe('the Slack acknowledgement waits for nothing but the queue', () => {
       stack.slack.methodDelayMs['users.info'] = 0;
     }
   });
+  it('acknowledges commands at once while users.info is slow, and checks admin rights in the worker', async () => {
+    stack.slack.methodDelayMs['users.info'] = 4_000;
+    try {
+      const answered = async (user: string) => {
+        const command = stack.slack.runCommand({
+          command: '/settings',
+          text: 'set temperature 0.3',
+          user,
+          channel: SLACK.channel(7),
+        });
+        const ack = await command.ack;
+        expect(ack).toMatchObject({ acknowledged: true });
+        expect(ack.latencyMs).toBeLessThan(1_500);
+        return stack.slack.waitFor(
+          () => stack.slack.commandResponses(command.id).find((r) => r.via === 'response_url'),
+          15_000,
+          'the answer',
+        );
+      };
+      expect((await answered(CAROL.id)).text).toMatch(/Only workspace admins and owners/);
+      expect((await answered(SLACK.boss.id)).text).toMatch(/Settings updated/);
+    } finally {
+      stack.slack.methodDelayMs['users.info'] = 0;
+    }
+  });
 });
 
 /**

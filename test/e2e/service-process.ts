@@ -20,6 +20,8 @@ export class ServiceProcess {
   readonly logs: LogLine[] = [];
   readonly output: string[] = [];
   port = 0;
+  /** When it exited (Date.now()), once it has. */
+  exitedAt: number | undefined;
   private readonly child: ChildProcess;
   private readonly exited: Promise<number | null>;
 
@@ -32,7 +34,12 @@ export class ServiceProcess {
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code) => {
+        this.exitedAt = Date.now();
+        resolve(code);
+      }),
+    );
     let buffered = '';
     this.child.stdout!.on('data', (data: Buffer) => {
       buffered += data.toString('utf8');
@@ -68,12 +75,52 @@ export class ServiceProcess {
     }
   }
 
+  /**
+   * Starts the service without waiting for it to be up (it may wait for its
+   * stores); resolves once it serves /healthz, with `port` set.
+   */
+  static async spawn(env: Record<string, string>, timeoutMs = 60_000): Promise<ServiceProcess> {
+    const service = new ServiceProcess(env);
+    try {
+      const starting = await service.waitForLog((l) => l.msg === 'starting', timeoutMs);
+      service.port = starting.port as number;
+    } catch (error) {
+      await service.kill();
+      throw error;
+    }
+    return service;
+  }
+
+  /** The first log line that matches, once there is one. */
+  async waitForLog(match: (line: LogLine) => boolean, timeoutMs = 30_000): Promise<LogLine> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.logs.find(match);
+      if (found) return found;
+      if (this.child.exitCode !== null || Date.now() > deadline) {
+        const why = this.child.exitCode !== null ? 'the process exited' : 'timed out';
+        throw new Error(`no such log line (${why}):\n${this.output.join('\n')}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   get running(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
   get pid(): number {
     return this.child.pid!;
+  }
+
+  /** Resolves with the exit code (null after a signal) once the process has exited, however it ended. */
+  whenExited(): Promise<number | null> {
+    return this.exited;
+  }
+
+  /** The signal that ended the process, if one did. */
+  get signal(): NodeJS.Signals | null {
+    return this.child.signalCode;
   }
 
   /** A graceful stop (SIGTERM), as a process manager does it; resolves with the exit code. */

@@ -9,7 +9,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { JobQueue } from '../../src/queue/backend.js';
-import { startFakeChutes, type FakeChutes } from '../fakes/chutes/index.js';
+import { startFakeChutes, type FakeChutes, type FakeChutesOptions } from '../fakes/chutes/index.js';
 import { startFakeDiscord, type FakeDiscord } from '../fakes/discord/index.js';
 import type {
   FakeDiscordOptions,
@@ -54,6 +54,8 @@ export interface StackOptions {
   readonly discord?: Partial<FakeDiscordOptions> | false;
   /** Options of a fake Slack, which the service is then configured for. */
   readonly slack?: Partial<FakeSlackOptions>;
+  /** Options of the fake Chutes (its key and models are the stack's). */
+  readonly chutes?: Omit<FakeChutesOptions, 'apiKey' | 'models'>;
   /**
    * Where the service keeps its data: `redis` (DATABASE_URL and REDIS_URL,
    * the default), `postgres` (DATABASE_URL only) or `embedded` (neither: its
@@ -82,6 +84,8 @@ export interface Stack {
   readonly env: Record<string, string>;
   /** The chat queue, wherever it lives (throws for the embedded topology). */
   readonly chatQueue: JobQueue;
+  /** A queue of the service by name (`chat`, `commands`), opened from the test on first use. */
+  queue(name: string): JobQueue;
   /** The service's DATA_DIR (the embedded topology). */
   readonly dataDir?: string;
   service: ServiceProcess;
@@ -90,6 +94,11 @@ export interface Stack {
    * second worker). Slack's events go to the newest process with a gateway.
    */
   startService(extraEnv?: Record<string, string>): Promise<ServiceProcess>;
+  /**
+   * Starts another service process without waiting for it to be up (it may
+   * wait for a store): resolves once it serves /healthz.
+   */
+  spawnService(extraEnv?: Record<string, string>): Promise<ServiceProcess>;
   /** Every service process started so far that has not exited, oldest first. */
   runningServices(): ServiceProcess[];
   botMessages(channelId: string): StoredMessage[];
@@ -143,7 +152,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ...options.slack,
       })
     : undefined;
-  const chutes = await startFakeChutes({ apiKey: CHUTES_KEY, models: ['model-a', 'model-b'] });
+  const chutes = await startFakeChutes({
+    ...options.chutes,
+    apiKey: CHUTES_KEY,
+    models: ['model-a', 'model-b'],
+  });
   const topology = options.topology ?? 'redis';
   // The service applies its own migrations at start.
   const database =
@@ -191,18 +204,22 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...options.env,
   };
   // Opened on first use: on Postgres, the service creates the queue's schema when it starts.
-  let chatQueue: JobQueue | undefined;
-  const openChatQueue = (): JobQueue | undefined => {
-    if (chatQueue || !database) return chatQueue;
-    chatQueue =
-      topology === 'redis'
-        ? new Queue('chat', { connection: redis, prefix })
-        : new Queue(
-            'chat',
-            { connection: { connectionString: database.url } },
-            createPostgresBackend,
-          );
-    return chatQueue;
+  const queues = new Map<string, JobQueue>();
+  const openQueue = (name: string): JobQueue => {
+    if (!database) throw new Error('the embedded topology has no queue reachable from the test');
+    let queue = queues.get(name);
+    if (!queue) {
+      queue =
+        topology === 'redis'
+          ? new Queue(name, { connection: redis, prefix })
+          : new Queue(
+              name,
+              { connection: { connectionString: database.url } },
+              createPostgresBackend,
+            );
+      queues.set(name, queue);
+    }
+    return queue;
   };
   const running: ServiceProcess[] = [];
   // Every secret the service is given or handed during the run: none may reach its output.
@@ -241,6 +258,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       slack.setEventsUrl(`http://127.0.0.1:${service.port}/slack/events`);
     return service;
   };
+  const spawnService = async (extraEnv: Record<string, string> = {}) => {
+    const service = await ServiceProcess.spawn({ ...env, ...extraEnv });
+    running.push(service);
+    return service;
+  };
   const stack: Stack = {
     get discord(): FakeDiscord {
       if (!discord) throw new Error('this stack runs without Discord');
@@ -259,13 +281,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     prefix,
     env,
     get chatQueue(): JobQueue {
-      const queue = openChatQueue();
-      if (!queue) throw new Error('the embedded topology has no queue reachable from the test');
-      return queue;
+      return openQueue('chat');
     },
+    queue: openQueue,
     dataDir,
     service: await startService(),
     startService,
+    spawnService,
     runningServices: () => running.filter((s) => s.running),
     botMessages: (channelId) =>
       stack.discord.messages(channelId).filter((m) => m.author.id === BOT.id),
@@ -277,7 +299,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           .filter((secret) => allOutput(service).includes(secret))
           .map((secret) => `process ${index} wrote ${secret.slice(0, 12)}…`),
       );
-      await chatQueue?.close();
+      await Promise.all([...queues.values()].map((q) => q.close()));
       await deletePrefix(redis, prefix);
       await redis.quit();
       await discord?.close();

@@ -26,11 +26,13 @@ import {
 /** View and read history only: no Send Messages. */
 const READ_ONLY = String(0x400 | 0x10000);
 const MUTED = channel(12);
+/** A Slack member of the flood test's own: the limit counts per person. */
+const FLO = { id: 'U0FLO00001', name: 'flo', displayName: 'Flo' };
 
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack({
-    slack: {},
+    slack: { users: [SLACK.ann, SLACK.bob, SLACK.boss, FLO] },
     discord: {
       guilds: [testGuild({ [MUTED]: READ_ONLY })],
       // Short-lived interaction tokens (Discord's live 15 minutes), to see one expire.
@@ -130,6 +132,50 @@ describe('bad input', () => {
     ).toHaveLength(2);
     const metrics = await (await fetch(`http://127.0.0.1:${stack.service.port}/metrics`)).text();
     expect(metrics).toContain('chutes_bot_answers_total{platform="discord",outcome="refused"} 2');
+  });
+
+  it('counts a Slack event delivered four times (three retries) once, and refuses none of them', async () => {
+    const slackChannel = SLACK.channel(4);
+    const before = chatRequests().length;
+    const botTexts = () => stack.slack.botMessages(slackChannel).map((m) => m.markdown ?? m.text);
+    const answered = (ts: string) =>
+      stack.slack.waitFor(
+        () =>
+          stack.slack
+            .botMessages(slackChannel, ts)
+            .some((m) => (m.markdown ?? m.text).startsWith('You said')) || undefined,
+        20_000,
+        `the answer in thread ${ts}`,
+      );
+    const ask = (text: string) =>
+      stack.slack.sendMention({ channel: slackChannel, user: FLO.id, text });
+    const sent = ask('one question, delivered again and again');
+    expect((await sent.delivery).acknowledged).toBe(true);
+    // Slack's retries: the same envelope and event id, with X-Slack-Retry-Num 1 to 3.
+    for (const retryNum of [1, 2, 3])
+      expect((await stack.slack.redeliver(sent.eventId, { retryNum })).acknowledged).toBe(true);
+    await answered(sent.ts);
+    // FLOOD_USER_PER_MINUTE is 3: the four deliveries cost one point, so two more questions go through.
+    for (const text of ['a second question', 'a third question']) {
+      const next = ask(text);
+      expect((await next.delivery).acknowledged).toBe(true);
+      await answered(next.ts);
+    }
+    expect(botTexts().filter((t) => t.startsWith('🐢'))).toEqual([]);
+    expect(stack.slack.botMessages(slackChannel, sent.ts)).toHaveLength(1);
+    expect(chatRequests().length - before).toBe(3);
+    // The limit itself still holds: a fourth question is refused.
+    const fourth = ask('a fourth question');
+    await fourth.delivery;
+    await stack.slack.waitFor(
+      () =>
+        stack.slack
+          .botMessages(slackChannel, fourth.ts)
+          .find((m) => (m.markdown ?? m.text).startsWith('🐢 You are asking')),
+      20_000,
+      'the fourth question refused',
+    );
+    expect(chatRequests().length - before).toBe(3);
   });
 
   it('gives up on a channel it cannot write to, keeping the job and its reason', async () => {

@@ -140,4 +140,25 @@ describe.each(BACKEND_KINDS)('the shared rate budget on %s', (kind) => {
     for (let i = 0; i < 10; i++) if ((await budget.tryTake([bucket], 'update')) === 0) updates++;
     expect(updates).toBe(10 - reservedFor('update', 10));
   });
+
+  it('says how long a bucket would make a take wait, taking nothing', async () => {
+    const [a, b] = [t.budget(), t.budget()];
+    const bucket = { key: 'flood:user:peek', spec: { points: 2, windowMs: 1_000 } };
+    const other = { key: 'flood:channel:peek', spec: { points: 5, windowMs: 1_000 } };
+    expect(await a.wouldWait!(bucket)).toBe(0);
+    // Asking takes nothing: both points are still there.
+    expect(await b.tryTake([bucket])).toBe(0);
+    expect(await a.wouldWait!(bucket)).toBe(0);
+    expect(await b.tryTake([bucket, other])).toBe(0);
+    // Full: the same wait a take would be told, and still nothing taken from the other.
+    const wait = await a.wouldWait!(bucket);
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(budgetWindowMs(bucket.spec));
+    const refused = await b.tryTake([bucket, other]);
+    expect(Math.abs(refused - wait)).toBeLessThan(50);
+    expect(await a.wouldWait!(other)).toBe(0);
+    // Once the first point's window has passed, there is room again.
+    await sleep(wait + 20);
+    expect(await a.wouldWait!(bucket)).toBe(0);
+  });
 });

@@ -153,7 +153,9 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
         : undefined,
     );
     try {
-      const actor = await people.get(command.user_id);
+      // Who it is only where this gateway knows already: a users.info here
+      // would hold the acknowledgement back; the worker looks up the rest.
+      const actor = people.known(command.user_id);
       const job: CommandJob = {
         v: 1,
         platform: 'slack',
@@ -166,7 +168,10 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
           channelId: command.channel_id,
           userId: command.user_id,
         },
-        actor: { id: actor.id, name: actor.name, isAdmin: actor.isAdmin },
+        actor: actor
+          ? { id: actor.id, name: actor.name, isAdmin: actor.isAdmin }
+          : { id: command.user_id, name: command.user_name || command.user_id, isAdmin: false },
+        ...(actor ? {} : { actorPending: true }),
         command: parsed.name,
         options: parsed.options,
         receivedAt: new Date().toISOString(),
@@ -182,6 +187,8 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
         .respond({ responseUrl: command.response_url }, { text: COMMAND_NOT_QUEUED })
         .catch(() => undefined);
     }
+    // Looked up now, off the acknowledgement's path, for the next command.
+    void people.get(command.user_id).catch(() => undefined);
   }
 
   for (const { command: name } of SLASH_COMMANDS) {

@@ -4,6 +4,7 @@
  */
 import type { WebClient } from '@slack/web-api';
 import { clip } from '../../core/split.js';
+import type { Actor } from '../../core/settings-access.js';
 import {
   SurfaceError,
   type ChatSurface,
@@ -72,6 +73,12 @@ export class SlackSurface implements ChatSurface, InteractionSurface {
     private readonly fetchImpl: typeof fetch = fetch,
   ) {
     this.people = new SlackPeople(client);
+  }
+
+  /** users.info, remembered for a minute per process: a command's actor the gateway did not look up. */
+  async person(_tenantId: string, userId: string): Promise<Actor> {
+    const { id, name, isAdmin } = await this.people.get(userId);
+    return { id, name, isAdmin };
   }
 
   /** users.info, remembered for a minute per process (the gateway names nobody itself). */

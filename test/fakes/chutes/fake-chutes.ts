@@ -114,7 +114,7 @@ export async function startFakeChutes(options: FakeChutesOptions): Promise<FakeC
       if (options.imageModels && !options.imageModels.includes(body.model)) {
         return sendJson(res, 404, { detail: `model not found: ${body.model}` });
       }
-      const script = imageScripts.shift() ?? {};
+      const script = imageScripts.shift() ?? options.defaultImage?.(body) ?? {};
       if (script.error) return sendScriptedError(res, script.error);
       return answerImage(res, body, script, {
         served: (bytes) => (lastImageBytes = bytes),

@@ -2,15 +2,22 @@ import type { ServerResponse } from 'node:http';
 import { pause, sendBytes, sendJson } from './http.js';
 import { encodeJpeg } from './jpeg.js';
 import { encodePng } from './png.js';
-import type { ScriptedImage } from './types.js';
+import type { ImageRequestBody, ScriptedImage } from './types.js';
 
-export interface ImageBody {
-  model: string;
-  prompt: string;
-  width?: number;
-  height?: number;
-  negative_prompt?: string;
-  seed?: number | null;
+export type ImageBody = ImageRequestBody;
+
+/** Chutes' DiffusionInput defaults, and what the drawn image depends on. */
+function imageShape(body: ImageBody) {
+  const width = body.width ?? 1024;
+  const height = body.height ?? 1024;
+  const seed = [body.prompt, body.negative_prompt ?? '', body.seed ?? null, width, height];
+  return { width, height, seed };
+}
+
+/** The bytes an unscripted request for `body` is answered with (`bytes-jpeg`): tests compare against them. */
+export function imageBytes(body: ImageBody): Buffer {
+  const { width, height, seed } = imageShape(body);
+  return encodeJpeg(width, height, seed);
 }
 
 export interface ImageSink {
@@ -28,10 +35,7 @@ export async function answerImage(
   sink: ImageSink,
 ): Promise<void> {
   if (!(await pause(script.delayMs ?? 0, res))) return;
-  // Chutes' DiffusionInput defaults.
-  const width = body.width ?? 1024;
-  const height = body.height ?? 1024;
-  const seed = [body.prompt, body.negative_prompt ?? '', body.seed ?? null, width, height];
+  const { width, height, seed } = imageShape(body);
   const mode = script.mode ?? 'bytes-jpeg';
   if (mode === 'not-an-image') {
     // A mislabelled error page: the header says PNG, the bytes do not.

@@ -2,10 +2,12 @@ export { startFakeChutes } from './fake-chutes.js';
 export { closeSchema, createValidators, IMAGE_REQUEST_SCHEMA } from './validators.js';
 export { encodeJpeg } from './jpeg.js';
 export { encodePng } from './png.js';
+export { imageBytes } from './image-route.js';
 export type {
   ChatRequestBody,
   FakeChutes,
   FakeChutesOptions,
+  ImageRequestBody,
   ImageMode,
   RecordedRequest,
   ScriptedChat,

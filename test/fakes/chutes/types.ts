@@ -85,6 +85,16 @@ export interface ChatRequestBody {
   stream?: boolean | null;
 }
 
+/** The parts of a valid image request body a `defaultImage` callback may read. */
+export interface ImageRequestBody {
+  model: string;
+  prompt: string;
+  width?: number;
+  height?: number;
+  negative_prompt?: string;
+  seed?: number | null;
+}
+
 export interface FakeChutesOptions {
   apiKey: string;
   /** Chat models it serves. Default `['model-a']`. */
@@ -96,6 +106,11 @@ export interface FakeChutesOptions {
    * answer that depends on the question). Unset: `You said: <last user message>`.
    */
   defaultChat?: (body: ChatRequestBody) => ScriptedChat;
+  /**
+   * The reply for an image request when no script is queued, built from the request (e.g. a
+   * failure for some prompts). Unset: the image, as `bytes-jpeg`.
+   */
+  defaultImage?: (body: ImageRequestBody) => ScriptedImage;
   /** Record each streamed chunk's send time on the request (`chunks`, `endedAt`). Default false. */
   recordChunks?: boolean;
 }

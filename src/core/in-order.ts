@@ -1,0 +1,44 @@
+/**
+ * Hands a conversation's questions on in the order they arrived. A gateway
+ * handles events concurrently, and each question takes a few round trips
+ * (a redelivery check, the flood limits, the queue) before its place in its
+ * conversation is registered: without this, a later question whose trips were
+ * quicker would be answered first.
+ */
+import type { ChatJob, CommandJob, EnqueueResult, JobSink } from './jobs.js';
+
+export class InOrder implements JobSink {
+  /** The last question of each conversation still on its way, by conversation. */
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly sink: JobSink) {}
+
+  enqueueChat(job: ChatJob, eventId?: string): Promise<EnqueueResult> {
+    const key = `${job.platform}\n${job.conversationKey}`;
+    const before = this.tails.get(key);
+    const mine = (before ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => this.sink.enqueueChat(job, eventId));
+    this.tails.set(key, mine);
+    // The line is forgotten once nothing waits in it, so the map stays small.
+    void mine
+      .catch(() => undefined)
+      .then(() => {
+        if (this.tails.get(key) === mine) this.tails.delete(key);
+      });
+    return mine;
+  }
+
+  enqueueCommand(job: CommandJob, interactionId: string): Promise<EnqueueResult> {
+    return this.sink.enqueueCommand(job, interactionId);
+  }
+
+  queuedChat(job: ChatJob, eventId?: string): Promise<EnqueueResult | undefined> {
+    return this.sink.queuedChat?.(job, eventId) ?? Promise.resolve(undefined);
+  }
+
+  /** Conversations with a question on its way (for tests). */
+  get pending(): number {
+    return this.tails.size;
+  }
+}
