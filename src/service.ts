@@ -4,6 +4,7 @@
  * Each piece is closed by whoever opened it, in reverse order.
  */
 import type { RequestListener, Server } from 'node:http';
+import path from 'node:path';
 import { ChutesChatClient } from './chutes/chat-client.js';
 import { ChutesImageClient } from './chutes/image-client.js';
 import { CachedModelCatalog } from './chutes/model-catalog.js';
@@ -34,7 +35,8 @@ import {
   type WaitFor,
 } from './queue/backend.js';
 import { QUEUES } from './queue/jobs.js';
-import { Outbox } from './queue/outbox.js';
+import { Outbox, OUTBOX_LIMIT, type OutboxEntry } from './queue/outbox.js';
+import { OutboxJournal } from './queue/outbox-journal.js';
 import { JobProducer } from './queue/producer.js';
 import { LearnedRates } from './queue/learned-rates.js';
 import { OutageLog } from './outage-log.js';
@@ -273,9 +275,18 @@ export async function startService(
         : new Outbox(
             observeEvents(new JobProducer(queues, order, config.worker.attempts), metrics),
             log,
+            OUTBOX_LIMIT,
+            new OutboxJournal<OutboxEntry>(
+              path.join(config.dataDir, 'outbox'),
+              queueIdentity(config),
+              log,
+            ),
           );
     if (outbox) {
       closers.push(async () => outbox.close());
+      // What a gateway that is gone had accepted while the queue was away.
+      const recovered = outbox.recover();
+      if (recovered > 0) log.info({ jobs: recovered }, 'queueing jobs a stopped gateway kept');
       const flood = new FloodGuard(outbox, budget, config.flood, metrics, {
         warn: (details, message) => {
           // The budget's store away: the queue's outage, not a line per question.
@@ -335,6 +346,16 @@ async function bothOrNeither<A, B extends { close(): Promise<void> }>(
   if (b.status === 'fulfilled') await b.value.close().catch(() => undefined);
   const reasons = [a, b].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   throw reasons.find((reason) => reason !== GAVE_UP) ?? reasons[0];
+}
+
+/**
+ * What names the queue a gateway's outbox feeds: its journal on disk is
+ * taken over only by gateways of the same queue.
+ */
+function queueIdentity(config: Config): string {
+  if (config.redisUrl) return `redis ${config.redisUrl} ${config.queuePrefix}`;
+  if (config.databaseUrl) return `postgres ${config.databaseUrl}`;
+  return `embedded ${path.resolve(config.dataDir)}`;
 }
 
 /** How long handed-back jobs get to reach the queue once their attempts are stopped. */

@@ -3,9 +3,10 @@
  * restarting, a network cut) and queues them, in order, once it can: a
  * question asked during an outage is answered after it instead of refused.
  *
- * The outbox is in memory and bounded: past the bound, enqueueing fails and
- * the gateway tells the user; a gateway that stops with jobs still kept logs
- * how many it could not queue.
+ * The outbox is bounded: past the bound, enqueueing fails and the gateway
+ * tells the user. What it keeps is also written to disk (outbox-journal.ts)
+ * before the event is acknowledged, so a gateway killed during the outage
+ * loses nothing: the next one to start queues it.
  *
  * Only "the store cannot be reached" keeps a job. Any other error is that
  * job's alone (invalid, refused by the queue): at submit the caller gets it,
@@ -14,6 +15,7 @@
  */
 import { isUnreachable } from '../core/job-error.js';
 import type { ChatJob, CommandJob, EnqueueResult, JobSink } from '../core/jobs.js';
+import type { OutboxJournal } from './outbox-journal.js';
 
 /** Jobs kept at most; with the gateway's other state this stays within a few MB. */
 export const OUTBOX_LIMIT = 1_000;
@@ -21,9 +23,11 @@ export const OUTBOX_LIMIT = 1_000;
 const RETRY_FIRST_MS = 500;
 const RETRY_LONGEST_MS = 5_000;
 
-type Entry =
+/** A kept job, as it is kept in memory and on disk. */
+export type OutboxEntry =
   | { readonly kind: 'chat'; readonly job: ChatJob; readonly id?: string }
   | { readonly kind: 'command'; readonly job: CommandJob; readonly id: string };
+type Entry = OutboxEntry;
 
 export class OutboxFullError extends Error {
   constructor() {
@@ -49,7 +53,21 @@ export class Outbox implements JobSink {
     private readonly producer: JobSink,
     private readonly log: OutboxLog,
     private readonly limit = OUTBOX_LIMIT,
+    /** Where kept jobs also go, so that they outlive this process. */
+    private readonly journal?: OutboxJournal<Entry>,
   ) {}
+
+  /**
+   * Takes over the jobs gateways that are gone kept on disk, ahead of
+   * anything new, and queues them as soon as the queue answers.
+   */
+  recover(): number {
+    const orphans = this.journal?.claimOrphans() ?? [];
+    if (orphans.length === 0) return 0;
+    this.kept.unshift(...orphans);
+    this.schedule();
+    return orphans.length;
+  }
 
   /** Jobs waiting for the queue. */
   get size(): number {
@@ -84,11 +102,17 @@ export class Outbox implements JobSink {
       throw new Error(`${this.kept.length} jobs kept until the queue is reachable`);
   }
 
-  /** Stops retrying; says how many jobs it could not queue. */
+  /** Stops retrying; says how many jobs it could not queue, and whether they are on disk. */
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);
-    if (this.kept.length > 0)
+    if (this.kept.length === 0) return;
+    if (this.journal)
+      this.log.warn(
+        { kept: this.kept.length },
+        'stopping with jobs the queue never took: kept on disk for the next gateway',
+      );
+    else
       this.log.error(
         { kept: this.kept.length },
         'stopping with jobs the queue never took: they are lost',
@@ -107,6 +131,11 @@ export class Outbox implements JobSink {
     }
     if (this.kept.length >= this.limit) throw new OutboxFullError();
     this.kept.push(entry);
+    try {
+      this.journal?.append(entry);
+    } catch (error) {
+      this.log.warn({ err: error }, 'could not write a kept job to disk; it is kept in memory');
+    }
     this.log.info({ kind: entry.kind, kept: this.kept.length }, 'job kept until the queue is back');
     this.schedule();
     return { jobId: '', duplicate: false, kept: true };
@@ -130,6 +159,19 @@ export class Outbox implements JobSink {
   }
 
   private async drain(): Promise<void> {
+    try {
+      await this.drainKept();
+    } finally {
+      // What is left, on disk too (which also shows other gateways this one is alive).
+      try {
+        this.journal?.rewrite(this.kept);
+      } catch (error) {
+        this.log.warn({ err: error }, 'could not rewrite the kept jobs on disk');
+      }
+    }
+  }
+
+  private async drainKept(): Promise<void> {
     let sent = 0;
     while (this.kept.length > 0 && !this.closed) {
       const entry = this.kept[0]!;

@@ -86,8 +86,8 @@ export interface Stack {
   readonly chatQueue: JobQueue;
   /** A queue of the service by name (`chat`, `commands`), opened from the test on first use. */
   queue(name: string): JobQueue;
-  /** The service's DATA_DIR (the embedded topology). */
-  readonly dataDir?: string;
+  /** The service's DATA_DIR: the embedded Postgres, the outbox's jobs on disk. */
+  readonly dataDir: string;
   service: ServiceProcess;
   /**
    * Starts another service process on the same stores (after a crash, or as a
@@ -161,10 +161,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // The service applies its own migrations at start.
   const database =
     topology === 'embedded' ? undefined : await createTestDatabase({ migrate: false });
-  // Under a directory the unprivileged Postgres user can traverse (tests may run as root).
-  const dataDir =
-    topology === 'embedded' ? await mkdtemp(path.join(tmpdir(), 'chutes-bot-data-')) : undefined;
-  if (dataDir) await chmod(dataDir, 0o755);
+  // Each stack's own DATA_DIR (the embedded Postgres, the gateways' outbox on disk), under
+  // a directory the unprivileged Postgres user can traverse (tests may run as root).
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'chutes-bot-data-'));
+  await chmod(dataDir, 0o755);
   const redis = connectRedis();
   const prefix = uniquePrefix('e2e');
   const env: Record<string, string> = {
@@ -185,7 +185,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       : {}),
     ...(database ? { DATABASE_URL: throughProxy(database.url, options.proxies?.postgres) } : {}),
     ...(topology === 'redis' ? { REDIS_URL: throughProxy(REDIS_URL, options.proxies?.redis) } : {}),
-    ...(dataDir ? { DATA_DIR: dataDir } : {}),
+    DATA_DIR: dataDir,
     QUEUE_PREFIX: prefix,
     PORT: '0',
     LOG_LEVEL: 'info',
@@ -306,7 +306,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await slack?.close();
       await chutes.close();
       await database?.drop();
-      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+      await rm(dataDir, { recursive: true, force: true });
       // Checked for every scenario of every e2e file: secrets never reach the logs.
       if (leaks.length > 0) throw new Error(`secrets in the service's output: ${leaks.join('; ')}`);
     },
