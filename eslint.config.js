@@ -27,7 +27,19 @@ export default tseslint.config(
     rules: { 'no-restricted-properties': 'off' },
   },
   {
-    // The core is platform-neutral: the platforms implement its ports.
+    // A promise nobody awaits is a failure nobody sees: say `void` where that is meant.
+    files: ['src/**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+    },
+  },
+  {
+    // The layers: the core is platform-neutral and knows no store, queue or
+    // metrics library (it reaches them through its ports); the queue knows
+    // no platform.
     files: ['src/core/**'],
     rules: {
       'no-restricted-imports': [
@@ -39,6 +51,36 @@ export default tseslint.config(
               message: 'core/ stays platform-neutral.',
             },
             { group: ['**/platforms/**'], message: 'core/ must not import platform adapters.' },
+            {
+              group: ['bullmq', 'ioredis', 'pg', 'drizzle-orm', 'drizzle-orm/*', 'prom-client'],
+              message: 'core/ reaches stores, the queue and metrics through its ports.',
+            },
+            {
+              group: [
+                '**/queue/**',
+                '**/db/**',
+                '../metrics.js',
+                '../service.js',
+                '../dashboard.js',
+              ],
+              message: 'core/ must not import the queue, the database or the wiring.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/queue/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['discord.js', '@discordjs/*', '@slack/*', '**/platforms/**'],
+              message: 'queue/ knows no platform: it moves platform-neutral jobs.',
+            },
           ],
         },
       ],

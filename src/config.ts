@@ -1,7 +1,8 @@
 /**
- * The environment contract (DESIGN.md, "Configuration"). This is the only
+ * The environment contract (README.md, "Configuration"). This is the only
  * module that reads `process.env`: everything else receives a typed `Config`.
  */
+import { BotError } from './errors.js';
 import { z } from 'zod';
 
 const optionalString = z
@@ -198,16 +199,16 @@ export interface Config {
   };
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends BotError {
   readonly problems: readonly string[];
 
   constructor(problems: readonly string[]) {
     super(
+      'config',
       `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
         problems.map((p) => `  - ${p}`).join('\n') +
         '\nSet these environment variables (see .env.example) and start again.',
     );
-    this.name = 'ConfigError';
     this.problems = problems;
   }
 }

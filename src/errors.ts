@@ -1,13 +1,27 @@
 /**
- * The one error base of the service. `code` is what callers branch on and what
- * user-facing text is looked up by; `message` says what to do, for operators.
+ * The one error family of the service. `code` is what callers branch on and
+ * what the sentence users read is looked up by (core/user-messages.ts);
+ * `retryable` says whether another try (the same call later, or the job's
+ * next attempt) may succeed, `retryAfterMs` when, where the failure said so;
+ * `message` says what happened and what to do, for operators.
  */
+export interface BotErrorOptions {
+  readonly cause?: unknown;
+  /** Default false: a failure is final unless its kind says otherwise. */
+  readonly retryable?: boolean;
+  readonly retryAfterMs?: number;
+}
+
 export class BotError extends Error {
   readonly code: string;
+  readonly retryable: boolean;
+  readonly retryAfterMs?: number;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: string, message: string, options: BotErrorOptions = {}) {
+    super(message, { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
+    this.retryable = options.retryable ?? false;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
 }

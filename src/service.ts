@@ -41,13 +41,9 @@ import { JobProducer } from './queue/producer.js';
 import { LearnedRates } from './queue/learned-rates.js';
 import { OutageLog } from './outage-log.js';
 import { StoreWaits } from './store-waits.js';
-import {
-  startChatWorker,
-  startCommandWorker,
-  STOP_REASONS,
-  Turns,
-  type WorkerOptions,
-} from './queue/worker.js';
+import { STOP_REASONS } from './queue/attempts.js';
+import { Turns } from './queue/turns.js';
+import { startChatWorker, startCommandWorker, type WorkerOptions } from './queue/worker.js';
 
 export interface Service {
   readonly port: number;
@@ -187,14 +183,15 @@ export async function startService(
     const platforms = PLATFORMS.map((entry) =>
       entry.create(config, { log, learning: learned.for(entry.name), metrics }),
     ).filter((platform) => platform !== undefined);
-    const surfaces = new Map(platforms.map((p) => [p.name, p.surface]));
+    const byName = new Map(platforms.map((p) => [p.name, p]));
     const budget = backend.budget;
-    const surface = (platform: string) => {
-      const found = surfaces.get(platform);
+    const platformNamed = (platform: string) => {
+      const found = byName.get(platform);
       if (!found)
         throw new Error(`no surface for platform ${platform}: is it configured on this worker?`);
       return found;
     };
+    const surface = (platform: string) => platformNamed(platform).surface;
 
     if (config.role !== 'gateway') {
       const conversations = new PgConversationStore(db);
@@ -247,6 +244,7 @@ export async function startService(
           },
           commands: {
             interactions: surface,
+            styles: (platform) => platformNamed(platform).commandStyle,
             settings,
             conversations,
             usage,

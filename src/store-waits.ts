@@ -6,6 +6,7 @@
  * meanwhile. Any other error (bad credentials, a database that does not
  * exist) stops start-up at once: a configuration mistake is not waited out.
  */
+import { abortable } from './core/abortable.js';
 import { isUnreachable } from './core/job-error.js';
 
 /** First wait between tries, doubled up to the longest. */
@@ -88,15 +89,5 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       reject(signal!.reason);
     }
     signal?.addEventListener('abort', aborted, { once: true });
-  });
-}
-
-/** `work`, or the signal's reason as soon as it aborts (the work is left to fail on its own). */
-function abortable<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return work;
-  return new Promise<T>((resolve, reject) => {
-    const aborted = () => reject(signal.reason);
-    signal.addEventListener('abort', aborted, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', aborted));
   });
 }

@@ -50,14 +50,14 @@ export interface ChutesErrorOptions {
 export class ChutesError extends BotError {
   declare readonly code: ChutesErrorCode;
   readonly status?: number;
-  readonly retryAfterMs?: number;
-  readonly retryable: boolean;
 
   constructor(code: ChutesErrorCode, message: string, options: ChutesErrorOptions = {}) {
-    super(code, message, { cause: options.cause });
+    super(code, message, {
+      cause: options.cause,
+      retryable: options.retryable ?? RETRYABLE_BY_DEFAULT.has(code),
+      retryAfterMs: options.retryAfterMs,
+    });
     if (options.status !== undefined) this.status = options.status;
-    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
-    this.retryable = options.retryable ?? RETRYABLE_BY_DEFAULT.has(code);
   }
 }
 

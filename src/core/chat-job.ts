@@ -17,7 +17,8 @@ import {
 import type { ChatJob, JobContext } from './jobs.js';
 import type { Quotas } from './quota.js';
 import { spend, type RateBudget } from './rate-budget.js';
-import { budgetBuckets, ReplyRenderer, type ReplyRendererOptions } from './reply-stream.js';
+import { budgetBuckets } from './budget-buckets.js';
+import { ReplyRenderer, type ReplyRendererOptions } from './reply-stream.js';
 import type { SettingsSource } from './settings.js';
 import { SurfaceError, type ChatSurface, type MessageRef } from './surface.js';
 import { answerTokens, estimatedCompletionTokens, estimatedPromptTokens } from './usage.js';
@@ -351,7 +352,7 @@ function shownText(answer: string, finishReason?: string): string {
 async function reportFailure(error: unknown, x: AttemptState): Promise<JobError> {
   const failure = classifyFailure(error, x.ctx);
   const partial = x.answer.trim() === '' ? '' : `${x.answer}\n\n`;
-  if (!(error instanceof SurfaceError && error.permanent)) {
+  if (!(error instanceof SurfaceError && !error.retryable)) {
     const retrying = error instanceof ChutesError ? RETRYING : RETRYING_OTHER;
     const notice = failure.final ? userMessageFor(error, x.usage.model) : retrying;
     try {

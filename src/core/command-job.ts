@@ -1,38 +1,30 @@
 /**
- * Handles /settings, /forget and /usage: who may, what is valid, what is
- * stored, and the answer, with no platform objects involved.
+ * Runs a command job through its definition (core/commands/): who may run
+ * it, its options checked, its handler, and the answer, with no platform
+ * objects involved.
  */
+import {
+  withActor,
+  type AnswerAction,
+  type CommandStyle,
+  type Here,
+} from './commands/definition.js';
+import { COMMAND_LIST, commandFor } from './commands/index.js';
+import { checkOptions } from './commands/options.js';
+import type { ImagineDeps } from './imagine-job.js';
 import { classifyFailure, toJobError } from './job-error.js';
 import type { CommandJob, JobContext } from './jobs.js';
-import { quotaState } from './quota.js';
-import {
-  canChangeSettings,
-  canForget,
-  canSeeUsage,
-  describeSettings,
-  validateChanges,
-  type Defaults,
-  type EffectiveSettings,
-  type SettingChanges,
-  type SettingsSource,
-  type StoredSettings,
+import type {
+  Defaults,
+  EffectiveSettings,
+  SettingChanges,
+  SettingsSource,
+  StoredSettings,
 } from './settings.js';
 import type { Actor } from './settings-access.js';
 import type { InteractionSurface } from './surface.js';
-import { summarizeUsage, type UsageSource } from './usage.js';
-import { quotaLine, usageReportText } from './usage-text.js';
-import {
-  commandFailureText,
-  forgetAdminOnlyText,
-  INTERNAL,
-  forgottenText,
-  MODEL_LIST_UNAVAILABLE,
-  NO_SETTING_CHANGES,
-  SETTINGS_RESET,
-  settingErrorsText,
-  settingsAdminOnlyText,
-  usageAdminOnlyText,
-} from './user-messages.js';
+import type { UsageSource } from './usage.js';
+import { commandFailureText, INTERNAL, optionErrorsText } from './user-messages.js';
 
 /** Where settings are read and changed (Postgres in production). */
 export interface SettingsAdmin extends SettingsSource {
@@ -53,11 +45,15 @@ export interface ModelCatalog {
 
 export interface CommandDeps {
   readonly interactions: (platform: string) => InteractionSurface;
+  /** How each platform offers commands, for answers that show them (/help). */
+  readonly styles: (platform: string) => CommandStyle;
   readonly settings: SettingsAdmin;
   readonly conversations: { forget(platform: string, conversationKey: string): Promise<number> };
   readonly models: ModelCatalog;
   readonly usage: UsageSource;
   readonly defaults: Defaults;
+  /** For a command that answers by itself (/imagine), when the worker hands it here. */
+  readonly imagine?: ImagineDeps;
   readonly log: {
     info(details: object, message: string): void;
     warn(details: object, message: string): void;
@@ -75,9 +71,17 @@ export async function handleCommandJob(
   ctx: JobContext,
   deps: CommandDeps,
 ): Promise<void> {
+  const found = commandFor(job.command);
+  // The job schema only admits the listed commands.
+  if (!found) throw new Error(`no command ${job.command}`);
+  const { action } = found;
+  if ('job' in action) {
+    if (!deps.imagine) throw new Error(`${job.command} needs the image deps`);
+    return action.job(job, ctx, deps.imagine);
+  }
   const surface = deps.interactions(job.platform);
   try {
-    const text = await answer(await withActor(job, surface), deps, surface.adminsAre);
+    const text = await answer(action, await withActor(job, surface), surface.adminsAre, deps);
     await surface.respond(job.interaction, { text });
   } catch (error) {
     // Stopped from outside: another attempt follows, wherever this one was.
@@ -97,101 +101,37 @@ export async function handleCommandJob(
   }
 }
 
-/**
- * The job with its actor looked up where the gateway left that to the
- * worker: who may change settings is decided on what the platform says now.
- */
-export async function withActor(
-  job: CommandJob,
-  surface: Pick<InteractionSurface, 'person'>,
-): Promise<CommandJob> {
-  if (!job.actorPending || !surface.person) return job;
-  const actor = await surface.person(job.tenantId, job.actor.id);
-  return { ...job, actor, actorPending: false };
-}
-
-async function answer(job: CommandJob, deps: CommandDeps, adminsAre: string): Promise<string> {
-  const { platform, tenantId, actor } = job;
-  switch (job.command) {
-    case 'settings.show':
-      return showSettings(deps, job, 'Current settings');
-    case 'settings.set': {
-      if (!canChangeSettings(actor)) return settingsAdminOnlyText(adminsAre);
-      if (Object.keys(job.options).length === 0) return NO_SETTING_CHANGES;
-      let knownModels: readonly string[] | undefined;
-      if ('model' in job.options) {
-        try {
-          knownModels = await deps.models.chatModels();
-        } catch {
-          // Unchecked models are never stored: refuse rather than guess.
-          return MODEL_LIST_UNAVAILABLE;
-        }
-      }
-      const checked = validateChanges(job.options, { knownModels });
-      if (!checked.ok) return settingErrorsText(checked.errors);
-      await deps.settings.apply(platform, tenantId, checked.changes, actor);
-      deps.log.info(
-        { platform, tenantId, actor: actor.id, keys: Object.keys(checked.changes) },
-        'settings changed',
-      );
-      return showSettings(deps, job, '✅ Settings updated');
-    }
-    case 'settings.reset':
-      if (!canChangeSettings(actor)) return settingsAdminOnlyText(adminsAre);
-      await deps.settings.reset(platform, tenantId, actor);
-      deps.log.info({ platform, tenantId, actor: actor.id }, 'settings reset');
-      return SETTINGS_RESET;
-    case 'forget': {
-      const settings = await deps.settings.get(platform, tenantId);
-      if (!canForget(actor, settings)) return forgetAdminOnlyText(adminsAre);
-      const count = await deps.conversations.forget(platform, job.conversationKey);
-      deps.log.info({ platform, conversation: job.conversationKey, count }, 'history forgotten');
-      return forgottenText(count);
-    }
-    case 'usage': {
-      if (!canSeeUsage(actor)) return usageAdminOnlyText(adminsAre);
-      const now = deps.now?.() ?? new Date();
-      const [groups, settings] = await Promise.all([
-        deps.usage.usageGroups(platform, tenantId, now),
-        deps.settings.get(platform, tenantId),
-      ]);
-      const quota = await quotaState(deps.usage, platform, tenantId, settings.quotas, now);
-      return usageReportText(summarizeUsage(groups), quota, now);
-    }
-    case 'imagine':
-      throw new Error('/imagine is handled by handleImagineJob');
-  }
-}
-
-async function showSettings(deps: CommandDeps, job: CommandJob, title: string): Promise<string> {
-  const { platform, tenantId } = job;
-  const [effective, stored] = await Promise.all([
-    deps.settings.get(platform, tenantId),
-    deps.settings.stored(platform, tenantId),
-  ]);
-  const rows = describeSettings(effective, stored, deps.defaults).map((row) => {
-    const origin = row.isDefault
-      ? ' _(default)_'
-      : row.defaultValue
-        ? ` _(default: ${row.defaultValue})_`
-        : '';
-    const value = row.key === 'system_prompt' ? row.value.replace(/\s+/g, ' ') : row.value;
-    return `• **${row.key}**: \`${value.replace(/`/g, "'")}\`${origin}`;
-  });
-  // Admins also see where today's quotas stand.
-  if (canSeeUsage(job.actor)) {
-    const now = deps.now?.() ?? new Date();
-    rows.push(
-      quotaLine(await quotaState(deps.usage, platform, tenantId, effective.quotas, now), now),
-    );
-  }
-  return [`**${title}**`, ...rows].join('\n');
-}
-
 /** A command the queue gave up on (its workers kept dying): its answer says so. */
 export async function reportAbandonedCommand(
   job: CommandJob,
   deps: Pick<CommandDeps, 'interactions'>,
 ): Promise<void> {
   await deps.interactions(job.platform).respond(job.interaction, { text: INTERNAL });
+}
+
+/** Who may run it, then its options, then its handler: the first that has something to say. */
+async function answer(
+  action: AnswerAction,
+  job: CommandJob,
+  adminsAre: string,
+  deps: CommandDeps,
+): Promise<string> {
+  const here: Here = { settings: once(() => deps.settings.get(job.platform, job.tenantId)) };
+  if (!(await action.precondition.allows(job.actor, here)))
+    return action.precondition.refusal(adminsAre);
+  const checked = action.checksOwnOptions
+    ? { ok: true as const, values: job.options }
+    : checkOptions(action.options ?? [], job.options);
+  if (!checked.ok) return optionErrorsText(checked.errors);
+  const style = deps.styles(job.platform);
+  return action.run(
+    { job, options: checked.values, here, adminsAre, style, commands: COMMAND_LIST },
+    deps,
+  );
+}
+
+/** Calls `read` once, when first asked. */
+function once<T>(read: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => (value ??= read());
 }

@@ -5,6 +5,7 @@
  * queued: its author gets one polite sentence, the operator a log line and
  * `chutes_bot_answers_total{outcome="refused"}`.
  */
+import { BotError } from '../errors.js';
 import type { ChatJob, CommandJob, EnqueueResult, JobSink } from './jobs.js';
 import type { Metrics } from './metrics.js';
 import type { BudgetBucket, RateBudget } from './rate-budget.js';
@@ -18,19 +19,16 @@ export interface FloodLimits {
 
 const WINDOW_MS = 60_000;
 
-/** A question past a flood limit; its message is what the author is told. */
-export class FloodError extends Error {
+/** A question past a flood limit; the author is told `floodText` (user-messages.ts). */
+export class FloodError extends BotError {
   constructor(
     readonly scope: 'user' | 'channel',
-    readonly retryAfterMs: number,
+    retryAfterMs: number,
   ) {
-    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-    super(
-      scope === 'user'
-        ? `🐢 You are asking faster than I can keep up with: please wait about ${seconds} s, then ask again.`
-        : `🐢 This channel is asking faster than I can keep up with: please wait about ${seconds} s, then ask again.`,
-    );
-    this.name = 'FloodError';
+    super('flood', `question refused: the ${scope}'s flood limit`, {
+      retryable: true,
+      retryAfterMs,
+    });
   }
 }
 

@@ -6,13 +6,14 @@
 import type { GeneratedImage, ImageRequest } from '../chutes/image-client.js';
 import type { ConversationStore, UsageRecord } from './chat-job.js';
 import { recordUsageBestEffort } from './chat-job.js';
-import { withActor } from './command-job.js';
+import { withActor } from './commands/definition.js';
+import { checkOptions, type OptionSpec } from './commands/options.js';
 import { classifyFailure, toJobError } from './job-error.js';
 import type { CommandJob, JobContext } from './jobs.js';
 import type { Quotas } from './quota.js';
 import type { SettingsSource } from './settings.js';
 import type { InteractionSurface } from './surface.js';
-import { imageFailureText, imageTooLargeText, invalidImageOptionText } from './user-messages.js';
+import { imageFailureText, imageTooLargeText, optionErrorsText } from './user-messages.js';
 
 export interface ImageModel {
   generateImage(request: ImageRequest, signal?: AbortSignal): Promise<GeneratedImage>;
@@ -22,6 +23,47 @@ export interface ImageModel {
 export const IMAGE_SIZES = ['1024x1024', '1024x768', '768x1024', '512x512'] as const;
 export const DEFAULT_IMAGE_SIZE = '1024x1024';
 export const MAX_PROMPT_CHARS = 1_000;
+
+/**
+ * /imagine's options, offered by its definition (commands/imagine.ts) and
+ * checked here: the worker hands this handler the job as queued.
+ */
+export const IMAGINE_OPTIONS = [
+  {
+    name: 'prompt',
+    type: 'string',
+    description: 'What to draw',
+    required: true,
+    maxLength: MAX_PROMPT_CHARS,
+    rest: true,
+  },
+  {
+    name: 'size',
+    type: 'choice',
+    description: `Width x height in pixels (default ${DEFAULT_IMAGE_SIZE})`,
+    choices: IMAGE_SIZES,
+    hint: '1024x768',
+    // Typed by hand: `1024X768`, `1024×768`, `1024 x 768`.
+    fromText: (typed: string) => typed.replace(/\s+/g, '').replace(/[X×]/g, 'x'),
+  },
+  {
+    name: 'seed',
+    type: 'integer',
+    description: 'Same seed and prompt give the same image',
+    min: 0,
+    max: 4_294_967_295,
+    hint: '7',
+  },
+  {
+    name: 'negative_prompt',
+    type: 'string',
+    description: 'What the image should not contain',
+    maxLength: MAX_PROMPT_CHARS,
+    flag: 'no',
+    aliases: ['negative', 'negative-prompt'],
+    hint: '<what to avoid>',
+  },
+] as const satisfies readonly OptionSpec[];
 
 export interface ImagineDeps {
   readonly interactions: (platform: string) => InteractionSurface;
@@ -45,40 +87,14 @@ export interface ImagineOptions {
   readonly seed?: number;
 }
 
-/** Reads the command's options; a message for the user when they are not usable. */
+/** Checks the command's options; the sentence for the person when they are not usable. */
 export function parseImagineOptions(
   options: CommandJob['options'],
 ): { ok: true; value: ImagineOptions } | { ok: false; message: string } {
-  const prompt = typeof options.prompt === 'string' ? options.prompt.trim() : '';
-  if (prompt === '' || prompt.length > MAX_PROMPT_CHARS) {
-    return {
-      ok: false,
-      message: invalidImageOptionText('prompt', `text of 1 to ${MAX_PROMPT_CHARS} characters`),
-    };
-  }
-  const size = options.size === undefined ? DEFAULT_IMAGE_SIZE : String(options.size);
-  if (!(IMAGE_SIZES as readonly string[]).includes(size)) {
-    return {
-      ok: false,
-      message: invalidImageOptionText('size', `one of ${IMAGE_SIZES.join(', ')}`),
-    };
-  }
+  const checked = checkOptions(IMAGINE_OPTIONS, options);
+  if (!checked.ok) return { ok: false, message: optionErrorsText(checked.errors) };
+  const { prompt, size = DEFAULT_IMAGE_SIZE, seed, negative_prompt: negative } = checked.values;
   const [width, height] = size.split('x').map(Number) as [number, number];
-  const seed = options.seed === undefined ? undefined : Number(options.seed);
-  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed <= 4_294_967_295)) {
-    return {
-      ok: false,
-      message: invalidImageOptionText('seed', 'a whole number from 0 to 4294967295'),
-    };
-  }
-  const negative =
-    typeof options.negative_prompt === 'string' ? options.negative_prompt.trim() : '';
-  if (negative.length > MAX_PROMPT_CHARS) {
-    return {
-      ok: false,
-      message: invalidImageOptionText('negative_prompt', `at most ${MAX_PROMPT_CHARS} characters`),
-    };
-  }
   return {
     ok: true,
     value: { prompt, width, height, seed, ...(negative ? { negativePrompt: negative } : {}) },

@@ -4,23 +4,10 @@ import { SurfaceError } from './surface.js';
 
 /**
  * How a job attempt ended badly, in queue-neutral terms: the queue wiring turns
- * a non-retryable one into a failure that is never retried, and honours
- * `retryAfterMs` for the others.
+ * one that is not `retryable` into a failure that is never retried, and
+ * honours `retryAfterMs` for the others.
  */
-export class JobError extends BotError {
-  readonly retryable: boolean;
-  readonly retryAfterMs?: number;
-
-  constructor(
-    code: string,
-    message: string,
-    options: { retryable: boolean; retryAfterMs?: number; cause?: unknown },
-  ) {
-    super(code, message, { cause: options.cause });
-    this.retryable = options.retryable;
-    this.retryAfterMs = options.retryAfterMs;
-  }
-}
+export class JobError extends BotError {}
 
 export interface FailureClass {
   readonly code: string;
@@ -88,9 +75,9 @@ export function isUnreachable(error: unknown): boolean {
 }
 
 /**
- * Sorts an attempt's failure: Chutes says whether its errors are worth
- * another try; a permanent platform error is not; a store that cannot be
- * reached is waited out; anything else unknown is retried.
+ * Sorts an attempt's failure: a store that cannot be reached is waited out;
+ * the service's own errors (Chutes', the platforms', the jobs') say whether
+ * another try is worth it; anything else unknown is retried.
  */
 export function classifyFailure(
   error: unknown,
@@ -102,16 +89,8 @@ export function classifyFailure(
     const waitOut = now - (attempt.outageSince ?? now) < OUTAGE_PATIENCE_MS;
     return { code: 'unavailable', final: !waitOut && finalAttempt, waitOut };
   }
-  if (error instanceof ChutesError) {
-    return {
-      code: error.code,
-      final: finalAttempt || !error.retryable,
-      retryAfterMs: error.retryAfterMs,
-    };
-  }
-  if (error instanceof SurfaceError)
-    return { code: error.code, final: finalAttempt || error.permanent };
-  if (error instanceof JobError) {
+  // Chutes', the platforms' and the jobs' own errors say whether a retry may help.
+  if (error instanceof BotError) {
     return {
       code: error.code,
       final: finalAttempt || !error.retryable,

@@ -1,4 +1,5 @@
 /** The jobs the gateway hands to workers: plain JSON, validated at both ends (src/queue/jobs.ts). */
+import type { CommandName } from './commands/index.js';
 import type { Actor } from './settings-access.js';
 import type { InteractionRef, MessageRef } from './surface.js';
 
@@ -37,15 +38,8 @@ export interface ChatJob {
   readonly receivedAt: string;
 }
 
-export const COMMANDS = [
-  'imagine',
-  'settings.show',
-  'settings.set',
-  'settings.reset',
-  'forget',
-  'usage',
-] as const;
-export type CommandName = (typeof COMMANDS)[number];
+/** The commands a job may name, from their definitions (core/commands/). */
+export { COMMANDS, ORDERED_COMMANDS, type CommandName } from './commands/index.js';
 
 /** Someone ran one of the bot's commands; the platform already acknowledged it. */
 export interface CommandJob {

@@ -8,25 +8,42 @@ import type { ChatJob } from './jobs.js';
 import { FloodError } from './flood.js';
 import { isUnreachable } from './job-error.js';
 import { newTicket, settle, take, type RateBudget } from './rate-budget.js';
-import { budgetBuckets } from './reply-stream.js';
+import { budgetBuckets } from './budget-buckets.js';
 import type { ChatSurface } from './surface.js';
-import { QUESTION_NOT_QUEUED } from './user-messages.js';
+import { floodText, QUESTION_NOT_QUEUED } from './user-messages.js';
 
 export interface NoticeDeps {
   readonly surface: Pick<ChatSurface, 'platform' | 'limits' | 'post'>;
   readonly budget: RateBudget;
-  readonly log: { warn(details: object, message: string): void };
+  readonly log: {
+    warn(details: object, message: string): void;
+    error(details: object, message: string): void;
+  };
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** One flood refusal per person in this window: the rest of a flood is refused silently. */
 export const REFUSAL_WINDOW_MS = 60_000;
 
-/** Tells the asker why `job` was not queued, in one sentence, as a reply to the question. */
-export async function tellNotQueued(deps: NoticeDeps, job: ChatJob, error: unknown): Promise<void> {
-  if (error instanceof FloodError && !(await firstRefusal(deps, job))) return;
-  const text = error instanceof FloodError ? error.message : QUESTION_NOT_QUEUED;
-  await postNotice(deps, job, text);
+/**
+ * A question the gateway could not queue: logged (a flood refusal is logged
+ * where it is decided), and its asker told why in one sentence, as a reply.
+ * Never throws: a sentence that cannot be posted is logged.
+ */
+export async function notQueued(deps: NoticeDeps, job: ChatJob, error: unknown): Promise<void> {
+  const where = { platform: job.platform, tenantId: job.tenantId, messageId: job.messageId };
+  if (!(error instanceof FloodError))
+    deps.log.error({ err: error, ...where }, 'could not enqueue a question');
+  try {
+    if (error instanceof FloodError && !(await firstRefusal(deps, job))) return;
+    const text =
+      error instanceof FloodError
+        ? floodText(error.scope, error.retryAfterMs ?? 0)
+        : QUESTION_NOT_QUEUED;
+    await postNotice(deps, job, text);
+  } catch (noticeError) {
+    deps.log.warn({ err: noticeError, ...where }, 'could not tell the asker');
+  }
 }
 
 async function firstRefusal(deps: NoticeDeps, job: ChatJob): Promise<boolean> {

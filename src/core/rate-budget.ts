@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { abortable } from './abortable.js';
 import type { RateScope, RateSpec } from './surface.js';
 
 /** One bucket to draw from: a key shared by every worker, and its size. */
@@ -77,34 +78,45 @@ export interface RateBudget {
   owe?(buckets: readonly BudgetBucket[], id: string, owing: boolean): Promise<void>;
 }
 
-/** Waits until every bucket has a point, then takes it. */
+/**
+ * Waits until every bucket has a point, then takes it. A `signal` that
+ * aborts ends the wait at once with its reason, and nothing more is taken: a
+ * stopped job neither waits for a point nor makes the call it was for. (A
+ * point whose take was already on its way when the signal aborted is left
+ * unused: the budget stays on the safe side.)
+ */
 export async function take(
   budget: RateBudget,
   buckets: readonly BudgetBucket[],
-  sleep: (ms: number) => Promise<void>,
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>,
   priority: BudgetPriority = 'final',
   ticket?: string,
+  signal?: AbortSignal,
 ): Promise<void> {
   for (;;) {
+    signal?.throwIfAborted();
     const waitMs = await budget.tryTake(buckets, priority, ticket);
+    signal?.throwIfAborted();
     if (waitMs <= 0) return;
-    await sleep(waitMs);
+    await abortable(sleep(waitMs, signal), signal);
   }
 }
 
 /**
  * Waits for a point, makes the call, and settles the point when the call is
- * answered (or failed: it may have reached the platform all the same).
+ * answered (or failed: it may have reached the platform all the same). After
+ * `signal` aborts, it neither waits nor calls: it throws the signal's reason.
  */
 export async function spend<T>(
   budget: RateBudget,
   buckets: readonly BudgetBucket[],
-  sleep: (ms: number) => Promise<void>,
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>,
   priority: BudgetPriority,
   call: () => Promise<T>,
+  signal?: AbortSignal,
 ): Promise<T> {
   const ticket = newTicket();
-  await take(budget, buckets, sleep, priority, ticket);
+  await take(budget, buckets, sleep, priority, ticket, signal);
   try {
     return await call();
   } finally {

@@ -14,6 +14,8 @@
  * renders, then the updates of answers already visible.
  */
 import { randomUUID } from 'node:crypto';
+import { budgetBuckets, paceMs } from './budget-buckets.js';
+import { closedRef, closeLeftoverStream, NativeReply, type StreamCalls } from './native-reply.js';
 import {
   newTicket,
   settle,
@@ -23,12 +25,11 @@ import {
   type RateBudget,
 } from './rate-budget.js';
 import { isUnreachable } from './job-error.js';
-import { clip, closeOpenFence, splitFrom, START, type SplitCursor } from './split.js';
+import { capPages, closeOpenFence, GrowingPages, splitFrom, START } from './split.js';
 import {
   SurfaceError,
   type ChatSurface,
   type MessageRef,
-  type NativeStream,
   type ReplyTarget,
   type SurfaceLimits,
   type SurfaceOp,
@@ -84,14 +85,6 @@ const OP_BUDGET: Record<Op['kind'], SurfaceOp> = {
   streamEnd: 'streamStop',
 };
 
-interface NativeState {
-  readonly stream: NativeStream;
-  /** What the stream has been sent so far: always a prefix of the answer. */
-  sent: string;
-  /** Started and not yet stopped. */
-  open: boolean;
-}
-
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class ReplyRenderer {
@@ -103,11 +96,12 @@ export class ReplyRenderer {
   private readonly now: () => number;
   private readonly maxPages: number;
   /** The native stream while the answer streams that way; unset for post + edit. */
-  private native?: NativeState;
+  private native?: NativeReply;
+  /** What the stream calls share with this reply. */
+  private readonly calls: StreamCalls;
   private text = '';
-  /** Pages of the streaming text that can no longer change, and where the rest begins. */
-  private settled: string[] = [];
-  private tail: SplitCursor = START;
+  /** The streaming text's pages. */
+  private readonly growing: GrowingPages;
   private starting?: Promise<void>;
   private pump?: Promise<void>;
   /** The pump's current wait: cut short by finish(), and by new text when `onText`. */
@@ -128,7 +122,15 @@ export class ReplyRenderer {
     this.sleep = options.sleep ?? defaultSleep;
     this.now = options.now ?? Date.now;
     this.maxPages = Math.max(1, options.maxPages ?? DEFAULT_MAX_PAGES);
+    this.growing = new GrowingPages(this.surface.limits.maxMessageLength);
     this.id = options.idempotencyKey ?? randomUUID();
+    this.calls = {
+      budget: options.budget,
+      sleep: this.sleep,
+      signal: options.signal,
+      log: options.log,
+      buckets: (op) => this.buckets(op),
+    };
     // A retry keeps the shape its first attempt left: messages mean post + edit.
     const stream =
       this.messages.length === 0 && options.recipientId !== undefined
@@ -138,7 +140,7 @@ export class ReplyRenderer {
             recipientId: options.recipientId,
           })
         : undefined;
-    if (stream) this.native = { stream, sent: '', open: false };
+    if (stream) this.native = new NativeReply(stream, this.calls);
   }
 
   /** The messages that make up the reply so far. */
@@ -160,13 +162,13 @@ export class ReplyRenderer {
   start(placeholder: string): Promise<void> {
     this.starting ??= (async () => {
       if (this.messages.length > 0) await this.closeLeftoverStreams();
-      else if (this.native) await this.showPending(this.native.stream);
+      else if (this.native) await this.native.showPending();
       else {
         try {
           await this.run({ kind: 'post', index: 0, text: placeholder }, 'first');
         } catch (error) {
           // A channel the bot cannot write to: nobody will read the answer.
-          if (error instanceof SurfaceError && error.permanent) this.giveUp(error);
+          if (error instanceof SurfaceError && !error.retryable) this.giveUp(error);
           throw error;
         }
       }
@@ -211,8 +213,12 @@ export class ReplyRenderer {
       this.starting = this.closeLeftoverStreams();
     // A placeholder that failed is no reason not to try the answer itself.
     await this.starting?.catch(() => undefined);
-    const pages = this.capped(
-      splitFrom(this.muted(finalText), this.limits.maxMessageLength, START).pages,
+    const max = this.limits.maxMessageLength;
+    const pages = capPages(
+      splitFrom(this.muted(finalText), max, START).pages,
+      this.maxPages,
+      max,
+      this.options.tooLongNote ?? '…',
     );
     if (this.native?.open) await this.endStream(pages[0]!, true);
     this.native = undefined;
@@ -223,10 +229,14 @@ export class ReplyRenderer {
     }
     while (this.messages.length > pages.length) {
       const extra = this.messages[this.messages.length - 1]!;
-      await spend(this.options.budget, this.buckets('remove'), this.sleep, 'final', () => {
-        this.options.signal?.throwIfAborted();
-        return this.surface.remove(extra);
-      });
+      await spend(
+        this.options.budget,
+        this.buckets('remove'),
+        this.sleep,
+        'final',
+        () => this.surface.remove(extra),
+        this.options.signal,
+      );
       this.messages.pop();
       this.shown.pop();
       await this.options.onMessages?.(this.messages);
@@ -300,7 +310,7 @@ export class ReplyRenderer {
     }
     // An intermediate update may fail; the final render tries again.
     this.options.log?.warn({ err: error, op: op.kind }, 'streaming update failed');
-    if (error instanceof SurfaceError && error.permanent) {
+    if (error instanceof SurfaceError && !error.retryable) {
       this.fatal = error;
       this.giveUp(error);
     } else this.lastEditAt = this.now();
@@ -322,14 +332,8 @@ export class ReplyRenderer {
     const message = this.messages[0];
     this.native = undefined;
     if (!native?.open || !message || this.options.signal?.aborted) return;
-    const ticket = newTicket();
-    const buckets = this.buckets('streamStop');
-    if ((await this.options.budget.tryTake(buckets, 'final', ticket)) <= 0) {
-      await native.stream.stop(message, '').catch(() => undefined);
-      await settle(this.options.budget, buckets, ticket);
-    }
-    this.shown[0] = native.sent;
-    this.messages[0] = { channelId: message.channelId, messageId: message.messageId };
+    this.shown[0] = await native.abandon(message);
+    this.messages[0] = closedRef(message);
     this.owe('edit');
   }
 
@@ -348,33 +352,12 @@ export class ReplyRenderer {
     }).finally(() => (this.waiter = undefined));
   }
 
-  /**
-   * The streaming text's pages. Only the unsettled tail is split again: a page
-   * followed by another never changes, so the work per update stays small.
-   */
-  private pages(text = this.muted(this.text)): string[] {
-    const { pages, last } = splitFrom(text, this.limits.maxMessageLength, this.tail);
-    this.settled.push(...pages.slice(0, -1));
-    this.tail = last;
-    return [...this.settled, pages.at(-1)!];
-  }
-
-  /** At most `maxPages` pages; the last one kept says the answer was cut there. */
-  private capped(pages: string[]): string[] {
-    if (pages.length <= this.maxPages) return pages;
-    const note = `\n\n${this.options.tooLongNote ?? '…'}`;
-    const max = this.limits.maxMessageLength;
-    const kept = pages.slice(0, this.maxPages);
-    kept[kept.length - 1] = clip(kept.at(-1)!, max - note.length) + note;
-    return kept;
-  }
-
   /** What to send next: the stream's new text, or the first page whose message does not show it. */
   private nextOp(): Op | undefined {
     if (this.text.trim() === '') return undefined;
     const max = this.limits.maxMessageLength;
     const text = this.muted(this.text);
-    const pages = this.pages(text);
+    const pages = this.growing.pages(text);
     if (pages.length > this.maxPages) {
       // Past the cap nobody reads on; the final render ends the last page with a note.
       this.giveUp('too_long');
@@ -404,8 +387,13 @@ export class ReplyRenderer {
   /** Makes one call; with a priority it first waits for the budget, as long as it takes. */
   private async run(op: Op, waitFor?: BudgetPriority): Promise<void> {
     if (!waitFor) return this.call(op);
-    await spend(this.options.budget, this.buckets(OP_BUDGET[op.kind]), this.sleep, waitFor, () =>
-      this.call(op),
+    await spend(
+      this.options.budget,
+      this.buckets(OP_BUDGET[op.kind]),
+      this.sleep,
+      waitFor,
+      () => this.call(op),
+      this.options.signal,
     );
   }
 
@@ -433,9 +421,7 @@ export class ReplyRenderer {
         return;
       case 'streamStart': {
         const native = this.native!;
-        const ref = await native.stream.start(op.text);
-        native.open = true;
-        native.sent += op.text;
+        const ref = await native.start(op.text);
         this.owe('streamStop');
         this.messages[0] = { ...ref, stream: true };
         this.shown[0] = native.sent;
@@ -445,62 +431,25 @@ export class ReplyRenderer {
       }
       case 'streamAppend': {
         const native = this.native!;
-        await native.stream.append(this.messages[0]!, op.text);
-        native.sent += op.text;
+        await native.append(this.messages[0]!, op.text);
         this.shown[0] = native.sent;
         this.lastEditAt = this.now();
         return;
       }
       case 'streamEnd':
-        await this.endStream(this.pages()[0]!, false);
+        await this.endStream(this.growing.pages(this.muted(this.text))[0]!, false);
         this.native = undefined;
         this.owe('edit');
         return;
     }
   }
 
-  /**
-   * Closes the open stream so that its message shows `page`: what is missing
-   * is appended by the stop itself when the stream showed a prefix of it;
-   * otherwise the message is left for an edit to correct.
-   */
+  /** Closes the open stream so that its message shows `page` (see NativeReply.end). */
   private async endStream(page: string, final: boolean): Promise<void> {
-    const native = this.native!;
     const message = this.messages[0]!;
-    const tail = page.startsWith(native.sent) ? page.slice(native.sent.length) : '';
-    const stop = () => {
-      this.options.signal?.throwIfAborted();
-      return native.stream.stop(message, tail);
-    };
-    try {
-      // A message cannot be edited while it streams: the final render waits for the stop's
-      // budget (while streaming, the loop has taken it already).
-      if (final)
-        await spend(this.options.budget, this.buckets('streamStop'), this.sleep, 'final', stop);
-      else await stop();
-      this.shown[0] = native.sent + tail;
-    } catch (error) {
-      if (!(error instanceof SurfaceError)) throw error;
-      // While streaming, the loop deals with it (retry, stop, give up) like any update.
-      if (!final && error.code !== 'stream_refused') throw error;
-      // Refused, stopped or failed: an edit shows the right text from here.
-      this.options.log?.warn({ err: error }, 'could not close the native stream');
-      this.shown[0] = error.code === 'transient' ? undefined : native.sent;
-      if (error.permanent && error.code !== 'stopped') throw error;
-    }
-    this.messages[0] = { channelId: message.channelId, messageId: message.messageId };
+    await this.native!.end(message, page, final, (text) => (this.shown[0] = text));
+    this.messages[0] = closedRef(message);
     await this.options.onMessages?.(this.messages);
-  }
-
-  private async showPending(stream: NativeStream): Promise<void> {
-    if (!stream.pending || this.options.signal?.aborted) return;
-    // Cosmetic: shown only when the budget has room right now.
-    if ((await this.options.budget.tryTake(this.buckets('status'), 'update')) > 0) return;
-    try {
-      await stream.pending();
-    } catch (error) {
-      this.options.log?.warn({ err: error }, 'could not show the pending status');
-    }
   }
 
   /** Closes streams an earlier attempt left open, so that edits can take them over. */
@@ -508,34 +457,20 @@ export class ReplyRenderer {
     for (const [index, message] of this.messages.entries()) {
       if (!message.stream) continue;
       await this.closeStream(message);
-      this.messages[index] = { channelId: message.channelId, messageId: message.messageId };
+      this.messages[index] = closedRef(message);
       await this.options.onMessages?.(this.messages);
     }
   }
 
-  /**
-   * Stops a native stream this reply no longer writes through (left open by
-   * a crashed or stopped attempt). Already closed, expired or stopped by the
-   * user is what is wanted; any other failure (the budget's store, the
-   * platform away) is thrown, so the message is not edited while it streams.
-   */
-  private async closeStream(message: MessageRef): Promise<void> {
+  /** Stops a stream this reply no longer writes through (see closeLeftoverStream). */
+  private closeStream(message: MessageRef): Promise<void> {
     const { target, tenantId, recipientId } = this.options;
     const stream = this.surface.openStream?.({
       ...target,
       tenantId,
       recipientId: recipientId ?? '',
     });
-    if (!stream) return;
-    try {
-      await spend(this.options.budget, this.buckets('streamStop'), this.sleep, 'final', () => {
-        this.options.signal?.throwIfAborted();
-        return stream.stop(message, '');
-      });
-    } catch (error) {
-      if (!(error instanceof SurfaceError) || error.code === 'transient') throw error;
-      this.options.log?.warn({ err: error }, 'could not close a stream left by an earlier attempt');
-    }
+    return closeLeftoverStream(this.calls, stream, message);
   }
 
   /** Edits a page; a message found still streaming has its stream closed first. */
@@ -573,31 +508,4 @@ export class ReplyRenderer {
       tenantId: this.options.tenantId,
     });
   }
-}
-
-/** The shared budgets one call draws from: its rate rules, keyed by their scope. */
-export function budgetBuckets(
-  surface: Pick<ChatSurface, 'platform' | 'limits'>,
-  op: SurfaceOp,
-  where: { readonly channelId: string; readonly tenantId: string },
-): BudgetBucket[] {
-  const scopeIds = { channel: where.channelId, tenant: where.tenantId, bot: undefined } as const;
-  return (surface.limits.rates[op] ?? []).map((rule) => {
-    const id = scopeIds[rule.scope];
-    const key = id === undefined ? rule.bucket : `${rule.bucket}:${id}`;
-    return { key: `${surface.platform}:${key}`, spec: rule, scope: rule.scope };
-  });
-}
-
-/**
- * Time between one reply's streaming updates: the narrowest rule's window
- * (a channel's, else a tenant's, else the bot's) shared out evenly, with a margin.
- */
-export function paceMs(limits: SurfaceLimits, op: SurfaceOp = 'edit'): number {
-  const rules = limits.rates[op] ?? [];
-  const rule =
-    rules.find((r) => r.scope === 'channel') ??
-    rules.find((r) => r.scope === 'tenant') ??
-    rules.find((r) => r.scope === 'bot');
-  return rule ? Math.ceil((rule.windowMs / rule.points) * 1.2) : 0;
 }

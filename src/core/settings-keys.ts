@@ -1,8 +1,9 @@
 /**
  * The per-tenant settings users see, as data: the one source the validators,
- * `/settings show` and the platforms' command definitions are built from.
+ * `/settings show` and the `/settings set` options are built from.
  * Keys are the Chutes (vLLM) request names, snake_case, in display order.
  */
+import type { ValueSpec } from './commands/options.js';
 
 export const SETTING_KEYS = [
   'model',
@@ -25,49 +26,8 @@ export const SETTING_KEYS = [
 
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
-interface SpecBase {
-  /** One line for command help; at most 100 characters (Discord's option description limit). */
-  readonly description: string;
-}
-
-/** A real number in [min, max], or (min, max] when `minExclusive`. */
-export interface NumberSpec extends SpecBase {
-  readonly kind: 'number';
-  readonly min: number;
-  readonly max: number;
-  readonly minExclusive: boolean;
-}
-
-/** A whole number in [min, max], or exactly `off` (a sentinel meaning "disabled"). */
-export interface IntegerSpec extends SpecBase {
-  readonly kind: 'integer';
-  readonly min: number;
-  readonly max: number;
-  readonly off?: number;
-}
-
-/** Free text, trimmed, 1 to `maxLength` characters (code points). */
-export interface TextSpec extends SpecBase {
-  readonly kind: 'text';
-  readonly maxLength: number;
-}
-
-/**
- * A model name. `catalog: 'chat'` names are checked against the Chutes model
- * list when the caller has it; image models are not in that list.
- */
-export interface ModelSpec extends SpecBase {
-  readonly kind: 'model';
-  readonly maxLength: number;
-  readonly catalog: 'chat' | 'image';
-}
-
-export interface BooleanSpec extends SpecBase {
-  readonly kind: 'boolean';
-}
-
-export type SettingSpec = NumberSpec | IntegerSpec | TextSpec | ModelSpec | BooleanSpec;
-export type SettingKind = SettingSpec['kind'];
+/** How a setting is given and checked: it is a `/settings set` option (commands/options.ts). */
+export type SettingSpec = ValueSpec;
 
 /**
  * Ranges follow what vLLM/SGLang (behind Chutes) accept, narrowed where a wider
@@ -83,20 +43,21 @@ export type SettingKind = SettingSpec['kind'];
  */
 export const SETTING_SPECS = {
   model: {
-    kind: 'model',
+    type: 'string',
     maxLength: 200,
-    catalog: 'chat',
+    noSpaces: true,
+    noun: 'a model name',
+    catalog: 'chat-models',
     description: 'Chat model that answers mentions (a Chutes model name)',
   },
   temperature: {
-    kind: 'number',
+    type: 'number',
     min: 0,
     max: 2,
-    minExclusive: false,
     description: 'Randomness: 0 is focused and repeatable, 2 is very random',
   },
   top_p: {
-    kind: 'number',
+    type: 'number',
     min: 0,
     max: 1,
     minExclusive: true,
@@ -104,84 +65,82 @@ export const SETTING_SPECS = {
       'Nucleus sampling: pick only from the likeliest tokens whose probabilities add up to this',
   },
   max_tokens: {
-    kind: 'integer',
+    type: 'integer',
     min: 1,
     max: 131_072,
     description: 'Longest answer, in tokens',
   },
   system_prompt: {
-    kind: 'text',
+    type: 'string',
     maxLength: 4000,
     description: 'Instructions the model reads before every conversation',
   },
   image_model: {
-    kind: 'model',
+    type: 'string',
     maxLength: 200,
-    catalog: 'image',
+    noSpaces: true,
+    noun: 'a model name',
     description: 'Model that /imagine uses (a Chutes image model name)',
   },
   top_k: {
-    kind: 'integer',
+    type: 'integer',
     min: 1,
     max: 1000,
     off: -1,
     description: 'Pick only from the k likeliest tokens; -1 turns this off',
   },
   min_p: {
-    kind: 'number',
+    type: 'number',
     min: 0,
     max: 1,
-    minExclusive: false,
     description: 'Drop tokens less likely than this fraction of the likeliest one',
   },
   frequency_penalty: {
-    kind: 'number',
+    type: 'number',
     min: -2,
     max: 2,
-    minExclusive: false,
     description: 'Above 0 discourages tokens the more often they already appeared',
   },
   presence_penalty: {
-    kind: 'number',
+    type: 'number',
     min: -2,
     max: 2,
-    minExclusive: false,
     description: 'Above 0 discourages tokens that already appeared at all',
   },
   repetition_penalty: {
-    kind: 'number',
+    type: 'number',
     min: 0,
     max: 2,
     minExclusive: true,
     description: 'Above 1 discourages repeating the prompt and answer, below 1 encourages it',
   },
   forget_admin_only: {
-    kind: 'boolean',
+    type: 'boolean',
     description: 'Whether only admins may use /forget',
   },
   daily_token_limit: {
-    kind: 'integer',
+    type: 'integer',
     min: 1,
     max: 1_000_000_000,
     off: 0,
     description: 'Most tokens of answers per UTC day for everyone here together; 0 means no limit',
   },
   daily_image_limit: {
-    kind: 'integer',
+    type: 'integer',
     min: 1,
     max: 1_000_000,
     off: 0,
     description: 'Most /imagine images per UTC day for everyone here together; 0 means no limit',
   },
   daily_user_token_limit: {
-    kind: 'integer',
+    type: 'integer',
     min: 1,
     max: 1_000_000_000,
     off: 0,
     description: 'Most tokens of answers per UTC day for each member here; 0 means no limit',
   },
   daily_user_image_limit: {
-    kind: 'integer',
+    type: 'integer',
     min: 1,
     max: 1_000_000,
     off: 0,
@@ -189,9 +148,9 @@ export const SETTING_SPECS = {
   },
 } as const satisfies { readonly [K in SettingKey]: SettingSpec };
 
-type ValueOf<S extends SettingSpec> = S extends BooleanSpec
+type ValueOf<S extends SettingSpec> = S extends { readonly type: 'boolean' }
   ? boolean
-  : S extends NumberSpec | IntegerSpec
+  : S extends { readonly type: 'number' | 'integer' }
     ? number
     : string;
 
@@ -217,24 +176,4 @@ export function resolveSettingKey(raw: string): SettingKey | undefined {
   return (SETTING_KEYS as readonly string[]).includes(normalized)
     ? (normalized as SettingKey)
     : undefined;
-}
-
-/** What a value of this setting may be, as a phrase: "a number from 0 to 2". */
-export function allowedPhrase(spec: SettingSpec): string {
-  switch (spec.kind) {
-    case 'number':
-      return spec.minExclusive
-        ? `a number greater than ${spec.min} and at most ${spec.max}`
-        : `a number from ${spec.min} to ${spec.max}`;
-    case 'integer': {
-      const range = `a whole number from ${spec.min} to ${spec.max}`;
-      return spec.off === undefined ? range : `${range}, or ${spec.off} to turn it off`;
-    }
-    case 'text':
-      return `text of 1 to ${spec.maxLength} characters`;
-    case 'model':
-      return `a model name of 1 to ${spec.maxLength} characters, without spaces`;
-    case 'boolean':
-      return 'true or false';
-  }
 }

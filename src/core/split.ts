@@ -168,3 +168,37 @@ export function closeOpenFence(page: string, maxLength: number): string {
   const closed = `${page}${page.endsWith('\n') ? '' : '\n'}${open.marker}`;
   return closed.length <= maxLength ? closed : page;
 }
+
+/**
+ * The pages of a text that only grows (a streaming answer), split again from
+ * where the unsettled tail begins: a page followed by another never changes,
+ * so the work per update stays small however long the answer gets.
+ */
+export class GrowingPages {
+  private readonly settled: string[] = [];
+  private tail: SplitCursor = START;
+
+  constructor(private readonly maxLength: number) {}
+
+  /** `text` must extend the text of the previous call. */
+  pages(text: string): string[] {
+    const { pages, last } = splitFrom(text, this.maxLength, this.tail);
+    this.settled.push(...pages.slice(0, -1));
+    this.tail = last;
+    return [...this.settled, pages.at(-1)!];
+  }
+}
+
+/** At most `maxPages` pages; the last one kept ends with `note`, saying the text was cut there. */
+export function capPages(
+  pages: string[],
+  maxPages: number,
+  maxLength: number,
+  note: string,
+): string[] {
+  if (pages.length <= maxPages) return pages;
+  const ending = `\n\n${note}`;
+  const kept = pages.slice(0, maxPages);
+  kept[kept.length - 1] = clip(kept.at(-1)!, maxLength - ending.length) + ending;
+  return kept;
+}

@@ -2,6 +2,7 @@
  * The port every chat platform implements. The core reaches Discord, Slack or
  * any other platform only through this interface; platform types never cross it.
  */
+import { BotError } from '../errors.js';
 import type { Actor } from './settings-access.js';
 
 /**
@@ -142,15 +143,15 @@ export interface QuestionRef extends ReplyTarget {
 }
 
 /**
- * A platform call that failed. `permanent` failures (the channel is gone, the
- * bot lost its permissions, the user stopped the answer) will not heal by
- * retrying; others may. `still_streaming` is an edit of a message whose native
+ * A platform call that failed. Failures that are not `retryable` (the channel
+ * is gone, the bot lost its permissions, the user stopped the answer) will not
+ * heal by retrying; the others may. `still_streaming` is an edit of a message whose native
  * stream is still open (left by a crashed attempt): the core closes the stream
  * and edits again. `stream_refused` is the platform declining a native
  * stream, which the core answers with post + edit.
  */
-export class SurfaceError extends Error {
-  readonly code:
+export class SurfaceError extends BotError {
+  declare readonly code:
     | 'gone'
     | 'forbidden'
     | 'rejected'
@@ -158,14 +159,12 @@ export class SurfaceError extends Error {
     | 'stream_refused'
     | 'still_streaming'
     | 'transient';
-  readonly permanent: boolean;
 
   constructor(code: SurfaceError['code'], message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SurfaceError';
-    this.code = code;
-    this.permanent =
-      code !== 'transient' && code !== 'stream_refused' && code !== 'still_streaming';
+    super(code, message, {
+      cause: options?.cause,
+      retryable: code === 'transient' || code === 'stream_refused' || code === 'still_streaming',
+    });
   }
 }
 

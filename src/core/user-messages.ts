@@ -3,6 +3,8 @@
  * error's code. Never the raw error: it could name internals or secrets.
  */
 import { ChutesError } from '../chutes/errors.js';
+import type { OptionError, OptionErrorCode } from './commands/options.js';
+import type { TextError } from './commands/text-form.js';
 import type { SettingError, SettingErrorCode } from './settings-validate.js';
 
 const CHUTES_TEXT: Record<ChutesError['code'], (model: string) => string> = {
@@ -41,16 +43,22 @@ export function userMessageFor(error: unknown, model: string): string {
   return INTERNAL;
 }
 
-// Settings and /forget. `admins` names who counts as an admin on the
+// Options, settings and /forget. `admins` names who counts as an admin on the
 // platform, as a plural noun phrase: "members with the Manage Server
 // permission" (Discord), "workspace admins and owners" (Slack).
 
-const SETTING_ERROR_TEXT: Record<SettingErrorCode, (e: SettingError) => string> = {
+/** A refused option or setting: settings add their own codes and suggestions. */
+type RefusedValue = OptionError<OptionErrorCode | SettingErrorCode> &
+  Pick<SettingError, 'suggestions'>;
+
+const OPTION_ERROR_TEXT: Record<RefusedValue['code'], (e: RefusedValue) => string> = {
+  unknown_option: (e) => `There is no option \`${e.key}\`; it takes ${e.allowed}.`,
   unknown_key: (e) => `There is no setting \`${e.key}\`; the settings are ${e.allowed}.`,
   empty: (e) => `${e.key} needs a value: ${e.allowed}.`,
   not_a_number: (e) => `${e.key} must be ${e.allowed}${got(e)}.`,
   not_an_integer: (e) => `${e.key} must be ${e.allowed}${got(e)}.`,
   out_of_range: (e) => `${e.key} must be ${e.allowed}${got(e)}.`,
+  not_a_choice: (e) => `${e.key} must be ${e.allowed}${got(e)}.`,
   not_text: (e) => `${e.key} must be ${e.allowed}.`,
   too_long: (e) => `${e.key} is too long: it must be ${e.allowed}.`,
   invalid_characters: (e) =>
@@ -63,18 +71,23 @@ const SETTING_ERROR_TEXT: Record<SettingErrorCode, (e: SettingError) => string> 
   not_a_boolean: (e) => `${e.key} must be ${e.allowed}${got(e)}.`,
 };
 
-function got(e: SettingError): string {
+function got(e: OptionError<string>): string {
   return e.received === undefined ? '' : `, not \`${e.received}\``;
 }
 
-/** One sentence for one rejected setting. */
-export function settingErrorText(error: SettingError): string {
-  return SETTING_ERROR_TEXT[error.code](error);
+/** One sentence for one rejected option or setting, whichever platform it came from. */
+export function optionErrorText(error: RefusedValue): string {
+  return OPTION_ERROR_TEXT[error.code](error);
+}
+
+/** The answer to a command whose options were refused: nothing was run. */
+export function optionErrorsText(errors: readonly OptionError[]): string {
+  return `⚠️ ${errors.map(optionErrorText).join(' ')}`;
 }
 
 /** The answer to a `/settings set` that was refused: settings are changed all or nothing. */
 export function settingErrorsText(errors: readonly SettingError[]): string {
-  const lines = errors.map((e) => `• ${settingErrorText(e)}`);
+  const lines = errors.map((e) => `• ${optionErrorText(e)}`);
   return ['⚠️ Nothing was changed:', ...lines].join('\n');
 }
 
@@ -98,6 +111,12 @@ export function forgottenText(count: number): string {
   if (count === 0) return 'There was no stored history in this channel to forget.';
   return `🧹 Forgot the history of this channel (${count} ${count === 1 ? 'message' : 'messages'}).`;
 }
+
+/** What a Slack command answers at once while its image is drawn. */
+export const GENERATING = '🎨 Generating…';
+
+/** The first line of /help; a line per command the person may run follows. */
+export const HELP_HEADING = '**Commands you can use here**';
 
 /** A /settings, /forget or /usage that failed for good, by its failure code (job-error.ts). */
 export function commandFailureText(code: string): string {
@@ -130,13 +149,54 @@ export function imageTooLargeText(bytes: number, limit: number): string {
   return `⚠️ The image came out at ${mib(bytes)}, more than the ${mib(limit)} this channel accepts. Try a smaller size.`;
 }
 
-export function invalidImageOptionText(option: string, allowed: string): string {
-  return `⚠️ \`${option}\` must be ${allowed}.`;
-}
-
 export const MODEL_LIST_UNAVAILABLE =
   "⚠️ I couldn't fetch the Chutes model list to check that model, so nothing was changed. Please try again in a minute.";
 
 /** A question the gateway could not hand to the queue (it is unreachable and the outbox full). */
 export const QUESTION_NOT_QUEUED =
   '⚠️ I could not take your question right now. Please try again in a minute.';
+/** A command the gateway could not hand to the queue. */
+export const COMMAND_NOT_QUEUED =
+  '⚠️ I could not take this command right now. Please try again in a minute.';
+
+/** A question past a flood limit: whose, and how long to wait. */
+export function floodText(scope: 'user' | 'channel', retryAfterMs: number): string {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  const who = scope === 'user' ? 'You are' : 'This channel is';
+  return `🐢 ${who} asking faster than I can keep up with: please wait about ${seconds} s, then ask again.`;
+}
+
+// A command typed as text (Slack): what was wrong with how it was written,
+// then how to write it. Echoes of what was typed sit in inline code.
+
+/** Longest echo of user input in an error message. */
+const ECHO_MAX = 40;
+
+const TEXT_ERROR_TEXT: Record<TextError['code'], (e: TextError) => string> = {
+  help: () => '',
+  unknown_flag: (e) => `Unknown option ${echo(e.typed)}.`,
+  given_twice: (e) => `${echo(e.typed)} is given twice.`,
+  needs_value: (e) => `${echo(e.typed)} needs a value.`,
+  missing: (e) => `The ${e.typed.replace(/_/g, ' ')} is missing.`,
+  unknown_subcommand: (e) => `Unknown subcommand ${echo(e.typed)}.`,
+  nothing_after: (e) => `${echo(e.typed)} takes nothing after it.`,
+  needs_pair: (e) => `${echo(e.typed)} needs a key and a value.`,
+  quote_value: () => 'Put quotes around a value with spaces: `key="…"`.',
+};
+
+/** One line: what was wrong (nothing for a request for help), then the command's usage. */
+export function commandTextErrorText(error: TextError, usage: string): string {
+  const problem = TEXT_ERROR_TEXT[error.code](error);
+  return `⚠️ ${problem ? `${problem} ` : ''}Usage: \`${usage}\``;
+}
+
+export function unknownCommandText(command: string): string {
+  return `Unknown command ${command}.`;
+}
+
+/** User input inside inline code: no backticks or line breaks to break out of it, and short. */
+function echo(typed: string): string {
+  const clean = typed.replace(/[`\r\n]+/g, ' ').trim();
+  const short = clean.length > ECHO_MAX ? `${clean.slice(0, ECHO_MAX - 1)}…` : clean;
+  return `\`${short}\``;
+}

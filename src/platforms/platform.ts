@@ -5,13 +5,16 @@
  */
 import type { RequestListener } from 'node:http';
 import type { Config } from '../config.js';
+import type { CommandStyle } from '../core/commands/definition.js';
 import type { JobSink } from '../core/jobs.js';
 import type { Metrics } from '../core/metrics.js';
 import type { RateBudget } from '../core/rate-budget.js';
-import type { ChatSurface, InteractionSurface, SurfaceOp } from '../core/surface.js';
+import type { RateLearning } from '../core/rate-learning.js';
+import type { ChatSurface, InteractionSurface } from '../core/surface.js';
 import type { Logger } from '../log.js';
 
 export type { JobSink };
+export type { LearnedRule, RateLearning } from '../core/rate-learning.js';
 
 /** The chat models Chutes serves, for a gateway that offers them as you type. */
 export interface ModelSuggestions {
@@ -36,26 +39,10 @@ export interface Platform {
   readonly name: string;
   /** The REST side, through which workers answer. */
   readonly surface: ChatSurface & InteractionSurface;
+  /** How the platform offers commands, for answers that show them (/help). */
+  readonly commandStyle: CommandStyle;
   /** Connects, registers the platform's commands, and turns its events into jobs. */
   startGateway(context: GatewayContext): Promise<RunningGateway>;
-}
-
-/** A rate bucket as the platform's own headers describe it. */
-export interface LearnedRule {
-  /** The platform's name for the bucket: operations naming the same one share it. */
-  readonly bucket: string;
-  readonly points: number;
-  /** Unknown until a response showed a whole window. */
-  readonly windowMs?: number;
-}
-
-/**
- * What a platform's rate-limit headers taught any process of the service,
- * shared (through Redis) so every worker budgets by it.
- */
-export interface RateLearning {
-  rules(): ReadonlyMap<SurfaceOp, LearnedRule>;
-  learn(op: SurfaceOp, rule: LearnedRule): void;
 }
 
 /** What the service gives every platform it creates. */

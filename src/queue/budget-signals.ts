@@ -9,7 +9,7 @@
  *   renders need.
  *
  * Both live in Redis with expiries, so a crashed worker's marks fade away;
- * the budget's take script (rate-budget.ts) reads and sets them atomically.
+ * the budget's take script (lua/budget-take.lua) reads and sets them atomically.
  */
 import type { Redis } from 'ioredis';
 import type { BudgetPriority } from '../core/rate-budget.js';

@@ -5,10 +5,11 @@
  * queue is dropped, so a crash cannot block a conversation for good.
  *
  * The rules live here; the line itself is kept by a store, on Redis
- * (RedisLines, below) or on Postgres (pg-lines.ts), each atomic across
- * processes.
+ * (RedisLines, below) or on Postgres (PgLines in pg-coordination.ts), each
+ * atomic across processes.
  */
 import type { Redis } from 'ioredis';
+import { RedisScripts } from './redis-scripts.js';
 
 /** A listed job that the queue does not know yet may still be on its way in. */
 const UNKNOWN_GRACE_MS = 30_000;
@@ -92,63 +93,45 @@ export class ConversationOrder {
   }
 }
 
-const REGISTER = `
-if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then
-  redis.call('RPUSH', KEYS[1], ARGV[1])
-  return 1
-end
-return 0`;
-
-const TAKE_TURN = `
-local head = redis.call('LINDEX', KEYS[1], 0)
-if head == ARGV[1] then return 1 end
-if not redis.call('LPOS', KEYS[1], ARGV[1]) then
-  redis.call('RPUSH', KEYS[1], ARGV[1])
-  if not head then return 1 end
-end
-return head`;
-
-const DROP_HEAD = `
-if redis.call('LINDEX', KEYS[1], 0) == ARGV[1] then
-  redis.call('LPOP', KEYS[1])
-end
-return 0`;
-
-const REMOVE = `
-redis.call('LREM', KEYS[1], 1, ARGV[1])
-return redis.call('LINDEX', KEYS[1], 0)`;
-
-/** Lines as Redis lists, each step one script. */
+/** Lines as Redis lists, each step one script (lua/conversation-*.lua). */
 export class RedisLines implements ConversationLines {
+  private readonly scripts: RedisScripts;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-  ) {}
+  ) {
+    this.scripts = new RedisScripts(redis);
+  }
 
   async register(conversationKey: string, jobId: string): Promise<boolean> {
-    const added = await this.redis.eval(
-      REGISTER,
-      2,
-      this.listKey(conversationKey),
-      this.memberKey(jobId),
-      jobId,
-      String(Date.now()),
-      String(MEMBER_TTL_MS),
+    const added = await this.scripts.run(
+      'conversation-register',
+      [this.listKey(conversationKey), this.memberKey(jobId)],
+      [jobId, Date.now(), MEMBER_TTL_MS],
     );
     return added === 1;
   }
 
   async take(conversationKey: string, jobId: string): Promise<true | string> {
-    const head = await this.redis.eval(TAKE_TURN, 1, this.listKey(conversationKey), jobId);
+    const head = await this.scripts.run(
+      'conversation-take-turn',
+      [this.listKey(conversationKey)],
+      [jobId],
+    );
     return head === 1 ? true : String(head);
   }
 
   async dropHead(conversationKey: string, jobId: string): Promise<void> {
-    await this.redis.eval(DROP_HEAD, 1, this.listKey(conversationKey), jobId);
+    await this.scripts.run('conversation-drop-head', [this.listKey(conversationKey)], [jobId]);
   }
 
   async remove(conversationKey: string, jobId: string): Promise<string | undefined> {
-    const next = await this.redis.eval(REMOVE, 1, this.listKey(conversationKey), jobId);
+    const next = await this.scripts.run(
+      'conversation-remove',
+      [this.listKey(conversationKey)],
+      [jobId],
+    );
     return typeof next === 'string' ? next : undefined;
   }
 

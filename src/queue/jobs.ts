@@ -4,13 +4,18 @@
  * different versions fail loudly instead of misreading each other.
  */
 import { z } from 'zod';
-import { COMMANDS, type ChatJob, type CommandJob } from '../core/jobs.js';
+import {
+  COMMANDS,
+  ORDERED_COMMANDS as ORDERED,
+  type ChatJob,
+  type CommandJob,
+} from '../core/jobs.js';
 import type { MessageRef } from '../core/surface.js';
 
 export const QUEUES = { chat: 'chat', commands: 'commands' } as const;
 
 /** Commands that take their turn in the conversation like a chat job. */
-export const ORDERED_COMMANDS: ReadonlySet<CommandJob['command']> = new Set(['forget']);
+export const ORDERED_COMMANDS: ReadonlySet<CommandJob['command']> = new Set(ORDERED);
 
 const id = z.string().min(1).max(200);
 

@@ -7,7 +7,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { SurfaceOp } from '../core/surface.js';
-import type { LearnedRule, RateLearning } from '../platforms/platform.js';
+import type { LearnedRule, RateLearning } from '../core/rate-learning.js';
 
 const REFRESH_MS = 5_000;
 

@@ -14,6 +14,7 @@
  * poisoned job never holds back the jobs behind it.
  */
 import { isUnreachable } from '../core/job-error.js';
+import { BotError } from '../errors.js';
 import type { ChatJob, CommandJob, EnqueueResult, JobSink } from '../core/jobs.js';
 import type { OutboxJournal } from './outbox-journal.js';
 
@@ -29,10 +30,11 @@ export type OutboxEntry =
   | { readonly kind: 'command'; readonly job: CommandJob; readonly id: string };
 type Entry = OutboxEntry;
 
-export class OutboxFullError extends Error {
+export class OutboxFullError extends BotError {
   constructor() {
-    super(`the queue is unreachable and ${OUTBOX_LIMIT} jobs already wait for it`);
-    this.name = 'OutboxFullError';
+    super('outbox_full', `the queue is unreachable and ${OUTBOX_LIMIT} jobs already wait for it`, {
+      retryable: true,
+    });
   }
 }
 

@@ -64,13 +64,42 @@ async function mention(channelId: string, text: string) {
 }
 
 describe('slash commands, end to end', () => {
-  it('registers /imagine, /settings, /forget and /usage at start', () => {
-    expect(stack.discord.commands.map((c) => c.name).sort()).toEqual([
-      'forget',
+  it('registers /imagine, /settings, /forget, /usage and /help at start', () => {
+    expect(stack.discord.commands.map((c) => c.name)).toEqual([
       'imagine',
       'settings',
+      'forget',
       'usage',
+      'help',
     ]);
+  });
+
+  it('/help answers privately with what this member may run, and admins see theirs', async () => {
+    const help = (user: typeof ANN, permissions: string) =>
+      answerOf(
+        stack.discord.sendInteraction({
+          name: 'help',
+          guildId: GUILD,
+          channelId: channel(6),
+          user,
+          permissions,
+        }).id,
+      );
+    const member = await help(BOB, MEMBER);
+    expect(member.callback?.flags).toBe(64);
+    const lines = member.original!.content.split('\n');
+    expect(lines[0]).toBe('**Commands you can use here**');
+    expect(lines.slice(1).map((line) => /^• `([^`]*)`/.exec(line)?.[1])).toEqual([
+      '/imagine prompt:<prompt> [size:1024x768] [seed:7] [negative_prompt:<what to avoid>]',
+      '/settings show',
+      '/forget',
+      '/help',
+    ]);
+    const admin = await help(ANN, ADMIN);
+    expect(admin.original!.content).toContain(
+      '• `/settings set <key>:<value> …` — Change one or more settings (Manage Server)',
+    );
+    expect(admin.original!.content).toContain('• `/usage` — ');
   });
 
   it('/imagine defers within 3 s and posts the exact image even when generation takes 10 s', async () => {

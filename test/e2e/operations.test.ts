@@ -196,6 +196,7 @@ describe('/usage', () => {
   it('is registered with the other commands at start', () => {
     expect(stack.discord.commands.map((c) => c.name).sort()).toEqual([
       'forget',
+      'help',
       'imagine',
       'settings',
       'usage',

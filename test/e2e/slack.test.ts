@@ -339,6 +339,30 @@ describe('slash commands over Slack, end to end', () => {
     expect(stack.chutes.requests.filter((r) => r.path === '/generate').length).toBe(before);
   });
 
+  it('/help lists what this person may run, in Slack syntax; admins see theirs', async () => {
+    const help = async (user: string) => {
+      const sent = stack.slack.runCommand({
+        command: '/help',
+        text: '',
+        user,
+        channel: SLACK.channel(14),
+      });
+      expect((await sent.ack).acknowledged).toBe(true);
+      return commandAnswer(sent.id, 'the /help answer');
+    };
+    const member = await help(SLACK.ann.id);
+    expect(member.responseType).toBe('ephemeral');
+    expect(member.text).toContain('Commands you can use here');
+    expect(member.text).toContain('--size 1024x768');
+    expect(member.text).toContain('/settings show');
+    expect(member.text).not.toContain('/settings set');
+    expect(member.text).not.toContain('/usage');
+    const admin = await help(SLACK.boss.id);
+    expect(admin.text).toContain('/settings set');
+    expect(admin.text).toContain('(admins)');
+    expect(admin.text).toContain('/usage');
+  });
+
   it('/settings set is for workspace admins, and reaches the next Chutes request', async () => {
     const channel = SLACK.channel(10);
     const refused = stack.slack.runCommand({

@@ -14,6 +14,7 @@ import { createDb, createPool } from '../../src/db/client.js';
 import { PgConversationStore } from '../../src/db/conversation-store.js';
 import { PgSettingsStore } from '../../src/db/settings-store.js';
 import { PgUsageStore } from '../../src/db/usage-store.js';
+import { DISCORD_STYLE } from '../../src/platforms/discord/commands.js';
 import { TEST_DEFAULTS } from '../support/chat-deps.js';
 import { TEST_LIMITS } from '../support/memory-surface.js';
 
@@ -35,6 +36,7 @@ const surface: InteractionSurface = {
 };
 const deps: CommandDeps = {
   interactions: () => surface,
+  styles: () => DISCORD_STYLE,
   settings: new PgSettingsStore(db, TEST_DEFAULTS),
   conversations: new PgConversationStore(db),
   usage: new PgUsageStore(db),

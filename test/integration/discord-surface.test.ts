@@ -52,6 +52,6 @@ describe('DiscordSurface against the fake Discord', () => {
     expect((error as SurfaceError).code).toBe('gone');
     const tooLong = await surface.post(CHANNEL, 'x'.repeat(2001)).catch((e: unknown) => e);
     expect((tooLong as SurfaceError).code).toBe('rejected');
-    expect((tooLong as SurfaceError).permanent).toBe(true);
+    expect((tooLong as SurfaceError).retryable).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { budgetBuckets } from '../../src/core/reply-stream.js';
+import { budgetBuckets } from '../../src/core/budget-buckets.js';
 import { createDiscordRest, DiscordSurface } from '../../src/platforms/discord/surface.js';
 import { LearnedRates } from '../../src/queue/learned-rates.js';
 import { startFakeDiscord, type FakeDiscord } from '../fakes/discord/index.js';

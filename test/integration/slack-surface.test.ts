@@ -117,7 +117,7 @@ describe('SlackSurface', () => {
     expect(slack.status('C1', parent.ts)).toBeFalsy();
     // A streaming message cannot be edited: the core closes the stream and edits again.
     const conflict = await failure(surface.edit(ref, 'x'));
-    expect(conflict).toMatchObject({ code: 'still_streaming', permanent: false });
+    expect(conflict).toMatchObject({ code: 'still_streaming', retryable: true });
     await stream.stop(ref, '!');
     expect(slack.message('C1', ref.messageId)).toMatchObject({
       markdown: 'Hello, world!',
@@ -145,7 +145,7 @@ describe('SlackSurface', () => {
     slack.stopStreamByUser('C2', ref.messageId);
     const stopped = await failure(stream.append(ref, ' more'));
     expect(stopped.code).toBe('stopped');
-    expect(stopped.permanent).toBe(true);
+    expect(stopped.retryable).toBe(false);
 
     slack.options.streamingEnabled = false;
     try {

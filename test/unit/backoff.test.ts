@@ -7,7 +7,7 @@ import {
   toJobError,
 } from '../../src/core/job-error.js';
 import { SurfaceError } from '../../src/core/surface.js';
-import { backoffDelay, MAX_RETRY_AFTER_MS } from '../../src/queue/worker.js';
+import { backoffDelay, MAX_RETRY_AFTER_MS } from '../../src/queue/attempts.js';
 
 describe('backoffDelay', () => {
   it('grows exponentially with jitter, capped at a minute', () => {

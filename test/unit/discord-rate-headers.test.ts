@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { budgetBuckets } from '../../src/core/reply-stream.js';
+import { budgetBuckets } from '../../src/core/budget-buckets.js';
 import type { SurfaceLimits, SurfaceOp } from '../../src/core/surface.js';
 import { observe, withLearned } from '../../src/platforms/discord/rate-headers.js';
 import { DISCORD_LIMITS } from '../../src/platforms/discord/surface.js';

@@ -82,18 +82,35 @@ describe('parseImagineOptions', () => {
     });
   });
 
-  it('refuses what Chutes would refuse, saying what is allowed', () => {
-    const cases: CommandJob['options'][] = [
-      { prompt: '' },
-      { prompt: 'x'.repeat(1001) },
-      { prompt: 'x', size: '4000x4000' },
-      { prompt: 'x', seed: -1 },
-      { prompt: 'x', seed: 1.5 },
+  it('refuses what Chutes would refuse, in the words every option gets', () => {
+    const cases: [CommandJob['options'], string][] = [
+      [{ prompt: '' }, '⚠️ prompt needs a value: text of 1 to 1000 characters.'],
+      [{}, '⚠️ prompt needs a value: text of 1 to 1000 characters.'],
+      [
+        { prompt: 'x'.repeat(1001) },
+        '⚠️ prompt is too long: it must be text of 1 to 1000 characters.',
+      ],
+      [
+        { prompt: 'x', size: '4000x4000' },
+        '⚠️ size must be one of 1024x1024, 1024x768, 768x1024, 512x512, not `4000x4000`.',
+      ],
+      [{ prompt: 'x', seed: -1 }, '⚠️ seed must be a whole number from 0 to 4294967295, not `-1`.'],
+      [
+        { prompt: 'x', seed: 1.5 },
+        '⚠️ seed must be a whole number from 0 to 4294967295, not `1.5`.',
+      ],
+      // From Slack, as typed: the same words.
+      [
+        { prompt: 'x', seed: 'abc' },
+        '⚠️ seed must be a whole number from 0 to 4294967295, not `abc`.',
+      ],
+      [
+        { prompt: 'x', style: 'anime' },
+        '⚠️ There is no option `style`; it takes one of prompt, size, seed, negative_prompt.',
+      ],
     ];
-    for (const options of cases) {
-      const parsed = parseImagineOptions(options);
-      expect(parsed.ok).toBe(false);
-      if (!parsed.ok) expect(parsed.message).toMatch(/must be/);
+    for (const [options, message] of cases) {
+      expect(parseImagineOptions(options)).toEqual({ ok: false, message });
     }
   });
 });

@@ -1,6 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { reservedFor } from '../../src/core/rate-budget.js';
-import { paceMs, ReplyRenderer } from '../../src/core/reply-stream.js';
+import { paceMs } from '../../src/core/budget-buckets.js';
+import { ReplyRenderer } from '../../src/core/reply-stream.js';
 import { splitMessage } from '../../src/core/split.js';
 import { MemorySurface, TEST_LIMITS, WindowBudget } from '../support/memory-surface.js';
 
@@ -260,5 +261,35 @@ describe('reservedFor', () => {
     expect(reservedFor('final', 50, 'bot')).toBe(3);
     expect(reservedFor('final', 20, 'tenant')).toBe(0);
     expect(reservedFor('first', 50, 'bot')).toBe(0);
+  });
+
+  it('stops waiting for budget at once when its job is stopped, and takes no point', async () => {
+    vi.useFakeTimers();
+    onTestFinished(() => void vi.useRealTimers());
+    const surface = new MemorySurface(TEST_LIMITS);
+    const budget = new WindowBudget();
+    // The channel's posts are spent for the next five seconds.
+    for (let i = 0; i < 5; i++)
+      await budget.tryTake([{ key: 'memory:post:c1', spec: { points: 5, windowMs: 5_000 } }]);
+    const stop = new AbortController();
+    const renderer = new ReplyRenderer({
+      surface,
+      budget,
+      target: { channelId: 'c1' },
+      tenantId: 't1',
+      signal: stop.signal,
+      sleep,
+    });
+    const done = renderer.finish('never shown');
+    const outcome = done.then(
+      () => 'finished',
+      (error: unknown) => error,
+    );
+    await vi.advanceTimersByTimeAsync(100);
+    stop.abort(new Error('lock lost'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await outcome).toEqual(new Error('lock lost'));
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(surface.calls).toEqual([]);
   });
 });

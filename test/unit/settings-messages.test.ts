@@ -3,7 +3,7 @@ import { validateChanges, validateSetting, type SettingError } from '../../src/c
 import {
   forgetAdminOnlyText,
   forgottenText,
-  settingErrorText,
+  optionErrorText,
   settingErrorsText,
   settingsAdminOnlyText,
 } from '../../src/core/user-messages.js';
@@ -14,28 +14,28 @@ function errorFor(key: string, raw: unknown, knownModels?: readonly string[]): S
   return result.error;
 }
 
-describe('settingErrorText', () => {
+describe('optionErrorText', () => {
   it('says in one sentence what is allowed', () => {
-    expect(settingErrorText(errorFor('temperature', 3))).toBe(
+    expect(optionErrorText(errorFor('temperature', 3))).toBe(
       'temperature must be a number from 0 to 2, not `3`.',
     );
-    expect(settingErrorText(errorFor('temperature', 'abc'))).toBe(
+    expect(optionErrorText(errorFor('temperature', 'abc'))).toBe(
       'temperature must be a number from 0 to 2, not `abc`.',
     );
-    expect(settingErrorText(errorFor('max_tokens', 1.5))).toBe(
+    expect(optionErrorText(errorFor('max_tokens', 1.5))).toBe(
       'max_tokens must be a whole number from 1 to 131072, not `1.5`.',
     );
-    expect(settingErrorText(errorFor('system_prompt', ' '))).toBe(
+    expect(optionErrorText(errorFor('system_prompt', ' '))).toBe(
       'system_prompt needs a value: text of 1 to 4000 characters.',
     );
-    expect(settingErrorText(errorFor('forget_admin_only', 'maybe'))).toBe(
+    expect(optionErrorText(errorFor('forget_admin_only', 'maybe'))).toBe(
       'forget_admin_only must be true or false, not `maybe`.',
     );
-    expect(settingErrorText(errorFor('model', 'deepseek', ['deepseek-ai/DeepSeek-V3']))).toBe(
+    expect(optionErrorText(errorFor('model', 'deepseek', ['deepseek-ai/DeepSeek-V3']))).toBe(
       '`deepseek` is not a Chutes model; model must be a model from the Chutes model list' +
         ' (did you mean `deepseek-ai/DeepSeek-V3`?).',
     );
-    expect(settingErrorText(errorFor('colour', 'red'))).toMatch(
+    expect(optionErrorText(errorFor('colour', 'red'))).toMatch(
       /^There is no setting `colour`; the settings are one of model, temperature, .*daily_user_image_limit\.$/,
     );
   });
@@ -53,7 +53,7 @@ describe('settingErrorText', () => {
       ['forget_admin_only', 'x'],
     ];
     for (const [key, raw] of samples) {
-      const text = settingErrorText(errorFor(key, raw));
+      const text = optionErrorText(errorFor(key, raw));
       expect(text).toMatch(/\.$/);
       expect(text).not.toContain('undefined');
     }

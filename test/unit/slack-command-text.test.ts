@@ -1,34 +1,30 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  SLASH_COMMANDS,
-  parseImagineText,
-  parseSettingsText,
+  manifestSlashCommands,
+  parseSlashCommand,
 } from '../../src/platforms/slack/command-text.js';
+import { manifestTexts } from '../support/slack-manifest.js';
 
-function imagine(text: string): Record<string, string | number> {
-  const result = parseImagineText(text);
+function parsed(command: string, text: string) {
+  const result = parseSlashCommand(command, text);
   if (!result.ok) throw new Error(`expected ${JSON.stringify(text)} to parse: ${result.message}`);
-  return result.options;
+  return result;
 }
 
-function imagineError(text: string): string {
-  const result = parseImagineText(text);
+function refused(command: string, text: string): string {
+  const result = parseSlashCommand(command, text);
   if (result.ok) throw new Error(`expected ${JSON.stringify(text)} to fail`);
   return result.message;
 }
 
-function settings(text: string) {
-  const result = parseSettingsText(text);
-  if (!result.ok) throw new Error(`expected ${JSON.stringify(text)} to parse: ${result.message}`);
-  return { command: result.command, options: result.options };
-}
-
-function settingsError(text: string): string {
-  const result = parseSettingsText(text);
-  if (result.ok) throw new Error(`expected ${JSON.stringify(text)} to fail`);
-  return result.message;
-}
+const imagine = (text: string): Record<string, string> => parsed('/imagine', text).options;
+const imagineError = (text: string) => refused('/imagine', text);
+const settings = (text: string) => {
+  const { name, options } = parsed('/settings', text);
+  return { command: name, options };
+};
+const settingsError = (text: string) => refused('/settings', text);
 
 const IMAGINE_USAGE =
   'Usage: `/imagine <prompt> [--size 1024x768] [--seed 7] [--no <what to avoid>]`';
@@ -366,32 +362,52 @@ const manifest = JSON.parse(
   readFileSync(new URL('../../src/platforms/slack/manifest.json', import.meta.url), 'utf8'),
 ) as Manifest;
 
-describe('SLASH_COMMANDS and manifest.json', () => {
-  it('declares the same commands, descriptions and usage hints', () => {
-    const declared = manifest.features.slash_commands.map((entry) => ({
-      command: entry.command,
-      description: entry.description,
-      usageHint: entry.usage_hint,
-    }));
-    const expected = SLASH_COMMANDS.map((spec) => ({
-      command: spec.command,
-      description: spec.description,
-      usageHint: spec.usageHint,
-    }));
-    expect(declared).toEqual(expected);
-    expect(SLASH_COMMANDS.map((spec) => spec.command)).toEqual([
+/** Slack's own commands, which an app cannot register: a manifest naming one is refused. */
+const SLACK_BUILT_INS = ['me', 'status', 'away', 'dnd', 'shrug', 'remind', 'msg', 'feed', 'who'];
+
+describe('manifest.json and the command definitions', () => {
+  it('declares the commands the definitions render, descriptions and usage hints included', async () => {
+    const { committed, rendered } = await manifestTexts();
+    // On failure: npx tsx test/support/slack-manifest.ts rewrites the file.
+    expect(committed).toBe(rendered);
+    expect(manifest.features.slash_commands).toEqual(
+      manifestSlashCommands('https://YOUR-HOST/slack/events'),
+    );
+    expect(manifest.features.slash_commands.map((entry) => entry.command)).toEqual([
       '/imagine',
       '/settings',
       '/forget',
       '/usage',
+      '/help',
     ]);
   });
 
+  it("says what today's Slack users read", () => {
+    const byName = new Map(manifest.features.slash_commands.map((e) => [e.command, e]));
+    expect(byName.get('/imagine')).toMatchObject({
+      description: 'Generate an image with a Chutes image model',
+      usage_hint: '<prompt> [--size 1024x768] [--seed 7] [--no <what to avoid>]',
+    });
+    expect(byName.get('/settings')).toMatchObject({
+      description: "Show or change this workspace's model and generation settings",
+      usage_hint: 'show | set <key> <value> | reset',
+    });
+    expect(byName.get('/forget')?.description).toBe(
+      "Clear the bot's stored history of this channel",
+    );
+    expect(byName.get('/usage')?.description).toBe(
+      "This workspace's answers, tokens and images for 1, 7 and 30 days (admins)",
+    );
+    expect(byName.get('/forget')).not.toHaveProperty('usage_hint');
+  });
+
   it('fits Slack limits: command names, and hints present only when non-empty', () => {
-    for (const spec of SLASH_COMMANDS) {
-      expect(spec.command).toMatch(/^\/[a-z0-9_-]{1,31}$/);
-      expect(spec.description.length).toBeGreaterThan(0);
-      if (spec.usageHint !== undefined) expect(spec.usageHint.length).toBeGreaterThan(0);
+    for (const entry of manifest.features.slash_commands) {
+      expect(entry.command).toMatch(/^\/[a-z0-9_-]{1,31}$/);
+      expect(SLACK_BUILT_INS).not.toContain(entry.command.slice(1));
+      expect(entry.description.length).toBeGreaterThan(0);
+      if (entry.usage_hint !== undefined) expect(entry.usage_hint.length).toBeGreaterThan(0);
+      expect(entry.should_escape).toBe(false);
     }
   });
 

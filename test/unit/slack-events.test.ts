@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chatJobSchema } from '../../src/queue/jobs.js';
 import { isQuestion, placeOf, toChatJob } from '../../src/platforms/slack/events.js';
-import { parseCommand } from '../../src/platforms/slack/gateway.js';
+import { parseSlashCommand } from '../../src/platforms/slack/command-text.js';
 
 const BOT = 'UBOT';
 const mention = (extra: object = {}) => ({
@@ -82,21 +82,21 @@ describe('Slack events → questions', () => {
 
 describe('Slack slash commands → command jobs', () => {
   it('maps each command to the core command and its options', () => {
-    expect(parseCommand({ command: '/imagine', text: 'a red fox --size 1024x768' })).toEqual({
+    expect(parseSlashCommand('/imagine', 'a red fox --size 1024x768')).toMatchObject({
       ok: true,
       name: 'imagine',
       options: { prompt: 'a red fox', size: '1024x768' },
     });
-    expect(parseCommand({ command: '/settings', text: 'set temperature 0.2' })).toEqual({
+    expect(parseSlashCommand('/settings', 'set temperature 0.2')).toMatchObject({
       ok: true,
       name: 'settings.set',
       options: { temperature: '0.2' },
     });
-    expect(parseCommand({ command: '/settings', text: '' })).toMatchObject({
+    expect(parseSlashCommand('/settings', '')).toMatchObject({
       ok: true,
       name: 'settings.show',
     });
-    expect(parseCommand({ command: '/forget', text: 'whatever' })).toEqual({
+    expect(parseSlashCommand('/forget', 'whatever')).toMatchObject({
       ok: true,
       name: 'forget',
       options: {},
@@ -104,12 +104,12 @@ describe('Slack slash commands → command jobs', () => {
   });
 
   it('answers bad input with one line of usage', () => {
-    const bad = parseCommand({ command: '/imagine', text: 'a fox --bogus 3' });
+    const bad = parseSlashCommand('/imagine', 'a fox --bogus 3');
     expect(bad.ok).toBe(false);
     if (!bad.ok) {
       expect(bad.message).toContain('--bogus');
       expect(bad.message).not.toContain('\n');
     }
-    expect(parseCommand({ command: '/nope', text: '' }).ok).toBe(false);
+    expect(parseSlashCommand('/nope', '').ok).toBe(false);
   });
 });

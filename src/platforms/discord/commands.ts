@@ -1,7 +1,6 @@
 /**
- * The slash commands, as Discord wants them: /imagine, /settings (show, set,
- * reset), /forget and /usage. The /settings set options are generated from the core's
- * setting specs, so a new setting needs no change here.
+ * The slash commands, as Discord wants them, derived from the core's
+ * definitions (core/commands/): a new command or option needs no change here.
  */
 import type { REST } from '@discordjs/rest';
 import {
@@ -10,127 +9,105 @@ import {
   InteractionContextType,
   Routes,
   type APIApplicationCommandBasicOption,
+  type APIApplicationCommandOption,
+  type APIApplicationCommandSubcommandOption,
+  type RESTPostAPIChatInputApplicationCommandsJSONBody,
   type RESTPutAPIApplicationCommandsJSONBody,
 } from 'discord-api-types/v10';
-import { IMAGE_SIZES, MAX_PROMPT_CHARS } from '../../core/imagine-job.js';
 import {
-  SETTING_KEYS,
-  SETTING_SPECS,
-  type SettingKey,
-  type SettingSpec,
-} from '../../core/settings.js';
+  describeFor,
+  isGroup,
+  type Action,
+  type CommandDefinition,
+  type CommandStyle,
+} from '../../core/commands/definition.js';
+import { COMMAND_LIST } from '../../core/commands/index.js';
+import type { OptionSpec } from '../../core/commands/options.js';
+
+/** How Discord offers commands: options picked one by one; its words for tenants and admins. */
+export const DISCORD_STYLE: CommandStyle = {
+  form: 'options',
+  words: { tenant: 'server', here: 'this channel or thread', admins: 'Manage Server' },
+};
 
 const CONTEXTS = [InteractionContextType.Guild, InteractionContextType.BotDM];
 
-function settingOption(key: SettingKey): APIApplicationCommandBasicOption {
-  const spec: SettingSpec = SETTING_SPECS[key];
-  const base = { name: key, description: spec.description, required: false };
-  switch (spec.kind) {
-    case 'model':
-      // Only chat models are in Chutes' model list; image models are typed by hand.
+/**
+ * Every command is offered to everyone, admin-only ones too: server admins can
+ * override `default_member_permissions` per role, so the worker's check of the
+ * precondition is the one that counts.
+ */
+export function discordCommands(
+  commands: readonly CommandDefinition[] = COMMAND_LIST,
+): RESTPutAPIApplicationCommandsJSONBody {
+  return commands.map((command): RESTPostAPIChatInputApplicationCommandsJSONBody => ({
+    type: ApplicationCommandType.ChatInput,
+    name: command.name,
+    description: describeFor(command, DISCORD_STYLE.words),
+    contexts: CONTEXTS,
+    ...withOptions<APIApplicationCommandOption>(
+      isGroup(command) ? command.subcommands.map(subcommand) : optionsOf(command).map(option),
+    ),
+  }));
+}
+
+function subcommand(action: Action): APIApplicationCommandSubcommandOption {
+  return {
+    type: ApplicationCommandOptionType.Subcommand,
+    name: action.name,
+    description: describeFor(action, DISCORD_STYLE.words),
+    ...withOptions(optionsOf(action).map(option)),
+  };
+}
+
+function option(spec: OptionSpec): APIApplicationCommandBasicOption {
+  const base = {
+    name: spec.name,
+    description: spec.description,
+    ...(spec.required ? { required: true } : {}),
+  };
+  // Discord checks these limits as people type; the worker checks them again (a job is untrusted).
+  switch (spec.type) {
+    case 'string':
       return {
-        ...base,
         type: ApplicationCommandOptionType.String,
-        max_length: spec.maxLength,
-        autocomplete: spec.catalog === 'chat',
-      };
-    case 'text':
-      return { ...base, type: ApplicationCommandOptionType.String, max_length: spec.maxLength };
-    case 'number':
-      // Discord cannot express an exclusive minimum: the service's own check is the guard.
-      return {
         ...base,
-        type: ApplicationCommandOptionType.Number,
-        min_value: spec.min,
-        max_value: spec.max,
+        max_length: spec.maxLength,
+        ...(spec.catalog === 'chat-models' ? { autocomplete: true } : {}),
+      };
+    case 'choice':
+      return {
+        type: ApplicationCommandOptionType.String,
+        ...base,
+        choices: spec.choices.map((choice) => ({ name: choice, value: choice })),
       };
     case 'integer':
       return {
-        ...base,
         type: ApplicationCommandOptionType.Integer,
+        ...base,
         min_value: spec.off !== undefined ? Math.min(spec.off, spec.min) : spec.min,
         max_value: spec.max,
       };
+    case 'number':
+      // Discord cannot express an exclusive minimum: the service's own check is the guard.
+      return {
+        type: ApplicationCommandOptionType.Number,
+        ...base,
+        min_value: spec.min,
+        max_value: spec.max,
+      };
     case 'boolean':
-      return { ...base, type: ApplicationCommandOptionType.Boolean };
+      return { type: ApplicationCommandOptionType.Boolean, ...base };
   }
 }
 
-export function discordCommands(): RESTPutAPIApplicationCommandsJSONBody {
-  return [
-    {
-      type: ApplicationCommandType.ChatInput,
-      name: 'imagine',
-      description: 'Generate an image with a Chutes image model',
-      contexts: CONTEXTS,
-      options: [
-        {
-          type: ApplicationCommandOptionType.String,
-          name: 'prompt',
-          description: 'What to draw',
-          required: true,
-          max_length: MAX_PROMPT_CHARS,
-        },
-        {
-          type: ApplicationCommandOptionType.String,
-          name: 'size',
-          description: 'Width x height in pixels (default 1024x1024)',
-          choices: IMAGE_SIZES.map((size) => ({ name: size, value: size })),
-        },
-        {
-          type: ApplicationCommandOptionType.String,
-          name: 'negative_prompt',
-          description: 'What the image should not contain',
-          max_length: MAX_PROMPT_CHARS,
-        },
-        {
-          type: ApplicationCommandOptionType.Integer,
-          name: 'seed',
-          description: 'Same seed and prompt give the same image',
-          min_value: 0,
-          max_value: 4_294_967_295,
-        },
-      ],
-    },
-    {
-      type: ApplicationCommandType.ChatInput,
-      name: 'settings',
-      description: "This server's model and generation settings",
-      contexts: CONTEXTS,
-      options: [
-        {
-          type: ApplicationCommandOptionType.Subcommand,
-          name: 'show',
-          description: 'Show the settings in force',
-        },
-        {
-          type: ApplicationCommandOptionType.Subcommand,
-          name: 'set',
-          description: 'Change one or more settings (Manage Server)',
-          options: SETTING_KEYS.map(settingOption),
-        },
-        {
-          type: ApplicationCommandOptionType.Subcommand,
-          name: 'reset',
-          description: 'Go back to the defaults (Manage Server)',
-        },
-      ],
-    },
-    {
-      type: ApplicationCommandType.ChatInput,
-      name: 'forget',
-      description: "Clear the bot's stored history of this channel or thread",
-      contexts: CONTEXTS,
-    },
-    {
-      type: ApplicationCommandType.ChatInput,
-      name: 'usage',
-      // Offered to everyone, like /settings set: server admins can override
-      // default_member_permissions per role, so the worker's check is the one that counts.
-      description: "This server's answers, tokens and images for 1, 7 and 30 days (Manage Server)",
-      contexts: CONTEXTS,
-    },
-  ];
+function optionsOf(action: Action): readonly OptionSpec[] {
+  return action.options ?? [];
+}
+
+/** Discord wants no `options` key rather than an empty list. */
+function withOptions<T>(options: readonly T[]): { options?: T[] } {
+  return options.length > 0 ? { options: [...options] } : {};
 }
 
 /** Bulk overwrite of the global commands: what is not listed here is removed. */

@@ -7,9 +7,7 @@ import type { Logger } from '../../log.js';
 import type { JobSink, ModelSuggestions } from '../platform.js';
 import { createInteractionHandler } from './interactions.js';
 import { toChatJob } from './messages.js';
-import { FloodError } from '../../core/flood.js';
-import { tellNotQueued, type NoticeDeps } from '../../core/notice.js';
-import type { ChatJob } from '../../core/jobs.js';
+import { notQueued, type NoticeDeps } from '../../core/notice.js';
 
 export interface DiscordGatewayOptions {
   readonly token: string;
@@ -112,17 +110,8 @@ export async function startDiscordGateway(options: DiscordGatewayOptions): Promi
         'Discord mention queued',
       );
     } catch (error) {
-      await notQueued(job, error);
+      await notQueued(options.notices, job, error);
     }
-  }
-
-  async function notQueued(job: ChatJob, error: unknown): Promise<void> {
-    // A flood refusal is logged where it is decided.
-    if (!(error instanceof FloodError))
-      log.error({ err: error, messageId: job.messageId }, 'could not enqueue a Discord message');
-    await tellNotQueued(options.notices, job, error).catch((noticeError: unknown) =>
-      log.warn({ err: noticeError, messageId: job.messageId }, 'could not tell the asker'),
-    );
   }
 
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));

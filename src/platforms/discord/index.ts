@@ -1,9 +1,9 @@
 /** Discord in the platform registry: enabled by DISCORD_TOKEN and DISCORD_APPLICATION_ID. */
 import { RESTEvents } from '@discordjs/rest';
 import { take } from '../../core/rate-budget.js';
-import { budgetBuckets } from '../../core/reply-stream.js';
+import { budgetBuckets } from '../../core/budget-buckets.js';
 import type { PlatformEntry } from '../platform.js';
-import { registerDiscordCommands } from './commands.js';
+import { DISCORD_STYLE, registerDiscordCommands } from './commands.js';
 import { startDiscordGateway } from './gateway.js';
 import { createDiscordRest, DiscordSurface } from './surface.js';
 
@@ -21,6 +21,7 @@ export const discord: PlatformEntry = {
     return {
       name: 'discord',
       surface,
+      commandStyle: DISCORD_STYLE,
       async startGateway({ producer, models, budget }) {
         // Registration and gateway discovery count against the bot's global limit too.
         const global = budgetBuckets(surface, 'other', { channelId: '', tenantId: '' });

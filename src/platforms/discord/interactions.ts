@@ -10,6 +10,8 @@ import {
   type ChatInputCommandInteraction,
   type Interaction,
 } from 'discord.js';
+import { isGroup, type Action } from '../../core/commands/definition.js';
+import { commandFor, commandNamed } from '../../core/commands/index.js';
 import type { CommandJob, CommandName } from '../../core/jobs.js';
 import type { Logger } from '../../log.js';
 import type { JobSink, ModelSuggestions } from '../platform.js';
@@ -19,21 +21,16 @@ const AUTOCOMPLETE_BUDGET_MS = 2_000;
 /** Discord shows at most 25 choices. */
 const MAX_CHOICES = 25;
 
-export function commandName(interaction: ChatInputCommandInteraction): CommandName | undefined {
-  switch (interaction.commandName) {
-    case 'imagine':
-      return 'imagine';
-    case 'forget':
-      return 'forget';
-    case 'usage':
-      return 'usage';
-    case 'settings': {
-      const sub = interaction.options.getSubcommand(false);
-      return sub === 'show' || sub === 'set' || sub === 'reset' ? `settings.${sub}` : undefined;
-    }
-    default:
-      return undefined;
-  }
+/** The command a slash command runs (with its subcommand), as its definition names it. */
+export function invokedAction(
+  interaction: ChatInputCommandInteraction,
+): { readonly name: CommandName; readonly action: Action } | undefined {
+  const command = commandNamed(interaction.commandName);
+  if (!command) return undefined;
+  const sub = isGroup(command) ? interaction.options.getSubcommand(false) : undefined;
+  const jobName = sub ? `${command.name}.${sub}` : command.name;
+  const found = commandFor(jobName);
+  return found ? { name: jobName as CommandName, action: found.action } : undefined;
 }
 
 /** The options the user gave (of the subcommand, for /settings), as plain values. */
@@ -81,12 +78,10 @@ export function createInteractionHandler(options: {
   }
 
   async function command(interaction: ChatInputCommandInteraction): Promise<void> {
-    const name = commandName(interaction);
-    if (!name) return;
-    // Settings and usage answers concern one person; the rest is for the channel to see.
-    await interaction.deferReply(
-      name.startsWith('settings.') || name === 'usage' ? { flags: MessageFlags.Ephemeral } : {},
-    );
+    const found = invokedAction(interaction);
+    if (!found) return;
+    const { name, action } = found;
+    await interaction.deferReply(action.private ? { flags: MessageFlags.Ephemeral } : {});
     const job: CommandJob = {
       v: 1,
       platform: 'discord',

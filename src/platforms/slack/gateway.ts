@@ -12,14 +12,14 @@ import {
 } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { RequestListener, ServerResponse } from 'node:http';
-import { FloodError } from '../../core/flood.js';
-import { tellNotQueued, type NoticeDeps } from '../../core/notice.js';
-import type { CommandJob, CommandName } from '../../core/jobs.js';
+import { notQueued, type NoticeDeps } from '../../core/notice.js';
+import { COMMAND_LIST } from '../../core/commands/index.js';
+import type { CommandJob } from '../../core/jobs.js';
 import type { InteractionSurface } from '../../core/surface.js';
 import type { Logger } from '../../log.js';
 import type { JobSink, RunningGateway } from '../platform.js';
 import { slackLogger } from './client.js';
-import { parseImagineText, parseSettingsText, SLASH_COMMANDS } from './command-text.js';
+import { parseSlashCommand } from './command-text.js';
 import { isQuestion, messageEventId, toChatJob, type IncomingSlackMessage } from './events.js';
 import { SlackPeople } from './people.js';
 import { mentionedUserIds, slackToPlainText } from './text.js';
@@ -120,13 +120,8 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
         result.duplicate ? 'Slack mention already queued' : 'Slack mention queued',
       );
     } catch (error) {
-      // A flood refusal is logged where it is decided.
-      if (!(error instanceof FloodError))
-        log.error({ err: error, channel: event.channel }, 'could not enqueue a Slack message');
       // Not awaited: the event is acknowledged now; the sentence waits for its budget.
-      void tellNotQueued(options.notices, job, error).catch((noticeError: unknown) =>
-        log.warn({ err: noticeError, channel: event.channel }, 'could not tell the asker'),
-      );
+      void notQueued(options.notices, job, error);
     }
     for (const id of unnamed) void people.get(id).catch(() => undefined);
   }
@@ -142,16 +137,13 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
     command: SlashCommand,
     ack: (response?: RespondArguments) => Promise<void>,
   ): Promise<void> {
-    const parsed = parseCommand(command);
+    const parsed = parseSlashCommand(command.command, command.text);
     if (!parsed.ok) {
       await ack({ response_type: 'ephemeral', text: parsed.message });
       return;
     }
-    await ack(
-      parsed.name === 'imagine'
-        ? { response_type: 'ephemeral', text: '🎨 Generating…' }
-        : undefined,
-    );
+    const { working } = parsed.action;
+    await ack(working ? { response_type: 'ephemeral', text: working } : undefined);
     try {
       // Who it is only where this gateway knows already: a users.info here
       // would hold the acknowledgement back; the worker looks up the rest.
@@ -191,8 +183,8 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
     void people.get(command.user_id).catch(() => undefined);
   }
 
-  for (const { command: name } of SLASH_COMMANDS) {
-    app.command(name, async ({ command, ack }) => onCommand(command, ack));
+  for (const { name } of COMMAND_LIST) {
+    app.command(`/${name}`, async ({ command, ack }) => onCommand(command, ack));
   }
   app.error(async (error) => {
     log.error({ err: error }, 'Slack listener failed');
@@ -234,28 +226,4 @@ export function closingOn413(listener: RequestListener, limit: number): RequestL
     }) as ServerResponse['writeHead'];
     listener(req, res);
   };
-}
-
-type ParsedCommand =
-  | { ok: true; name: CommandName; options: Record<string, string | number> }
-  | { ok: false; message: string };
-
-/** A slash command's text, read into the command the core runs and its options. */
-export function parseCommand(command: Pick<SlashCommand, 'command' | 'text'>): ParsedCommand {
-  switch (command.command) {
-    case '/imagine': {
-      const parsed = parseImagineText(command.text);
-      return parsed.ok ? { ok: true, name: 'imagine', options: parsed.options } : parsed;
-    }
-    case '/settings': {
-      const parsed = parseSettingsText(command.text);
-      return parsed.ok ? { ok: true, name: parsed.command, options: parsed.options } : parsed;
-    }
-    case '/forget':
-      return { ok: true, name: 'forget', options: {} };
-    case '/usage':
-      return { ok: true, name: 'usage', options: {} };
-    default:
-      return { ok: false, message: `Unknown command ${command.command}.` };
-  }
 }

@@ -1,6 +1,7 @@
 /** Slack in the platform registry: enabled by SLACK_BOT_TOKEN. */
 import type { PlatformEntry } from '../platform.js';
 import { createSlackClient } from './client.js';
+import { SLACK_STYLE } from './command-text.js';
 import { startSlackGateway } from './gateway.js';
 import { SlackSurface } from './surface.js';
 
@@ -16,6 +17,7 @@ export const slack: PlatformEntry = {
     return {
       name: 'slack',
       surface,
+      commandStyle: SLACK_STYLE,
       startGateway: ({ producer, budget }) =>
         startSlackGateway({
           botToken: settings.botToken,

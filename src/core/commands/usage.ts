@@ -1,0 +1,24 @@
+/** /usage: the tenant's answers, tokens and images for 1, 7 and 30 days, and its quotas. */
+import { quotaState } from '../quota.js';
+import { summarizeUsage } from '../usage.js';
+import { usageReportText } from '../usage-text.js';
+import { usageAdminOnlyText } from '../user-messages.js';
+import { defineCommand } from './definition.js';
+import { admins } from './preconditions.js';
+
+export const usage = defineCommand({
+  name: 'usage',
+  description: "This {tenant}'s answers, tokens and images for 1, 7 and 30 days",
+  // It names people and what they used.
+  precondition: admins(usageAdminOnlyText),
+  private: true,
+  run: async ({ job, here }, deps) => {
+    const now = deps.now?.() ?? new Date();
+    const [groups, settings] = await Promise.all([
+      deps.usage.usageGroups(job.platform, job.tenantId, now),
+      here.settings(),
+    ]);
+    const quota = await quotaState(deps.usage, job.platform, job.tenantId, settings.quotas, now);
+    return usageReportText(summarizeUsage(groups), quota, now);
+  },
+});

@@ -1,0 +1,23 @@
+--[[
+  Moves a settled point to now, in every log that still holds it, and keeps
+  the log for a window from now (rate-budget.ts, RedisBudget.settle): the
+  call it was taken for has been answered.
+
+  Input:
+    KEYS[i]    the buckets' logs (sorted sets of tickets scored by ms)
+
+    ARGV[1]    the ticket
+    ARGV[i+1]  the window of KEYS[i], ms
+
+  Output:
+    0
+]]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i, log in ipairs(KEYS) do
+  if redis.call('ZSCORE', log, ARGV[1]) then
+    redis.call('ZADD', log, now, ARGV[1])
+    redis.call('PEXPIRE', log, tonumber(ARGV[i + 1]))
+  end
+end
+return 0
