@@ -6,6 +6,7 @@
  */
 import { pino } from 'pino';
 import { performance } from 'node:perf_hooks';
+import { encodeConversationKey } from '../src/core/conversation-key.js';
 import { splitMessage } from '../src/core/split.js';
 import { jobIdFor, QUEUES } from '../src/queue/jobs.js';
 import { JobProducer } from '../src/queue/producer.js';
@@ -114,7 +115,7 @@ async function benchQueue(kind: BackendKind): Promise<void> {
       v: 1,
       platform: 'memory',
       tenantId: 't',
-      conversationKey: `conv-${i % conversations}`,
+      conversationKey: encodeConversationKey({ channelId: `conv-${i % conversations}` }),
       channelId: `conv-${i % conversations}`,
       messageId: `bench${i}`,
       author: { id: 'u', name: 'User' },

@@ -1,6 +1,30 @@
 import type { ChutesError } from './errors.js';
 
 /**
+ * Reads a body until it ends or passes `maxBytes`; returns what was read and
+ * whether it passed (the rest is not read: the stream is cancelled).
+ */
+async function readUpTo(
+  res: Response,
+  maxBytes: number,
+): Promise<{ readonly bytes: Buffer; readonly over: boolean }> {
+  if (!res.body) return { bytes: Buffer.alloc(0), over: false };
+  const reader = res.body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return { bytes: Buffer.concat(parts, size), over: false };
+    parts.push(value);
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return { bytes: Buffer.concat(parts, size), over: true };
+    }
+  }
+}
+
+/**
  * The whole body as bytes, refusing more than `maxBytes` (checked against Content-Length
  * first, then while reading, since a chunked answer announces no length).
  */
@@ -14,38 +38,13 @@ export async function readBytes(
     await res.body?.cancel().catch(() => undefined);
     throw tooLarge();
   }
-  if (!res.body) return Buffer.alloc(0);
-  const reader = res.body.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    parts.push(value);
-  }
-  return Buffer.concat(parts, size);
+  const { bytes, over } = await readUpTo(res, maxBytes);
+  if (over) throw tooLarge();
+  return bytes;
 }
 
 /** Like readBytes but decoded as UTF-8; an over-long body is cut rather than refused. */
 export async function readText(res: Response, maxBytes: number): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    parts.push(value);
-    size += value.byteLength;
-    if (size >= maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      break;
-    }
-  }
-  return Buffer.concat(parts, size).subarray(0, maxBytes).toString('utf8');
+  const { bytes } = await readUpTo(res, maxBytes);
+  return bytes.subarray(0, maxBytes).toString('utf8');
 }

@@ -4,9 +4,8 @@
  * a crash continues in the same messages and never asks the model twice for
  * an answer it already stored.
  */
-import type { ChatRequest, ChatStreamEvent } from '../chutes/chat-client.js';
 import { ChutesError } from '../chutes/errors.js';
-import { buildWindow, type StoredMessage } from './conversation.js';
+import { buildWindow } from './conversation.js';
 import {
   classifyFailure,
   isUnreachable,
@@ -15,11 +14,12 @@ import {
   type JobError,
 } from './job-error.js';
 import type { ChatJob, JobContext } from './jobs.js';
+import type { ChatModel, ConversationStore, UsageRecord } from './ports.js';
 import type { Quotas } from './quota.js';
 import { spend, type RateBudget } from './rate-budget.js';
 import { budgetBuckets } from './budget-buckets.js';
 import { ReplyRenderer, type ReplyRendererOptions } from './reply-stream.js';
-import type { SettingsSource } from './settings.js';
+import type { SettingsSource } from './settings/index.js';
 import { SurfaceError, type ChatSurface, type MessageRef } from './surface.js';
 import { answerTokens, estimatedCompletionTokens, estimatedPromptTokens } from './usage.js';
 import {
@@ -34,43 +34,6 @@ import {
   TOO_LONG,
   userMessageFor,
 } from './user-messages.js';
-
-export interface ChatModel {
-  streamChat(request: ChatRequest, signal?: AbortSignal): AsyncIterable<ChatStreamEvent>;
-}
-
-export interface UsageRecord {
-  readonly jobId: string;
-  readonly kind: 'chat' | 'image';
-  readonly platform: string;
-  readonly tenantId: string;
-  readonly userId: string;
-  /** The user's name as the platform showed it, for /usage. */
-  readonly userName?: string;
-  readonly model: string;
-  readonly promptTokens?: number;
-  readonly completionTokens?: number;
-  /** The model sent no usage: the token counts are estimates (core/usage.ts). */
-  readonly tokensEstimated?: boolean;
-  readonly timeToFirstTokenMs?: number;
-  readonly durationMs: number;
-  readonly outcome: string;
-}
-
-/** Where conversations and usage are kept (Postgres in production). */
-export interface ConversationStore {
-  /** The conversation's latest `limit` messages, oldest first. */
-  history(platform: string, conversationKey: string, limit: number): Promise<StoredMessage[]>;
-  /** The answer a job already stored, if an earlier attempt got that far. */
-  storedAnswer(jobId: string): Promise<string | undefined>;
-  /**
-   * Stores question, answer and usage together, and returns the answer stored
-   * for the job: a second call for the same job changes nothing and returns
-   * the first one's answer.
-   */
-  saveExchange(job: ChatJob, jobId: string, answer: string, usage: UsageRecord): Promise<string>;
-  recordUsage(usage: UsageRecord): Promise<void>;
-}
 
 export interface ChatJobDeps {
   readonly surface: (platform: string) => ChatSurface;

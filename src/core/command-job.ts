@@ -3,63 +3,13 @@
  * it, its options checked, its handler, and the answer, with no platform
  * objects involved.
  */
-import {
-  withActor,
-  type AnswerAction,
-  type CommandStyle,
-  type Here,
-} from './commands/definition.js';
+import { withActor } from './commands/actor.js';
+import type { AnswerAction, CommandDeps, Here } from './commands/definition.js';
 import { COMMAND_LIST, commandFor } from './commands/index.js';
 import { checkOptions } from './commands/options.js';
-import type { ImagineDeps } from './imagine-job.js';
 import { classifyFailure, toJobError } from './job-error.js';
 import type { CommandJob, JobContext } from './jobs.js';
-import type {
-  Defaults,
-  EffectiveSettings,
-  SettingChanges,
-  SettingsSource,
-  StoredSettings,
-} from './settings.js';
-import type { Actor } from './settings-access.js';
-import type { InteractionSurface } from './surface.js';
-import type { UsageSource } from './usage.js';
 import { commandFailureText, INTERNAL, optionErrorsText } from './user-messages.js';
-
-/** Where settings are read and changed (Postgres in production). */
-export interface SettingsAdmin extends SettingsSource {
-  stored(platform: string, tenantId: string): Promise<StoredSettings | undefined>;
-  apply(
-    platform: string,
-    tenantId: string,
-    changes: SettingChanges,
-    actor: Actor,
-  ): Promise<EffectiveSettings>;
-  reset(platform: string, tenantId: string, actor: Actor): Promise<EffectiveSettings>;
-}
-
-/** The chat models Chutes serves, to check a `model` setting against. */
-export interface ModelCatalog {
-  chatModels(): Promise<readonly string[]>;
-}
-
-export interface CommandDeps {
-  readonly interactions: (platform: string) => InteractionSurface;
-  /** How each platform offers commands, for answers that show them (/help). */
-  readonly styles: (platform: string) => CommandStyle;
-  readonly settings: SettingsAdmin;
-  readonly conversations: { forget(platform: string, conversationKey: string): Promise<number> };
-  readonly models: ModelCatalog;
-  readonly usage: UsageSource;
-  readonly defaults: Defaults;
-  /** For a command that answers by itself (/imagine), when the worker hands it here. */
-  readonly imagine?: ImagineDeps;
-  readonly log: {
-    info(details: object, message: string): void;
-    warn(details: object, message: string): void;
-  };
-  readonly now?: () => Date;
-}
 
 /**
  * Answers the command. A failure is retried without a word; the one that ends

@@ -3,21 +3,16 @@
  * Chutes, the image uploaded as a file in the acknowledged answer, and a
  * usage row. Platform-neutral: the answer goes through an InteractionSurface.
  */
-import type { GeneratedImage, ImageRequest } from '../chutes/image-client.js';
-import type { ConversationStore, UsageRecord } from './chat-job.js';
+import type { ConversationStore, ImageModel, UsageRecord } from './ports.js';
 import { recordUsageBestEffort } from './chat-job.js';
-import { withActor } from './commands/definition.js';
+import { withActor } from './commands/actor.js';
 import { checkOptions, type OptionSpec } from './commands/options.js';
 import { classifyFailure, toJobError } from './job-error.js';
 import type { CommandJob, JobContext } from './jobs.js';
 import type { Quotas } from './quota.js';
-import type { SettingsSource } from './settings.js';
+import type { SettingsSource } from './settings/index.js';
 import type { InteractionSurface } from './surface.js';
 import { imageFailureText, imageTooLargeText, optionErrorsText } from './user-messages.js';
-
-export interface ImageModel {
-  generateImage(request: ImageRequest, signal?: AbortSignal): Promise<GeneratedImage>;
-}
 
 /** The sizes users choose from: square, landscape, portrait. */
 export const IMAGE_SIZES = ['1024x1024', '1024x768', '768x1024', '512x512'] as const;

@@ -1,6 +1,6 @@
 /** The jobs the gateway hands to workers: plain JSON, validated at both ends (src/queue/jobs.ts). */
-import type { CommandName } from './commands/index.js';
-import type { Actor } from './settings-access.js';
+import type { Actor } from './settings/index.js';
+import type { ConversationKey } from './conversation-key.js';
 import type { InteractionRef, MessageRef } from './surface.js';
 
 export interface JobAuthor {
@@ -19,7 +19,7 @@ export interface ChatJob {
   /** Discord guild, Slack workspace; `dm:<user id>` for direct messages. */
   readonly tenantId: string;
   /** Channel or thread whose history the answer continues. */
-  readonly conversationKey: string;
+  readonly conversationKey: ConversationKey;
   readonly channelId: string;
   /** The question's own message id. */
   readonly messageId: string;
@@ -38,17 +38,14 @@ export interface ChatJob {
   readonly receivedAt: string;
 }
 
-/** The commands a job may name, from their definitions (core/commands/). */
-export { COMMANDS, ORDERED_COMMANDS, type CommandName } from './commands/index.js';
-
 /** Someone ran one of the bot's commands; the platform already acknowledged it. */
 export interface CommandJob {
   readonly v: 1;
   readonly platform: string;
   readonly tenantId: string;
   readonly channelId: string;
-  /** The conversation /forget clears, with every conversation nested in it (`<key>/…`). */
-  readonly conversationKey: string;
+  /** The conversation /forget clears, with every conversation nested in it (a channel's threads). */
+  readonly conversationKey: ConversationKey;
   readonly interaction: InteractionRef;
   readonly actor: Actor;
   /**
@@ -57,7 +54,8 @@ export interface CommandJob {
    * no admin right, and the worker asks `InteractionSurface.person`.
    */
   readonly actorPending?: boolean;
-  readonly command: CommandName;
+  /** The command's job name (`imagine`, `settings.set`), one of core/commands' list. */
+  readonly command: string;
   /** The command's options as the user gave them, unvalidated. */
   readonly options: Readonly<Record<string, string | number | boolean>>;
   /** Largest file the platform takes in the answer, when it says so per invocation. */

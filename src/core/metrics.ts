@@ -11,8 +11,7 @@
  */
 import type { ChatRequest, ChatStreamEvent } from '../chutes/chat-client.js';
 import { ChutesError } from '../chutes/errors.js';
-import type { ChatModel, ConversationStore, UsageRecord } from './chat-job.js';
-import type { ImageModel } from './imagine-job.js';
+import type { ChatModel, ConversationStore, ImageModel, UsageRecord } from './ports.js';
 import type { JobSink } from './jobs.js';
 
 export interface Metrics {

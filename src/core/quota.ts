@@ -9,7 +9,7 @@
  */
 import type { Metrics } from './metrics.js';
 import { plural } from './numbers.js';
-import type { EffectiveSettings } from './settings.js';
+import type { EffectiveSettings } from './settings/index.js';
 import type { UsageSource } from './usage.js';
 
 export interface QuotaMeter {

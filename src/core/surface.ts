@@ -3,7 +3,7 @@
  * any other platform only through this interface; platform types never cross it.
  */
 import { BotError } from '../errors.js';
-import type { Actor } from './settings-access.js';
+import type { Actor } from './settings/index.js';
 
 /**
  * Which calls one budget covers: those into one channel, those of one tenant
@@ -168,11 +168,24 @@ export class SurfaceError extends BotError {
   }
 }
 
+declare const interactionRefBrand: unique symbol;
+
 /**
  * A platform's handle on a command invocation that was acknowledged in time
- * (Discord: interaction token; Slack: response_url). Opaque to the core; plain JSON.
+ * (Discord: interaction token; Slack: response_url). Opaque to the core: each
+ * platform builds and reads its own in one module
+ * (`src/platforms/<platform>/interaction-ref.ts`). At run time a flat object
+ * of strings, plain JSON in a job.
  */
-export type InteractionRef = Readonly<Record<string, string | number>>;
+export type InteractionRef = { readonly [interactionRefBrand]: true };
+
+/** The fields of an interaction reference; for the platforms' interaction-ref modules and the job schema. */
+export type InteractionFields = Readonly<Record<string, string>>;
+
+/** Wraps a platform's checked fields as the opaque reference (the fields themselves, as JSON). */
+export function toInteractionRef(fields: InteractionFields): InteractionRef {
+  return { ...fields } as unknown as InteractionRef;
+}
 
 export interface ReplyFile {
   readonly name: string;

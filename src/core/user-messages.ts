@@ -3,9 +3,8 @@
  * error's code. Never the raw error: it could name internals or secrets.
  */
 import { ChutesError } from '../chutes/errors.js';
-import type { OptionError, OptionErrorCode } from './commands/options.js';
-import type { TextError } from './commands/text-form.js';
-import type { SettingError, SettingErrorCode } from './settings-validate.js';
+import type { OptionError, OptionErrorCode, TextError } from './commands/options.js';
+import type { SettingError, SettingErrorCode } from './settings/index.js';
 
 const CHUTES_TEXT: Record<ChutesError['code'], (model: string) => string> = {
   unauthorized: () =>

@@ -1,6 +1,7 @@
 import { and, desc, eq, like, or } from 'drizzle-orm';
-import type { ConversationStore, UsageRecord } from '../core/chat-job.js';
+import type { ConversationStore, UsageRecord } from '../core/ports.js';
 import type { StoredMessage } from '../core/conversation.js';
+import { nestedKeyPrefix, type ConversationKey } from '../core/conversation-key.js';
 import type { ChatJob } from '../core/jobs.js';
 import type { Db } from './client.js';
 import { conversationMessages, usage } from './schema.js';
@@ -74,12 +75,11 @@ export class PgConversationStore implements ConversationStore {
   }
 
   /**
-   * Forgets a conversation and every conversation nested in it (keys
-   * `<key>/…`, such as a Slack channel's threads): the rows are deleted, not
-   * hidden. Returns how many.
+   * Forgets a conversation and every conversation nested in it (such as a
+   * Slack channel's threads): the rows are deleted, not hidden. Returns how many.
    */
-  async forget(platform: string, conversationKey: string): Promise<number> {
-    const nested = `${conversationKey.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`;
+  async forget(platform: string, conversationKey: ConversationKey): Promise<number> {
+    const nested = `${nestedKeyPrefix(conversationKey).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const deleted = await this.db
       .delete(conversationMessages)
       .where(

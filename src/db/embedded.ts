@@ -20,6 +20,7 @@ import { promisify } from 'node:util';
 import exitHook from 'async-exit-hook';
 import pg from 'pg';
 import type { Logger } from '../log.js';
+import { isAlive } from '../process-alive.js';
 
 export interface EmbeddedPostgres {
   readonly url: string;
@@ -330,16 +331,6 @@ async function runsCluster(pid: number, clusterDir: string): Promise<boolean> {
     return args.includes(clusterDir);
   } catch {
     return !(await exists('/proc/self'));
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

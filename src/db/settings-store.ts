@@ -1,9 +1,9 @@
 import { and, eq, sql } from 'drizzle-orm';
 import {
+  COLUMN_FIELDS,
   SETTING_KEYS,
-  STORED_FIELD,
   effectiveSettings,
-  isColumnKey,
+  storedField,
   storedValue,
   type Actor,
   type Defaults,
@@ -12,7 +12,7 @@ import {
   type SettingKey,
   type SettingsSource,
   type StoredSettings,
-} from '../core/settings.js';
+} from '../core/settings/index.js';
 import type { Db } from './client.js';
 import { settingsAudit, tenantSettings } from './schema.js';
 
@@ -21,7 +21,7 @@ type Patch = Partial<typeof tenantSettings.$inferInsert>;
 
 /**
  * Tenant settings in Postgres. Writes take only validated values
- * (`validateChanges` in core/settings): the store checks nothing itself, so
+ * (`validateChanges` in core/settings/): the store checks nothing itself, so
  * there is one place that decides what is valid.
  *
  * Every write runs in one transaction that first makes sure the tenant's row
@@ -74,13 +74,14 @@ export class PgSettingsStore implements SettingsSource {
       const extra: Record<string, number> = {};
       for (const key of changed) {
         const value = changes[key];
-        if (isColumnKey(key)) patch[STORED_FIELD[key]] = value;
+        const field = storedField(key);
+        if (field !== undefined) patch[field] = value;
         else if (typeof value === 'number') extra[key] = value;
       }
       const [after] = await tx
         .update(tenantSettings)
         .set({
-          // STORED_FIELD maps each key to the field of the same type, so the patch is a Patch.
+          // The table (core/settings/keys.ts) gives each key a field of its value's type.
           ...(patch as Patch),
           // Merged in SQL as well, so no key written by someone else can be lost.
           extra: sql`${tenantSettings.extra} || ${JSON.stringify(extra)}::jsonb`,
@@ -103,7 +104,7 @@ export class PgSettingsStore implements SettingsSource {
       const strayExtra = Object.keys(row?.extra ?? {}).length > 0;
       if (had.length > 0 || strayExtra) {
         const cleared: Patch = {};
-        for (const field of Object.values(STORED_FIELD)) cleared[field] = null;
+        for (const field of COLUMN_FIELDS) cleared[field] = null;
         await tx
           .update(tenantSettings)
           .set({ ...cleared, extra: {}, updatedBy: actor.id, updatedAt: sql`now()` })

@@ -4,13 +4,10 @@
  * different versions fail loudly instead of misreading each other.
  */
 import { z } from 'zod';
-import {
-  COMMANDS,
-  ORDERED_COMMANDS as ORDERED,
-  type ChatJob,
-  type CommandJob,
-} from '../core/jobs.js';
-import type { MessageRef } from '../core/surface.js';
+import { COMMANDS, ORDERED_COMMANDS as ORDERED } from '../core/commands/index.js';
+import type { ChatJob, CommandJob } from '../core/jobs.js';
+import { isConversationKey, type ConversationKey } from '../core/conversation-key.js';
+import { toInteractionRef, type MessageRef } from '../core/surface.js';
 
 export const QUEUES = { chat: 'chat', commands: 'commands' } as const;
 
@@ -19,11 +16,28 @@ export const ORDERED_COMMANDS: ReadonlySet<CommandJob['command']> = new Set(ORDE
 
 const id = z.string().min(1).max(200);
 
+/** Built by core/conversation-key.ts: `<channel>` or `<channel>/<thread>`. */
+const conversationKey = z.custom<ConversationKey>(
+  (value) => isConversationKey(value) && value.length <= 200,
+  'expected a conversation key: <channel> or <channel>/<thread>, at most 200 characters',
+);
+
+/**
+ * An interaction reference is opaque here: a flat object of strings, read only
+ * by its platform (src/platforms/<platform>/interaction-ref.ts).
+ */
+const interactionRef = z
+  .record(z.string().max(100), z.string().max(4_000))
+  .refine((fields) => Object.keys(fields).length >= 1 && Object.keys(fields).length <= 16, {
+    message: 'expected an interaction reference of 1 to 16 fields',
+  })
+  .transform(toInteractionRef);
+
 export const chatJobSchema = z.object({
   v: z.literal(1),
   platform: z.string().regex(/^[a-z][a-z0-9-]*$/),
   tenantId: id,
-  conversationKey: id,
+  conversationKey,
   channelId: id,
   messageId: id,
   threadId: id.optional(),
@@ -39,8 +53,8 @@ export const commandJobSchema = z.object({
   platform: z.string().regex(/^[a-z][a-z0-9-]*$/),
   tenantId: id,
   channelId: id,
-  conversationKey: id,
-  interaction: z.record(z.string(), z.union([z.string(), z.number()])),
+  conversationKey,
+  interaction: interactionRef,
   actor: z.object({ id, name: z.string().min(1).max(200), isAdmin: z.boolean() }),
   actorPending: z.boolean().optional(),
   command: z.enum(COMMANDS),

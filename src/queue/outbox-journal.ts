@@ -24,6 +24,7 @@ import {
 } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { isAlive } from '../process-alive.js';
 
 export interface JournalLog {
   warn(details: object, message: string): void;
@@ -145,14 +146,4 @@ function encode(host: string): string {
 function parseName(name: string): { host: string; pid: number } | undefined {
   const match = /^(.*)~(\d+)\.jsonl$/.exec(name);
   return match ? { host: match[1]!, pid: Number(match[2]) } : undefined;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, under another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

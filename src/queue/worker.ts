@@ -11,8 +11,9 @@ import {
   reportAbandonedChat,
   type ChatJobDeps,
 } from '../core/chat-job.js';
-import { handleCommandJob, reportAbandonedCommand, type CommandDeps } from '../core/command-job.js';
-import { handleImagineJob, type ImagineDeps } from '../core/imagine-job.js';
+import { handleCommandJob, reportAbandonedCommand } from '../core/command-job.js';
+import type { CommandDeps } from '../core/commands/definition.js';
+import type { ImagineDeps } from '../core/imagine-job.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Logger } from '../log.js';
 import { backoffDelay, handBack, jobContext, settle } from './attempts.js';
@@ -166,16 +167,14 @@ export function startCommandWorker(
     QUEUES.commands,
     async (job, token, signal) => {
       const data = parse(commandJobSchema, job);
+      const log = jobLog(options.log, job, data);
+      // Every command runs through its definition (core/commands/).
       const handle = () =>
-        data.command === 'imagine'
-          ? handleImagineJob(data, jobContext(job, signal), {
-              ...options.imagine,
-              log: jobLog(options.log, job, data),
-            })
-          : handleCommandJob(data, jobContext(job, signal), {
-              ...options.commands,
-              log: jobLog(options.log, job, data),
-            });
+        handleCommandJob(data, jobContext(job, signal), {
+          ...options.commands,
+          imagine: { ...options.imagine, log },
+          log,
+        });
       if (ORDERED_COMMANDS.has(data.command))
         await options.turns.run(job, token, signal, data.conversationKey, handle);
       else await settle(job, token, signal, handle);

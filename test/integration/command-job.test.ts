@@ -5,10 +5,12 @@
  * outlasted the patience) answers with the database's sentence.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { handleCommandJob, type CommandDeps } from '../../src/core/command-job.js';
+import { handleCommandJob } from '../../src/core/command-job.js';
+import type { CommandDeps } from '../../src/core/commands/definition.js';
 import { JobError, OUTAGE_PATIENCE_MS } from '../../src/core/job-error.js';
+import { encodeConversationKey } from '../../src/core/conversation-key.js';
 import type { CommandJob, JobContext } from '../../src/core/jobs.js';
-import type { InteractionSurface } from '../../src/core/surface.js';
+import { toInteractionRef, type InteractionSurface } from '../../src/core/surface.js';
 import { STORE_UNAVAILABLE } from '../../src/core/user-messages.js';
 import { createDb, createPool } from '../../src/db/client.js';
 import { PgConversationStore } from '../../src/db/conversation-store.js';
@@ -50,8 +52,8 @@ const command = (name: CommandJob['command']): CommandJob => ({
   platform: 'memory',
   tenantId: 't',
   channelId: 'c',
-  conversationKey: 'c',
-  interaction: { token: 'x' },
+  conversationKey: encodeConversationKey({ channelId: 'c' }),
+  interaction: toInteractionRef({ token: 'x' }),
   actor: { id: 'u', name: 'Ann', isAdmin: true },
   command: name,
   options: {},

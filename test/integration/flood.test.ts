@@ -8,6 +8,7 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FloodError, FloodGuard, type FloodLimits } from '../../src/core/flood.js';
+import { encodeConversationKey } from '../../src/core/conversation-key.js';
 import type { ChatJob } from '../../src/core/jobs.js';
 import type { JobQueue } from '../../src/queue/backend.js';
 import { QUEUES } from '../../src/queue/jobs.js';
@@ -49,7 +50,7 @@ function question(author: string, channelId: string): ChatJob {
     v: 1,
     platform: 'memory',
     tenantId: 't1',
-    conversationKey: channelId,
+    conversationKey: encodeConversationKey({ channelId }),
     channelId,
     messageId: `${Date.now()}${counter}`,
     author: { id: author, name: author },

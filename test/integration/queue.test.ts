@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChutesError } from '../../src/chutes/errors.js';
 import type { ChatJobDeps } from '../../src/core/chat-job.js';
+import { encodeConversationKey } from '../../src/core/conversation-key.js';
 import type { ChatJob } from '../../src/core/jobs.js';
 import { INTERNAL, RETRYING_OTHER } from '../../src/core/user-messages.js';
 import type { JobQueue, JobWorker } from '../../src/queue/backend.js';
@@ -87,7 +88,7 @@ function chatJob(conversationKey: string, text: string): ChatJob {
     v: 1,
     platform: 'memory',
     tenantId: 't1',
-    conversationKey,
+    conversationKey: encodeConversationKey({ channelId: conversationKey }),
     channelId: conversationKey,
     messageId: `${Date.now()}${counter}`,
     author: { id: 'u1', name: 'Ann' },

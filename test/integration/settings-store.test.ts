@@ -5,7 +5,7 @@ import {
   type Actor,
   type Defaults,
   type SettingChanges,
-} from '../../src/core/settings.js';
+} from '../../src/core/settings/index.js';
 import { settingsAudit, tenantSettings } from '../../src/db/schema.js';
 import { PgSettingsStore } from '../../src/db/settings-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';

@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SurfaceError, type RateRule } from '../../src/core/surface.js';
 import { createSlackClient } from '../../src/platforms/slack/client.js';
+import { encodeSlackInteraction } from '../../src/platforms/slack/interaction-ref.js';
 import { SLACK_LIMITS, SlackSurface } from '../../src/platforms/slack/surface.js';
 import { DEFAULT_TIER_POINTS, startFakeSlack, type FakeSlack } from '../fakes/slack/index.js';
 
@@ -169,7 +170,7 @@ describe('SlackSurface', () => {
     expect((await command.ack).acknowledged).toBe(true);
     receiver.close();
     await surface.respond(
-      { responseUrl: command.responseUrl, channelId: 'C2', userId: ANN },
+      encodeSlackInteraction({ responseUrl: command.responseUrl, channelId: 'C2' }),
       { text: '**Settings** _(default)_' },
     );
     const [answer] = slack.commandResponses(command.id).filter((r) => r.via === 'response_url');
@@ -179,7 +180,7 @@ describe('SlackSurface', () => {
 
     const bytes = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 4]);
     await surface.respond(
-      { responseUrl: command.responseUrl, channelId: 'C2', userId: ANN },
+      encodeSlackInteraction({ responseUrl: command.responseUrl, channelId: 'C2' }),
       { text: '🎨 **a fox**', file: { name: 'fox.png', bytes, mime: 'image/png' } },
     );
     const file = slack.files.find((f) => f.name === 'fox.png')!;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeConversationKey, encodeConversationKey } from '../../src/core/conversation-key.js';
 import type { ChatJob } from '../../src/core/jobs.js';
 import { PgConversationStore } from '../../src/db/conversation-store.js';
 import { PgSettingsStore } from '../../src/db/settings-store.js';
@@ -13,12 +14,15 @@ afterAll(async () => {
   await database?.drop();
 });
 
+/** A key as stored (`<channel>` or `<channel>/<thread>`), through the one codec. */
+const key = (stored: string) => encodeConversationKey(decodeConversationKey(stored));
+
 const job = (n: number, conversationKey = 'c1'): ChatJob => ({
   v: 1,
   platform: 'discord',
   tenantId: 'g1',
-  conversationKey,
-  channelId: conversationKey,
+  conversationKey: key(conversationKey),
+  channelId: decodeConversationKey(conversationKey).channelId,
   messageId: `m${n}`,
   author: { id: 'u1', name: 'Ann' },
   text: `question ${n}`,
@@ -67,7 +71,7 @@ describe('PgConversationStore', () => {
     expect(await store.storedAnswer('nope')).toBeUndefined();
     expect(await database.db.select().from(usage)).toHaveLength(4);
 
-    expect(await store.forget('discord', 'c1')).toBe(6);
+    expect(await store.forget('discord', key('c1'))).toBe(6);
     expect(await store.history('discord', 'c1', 100)).toEqual([]);
     expect(await store.history('discord', 'other', 100)).toHaveLength(2);
     const { rows } = await database.pool.query(
@@ -81,14 +85,14 @@ describe('PgConversationStore', () => {
     const keys = ['C1', 'C1/1700.1', 'C1/1700.2', 'C10/1700.1', 'C_1/x', 'C%/y'];
     for (const [n, key] of keys.entries())
       await store.saveExchange(job(n, key), `n${n}`, `answer ${n}`, usageFor(`n${n}`));
-    expect(await store.forget('discord', 'C1')).toBe(6);
+    expect(await store.forget('discord', key('C1'))).toBe(6);
     for (const key of ['C1', 'C1/1700.1', 'C1/1700.2'])
       expect(await store.history('discord', key, 10)).toEqual([]);
     for (const key of ['C10/1700.1', 'C_1/x', 'C%/y'])
       expect(await store.history('discord', key, 10)).toHaveLength(2);
     // LIKE wildcards in the key itself are taken literally.
-    expect(await store.forget('discord', 'C_')).toBe(0);
-    expect(await store.forget('discord', 'C%')).toBe(2);
+    expect(await store.forget('discord', key('C_'))).toBe(0);
+    expect(await store.forget('discord', key('C%'))).toBe(2);
     expect(await store.history('discord', 'C_1/x', 10)).toHaveLength(2);
   });
 });

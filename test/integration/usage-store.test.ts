@@ -1,6 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handleChatJob, type UsageRecord } from '../../src/core/chat-job.js';
+import { handleChatJob } from '../../src/core/chat-job.js';
+import type { UsageRecord } from '../../src/core/ports.js';
+import { encodeConversationKey } from '../../src/core/conversation-key.js';
 import type { ChatJob } from '../../src/core/jobs.js';
 import { Quotas } from '../../src/core/quota.js';
 import { PgConversationStore } from '../../src/db/conversation-store.js';
@@ -159,7 +161,7 @@ describe('a chat job’s usage row and quota, on Postgres', () => {
     v: 1,
     platform: 'discord',
     tenantId: 'quota-tenant',
-    conversationKey: 'c-quota',
+    conversationKey: encodeConversationKey({ channelId: 'c-quota' }),
     channelId: 'c-quota',
     messageId: 'm1',
     author: { id: 'u-ann', name: 'Ann' },

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
-import type { ChatJobDeps, ChatModel } from '../../src/core/chat-job.js';
+import type { ChatJobDeps } from '../../src/core/chat-job.js';
+import type { ChatModel } from '../../src/core/ports.js';
 import type { RateBudget } from '../../src/core/rate-budget.js';
 import type { ChatSurface } from '../../src/core/surface.js';
 import type { Db } from '../../src/db/client.js';

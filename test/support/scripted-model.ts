@@ -1,5 +1,5 @@
 import type { ChatRequest, ChatStreamEvent } from '../../src/chutes/chat-client.js';
-import type { ChatModel } from '../../src/core/chat-job.js';
+import type { ChatModel } from '../../src/core/ports.js';
 
 export interface ModelCall {
   readonly request: ChatRequest;

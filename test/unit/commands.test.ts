@@ -4,7 +4,8 @@
  * the check of every option, and /help for each kind of person.
  */
 import { describe, expect, it } from 'vitest';
-import { handleCommandJob, type CommandDeps } from '../../src/core/command-job.js';
+import { handleCommandJob } from '../../src/core/command-job.js';
+import type { CommandDeps } from '../../src/core/commands/definition.js';
 import {
   actionsOf,
   defineCommand,
@@ -16,8 +17,10 @@ import { COMMAND_LIST, COMMANDS, ORDERED_COMMANDS } from '../../src/core/command
 import { everyone } from '../../src/core/commands/preconditions.js';
 import { parseCommandText, textUsage } from '../../src/core/commands/text-form.js';
 import { parseImagineOptions } from '../../src/core/imagine-job.js';
+import { encodeConversationKey } from '../../src/core/conversation-key.js';
 import type { CommandJob } from '../../src/core/jobs.js';
-import { effectiveSettings, SETTING_KEYS, validateChanges } from '../../src/core/settings.js';
+import { effectiveSettings, SETTING_KEYS, validateChanges } from '../../src/core/settings/index.js';
+import { toInteractionRef } from '../../src/core/surface.js';
 import { settingErrorsText } from '../../src/core/user-messages.js';
 import { DISCORD_STYLE, discordCommands } from '../../src/platforms/discord/commands.js';
 import { parseSlashCommand, SLACK_STYLE } from '../../src/platforms/slack/command-text.js';
@@ -346,8 +349,8 @@ function commandJob(
     platform: 'memory',
     tenantId: 't1',
     channelId: 'c1',
-    conversationKey: 'c1',
-    interaction: { token: 'x' },
+    conversationKey: encodeConversationKey({ channelId: 'c1' }),
+    interaction: toInteractionRef({ token: 'x' }),
     actor: { id: 'u1', name: 'Ann', isAdmin },
     command,
     options,

@@ -1,16 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { ChutesError } from '../../src/chutes/errors.js';
 import type { ImageRequest } from '../../src/chutes/image-client.js';
-import type { UsageRecord } from '../../src/core/chat-job.js';
+import type { UsageRecord } from '../../src/core/ports.js';
 import {
   handleImagineJob,
   parseImagineOptions,
   type ImagineDeps,
 } from '../../src/core/imagine-job.js';
 import { JobError, OUTAGE_PATIENCE_MS } from '../../src/core/job-error.js';
+import { encodeConversationKey } from '../../src/core/conversation-key.js';
 import type { CommandJob, JobContext } from '../../src/core/jobs.js';
-import { effectiveSettings } from '../../src/core/settings.js';
-import type { InteractionSurface, ReplyFile } from '../../src/core/surface.js';
+import { effectiveSettings } from '../../src/core/settings/index.js';
+import {
+  toInteractionRef,
+  type InteractionSurface,
+  type ReplyFile,
+} from '../../src/core/surface.js';
 import { TEST_LIMITS } from '../support/memory-surface.js';
 import { connectionLost } from '../support/pg.js';
 
@@ -52,8 +57,8 @@ const job = (options: CommandJob['options'], uploadLimitBytes?: number): Command
   platform: 'memory',
   tenantId: 't',
   channelId: 'c',
-  conversationKey: 'c',
-  interaction: { token: 'x' },
+  conversationKey: encodeConversationKey({ channelId: 'c' }),
+  interaction: toInteractionRef({ token: 'x' }),
   actor: { id: 'u', name: 'Ann', isAdmin: false },
   command: 'imagine',
   options,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { encodeConversationKey } from '../../src/core/conversation-key.js';
 import { InOrder } from '../../src/core/in-order.js';
 import type { ChatJob, CommandJob, EnqueueResult, JobSink } from '../../src/core/jobs.js';
 
@@ -6,7 +7,7 @@ const job = (conversationKey: string, messageId: string): ChatJob => ({
   v: 1,
   platform: 'discord',
   tenantId: 't',
-  conversationKey,
+  conversationKey: encodeConversationKey({ channelId: conversationKey }),
   channelId: conversationKey,
   messageId,
   author: { id: 'u', name: 'Ann' },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ChutesError } from '../../src/chutes/errors.js';
-import type { ConversationStore, UsageRecord } from '../../src/core/chat-job.js';
+import type { ConversationStore, UsageRecord } from '../../src/core/ports.js';
 import {
   observeChatModel,
   observeEvents,

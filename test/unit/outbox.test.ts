@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { encodeConversationKey } from '../../src/core/conversation-key.js';
 import type { ChatJob, CommandJob, EnqueueResult, JobSink } from '../../src/core/jobs.js';
 import { Outbox, OutboxFullError } from '../../src/queue/outbox.js';
 
@@ -7,7 +8,7 @@ const chat = (n: number): ChatJob => ({
   v: 1,
   platform: 'discord',
   tenantId: 'g',
-  conversationKey: 'c',
+  conversationKey: encodeConversationKey({ channelId: 'c' }),
   channelId: 'c',
   messageId: `m${n}`,
   author: { id: 'u', name: 'Ann' },

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { validateChanges, validateSetting, type SettingError } from '../../src/core/settings.js';
+import {
+  validateChanges,
+  validateSetting,
+  type SettingError,
+} from '../../src/core/settings/index.js';
 import {
   forgetAdminOnlyText,
   forgottenText,

@@ -6,7 +6,7 @@ import {
   validateChanges,
   validateSetting,
   type SettingError,
-} from '../../src/core/settings.js';
+} from '../../src/core/settings/index.js';
 
 function accepted(key: string, raw: unknown, knownModels?: readonly string[]): unknown {
   const result = validateSetting(key, raw, knownModels ? { knownModels } : {});

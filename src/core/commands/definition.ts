@@ -5,13 +5,35 @@
  * registration, Slack's text parsing, usage lines and manifest, /help, the
  * job schema's command names, and the check of every option in the worker.
  */
-import type { CommandDeps } from '../command-job.js';
 import type { ImagineDeps } from '../imagine-job.js';
+import type { ConversationKey } from '../conversation-key.js';
 import type { CommandJob, JobContext } from '../jobs.js';
-import type { EffectiveSettings } from '../settings.js';
-import type { Actor } from '../settings-access.js';
+import type { ModelCatalog, SettingsAdmin } from '../ports.js';
+import type { UsageSource } from '../usage.js';
+import type { Actor, Defaults, EffectiveSettings } from '../settings/index.js';
 import type { InteractionSurface } from '../surface.js';
 import type { OptionSpec, OptionValues } from './options.js';
+
+/** What command handlers are given: the ports they answer through and read from. */
+export interface CommandDeps {
+  readonly interactions: (platform: string) => InteractionSurface;
+  /** How each platform offers commands, for answers that show them (/help). */
+  readonly styles: (platform: string) => CommandStyle;
+  readonly settings: SettingsAdmin;
+  readonly conversations: {
+    forget(platform: string, conversationKey: ConversationKey): Promise<number>;
+  };
+  readonly models: ModelCatalog;
+  readonly usage: UsageSource;
+  readonly defaults: Defaults;
+  /** For a command that answers by itself (/imagine), when the worker hands it here. */
+  readonly imagine?: ImagineDeps;
+  readonly log: {
+    info(details: object, message: string): void;
+    warn(details: object, message: string): void;
+  };
+  readonly now?: () => Date;
+}
 
 /** What a precondition may look at besides the person: the tenant's settings, read when asked. */
 export interface Here {
@@ -178,17 +200,4 @@ export function describeFor(
     .replace(/\{tenant\}/g, words.tenant)
     .replace(/\{here\}/g, words.here);
   return item.precondition?.adminsOnly ? `${text} (${words.admins})` : text;
-}
-
-/**
- * The job with its actor looked up where the gateway left that to the
- * worker: who may run a command is decided on what the platform says now.
- */
-export async function withActor(
-  job: CommandJob,
-  surface: Pick<InteractionSurface, 'person'>,
-): Promise<CommandJob> {
-  if (!job.actorPending || !surface.person) return job;
-  const actor = await surface.person(job.tenantId, job.actor.id);
-  return { ...job, actor, actorPending: false };
 }

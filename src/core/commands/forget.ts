@@ -1,5 +1,5 @@
 /** /forget: deletes the stored history of the conversation, and of every one nested in it. */
-import { canForget } from '../settings-access.js';
+import { canForget } from '../settings/index.js';
 import { forgetAdminOnlyText, forgottenText } from '../user-messages.js';
 import { defineCommand } from './definition.js';
 import { when } from './preconditions.js';

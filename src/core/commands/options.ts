@@ -3,7 +3,7 @@
  * text), and the one pure check of a value someone gave: typed by Discord,
  * text from Slack ("0.2", " 2 ", "true"). A check returns the value or a
  * coded error, never an exception; the sentence for each code is in
- * core/user-messages.ts. Settings are options too (settings-keys.ts), so
+ * core/user-messages.ts. Settings are options too (settings/keys.ts), so
  * `/settings set` and `/imagine` refuse a value in the same words.
  */
 
@@ -87,6 +87,23 @@ export type OptionValues<O extends readonly OptionSpec[]> = {
 } & {
   readonly [S in Exclude<O[number], { readonly required: true }> as S['name']]?: ValueOf<S>;
 };
+
+export type TextErrorCode =
+  | 'help'
+  | 'unknown_flag'
+  | 'given_twice'
+  | 'needs_value'
+  | 'missing'
+  | 'unknown_subcommand'
+  | 'nothing_after'
+  | 'needs_pair'
+  | 'quote_value';
+
+/** What was wrong with how a command was typed; `typed` is what to name back (a flag, a key). */
+export interface TextError {
+  readonly code: TextErrorCode;
+  readonly typed: string;
+}
 
 export type OptionErrorCode =
   | 'unknown_option'

@@ -2,7 +2,7 @@
  * Who may run a command, as reusable pieces (sapphire's preconditions). The
  * platform decides who is an admin (`Actor.isAdmin`); the rules live here.
  */
-import type { Actor } from '../settings-access.js';
+import type { Actor } from '../settings/index.js';
 import type { Here, Precondition } from './definition.js';
 
 /** Anyone who can see the command. */

@@ -1,5 +1,5 @@
 /** /settings: show (anyone), set and reset (admins) this tenant's model and generation settings. */
-import type { CommandDeps } from '../command-job.js';
+import type { CommandDeps } from './definition.js';
 import type { CommandJob } from '../jobs.js';
 import { quotaState } from '../quota.js';
 import {
@@ -8,7 +8,7 @@ import {
   SETTING_KEYS,
   SETTING_SPECS,
   validateChanges,
-} from '../settings.js';
+} from '../settings/index.js';
 import { quotaLine } from '../usage-text.js';
 import {
   MODEL_LIST_UNAVAILABLE,

@@ -18,24 +18,9 @@
  * The text comes in plain (the platform unescaped it).
  */
 import { isGroup, type Action, type CommandDefinition } from './definition.js';
-import type { OptionSpec } from './options.js';
+import type { OptionSpec, TextError, TextErrorCode } from './options.js';
 
-export type TextErrorCode =
-  | 'help'
-  | 'unknown_flag'
-  | 'given_twice'
-  | 'needs_value'
-  | 'missing'
-  | 'unknown_subcommand'
-  | 'nothing_after'
-  | 'needs_pair'
-  | 'quote_value';
-
-/** What was wrong with how a command was typed; `typed` is what to name back (a flag, a key). */
-export interface TextError {
-  readonly code: TextErrorCode;
-  readonly typed: string;
-}
+export type { TextError, TextErrorCode } from './options.js';
 
 export type TextResult =
   | {

@@ -2,7 +2,7 @@
  * How each command is run on a platform of a given style, one line per
  * action, and the lines of /help: both derived from the definitions.
  */
-import type { Actor } from '../settings-access.js';
+import type { Actor } from '../settings/index.js';
 import {
   actionsOf,
   describeFor,

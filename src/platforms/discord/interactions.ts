@@ -12,9 +12,13 @@ import {
 } from 'discord.js';
 import { isGroup, type Action } from '../../core/commands/definition.js';
 import { commandFor, commandNamed } from '../../core/commands/index.js';
-import type { CommandJob, CommandName } from '../../core/jobs.js';
+import type { CommandName } from '../../core/commands/index.js';
+import { encodeConversationKey } from '../../core/conversation-key.js';
+import type { CommandJob } from '../../core/jobs.js';
+import { COMMAND_NOT_QUEUED } from '../../core/user-messages.js';
 import type { Logger } from '../../log.js';
 import type { JobSink, ModelSuggestions } from '../platform.js';
+import { encodeDiscordInteraction } from './interaction-ref.js';
 
 /** Autocomplete must answer within 3 s; a slow model list answers with nothing. */
 const AUTOCOMPLETE_BUDGET_MS = 2_000;
@@ -87,8 +91,12 @@ export function createInteractionHandler(options: {
       platform: 'discord',
       tenantId: interaction.guildId ?? `dm:${interaction.user.id}`,
       channelId: interaction.channelId,
-      conversationKey: interaction.channelId,
-      interaction: { applicationId: interaction.applicationId, token: interaction.token },
+      // In a thread, its channel id: /forget there clears the thread.
+      conversationKey: encodeConversationKey({ channelId: interaction.channelId }),
+      interaction: encodeDiscordInteraction({
+        applicationId: interaction.applicationId,
+        token: interaction.token,
+      }),
       actor: {
         id: interaction.user.id,
         name: interaction.user.displayName || interaction.user.username,
@@ -109,9 +117,7 @@ export function createInteractionHandler(options: {
       );
     } catch (error) {
       log.error({ err: error, command: name }, 'could not enqueue a Discord command');
-      await interaction
-        .editReply('⚠️ I could not take this command right now. Please try again in a minute.')
-        .catch(() => undefined);
+      await interaction.editReply(COMMAND_NOT_QUEUED).catch(() => undefined);
     }
   }
 

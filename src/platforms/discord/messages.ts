@@ -1,5 +1,6 @@
 /** Turns a Discord message that talks to the bot into a platform-neutral ChatJob. */
 import { questionText } from '../../core/conversation.js';
+import { encodeConversationKey } from '../../core/conversation-key.js';
 import type { ChatJob } from '../../core/jobs.js';
 
 export interface IncomingDiscordMessage {
@@ -26,7 +27,7 @@ export function toChatJob(message: IncomingDiscordMessage, botId: string): ChatJ
     platform: 'discord',
     tenantId: message.guildId ?? `dm:${message.author.id}`,
     // Thread ids are channel ids: a thread is a conversation of its own.
-    conversationKey: message.channelId,
+    conversationKey: encodeConversationKey({ channelId: message.channelId }),
     channelId: message.channelId,
     messageId: message.id,
     // Discord answers are replies to the question, in its channel or thread.

@@ -8,6 +8,7 @@ import { Routes, type RESTPostAPIChannelMessageResult } from 'discord-api-types/
 import { clip } from '../../core/split.js';
 import { scrub } from '../../log.js';
 import type { RateLearning } from '../platform.js';
+import { decodeDiscordInteraction } from './interaction-ref.js';
 import { observe, withLearned } from './rate-headers.js';
 import {
   SurfaceError,
@@ -142,8 +143,7 @@ export class DiscordSurface implements ChatSurface, InteractionSurface {
     interaction: InteractionRef,
     reply: { text: string; file?: ReplyFile },
   ): Promise<void> {
-    const applicationId = String(interaction.applicationId);
-    const token = String(interaction.token);
+    const { applicationId, token } = decodeDiscordInteraction(interaction);
     const file = reply.file;
     await call(() =>
       this.rest.patch(Routes.webhookMessage(applicationId, token, '@original'), {

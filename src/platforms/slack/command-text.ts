@@ -19,7 +19,7 @@ import {
 } from '../../core/commands/definition.js';
 import { COMMAND_LIST, commandFor, commandNamed } from '../../core/commands/index.js';
 import { parseCommandText, textHint, textUsage } from '../../core/commands/text-form.js';
-import type { CommandName } from '../../core/jobs.js';
+import type { CommandName } from '../../core/commands/index.js';
 import { commandTextErrorText, unknownCommandText } from '../../core/user-messages.js';
 import { slackToPlainText } from './text.js';
 

@@ -5,6 +5,7 @@
  * messages are one running conversation.
  */
 import { questionText } from '../../core/conversation.js';
+import { encodeConversationKey, type ConversationKey } from '../../core/conversation-key.js';
 import type { ChatJob } from '../../core/jobs.js';
 
 /** The fields of an `app_mention` or `message` event that matter here. */
@@ -24,7 +25,7 @@ export interface IncomingSlackMessage {
 export interface SlackPlace {
   readonly channelId: string;
   readonly threadId?: string;
-  readonly conversationKey: string;
+  readonly conversationKey: ConversationKey;
 }
 
 const isDirectChannel = (event: IncomingSlackMessage) =>
@@ -44,10 +45,11 @@ export function isQuestion(event: IncomingSlackMessage, botUserId: string): bool
 
 export function placeOf(event: IncomingSlackMessage): SlackPlace {
   const channelId = event.channel;
-  if (isDirectChannel(event) && !event.thread_ts) return { channelId, conversationKey: channelId };
-  // Keys nest under the channel, so /forget in a channel clears its threads.
+  if (isDirectChannel(event) && !event.thread_ts)
+    return { channelId, conversationKey: encodeConversationKey({ channelId }) };
+  // A thread's key nests under its channel's, so /forget in a channel clears its threads.
   const threadId = event.thread_ts ?? event.ts;
-  return { channelId, threadId, conversationKey: `${channelId}/${threadId}` };
+  return { channelId, threadId, conversationKey: encodeConversationKey({ channelId, threadId }) };
 }
 
 /**

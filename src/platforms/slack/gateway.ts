@@ -13,14 +13,17 @@ import {
 import type { WebClient } from '@slack/web-api';
 import type { RequestListener, ServerResponse } from 'node:http';
 import { notQueued, type NoticeDeps } from '../../core/notice.js';
+import { COMMAND_NOT_QUEUED } from '../../core/user-messages.js';
 import { COMMAND_LIST } from '../../core/commands/index.js';
+import { encodeConversationKey } from '../../core/conversation-key.js';
 import type { CommandJob } from '../../core/jobs.js';
-import type { InteractionSurface } from '../../core/surface.js';
+import type { InteractionRef, InteractionSurface } from '../../core/surface.js';
 import type { Logger } from '../../log.js';
 import type { JobSink, RunningGateway } from '../platform.js';
 import { slackLogger } from './client.js';
 import { parseSlashCommand } from './command-text.js';
 import { isQuestion, messageEventId, toChatJob, type IncomingSlackMessage } from './events.js';
+import { encodeSlackInteraction } from './interaction-ref.js';
 import { SlackPeople } from './people.js';
 import { mentionedUserIds, slackToPlainText } from './text.js';
 
@@ -29,9 +32,6 @@ export const SLACK_EVENTS_PATH = '/slack/events';
 
 /** Largest request body accepted on the events URL. */
 export const SLACK_BODY_LIMIT = 1024 * 1024;
-
-const COMMAND_NOT_QUEUED =
-  '⚠️ I could not take this command right now. Please try again in a minute.';
 
 export interface SlackGatewayOptions {
   readonly botToken: string;
@@ -144,7 +144,12 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
     }
     const { working } = parsed.action;
     await ack(working ? { response_type: 'ephemeral', text: working } : undefined);
+    let interaction: InteractionRef | undefined;
     try {
+      interaction = encodeSlackInteraction({
+        responseUrl: command.response_url,
+        channelId: command.channel_id,
+      });
       // Who it is only where this gateway knows already: a users.info here
       // would hold the acknowledgement back; the worker looks up the rest.
       const actor = people.known(command.user_id);
@@ -154,12 +159,8 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
         tenantId: command.team_id,
         channelId: command.channel_id,
         // /forget clears the channel and every thread in it.
-        conversationKey: command.channel_id,
-        interaction: {
-          responseUrl: command.response_url,
-          channelId: command.channel_id,
-          userId: command.user_id,
-        },
+        conversationKey: encodeConversationKey({ channelId: command.channel_id }),
+        interaction,
         actor: actor
           ? { id: actor.id, name: actor.name, isAdmin: actor.isAdmin }
           : { id: command.user_id, name: command.user_name || command.user_id, isAdmin: false },
@@ -175,9 +176,11 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
       );
     } catch (error) {
       log.error({ err: error, command: parsed.name }, 'could not enqueue a Slack command');
-      await options.surface
-        .respond({ responseUrl: command.response_url }, { text: COMMAND_NOT_QUEUED })
-        .catch(() => undefined);
+      if (interaction) {
+        await options.surface
+          .respond(interaction, { text: COMMAND_NOT_QUEUED })
+          .catch(() => undefined);
+      }
     }
     // Looked up now, off the acknowledgement's path, for the next command.
     void people.get(command.user_id).catch(() => undefined);

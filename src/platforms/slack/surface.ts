@@ -4,7 +4,7 @@
  */
 import type { WebClient } from '@slack/web-api';
 import { clip } from '../../core/split.js';
-import type { Actor } from '../../core/settings-access.js';
+import type { Actor } from '../../core/settings/index.js';
 import {
   SurfaceError,
   type ChatSurface,
@@ -19,6 +19,7 @@ import {
   type SurfaceLimits,
 } from '../../core/surface.js';
 import { call, slackErrorCode, toSurfaceError } from './errors.js';
+import { decodeSlackInteraction } from './interaction-ref.js';
 import { toMrkdwn } from './markdown.js';
 import { SlackPeople } from './people.js';
 import { muteMentions } from './text.js';
@@ -209,7 +210,7 @@ export class SlackSurface implements ChatSurface, InteractionSurface {
     interaction: InteractionRef,
     reply: { text: string; file?: ReplyFile },
   ): Promise<void> {
-    const responseUrl = String(interaction.responseUrl);
+    const { responseUrl, channelId } = decodeSlackInteraction(interaction);
     if (!reply.file) {
       await this.postResponse(responseUrl, {
         response_type: 'ephemeral',
@@ -219,16 +220,14 @@ export class SlackSurface implements ChatSurface, InteractionSurface {
       return;
     }
     const file = reply.file;
-    const threadTs = interaction.threadTs ? String(interaction.threadTs) : undefined;
-    const upload = {
-      channel_id: String(interaction.channelId),
-      file: Buffer.from(file.bytes),
-      filename: file.name,
-      title: file.name,
-      initial_comment: toMrkdwn(muteMentions(reply.text)),
-    };
     await call('files.uploadV2', () =>
-      this.client.filesUploadV2(threadTs ? { ...upload, thread_ts: threadTs } : upload),
+      this.client.filesUploadV2({
+        channel_id: channelId,
+        file: Buffer.from(file.bytes),
+        filename: file.name,
+        title: file.name,
+        initial_comment: toMrkdwn(muteMentions(reply.text)),
+      }),
     );
     // The image is what matters; a stale "Generating…" is only cosmetic.
     await this.postResponse(responseUrl, { delete_original: true }).catch(() => undefined);

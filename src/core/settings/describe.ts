@@ -2,16 +2,17 @@
  * The rows of `/settings show`: every setting in display order, its value in
  * force as text, and whether it is a default. Platforms only lay them out.
  */
-import type { Defaults, EffectiveSettings, StoredSettings } from './settings.js';
-import { effectiveValue, storedValue } from './settings-fields.js';
-import { SETTING_KEYS, type SettingKey, type SettingValue } from './settings-keys.js';
+import { defaultValue, effectiveValue } from './effective.js';
+import { SETTING_KEYS, settingEntry, type SettingKey, type SettingValue } from './keys.js';
+import { storedValue } from './stored.js';
+import type { Defaults, EffectiveSettings, StoredSettings } from './types.js';
 
 export interface SettingRow {
   readonly key: SettingKey;
   readonly value: string;
   /** True when the tenant stored nothing for this key. */
   readonly isDefault: boolean;
-  /** The environment default, when one exists and the tenant overrides it. */
+  /** The default, when one exists and the tenant overrides it. */
   readonly defaultValue?: string;
 }
 
@@ -30,41 +31,24 @@ export function describeSettings(
   return SETTING_KEYS.map((key) => {
     const value = effectiveValue(effective, key);
     const isDefault = storedValue(stored, key) === undefined;
-    const fallback = defaultOf(defaults, key);
+    const fallback = defaultValue(defaults, key);
     return {
       key,
-      value: value === undefined ? unsetText(key) : show(key, value),
+      value: value === undefined ? unsetText(key) : show(value),
       isDefault,
-      ...(!isDefault && fallback !== undefined ? { defaultValue: show(key, fallback) } : {}),
+      ...(!isDefault && fallback !== undefined ? { defaultValue: show(fallback) } : {}),
     };
   });
 }
 
+/** Only sampling parameters and quotas can be unset: the rest have a default. */
 function unsetText(key: SettingKey): string {
-  return key.startsWith('daily_') ? NO_LIMIT : MODEL_DEFAULT;
+  return settingEntry(key).effective === 'sampling' ? MODEL_DEFAULT : NO_LIMIT;
 }
 
-function defaultOf(defaults: Defaults, key: SettingKey): SettingValue | undefined {
-  switch (key) {
-    case 'model':
-      return defaults.model;
-    case 'image_model':
-      return defaults.imageModel;
-    case 'temperature':
-      return defaults.temperature;
-    case 'max_tokens':
-      return defaults.maxTokens;
-    case 'system_prompt':
-      return defaults.systemPrompt;
-    case 'forget_admin_only':
-      return false;
-    default:
-      return undefined;
-  }
-}
-
-function show(key: SettingKey, value: SettingValue): string {
-  if (key !== 'system_prompt' || typeof value !== 'string') return String(value);
+/** A value as text; a long one (only a system prompt is that long) cut between characters. */
+function show(value: SettingValue): string {
+  if (typeof value !== 'string') return String(value);
   const chars = Array.from(value);
   return chars.length > SHOWN_PROMPT_CHARS
     ? `${chars.slice(0, SHOWN_PROMPT_CHARS - 1).join('')}…`

@@ -6,7 +6,12 @@
  * Chutes model list. User-facing text is looked up by the code
  * (core/user-messages.ts).
  */
-import { checkValue, shorten, type OptionError, type OptionErrorCode } from './commands/options.js';
+import {
+  checkValue,
+  shorten,
+  type OptionError,
+  type OptionErrorCode,
+} from '../commands/options.js';
 import {
   SETTING_KEYS,
   SETTING_SPECS,
@@ -15,7 +20,7 @@ import {
   type SettingKey,
   type SettingValue,
   type SettingValues,
-} from './settings-keys.js';
+} from './keys.js';
 
 export type SettingErrorCode =
   Exclude<OptionErrorCode, 'unknown_option' | 'not_a_choice'> | 'unknown_key' | 'unknown_model';

@@ -1,0 +1,80 @@
+/**
+ * The ports the core's jobs reach the outside through, in one place: the
+ * model, the stores, the catalogue of models. Adapters (src/chutes, src/db,
+ * src/metrics.ts) implement them; this module imports no job, so nothing
+ * that implements or decorates a port imports a job back.
+ */
+import type { ChatRequest, ChatStreamEvent } from '../chutes/chat-client.js';
+import type { GeneratedImage, ImageRequest } from '../chutes/image-client.js';
+import type { StoredMessage } from './conversation.js';
+import type { ConversationKey } from './conversation-key.js';
+import type { ChatJob } from './jobs.js';
+import type {
+  Actor,
+  EffectiveSettings,
+  SettingChanges,
+  SettingsSource,
+  StoredSettings,
+} from './settings/index.js';
+
+export interface ChatModel {
+  streamChat(request: ChatRequest, signal?: AbortSignal): AsyncIterable<ChatStreamEvent>;
+}
+
+export interface UsageRecord {
+  readonly jobId: string;
+  readonly kind: 'chat' | 'image';
+  readonly platform: string;
+  readonly tenantId: string;
+  readonly userId: string;
+  /** The user's name as the platform showed it, for /usage. */
+  readonly userName?: string;
+  readonly model: string;
+  readonly promptTokens?: number;
+  readonly completionTokens?: number;
+  /** The model sent no usage: the token counts are estimates (core/usage.ts). */
+  readonly tokensEstimated?: boolean;
+  readonly timeToFirstTokenMs?: number;
+  readonly durationMs: number;
+  readonly outcome: string;
+}
+
+/** Where conversations and usage are kept (Postgres in production). */
+export interface ConversationStore {
+  /** The conversation's latest `limit` messages, oldest first. */
+  history(
+    platform: string,
+    conversationKey: ConversationKey,
+    limit: number,
+  ): Promise<StoredMessage[]>;
+  /** The answer a job already stored, if an earlier attempt got that far. */
+  storedAnswer(jobId: string): Promise<string | undefined>;
+  /**
+   * Stores question, answer and usage together, and returns the answer stored
+   * for the job: a second call for the same job changes nothing and returns
+   * the first one's answer.
+   */
+  saveExchange(job: ChatJob, jobId: string, answer: string, usage: UsageRecord): Promise<string>;
+  recordUsage(usage: UsageRecord): Promise<void>;
+}
+
+export interface ImageModel {
+  generateImage(request: ImageRequest, signal?: AbortSignal): Promise<GeneratedImage>;
+}
+
+/** Where settings are read and changed (Postgres in production). */
+export interface SettingsAdmin extends SettingsSource {
+  stored(platform: string, tenantId: string): Promise<StoredSettings | undefined>;
+  apply(
+    platform: string,
+    tenantId: string,
+    changes: SettingChanges,
+    actor: Actor,
+  ): Promise<EffectiveSettings>;
+  reset(platform: string, tenantId: string, actor: Actor): Promise<EffectiveSettings>;
+}
+
+/** The chat models Chutes serves, to check a `model` setting against. */
+export interface ModelCatalog {
+  chatModels(): Promise<readonly string[]>;
+}

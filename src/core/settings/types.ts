@@ -1,0 +1,82 @@
+/**
+ * The shapes of the settings feature: the environment's defaults, what a
+ * tenant stored, the settings in force, and who asks. This module imports
+ * nothing from the rest of the folder, so every other module can import it
+ * and none is imported back.
+ */
+import type { SamplingParams } from '../../chutes/chat-types.js';
+
+export interface Defaults {
+  readonly model: string;
+  readonly imageModel: string;
+  readonly temperature: number;
+  readonly maxTokens: number;
+  readonly systemPrompt: string;
+}
+
+/**
+ * What a tenant stored; absent or null fields fall back to the defaults. Each
+ * field is a `tenant_settings` column named like its setting (`topP` is
+ * `top_p`); keys.ts says which setting each one holds.
+ */
+export interface StoredSettings {
+  readonly model?: string | null;
+  readonly temperature?: number | null;
+  readonly topP?: number | null;
+  readonly maxTokens?: number | null;
+  readonly systemPrompt?: string | null;
+  readonly imageModel?: string | null;
+  readonly forgetAdminOnly?: boolean | null;
+  /** Daily quotas; 0 (or null) means no limit. */
+  readonly dailyTokenLimit?: number | null;
+  readonly dailyImageLimit?: number | null;
+  /** The same for each member; 0 (or null) means no limit. */
+  readonly dailyUserTokenLimit?: number | null;
+  readonly dailyUserImageLimit?: number | null;
+  /**
+   * Further sampling parameters by their Chutes name (top_k, min_p, …).
+   * `unknown` because jsonb is not checked by the database; see `storedValue`.
+   */
+  readonly extra?: Readonly<Record<string, unknown>>;
+  /** Id of the actor who last changed or reset the settings. */
+  readonly updatedBy?: string | null;
+  readonly updatedAt?: Date;
+}
+
+/** The fields of StoredSettings that hold one setting each (a column of its own). */
+export type ColumnField = Exclude<keyof StoredSettings, 'extra' | 'updatedBy' | 'updatedAt'>;
+
+/** Daily quotas, for the tenant and for each member in it (core/quota.ts); unset: no limit. */
+export interface Quotas {
+  readonly dailyTokens?: number;
+  readonly dailyImages?: number;
+  readonly memberTokens?: number;
+  readonly memberImages?: number;
+}
+
+export interface EffectiveSettings {
+  readonly model: string;
+  readonly imageModel: string;
+  readonly systemPrompt: string;
+  readonly forgetAdminOnly: boolean;
+  readonly quotas: Quotas;
+  /** Sent to Chutes as they are: only parameters of its request schema, snake_case. */
+  readonly sampling: SamplingParams;
+}
+
+/**
+ * Who asks, platform-neutral. The platform adapter decides `isAdmin`
+ * (Discord: Manage Server; Slack: workspace admin or owner); the rules live
+ * in access.ts and commands/preconditions.ts.
+ */
+export interface Actor {
+  readonly id: string;
+  /** Display name, kept in the audit log next to the id. */
+  readonly name: string;
+  readonly isAdmin: boolean;
+}
+
+/** Where the core reads a tenant's settings from (Postgres in production). */
+export interface SettingsSource {
+  get(platform: string, tenantId: string): Promise<EffectiveSettings>;
+}
