@@ -234,7 +234,7 @@ export class ReplyRenderer {
         this.buckets('remove'),
         this.sleep,
         'final',
-        () => this.surface.remove(extra),
+        () => this.surface.remove(extra, { signal: this.options.signal }),
         this.options.signal,
       );
       this.messages.pop();
@@ -405,6 +405,7 @@ export class ReplyRenderer {
         const ref = await this.surface.post(target.channelId, op.text, {
           replyTo: op.index === 0 ? target.replyTo : undefined,
           threadId: target.threadId,
+          signal: this.options.signal,
           idempotencyKey:
             idempotencyKey === undefined ? undefined : `${idempotencyKey}:${op.index}`,
         });
@@ -477,13 +478,13 @@ export class ReplyRenderer {
   private async editClosingStream(index: number, text: string): Promise<void> {
     const message = this.messages[index]!;
     try {
-      await this.surface.edit(message, text);
+      await this.surface.edit(message, text, { signal: this.options.signal });
     } catch (error) {
       if (!(error instanceof SurfaceError && error.code === 'still_streaming')) throw error;
       this.options.log?.warn({ err: error }, 'closing a stream found open before editing it');
       await this.closeStream(message);
       this.options.signal?.throwIfAborted();
-      await this.surface.edit(message, text);
+      await this.surface.edit(message, text, { signal: this.options.signal });
     }
   }
 

@@ -78,6 +78,13 @@ export interface PostOptions {
    * a second one: a crash between posting and saving progress leaves no duplicate.
    */
   readonly idempotencyKey?: string;
+  /** Once aborted, the call gives up (where the platform's client can: a queued or sent request). */
+  readonly signal?: AbortSignal;
+}
+
+/** What any write may take: the job's signal, so that a stopped job stops waiting for the platform. */
+export interface CallOptions {
+  readonly signal?: AbortSignal;
 }
 
 /** Whom a native stream is for and where it goes. */
@@ -112,8 +119,8 @@ export interface ChatSurface {
   readonly platform: string;
   readonly limits: SurfaceLimits;
   post(channelId: string, text: string, options?: PostOptions): Promise<MessageRef>;
-  edit(message: MessageRef, text: string): Promise<void>;
-  remove(message: MessageRef): Promise<void>;
+  edit(message: MessageRef, text: string, options?: CallOptions): Promise<void>;
+  remove(message: MessageRef, options?: CallOptions): Promise<void>;
   /**
    * A native stream where the platform offers one for this target; undefined
    * means "not here": the core streams by post + edit.

@@ -13,7 +13,16 @@ beforeAll(async () => {
     token: 'tok',
     applicationId: '900000000000000002',
     botUser: BOT,
-    guilds: [{ id: '100000000000000001', name: 'g', channels: [{ id: CHANNEL, name: 'c' }] }],
+    guilds: [
+      {
+        id: '100000000000000001',
+        name: 'g',
+        channels: [
+          { id: CHANNEL, name: 'c' },
+          { id: '300000000000000002', name: 'busy' },
+        ],
+      },
+    ],
   });
   surface = new DiscordSurface(createDiscordRest('tok', discord.apiUrl));
 });
@@ -54,4 +63,24 @@ describe('DiscordSurface against the fake Discord', () => {
     expect((tooLong as SurfaceError).code).toBe('rejected');
     expect((tooLong as SurfaceError).retryable).toBe(false);
   });
+
+  it('gives up a post waiting for its bucket as soon as its job is stopped', async () => {
+    // discord.js learns the channel's bucket from the headers and holds the next post back.
+    const busy = '300000000000000002';
+    const before = discord.messages(busy).length;
+    for (let i = 0; i < 5; i++) await surface.post(busy, `fill ${i}`);
+    const stop = new AbortController();
+    const started = Date.now();
+    const held = surface.post(busy, 'never', { signal: stop.signal }).then(
+      () => 'posted',
+      (error: unknown) => error,
+    );
+    setTimeout(() => stop.abort(new Error('stopped')), 200);
+    expect(await held).toBeInstanceOf(Error);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    // Given up for good: not sent once the bucket has room again either.
+    await new Promise((resolve) => setTimeout(resolve, 5_500));
+    expect(discord.messages(busy).map((m) => m.content)).not.toContain('never');
+    expect(discord.messages(busy).length - before).toBe(5);
+  }, 15_000);
 });

@@ -5,6 +5,7 @@
 import { DiscordAPIError, REST, RESTEvents } from '@discordjs/rest';
 import { createHash } from 'node:crypto';
 import { Routes, type RESTPostAPIChannelMessageResult } from 'discord-api-types/v10';
+import { abortable } from '../../core/abortable.js';
 import { clip } from '../../core/split.js';
 import { scrub } from '../../log.js';
 import type { RateLearning } from '../platform.js';
@@ -16,6 +17,7 @@ import {
   type InteractionRef,
   type InteractionSurface,
   type MessageRef,
+  type CallOptions,
   type PostOptions,
   type QuestionRef,
   type ReplyFile,
@@ -100,17 +102,21 @@ export class DiscordSurface implements ChatSurface, InteractionSurface {
         ? { nonce: nonceFor(options.idempotencyKey), enforce_nonce: true }
         : {}),
     };
-    const message = (await call(() =>
-      this.rest.post(Routes.channelMessages(channelId), { body }),
+    const message = (await call(
+      () => this.rest.post(Routes.channelMessages(channelId), { body, signal: options?.signal }),
+      options?.signal,
     )) as RESTPostAPIChannelMessageResult;
     return { channelId, messageId: message.id };
   }
 
-  async edit(message: MessageRef, text: string): Promise<void> {
-    await call(() =>
-      this.rest.patch(Routes.channelMessage(message.channelId, message.messageId), {
-        body: { content: text, allowed_mentions: NO_PINGS },
-      }),
+  async edit(message: MessageRef, text: string, options?: CallOptions): Promise<void> {
+    await call(
+      () =>
+        this.rest.patch(Routes.channelMessage(message.channelId, message.messageId), {
+          body: { content: text, allowed_mentions: NO_PINGS },
+          signal: options?.signal,
+        }),
+      options?.signal,
     );
   }
 
@@ -124,10 +130,14 @@ export class DiscordSurface implements ChatSurface, InteractionSurface {
     await call(() => (waiting ? this.rest.put(route) : this.rest.delete(route)));
   }
 
-  async remove(message: MessageRef): Promise<void> {
+  async remove(message: MessageRef, options?: CallOptions): Promise<void> {
     try {
-      await call(() =>
-        this.rest.delete(Routes.channelMessage(message.channelId, message.messageId)),
+      await call(
+        () =>
+          this.rest.delete(Routes.channelMessage(message.channelId, message.messageId), {
+            signal: options?.signal,
+          }),
+        options?.signal,
       );
     } catch (error) {
       // Already gone is what we wanted.
@@ -167,10 +177,18 @@ export function nonceFor(key: string): string {
 }
 
 /** Maps Discord's answers to the core's SurfaceError codes. */
-async function call<T>(request: () => Promise<T>): Promise<T> {
+/**
+ * Runs one REST call; its failure becomes a SurfaceError. With a signal, the
+ * call gives up at once when it aborts: discord.js may hold a request back for
+ * its bucket without looking at the signal, but hands it to fetch with it, so
+ * a request given up while held back is never sent.
+ */
+async function call<T>(request: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  signal?.throwIfAborted();
   try {
-    return await request();
+    return await abortable(request(), signal);
   } catch (error) {
+    if (signal?.aborted) throw signal.reason;
     throw toSurfaceError(error);
   }
 }

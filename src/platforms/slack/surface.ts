@@ -1,6 +1,8 @@
 /**
  * The Slack side of the core's ChatSurface and InteractionSurface, over the
  * Web API only: any worker can answer without holding the event connection.
+ * The Web API client takes no AbortSignal: a call already sent finishes, and
+ * the renderer makes none after its job is stopped.
  */
 import type { WebClient } from '@slack/web-api';
 import { clip } from '../../core/split.js';
