@@ -19,16 +19,27 @@ const url = (fallback: string) =>
     .pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }))
     .transform((value) => value.replace(/\/+$/, ''));
 
-const int = (fallback: number, min: number, max: number) =>
-  z.coerce
-    .number({ message: 'must be a number' })
-    .int('must be a whole number')
-    .min(min)
-    .max(max)
-    .default(fallback);
+/** Numbers are reported with their range, whatever was wrong: "must be a whole number from 0 to 65535". */
+const range = (what: string, min: number, max: number) => `must be ${what} from ${min} to ${max}`;
 
-const number = (fallback: number, min: number, max: number) =>
-  z.coerce.number({ message: 'must be a number' }).min(min).max(max).default(fallback);
+const int = (fallback: number, min: number, max: number) => {
+  const message = range('a whole number', min, max);
+  return z.coerce
+    .number({ error: message })
+    .int({ error: message })
+    .min(min, { error: message })
+    .max(max, { error: message })
+    .default(fallback);
+};
+
+const number = (fallback: number, min: number, max: number) => {
+  const message = range('a number', min, max);
+  return z.coerce
+    .number({ error: message })
+    .min(min, { error: message })
+    .max(max, { error: message })
+    .default(fallback);
+};
 
 const envSchema = z.object({
   CHUTES_API_KEY: optionalString,
@@ -280,4 +291,44 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     },
   };
+}
+
+/**
+ * Names set in a `.env` file that the service does not read, each with the
+ * known name it most likely meant: a misspelt variable would otherwise leave
+ * its default in place in silence.
+ */
+export function unknownVariables(
+  names: readonly string[],
+): { readonly name: string; readonly suggestion?: string }[] {
+  const known = new Set(ENV_NAMES);
+  return names
+    .filter((name) => !known.has(name))
+    .map((name) => {
+      const upper = name.toUpperCase();
+      let best: { name: string; distance: number } | undefined;
+      for (const candidate of ENV_NAMES) {
+        const distance = editDistance(upper, candidate);
+        if (!best || distance < best.distance) best = { name: candidate, distance };
+      }
+      // Close enough to be a slip of the keyboard, not another program's variable.
+      const close = best && best.distance <= Math.max(2, Math.floor(name.length / 4));
+      return close ? { name, suggestion: best!.name } : { name };
+    });
+}
+
+/** Levenshtein distance, with a swap of two neighbours counting as one edit. */
+function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, rows[i - 2]![j - 2]! + 1);
+      rows[i]![j] = best;
+    }
+  return rows[a.length]![b.length]!;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, unknownVariables } from '../../src/config.js';
 
 const minimal = {
   CHUTES_API_KEY: 'cpk_secret_value_123',
@@ -123,5 +123,47 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...minimal, CHUTES_API_KEY: '', ROLE: 'gateway' })).not.toThrow();
     const found = problems({ ...minimal, REDIS_URL: 'cpk_secret_value_123' });
     expect(found.join('\n')).not.toContain('cpk_secret_value_123');
+  });
+});
+
+describe('what a newcomer gets wrong', () => {
+  const base = { CHUTES_API_KEY: 'k', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' };
+  const problemsOf = (extra: Record<string, string>) => {
+    try {
+      loadConfig({ ...base, ...extra });
+    } catch (error) {
+      return (error as ConfigError).problems;
+    }
+    return [];
+  };
+
+  it('says the range of a number out of it, not only that it must be a number', () => {
+    expect(problemsOf({ PORT: '70000' })).toEqual(['PORT: must be a whole number from 0 to 65535']);
+    expect(problemsOf({ DEFAULT_TEMPERATURE: '3' })).toEqual([
+      'DEFAULT_TEMPERATURE: must be a number from 0 to 2',
+    ]);
+    expect(problemsOf({ JOB_ATTEMPTS: '50' })).toEqual([
+      'JOB_ATTEMPTS: must be a whole number from 1 to 20',
+    ]);
+    expect(problemsOf({ HISTORY_MAX_MESSAGES: 'many' })).toEqual([
+      'HISTORY_MAX_MESSAGES: must be a whole number from 0 to 1000',
+    ]);
+  });
+
+  it("names the variable a misspelt one was probably meant to be, and leaves others' alone", () => {
+    expect(
+      unknownVariables([
+        'CHUTES_BASE_ULR',
+        'DISCROD_TOKEN',
+        'chutes_api_key',
+        'PORT',
+        'COMPOSE_FILE',
+      ]),
+    ).toEqual([
+      { name: 'CHUTES_BASE_ULR', suggestion: 'CHUTES_BASE_URL' },
+      { name: 'DISCROD_TOKEN', suggestion: 'DISCORD_TOKEN' },
+      { name: 'chutes_api_key', suggestion: 'CHUTES_API_KEY' },
+      { name: 'COMPOSE_FILE' },
+    ]);
   });
 });
