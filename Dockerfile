@@ -8,12 +8,13 @@
 # service runs its embedded PostgreSQL under DATA_DIR=/data, a volume, as the
 # non-root `node` user (Postgres refuses to run as root):
 #
-#   docker run -d --name chutes-bot --init --stop-timeout 30 \
-#     --env-file .env -e DATABASE_URL= -e REDIS_URL= \
+#   docker run -d --name chutes-bot --init --stop-timeout 35 \
+#     --env-file .env -e DATABASE_URL= -e REDIS_URL= -e DATA_DIR=/data \
 #     -v chutes-bot-data:/data -p 3000:3000 chutes-bot
 #
 # `-e NAME=` wins over a value .env may hold, and an empty variable counts as
-# unset. A new named volume takes /data's owner (node, uid 1000) from the image;
+# unset. --stop-timeout: the service exits at the latest SHUTDOWN_GRACE_MS
+# (default 20 s) + 10 s after SIGTERM; Docker's default waits only 10 s. A new named volume takes /data's owner (node, uid 1000) from the image;
 # a bind mount must be writable by uid 1000.
 # docker-compose.yml runs Postgres + Redis with a gateway and N workers;
 # docker-compose.postgres.yml runs Postgres and one process, without Redis.

@@ -25,3 +25,18 @@ export class BotError extends Error {
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
 }
+
+/**
+ * A credential that Discord, Slack or Chutes refused. Its message is the one
+ * line an operator needs: the variable, what refused it, and how to fix it;
+ * start-up stops with it alone (no stack, no client dumps).
+ */
+export class CredentialError extends BotError {
+  /** The environment variable to fix: `DISCORD_TOKEN`, `SLACK_APP_TOKEN`, … */
+  readonly variable: string;
+
+  constructor(variable: string, message: string, options: BotErrorOptions = {}) {
+    super('credentials', message, options);
+    this.variable = variable;
+  }
+}

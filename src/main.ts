@@ -1,19 +1,21 @@
 /** Entry point: `npm start`. Starts the roles named by ROLE and stops them on SIGTERM/SIGINT. */
-import { existsSync } from 'node:fs';
-import { ConfigError, loadConfig } from './config.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { ConfigError, loadConfig, unknownVariables } from './config.js';
 import { createLogger } from './log.js';
-import { HAND_BACK_MS, startService, type Service } from './service.js';
+import { CLOSE_MS, HAND_BACK_MS, startService, type Service } from './service.js';
 
 async function main(): Promise<void> {
   // A `.env` in the working directory fills in what the environment does not
   // set (process.loadEnvFile never overrides a variable already set).
   if (existsSync('.env')) process.loadEnvFile('.env');
+  const unknown = unknownInDotEnv();
   let config;
   try {
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(error.message);
+      console.error([error.message, ...unknown.map((u) => u.sentence)].join('\n'));
       process.exit(1);
     }
     throw error;
@@ -28,13 +30,22 @@ async function main(): Promise<void> {
   ].filter((s): s is string => Boolean(s));
   const log = createLogger(config.logLevel, secrets);
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
+  for (const { name, suggestion, sentence } of unknown)
+    log.warn({ variable: name, suggestion }, sentence);
 
   // A stop signal while start-up still waits for a store ends start-up: what it opened is closed.
   const starting = new AbortController();
   let service: Service | undefined = undefined;
   let stopping = false;
   const shutdown = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // Ctrl-C again: the user will not wait for the answers in flight. Their
+      // jobs stay in the queue and are continued after their locks expire; the
+      // 'exit' handler of src/db/embedded.ts stops an embedded Postgres.
+      if (signal !== 'SIGINT') return;
+      log.warn({ signal }, 'second interrupt: exiting without waiting for running answers');
+      process.exit(130);
+    }
     stopping = true;
     log.info({ signal }, 'shutting down');
     // A dependency that is away (Redis, Postgres) must not keep the process
@@ -44,7 +55,7 @@ async function main(): Promise<void> {
         log.error('shutdown did not finish in time; exiting anyway');
         process.exit(1);
       },
-      config.worker.shutdownGraceMs + HAND_BACK_MS + 5_000,
+      config.worker.shutdownGraceMs + HAND_BACK_MS + CLOSE_MS,
     ).unref();
     if (!service) {
       // Start-up stops at its next wait and closes what it opened (see below).
@@ -81,3 +92,20 @@ main().catch((error: unknown) => {
   console.error('chutes-bot failed to start:', error instanceof Error ? error.message : error);
   process.exit(1);
 });
+
+/**
+ * What a `.env` sets that the service does not read (a misspelling, most
+ * likely, which leaves the default in place), each with the sentence saying
+ * so and naming the variable it probably meant.
+ */
+function unknownInDotEnv(): { name: string; suggestion?: string; sentence: string }[] {
+  if (!existsSync('.env')) return [];
+  const names = Object.keys(parseEnv(readFileSync('.env', 'utf8')));
+  return unknownVariables(names).map(({ name, suggestion }) => ({
+    name,
+    suggestion,
+    sentence: suggestion
+      ? `.env sets ${name}, which chutes-bot does not read: did you mean ${suggestion}?`
+      : `.env sets ${name}, which chutes-bot does not read`,
+  }));
+}

@@ -7,6 +7,7 @@ import type { RequestListener, Server } from 'node:http';
 import path from 'node:path';
 import { ChutesChatClient } from './chutes/chat-client.js';
 import { ChutesImageClient } from './chutes/image-client.js';
+import { checkChutesKey } from './chutes/key-check.js';
 import { CachedModelCatalog } from './chutes/model-catalog.js';
 import type { Config } from './config.js';
 import {
@@ -62,6 +63,13 @@ export async function startService(
 ): Promise<Service> {
   const closers: (() => Promise<unknown>)[] = [];
   let stopped = false;
+  // Start-up failed: its reason is the one line the operator reads, so what
+  // closing half-opened clients says (pg and queue errors, with their
+  // clients attached) is kept out of the log.
+  let startFailed = false;
+  const warn = (details: object, message: string) => {
+    if (!startFailed) log.warn(details, message);
+  };
   const stop = async () => {
     if (stopped) return;
     stopped = true;
@@ -69,7 +77,7 @@ export async function startService(
       try {
         await close();
       } catch (error) {
-        log.warn({ err: error }, 'error while shutting down');
+        warn({ err: error }, 'error while shutting down');
       }
     }
   };
@@ -112,7 +120,7 @@ export async function startService(
     closers.push(async () => postgresOutage.close());
     const pool = createPool(databaseUrl, (error) => {
       if (!postgresOutage.absorb(error, 'idle connection'))
-        log.warn({ err: error }, 'idle Postgres connection lost');
+        warn({ err: error }, 'idle Postgres connection lost');
     });
     closers.push(() => pool.end());
     const db = createDb(pool);
@@ -126,7 +134,7 @@ export async function startService(
     let redisOutage: OutageLog | undefined;
     const onRedisError = (error: Error) => {
       if (!redisOutage?.absorb(error, 'redis connection'))
-        log.warn({ err: error }, 'Redis connection error');
+        warn({ err: error }, 'Redis connection error');
     };
     // Postgres and Redis are waited for at once: /healthz names every store start-up waits for.
     const [, backend] = await bothOrNeither(
@@ -139,7 +147,7 @@ export async function startService(
               pool,
               (error) => {
                 if (!postgresOutage.absorb(error, 'idle queue connection'))
-                  log.warn({ err: error }, 'idle Postgres connection of the queue lost');
+                  warn({ err: error }, 'idle Postgres connection of the queue lost');
               },
               { waitFor },
             ),
@@ -159,7 +167,7 @@ export async function startService(
     for (const [name, queue] of Object.entries(queues)) {
       queue.on('error', (error: Error) => {
         if (!queueOutage.absorb(error, `${name} queue`))
-          log.warn({ err: error, queue: name }, 'queue error');
+          warn({ err: error, queue: name }, 'queue error');
       });
     }
     const order = backend.order;
@@ -170,10 +178,12 @@ export async function startService(
       idleTimeoutMs: config.chutes.idleTimeoutMs,
     });
     const models = new CachedModelCatalog(chutes);
+    // Where answers are made: a refused key is named in the log and in /healthz.
+    const keyChecked = config.role === 'gateway' ? undefined : checkChutesKey(chutes, log);
 
     const learned = new LearnedRates(backend.learnedRules, (error) => {
       if (!queueOutage.absorb(error, 'learned rate limits'))
-        log.warn({ err: error }, 'could not share learned rate limits');
+        warn({ err: error }, 'could not share learned rate limits');
     });
     await learned.start(PLATFORMS.map((entry) => entry.name));
     closers.push(async () => {
@@ -307,6 +317,15 @@ export async function startService(
       [backend.kind === 'redis' ? 'redis' : 'queue']: () => backend.ping(),
       // Jobs accepted while the queue was away, not queued yet.
       ...(outbox ? { outbox: () => outbox.check() } : {}),
+      // CHUTES_API_KEY as checked at start.
+      ...(keyChecked
+        ? {
+            chutes: async () => {
+              const problem = await keyChecked;
+              if (problem) throw new Error(problem);
+            },
+          }
+        : {}),
     });
     // Closed first at shutdown: no new requests reach what is closing.
     const listening = server;
@@ -315,6 +334,7 @@ export async function startService(
     log.info({ port, role: config.role }, 'chutes-bot is up');
     return { port, stop };
   } catch (error) {
+    startFailed = true;
     await stop();
     if (server?.listening) server.close();
     throw error;
@@ -358,6 +378,12 @@ function queueIdentity(config: Config): string {
 
 /** How long handed-back jobs get to reach the queue once their attempts are stopped. */
 export const HAND_BACK_MS = 5_000;
+/**
+ * What closing the rest gets (connections, stores, an embedded Postgres, last)
+ * after the grace and the hand-back, before main.ts exits anyway. A process
+ * manager must wait longer than SHUTDOWN_GRACE_MS + HAND_BACK_MS + CLOSE_MS.
+ */
+export const CLOSE_MS = 5_000;
 
 /**
  * Stops taking jobs and lets running ones finish, up to the grace period;

@@ -115,15 +115,21 @@ export class ChutesChatClient {
     }
   }
 
-  /** Model ids from `GET {baseUrl}/models`, which Chutes serves without auth. */
-  async listModels(signal?: AbortSignal): Promise<string[]> {
-    const operation = 'Listing Chutes models';
+  /**
+   * Model ids from `GET {baseUrl}/models`, which Chutes serves without auth;
+   * `withKey` sends the API key too, so a refused key fails (`unauthorized`).
+   */
+  async listModels(signal?: AbortSignal, { withKey = false } = {}): Promise<string[]> {
+    const operation = withKey ? 'Checking CHUTES_API_KEY' : 'Listing Chutes models';
     const scope = new AbortScope(signal);
     let phase: Phase = 'connect';
     try {
       scope.arm(this.connectTimeoutMs, `no answer within ${this.connectTimeoutMs} ms`);
       const res = await this.fetch(`${this.baseUrl}/models`, {
-        headers: { Accept: 'application/json' },
+        headers: {
+          Accept: 'application/json',
+          ...(withKey ? { Authorization: `Bearer ${this.apiKey}` } : {}),
+        },
         signal: scope.signal,
       });
       phase = 'body';

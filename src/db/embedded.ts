@@ -10,7 +10,7 @@
  * Two processes taking over the same dead owner's dir at the same instant are
  * not arbitrated beyond postgres' own postmaster.pid lock: start one first.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
@@ -32,6 +32,8 @@ export interface EmbeddedPostgres {
 const USER = 'chutes';
 const DATABASE = 'chutes_bot';
 const STATE_FILE = 'embedded-postgres.json';
+/** TCP on loopback only; an empty unix_socket_directories creates no socket file. */
+const POSTGRES_FLAGS = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
 /** How long a joiner waits for a live owner's cluster to answer (the owner may be mid-initdb). */
 const JOIN_WAIT_MS = 30_000;
 
@@ -119,9 +121,9 @@ async function open(dataDir: string, log: Logger): Promise<EmbeddedPostgres> {
     await releaseOwnership(dataDir);
     throw err;
   }
-  const { cluster, postmaster, url } = running;
+  const { postmaster, url } = running;
   ownedHere.set(clusterDir, url);
-  if (postmaster !== undefined) runningHere.add(postmaster);
+  runningHere.add(postmaster.pid!);
   log.info(
     { port: state.port, dataDir, joined: false, durationMs: Date.now() - started },
     'embedded PostgreSQL is up',
@@ -134,8 +136,8 @@ async function open(dataDir: string, log: Logger): Promise<EmbeddedPostgres> {
     stop() {
       stopping ??= (async () => {
         ownedHere.delete(clusterDir);
-        await stopCluster(cluster, postmaster);
-        if (postmaster !== undefined) runningHere.delete(postmaster);
+        await stopPostmaster(postmaster);
+        runningHere.delete(postmaster.pid!);
         await releaseOwnership(dataDir);
         log.info({ dataDir }, 'embedded PostgreSQL stopped');
       })();
@@ -164,35 +166,30 @@ async function runCluster(dataDir: string, state: State, initialised: boolean, l
   };
 
   let port = state.port && (await isFree(state.port)) ? state.port : await freePort();
-  let cluster: InstanceType<typeof Postgres>;
-  for (let attempt = 1; ; attempt++) {
-    cluster = new Postgres({
+  if (!initialised) {
+    const cluster = new Postgres({
       databaseDir: clusterDir,
-      port,
       user: state.user,
       password: state.password,
       authMethod: 'scram-sha-256',
       persistent: true,
       createPostgresUser: asRoot,
-      // TCP on loopback only; an empty unix_socket_directories creates no socket file.
-      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
       onLog,
       onError: (err: unknown) => log.warn({ err }, 'embedded PostgreSQL error'),
     });
-    if (!initialised) {
-      log.info({ dataDir }, 'initialising the embedded PostgreSQL (first start)');
-      await cluster.initialise();
-      initialised = true;
-    }
+    log.info({ dataDir }, 'initialising the embedded PostgreSQL (first start)');
+    await cluster.initialise();
+  }
+  let postmaster: ChildProcess;
+  for (let attempt = 1; ; attempt++) {
     state.port = port;
     await saveState(dataDir, state);
     recent.length = 0;
-    // The package rejects with nothing when postgres exits during startup: say why.
-    const failed = await cluster.start().then(
-      () => false,
-      () => true,
-    );
-    if (!failed) break;
+    const started = await startPostmaster(clusterDir, port, onLog, asRoot);
+    if (started) {
+      postmaster = started;
+      break;
+    }
     const output = recent.join('\n');
     // Between picking a free port and postgres binding it, someone else may have taken it.
     if (attempt >= 3 || !/could not bind|Address already in use/.test(output)) {
@@ -200,16 +197,15 @@ async function runCluster(dataDir: string, state: State, initialised: boolean, l
     }
     port = await freePort();
   }
-  const postmaster = await postmasterPid(clusterDir);
 
   const url = urlFor(state);
   try {
     await createDatabase(state);
   } catch (err) {
-    await stopCluster(cluster, postmaster);
+    await stopPostmaster(postmaster);
     throw err;
   }
-  return { cluster, postmaster, url };
+  return { postmaster, url };
 }
 
 function joined(url: string, dataDir: string, log: Logger, started: number): EmbeddedPostgres {
@@ -251,13 +247,56 @@ function loadPackage() {
   return loaded;
 }
 
-/** The package's stop() waits for an 'exit' that never comes if postgres already died. */
-async function stopCluster(
-  cluster: { stop(): Promise<void> },
-  postmaster: number | undefined,
-): Promise<void> {
-  const gone = postmaster === undefined ? new Promise<void>(() => {}) : exited(postmaster);
-  await Promise.race([cluster.stop(), gone]);
+/**
+ * Runs postgres in a session of its own (the package's start() keeps it in the
+ * service's process group): a Ctrl-C in the terminal signals the terminal's
+ * whole foreground group, and must reach only the service, which lets the
+ * answers in flight finish and stops Postgres last. Resolves with the running
+ * postmaster once it accepts connections, or undefined if it exited first.
+ */
+async function startPostmaster(
+  clusterDir: string,
+  port: number,
+  onLog: (message: string) => void,
+  asRoot: boolean,
+): Promise<ChildProcess | undefined> {
+  // As root, postgres runs as the user `postgres` (initialise() created it).
+  const ids = asRoot ? await idsOf('postgres') : {};
+  if (!ids) throw new Error('the system user "postgres" to run the embedded PostgreSQL is missing');
+  const child = spawn(
+    await binaryPath(),
+    ['-D', clusterDir, '-p', String(port), ...POSTGRES_FLAGS],
+    {
+      ...ids,
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      // Not the service's environment (its tokens); English messages: the ready line is looked for below.
+      env: { LC_MESSAGES: 'C' },
+    },
+  );
+  return new Promise((resolve) => {
+    child.once('error', (err) => {
+      onLog(`could not start postgres: ${err.message}`);
+      resolve(undefined);
+    });
+    child.once('exit', () => resolve(undefined));
+    // The end of the output so far: the ready line may come in two chunks.
+    let tail = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      const message = chunk.toString('utf8');
+      onLog(message);
+      tail = (tail + message).slice(-200);
+      if (tail.includes('database system is ready to accept connections')) resolve(child);
+    });
+  });
+}
+
+/** Fast shutdown (SIGINT: sessions are ended, no new ones), once the service has closed its own. */
+async function stopPostmaster(postmaster: ChildProcess): Promise<void> {
+  if (postmaster.exitCode !== null || postmaster.signalCode !== null) return;
+  const exited = new Promise((resolve) => postmaster.once('exit', resolve));
+  postmaster.kill('SIGINT');
+  await exited;
 }
 
 async function createDatabase(state: State): Promise<void> {

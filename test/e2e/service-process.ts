@@ -3,8 +3,9 @@
  * child process with a given environment, and reads its JSON log lines.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -16,6 +17,14 @@ export interface LogLine {
   readonly [key: string]: unknown;
 }
 
+export interface SpawnOptions {
+  /**
+   * In a process group of its own, as a shell runs a foreground job: a test
+   * can then signal the whole group (`signalGroup`), as a terminal's Ctrl-C does.
+   */
+  readonly detached?: boolean;
+}
+
 export class ServiceProcess {
   readonly logs: LogLine[] = [];
   readonly output: string[] = [];
@@ -25,7 +34,7 @@ export class ServiceProcess {
   private readonly child: ChildProcess;
   private readonly exited: Promise<number | null>;
 
-  private constructor(env: Record<string, string>) {
+  private constructor(env: Record<string, string>, options: SpawnOptions = {}) {
     if (!existsSync(MAIN))
       throw new Error('dist/main.js is missing: run `npm run build` (npm test does)');
     this.child = spawn(process.execPath, [MAIN], {
@@ -33,6 +42,7 @@ export class ServiceProcess {
       cwd: tmpdir(),
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: options.detached ?? false,
     });
     this.exited = new Promise((resolve) =>
       this.child.once('exit', (code) => {
@@ -58,8 +68,12 @@ export class ServiceProcess {
   }
 
   /** Starts the service and waits until it reports that it is up. */
-  static async start(env: Record<string, string>, timeoutMs = 60_000): Promise<ServiceProcess> {
-    const service = new ServiceProcess(env);
+  static async start(
+    env: Record<string, string>,
+    timeoutMs = 60_000,
+    options: SpawnOptions = {},
+  ): Promise<ServiceProcess> {
+    const service = new ServiceProcess(env, options);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const up = service.logs.find((l) => l.msg === 'chutes-bot is up');
@@ -129,6 +143,14 @@ export class ServiceProcess {
     return this.exited;
   }
 
+  /**
+   * Sends `signal` to the process's whole group, as a terminal sends Ctrl-C's
+   * SIGINT to its foreground job and every child in it (needs `detached`).
+   */
+  signalGroup(signal: NodeJS.Signals): void {
+    process.kill(-this.pid, signal);
+  }
+
   /** A crash: SIGKILL, no cleanup. */
   async kill(): Promise<void> {
     if (this.child.exitCode === null) this.child.kill('SIGKILL');
@@ -138,4 +160,28 @@ export class ServiceProcess {
   errors(): LogLine[] {
     return this.logs.filter((l) => l.level >= 50);
   }
+}
+
+/**
+ * Runs the service until it exits, or `timeoutMs` passes (then kills it), in
+ * a working directory of its own; its stdout and stderr together.
+ */
+export function runUntilExit(
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [MAIN], {
+      cwd: mkdtempSync(join(tmpdir(), 'chutes-bot-start-')),
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
 }

@@ -21,7 +21,7 @@ import { startFakeSlack, type FakeSlack, type FakeSlackOptions } from '../fakes/
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 import { connectRedis, deletePrefix, REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { viaProxy, type TcpProxy } from '../support/tcp-proxy.js';
-import { ServiceProcess } from './service-process.js';
+import { ServiceProcess, type SpawnOptions } from './service-process.js';
 
 export const BOT = { id: '900000000000000001', username: 'chutes-bot' };
 export const APP_ID = '900000000000000002';
@@ -93,7 +93,7 @@ export interface Stack {
    * Starts another service process on the same stores (after a crash, or as a
    * second worker). Slack's events go to the newest process with a gateway.
    */
-  startService(extraEnv?: Record<string, string>): Promise<ServiceProcess>;
+  startService(extraEnv?: Record<string, string>, options?: SpawnOptions): Promise<ServiceProcess>;
   /**
    * Starts another service process without waiting for it to be up (it may
    * wait for a store): resolves once it serves /healthz.
@@ -250,9 +250,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   for (const value of Object.values(options.env ?? {})) {
     if (/^(xoxb-|xapp-|cpk_)/.test(value)) secrets.add(value);
   }
-  const startService = async (extraEnv: Record<string, string> = {}) => {
+  const startService = async (
+    extraEnv: Record<string, string> = {},
+    spawnOptions?: SpawnOptions,
+  ) => {
     const processEnv = { ...env, ...extraEnv };
-    const service = await ServiceProcess.start(processEnv);
+    const service = await ServiceProcess.start(processEnv, undefined, spawnOptions);
     running.push(service);
     if (slack && processEnv.ROLE !== 'worker')
       slack.setEventsUrl(`http://127.0.0.1:${service.port}/slack/events`);

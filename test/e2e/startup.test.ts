@@ -72,4 +72,26 @@ describe('start-up', () => {
     for (const secret of ['file-discord-token-value', 'cpk_from_the_file', 'mysql://'])
       expect(output).not.toContain(secret);
   });
+
+  it('names the variable a misspelt one in .env was meant to be', async () => {
+    const { code, output } = await run(
+      {},
+      [
+        'DISCORD_TOKEN=file-discord-token-value',
+        'DISCORD_APPLICATION_ID=1234',
+        'CHUTES_API_KEI=cpk_from_the_file',
+        'CHUTES_BASE_ULR=https://llm.example/v1',
+        '',
+      ].join('\n'),
+    );
+    expect(code).toBe(1);
+    expect(output).toContain('CHUTES_API_KEY: is required');
+    expect(output).toContain(
+      '.env sets CHUTES_API_KEI, which chutes-bot does not read: did you mean CHUTES_API_KEY?',
+    );
+    expect(output).toContain(
+      '.env sets CHUTES_BASE_ULR, which chutes-bot does not read: did you mean CHUTES_BASE_URL?',
+    );
+    expect(output).not.toContain('cpk_from_the_file');
+  });
 });

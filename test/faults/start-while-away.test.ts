@@ -4,14 +4,9 @@
  * 503 naming it, and once the store is back they finish starting and answer
  * what was asked meanwhile. A configuration mistake is not waited out.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANN, channel, replyShowing, startStack, type Stack } from '../e2e/stack.js';
-import type { ServiceProcess } from '../e2e/service-process.js';
+import { runUntilExit, type ServiceProcess } from '../e2e/service-process.js';
 import { ADMIN_URL, createTestDatabase, type TestDatabase } from '../support/pg.js';
 import { REDIS_URL } from '../support/redis.js';
 import { startTcpProxy, viaProxy, type TcpProxy } from '../support/tcp-proxy.js';
@@ -104,26 +99,6 @@ describe.each(CASES)('a gateway and a worker started while $store is cut off', (
   }, 120_000);
 });
 
-const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
-
-/** Runs the service until it exits or `timeoutMs` passes (then kills it). */
-function run(env: Record<string, string>, timeoutMs: number) {
-  return new Promise<{ code: number | null; output: string }>((resolve) => {
-    const child = spawn(process.execPath, [MAIN], {
-      cwd: mkdtempSync(join(tmpdir(), 'chutes-bot-start-')),
-      env: { PATH: process.env.PATH ?? '', ...env },
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
-}
-
 describe('a configuration mistake at start-up', () => {
   const base = {
     CHUTES_API_KEY: 'cpk_start_up_test',
@@ -155,7 +130,10 @@ describe('a configuration mistake at start-up', () => {
     'stops start-up at once: $what',
     async ({ env }) => {
       const startedAt = Date.now();
-      const { code, output } = await run({ ...base, DATABASE_URL: database.url, ...env }, 20_000);
+      const { code, output } = await runUntilExit(
+        { ...base, DATABASE_URL: database.url, ...env },
+        20_000,
+      );
       expect(code, output).toBe(1);
       expect(Date.now() - startedAt).toBeLessThan(15_000);
       expect(output).toContain('chutes-bot failed to start');

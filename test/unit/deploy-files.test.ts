@@ -8,6 +8,7 @@ import { posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ENV_NAMES, loadConfig } from '../../src/config.js';
+import { CLOSE_MS, HAND_BACK_MS } from '../../src/service.js';
 
 const root = new URL('../../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
@@ -19,8 +20,13 @@ const secrets = {
   DISCORD_APPLICATION_ID: '1',
 };
 const defaults = loadConfig(secrets);
-/** main.ts gives up this long after SHUTDOWN_GRACE_MS; the container must wait longer. */
-const SHUTDOWN_MARGIN_MS = 5_000;
+/**
+ * The longest a stop takes: main.ts exits at the latest this long after
+ * SIGTERM (the grace, the hand-back of what still runs, closing the stores).
+ */
+const WORST_STOP_MS = defaults.worker.shutdownGraceMs + HAND_BACK_MS + CLOSE_MS;
+/** What the container runtime must wait beyond that before it kills the process. */
+const STOP_MARGIN_MS = 5_000;
 const ROLES = ['all', 'gateway', 'worker'] as const;
 
 // ---- compose ----------------------------------------------------------------
@@ -200,7 +206,7 @@ for (const [file, topology] of Object.entries(COMPOSE_FILES)) {
         expect(
           durationMs(bot.raw.stop_grace_period),
           `${bot.name}: stop_grace_period`,
-        ).toBeGreaterThan(defaults.worker.shutdownGraceMs + SHUTDOWN_MARGIN_MS);
+        ).toBeGreaterThanOrEqual(WORST_STOP_MS + STOP_MARGIN_MS);
       }
     });
 
@@ -422,5 +428,89 @@ describe('Dockerfile', () => {
     expect(sources.length).toBeGreaterThan(0);
     for (const source of sources) expect(included, source).toContain(source.replace(/\/$/, ''));
     expect(included.filter((p) => p.startsWith('.env') || p === 'data')).toEqual([]);
+  });
+});
+
+// ---- the one-container `docker run` line (README and Dockerfile) ---------------
+
+/** Every `docker run` command of the README (inline code) and of the Dockerfile's comments. */
+function dockerRunLines(): { where: string; args: string[] }[] {
+  const readme = [...read('README.md').matchAll(/`(docker run [^`]+)`/g)].map((m) => ({
+    where: 'README.md',
+    text: m[1]!,
+  }));
+  const comments = dockerfile
+    .split('\n')
+    .filter((line) => line.startsWith('#'))
+    .map((line) => line.replace(/^#\s?/, ''))
+    .join('\n')
+    .replace(/\\\n/g, ' ');
+  const inDockerfile = [...comments.matchAll(/^\s*(docker run .*)$/gm)].map((m) => ({
+    where: 'Dockerfile',
+    text: m[1]!,
+  }));
+  return [...readme, ...inDockerfile].map(({ where, text }) => ({
+    where,
+    args: text.trim().split(/\s+/),
+  }));
+}
+
+/** The values of a flag (`--flag value` or `--flag=value`). */
+function flagValues(args: string[], ...names: string[]): string[] {
+  const values: string[] = [];
+  args.forEach((arg, i) => {
+    for (const name of names) {
+      if (arg === name) values.push(args[i + 1] ?? '');
+      else if (arg.startsWith(`${name}=`)) values.push(arg.slice(name.length + 1));
+    }
+  });
+  return values;
+}
+
+describe('the one-container docker run line', () => {
+  const lines = dockerRunLines();
+  const imageEnv = envOf(runtime);
+
+  it('is in the README and the Dockerfile', () => {
+    expect(lines.map((l) => l.where).sort()).toEqual(['Dockerfile', 'README.md']);
+  });
+
+  it("keeps DATA_DIR on the image's volume, whatever .env (from .env.example) holds", () => {
+    // The image's DATA_DIR, then --env-file, then -e: the last one set wins.
+    for (const { where, args } of lines) {
+      const env: Record<string, string> = { ...imageEnv };
+      if (flagValues(args, '--env-file').includes('.env')) Object.assign(env, dotenvExample());
+      for (const pair of flagValues(args, '-e', '--env')) {
+        const [name, ...value] = pair.split('=');
+        env[name!] = value.join('=');
+      }
+      const config = loadConfig({ ...env, ...secrets });
+      expect(config.dataDir, `${where}: DATA_DIR`).toBe(imageEnv.DATA_DIR);
+      // The embedded Postgres: no DATABASE_URL or REDIS_URL from .env.
+      expect(config.databaseUrl, `${where}: DATABASE_URL`).toBeUndefined();
+      expect(config.redisUrl, `${where}: REDIS_URL`).toBeUndefined();
+      const targets = flagValues(args, '-v', '--volume').map((v) => v.split(':')[1]);
+      expect(targets, `${where}: a volume on DATA_DIR`).toContain(imageEnv.DATA_DIR);
+    }
+  });
+
+  it('waits longer than the longest stop before it kills the container', () => {
+    for (const { where, args } of lines) {
+      // Docker's default (10 s) would kill the answers the grace lets finish.
+      const [timeout] = flagValues(args, '--stop-timeout', '-t');
+      expect(timeout, `${where}: --stop-timeout`).toBeDefined();
+      expect(Number(timeout) * 1000, `${where}: --stop-timeout`).toBeGreaterThanOrEqual(
+        WORST_STOP_MS + STOP_MARGIN_MS,
+      );
+      // An init process forwards SIGTERM to node and reaps postgres' children.
+      expect(args, where).toContain('--init');
+    }
+  });
+});
+
+describe('.env.example under the image', () => {
+  it("leaves DATA_DIR to the image's ENV (a .env copied from it is passed with --env-file)", () => {
+    // ./data would be /app/data: not writable by the image's user, and on no volume.
+    expect(dotenvExample().DATA_DIR ?? envOf(runtime).DATA_DIR).toBe(envOf(runtime).DATA_DIR);
   });
 });

@@ -4,6 +4,7 @@ import { take } from '../../core/rate-budget.js';
 import { budgetBuckets } from '../../core/budget-buckets.js';
 import type { PlatformEntry } from '../platform.js';
 import { DISCORD_STYLE, registerDiscordCommands } from './commands.js';
+import { discordRegistrationError, discordTokenError } from './credentials.js';
 import { startDiscordGateway } from './gateway.js';
 import { createDiscordRest, DiscordSurface } from './surface.js';
 
@@ -27,7 +28,11 @@ export const discord: PlatformEntry = {
         const global = budgetBuckets(surface, 'other', { channelId: '', tenantId: '' });
         const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
         await take(budget, global, sleep, 'first');
-        const count = await registerDiscordCommands(rest, settings.applicationId);
+        const count = await registerDiscordCommands(rest, settings.applicationId).catch(
+          (error: unknown) => {
+            throw discordRegistrationError(error, settings.applicationId) ?? error;
+          },
+        );
         await take(budget, global, sleep, 'first');
         log.info({ count }, 'Discord slash commands registered');
         const client = await startDiscordGateway({
@@ -37,6 +42,8 @@ export const discord: PlatformEntry = {
           models,
           log,
           notices: { surface, budget, log },
+        }).catch((error: unknown) => {
+          throw discordTokenError(error) ?? error;
         });
         return { close: () => client.destroy() };
       },

@@ -22,6 +22,11 @@ import type { Logger } from '../../log.js';
 import type { JobSink, RunningGateway } from '../platform.js';
 import { slackLogger } from './client.js';
 import { parseSlashCommand } from './command-text.js';
+import {
+  reportingSignatureFailures,
+  slackAppTokenError,
+  slackBotTokenError,
+} from './credentials.js';
 import { isQuestion, messageEventId, toChatJob, type IncomingSlackMessage } from './events.js';
 import { encodeSlackInteraction } from './interaction-ref.js';
 import { SlackPeople } from './people.js';
@@ -53,7 +58,15 @@ export interface SlackGatewayOptions {
 export async function startSlackGateway(options: SlackGatewayOptions): Promise<RunningGateway> {
   const { client, producer, log } = options;
   // One auth.test at start: a bad token stops start-up with a clear reason.
-  const auth = await client.auth.test();
+  const auth = await client.auth.test().catch((error: unknown) => {
+    throw slackBotTokenError(error) ?? error;
+  });
+  // Socket mode's app token, checked now: the socket client would only fail later, less clearly.
+  if (options.appToken) {
+    await client.apps.connections.open({ token: options.appToken }).catch((error: unknown) => {
+      throw slackAppTokenError(error) ?? error;
+    });
+  }
   const botUserId = auth.user_id!;
   const people = new SlackPeople(client);
   const logger = slackLogger(log);
@@ -68,7 +81,7 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
     : new HTTPReceiver({
         signingSecret: options.signingSecret ?? '',
         endpoints: SLACK_EVENTS_PATH,
-        logger,
+        logger: reportingSignatureFailures(logger, log),
         // An event is acknowledged once its job is queued (or kept by the
         // outbox, which answers at once while the queue is away): a process
         // that dies in between leaves it unacknowledged, and Slack's retry

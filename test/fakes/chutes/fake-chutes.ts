@@ -80,6 +80,11 @@ export async function startFakeChutes(options: FakeChutesOptions): Promise<FakeC
     });
 
     if (method === 'GET' && path === '/v1/models') {
+      // Public without a key; a key that is presented must be a valid one.
+      const key = presentedKey(req);
+      if (key !== undefined && key !== options.apiKey) {
+        return sendJson(res, 401, { detail: 'Authentication required.' });
+      }
       const created = Math.floor(Date.now() / 1000);
       const data = models.map((id) => ({ id, object: 'model', created, owned_by: 'chutes' }));
       return sendJson(res, 200, { object: 'list', data });
