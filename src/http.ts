@@ -1,4 +1,5 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
+import { BotError } from './errors.js';
 
 export type HealthCheck = () => Promise<void>;
 
@@ -57,7 +58,17 @@ export async function startHttpServer(
     res.end(JSON.stringify({ error: 'not found' }));
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new BotError(
+              'port_in_use',
+              `PORT ${port} is already in use: another chutes-bot may be running there (stop it first), or set PORT to a free port`,
+              { cause: error },
+            )
+          : error,
+      ),
+    );
     server.listen(port, () => resolve());
   });
   return server;

@@ -1,5 +1,5 @@
 /** Entry point: `npm start`. Starts the roles named by ROLE and stops them on SIGTERM/SIGINT. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { ConfigError, loadConfig, unknownVariables } from './config.js';
 import { createLogger } from './log.js';
@@ -8,7 +8,19 @@ import { CLOSE_MS, HAND_BACK_MS, startService, type Service } from './service.js
 async function main(): Promise<void> {
   // A `.env` in the working directory fills in what the environment does not
   // set (process.loadEnvFile never overrides a variable already set).
-  if (existsSync('.env')) process.loadEnvFile('.env');
+  if (existsSync('.env')) {
+    try {
+      if (!statSync('.env').isFile())
+        throw Object.assign(new Error('not a file'), { code: 'not a file' });
+      process.loadEnvFile('.env');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? String(error);
+      console.error(
+        `chutes-bot failed to start: .env in ${process.cwd()} cannot be read (${code}): make it a file this user may read, or remove it`,
+      );
+      process.exit(1);
+    }
+  }
   const unknown = unknownInDotEnv();
   let config;
   try {

@@ -12,13 +12,25 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import {
+  access,
+  chmod,
+  link,
+  mkdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import exitHook from 'async-exit-hook';
 import pg from 'pg';
+import { BotError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { isAlive } from '../process-alive.js';
 
@@ -63,6 +75,7 @@ export async function openEmbeddedPostgres(options: {
 
 async function open(dataDir: string, log: Logger): Promise<EmbeddedPostgres> {
   const started = Date.now();
+  await checkDataDir(dataDir);
   const clusterDir = path.join(dataDir, 'postgres');
   const asRoot = process.getuid?.() === 0;
 
@@ -501,4 +514,28 @@ async function exists(file: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/**
+ * DATA_DIR must be a directory this user can create and write: said in one
+ * sentence naming DATA_DIR, not as the first file operation's raw error.
+ */
+async function checkDataDir(dataDir: string): Promise<void> {
+  const wrong = (what: string, error?: unknown) =>
+    new BotError('data_dir', `DATA_DIR ${dataDir} ${what}`, { cause: error });
+  const found = await stat(dataDir).catch(() => undefined);
+  if (found && !found.isDirectory())
+    throw wrong(
+      'is a file, not a directory: set DATA_DIR to a directory (it is created when missing)',
+    );
+  try {
+    await mkdir(dataDir, { recursive: true });
+    await access(dataDir, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw wrong(
+      `cannot be created or written by this user (${code}): set DATA_DIR to a directory it may write, such as ./data, or give it that permission`,
+      error,
+    );
+  }
 }

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,9 +12,9 @@ const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 function run(
   env: Record<string, string>,
   dotEnv?: string,
-): Promise<{ code: number | null; output: string }> {
   // A directory of its own: a developer's own `.env` must not leak into the test.
-  const cwd = mkdtempSync(join(tmpdir(), 'chutes-bot-start-'));
+  cwd = mkdtempSync(join(tmpdir(), 'chutes-bot-start-')),
+): Promise<{ code: number | null; output: string }> {
   if (dotEnv !== undefined) writeFileSync(join(cwd, '.env'), dotEnv);
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [MAIN], {
@@ -93,5 +95,67 @@ describe('start-up', () => {
       '.env sets CHUTES_BASE_ULR, which chutes-bot does not read: did you mean CHUTES_BASE_URL?',
     );
     expect(output).not.toContain('cpk_from_the_file');
+  });
+
+  it('takes its port before anything else, and says another chutes-bot may hold it', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '0.0.0.0', () => resolve()));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const started = Date.now();
+      const { code, output } = await run({
+        PORT: String(port),
+        DISCORD_TOKEN: 'token',
+        DISCORD_APPLICATION_ID: '1234',
+        CHUTES_API_KEY: 'key',
+        // Nothing answers here: a process that reached for its stores first would wait for them.
+        DATABASE_URL: 'postgres://127.0.0.1:1/none',
+      });
+      expect(code).toBe(1);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(output).toContain(
+        `PORT ${port} is already in use: another chutes-bot may be running there`,
+      );
+      expect(output).not.toContain('waiting for postgres');
+    } finally {
+      taken.close();
+    }
+  });
+
+  describe('names DATA_DIR or .env when they are not what they must be', () => {
+    const platform = {
+      DISCORD_TOKEN: 'token',
+      DISCORD_APPLICATION_ID: '1234',
+      CHUTES_API_KEY: 'k',
+    };
+    const scratch = () => mkdtempSync(join(tmpdir(), 'chutes-bot-data-'));
+
+    it('a file given as DATA_DIR', async () => {
+      const file = join(scratch(), 'data');
+      writeFileSync(file, 'not a directory');
+      const { code, output } = await run({ ...platform, PORT: '0', DATA_DIR: file });
+      expect(code).toBe(1);
+      expect(output).toContain(`DATA_DIR ${file} is a file, not a directory`);
+      expect(output).not.toMatch(/ENOTDIR.*embedded-postgres\.json/);
+    });
+
+    it('a DATA_DIR that cannot be created', async () => {
+      const file = join(scratch(), 'file');
+      writeFileSync(file, '');
+      const dataDir = join(file, 'data');
+      const { code, output } = await run({ ...platform, PORT: '0', DATA_DIR: dataDir });
+      expect(code).toBe(1);
+      expect(output).toContain(`DATA_DIR ${dataDir} cannot be created or written by this user`);
+    });
+
+    it('a .env that cannot be read', async () => {
+      const cwd = scratch();
+      mkdirSync(join(cwd, '.env'));
+      const { code, output } = await run({ ...platform }, undefined, cwd);
+      expect(code).toBe(1);
+      expect(output).toMatch(
+        /\.env in .* cannot be read \(not a file\): make it a file this user may read/,
+      );
+    });
   });
 });
