@@ -12,7 +12,7 @@ import type { LogLine } from '../e2e/service-process.js';
 import { SLACK, startStack, type Stack } from '../e2e/stack.js';
 import { ADMIN_URL } from '../support/pg.js';
 import { REDIS_URL } from '../support/redis.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { startTcpProxy, targetOf, type TcpProxy } from '../support/tcp-proxy.js';
 import { runFaults } from './faults.js';
 import { Load, SLACK_PEOPLE } from './load.js';
 import { ChaosModel } from './model.js';
@@ -33,11 +33,6 @@ const SETTLE_MS = 3_000;
  * minutes; the later two are shortened so they land within the run.
  */
 const SLACK_RETRY_DELAYS_MS = [0, 10_000, 30_000];
-
-function targetOf(url: string) {
-  const parsed = new URL(url);
-  return { host: parsed.hostname, port: Number(parsed.port) };
-}
 
 export async function runChaos(plan: ChaosPlan, say: (line: string) => void): Promise<ChaosReport> {
   const began = Date.now();

@@ -8,18 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANN, channel, replyShowing, SLACK, startStack, type Stack } from '../e2e/stack.js';
 import { ADMIN_URL } from '../support/pg.js';
 import { REDIS_URL } from '../support/redis.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { startTcpProxy, targetOf, type TcpProxy } from '../support/tcp-proxy.js';
 
 const CASES = [
   { topology: 'redis', store: REDIS_URL },
   { topology: 'postgres', store: ADMIN_URL },
 ] as const;
 const ASKED = [2, 3, 4];
-
-function targetOf(url: string) {
-  const parsed = new URL(url);
-  return { host: parsed.hostname, port: Number(parsed.port) };
-}
 
 describe.each(CASES)('the gateway killed while the $topology queue is away', (c) => {
   let stack: Stack;

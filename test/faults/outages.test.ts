@@ -17,7 +17,7 @@ import {
 } from '../e2e/stack.js';
 import { ADMIN_URL } from '../support/pg.js';
 import { REDIS_URL } from '../support/redis.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { startTcpProxy, targetOf, type TcpProxy } from '../support/tcp-proxy.js';
 
 const CASES = [
   { topology: 'redis', cut: 'redis', forMs: 15_000, check: 'redis' },
@@ -25,11 +25,6 @@ const CASES = [
   { topology: 'postgres', cut: 'postgres', forMs: 12_000, check: 'queue' },
 ] as const;
 const ASKED = [2, 3, 4, 5, 6, 7];
-
-function targetOf(url: string) {
-  const parsed = new URL(url);
-  return { host: parsed.hostname, port: Number(parsed.port) };
-}
 
 describe.each(CASES)('$cut away for $forMs ms, queue on $topology', (c) => {
   let stack: Stack;

@@ -9,7 +9,7 @@ import { ANN, channel, replyShowing, startStack, type Stack } from '../e2e/stack
 import { runUntilExit, type ServiceProcess } from '../e2e/service-process.js';
 import { ADMIN_URL, createTestDatabase, type TestDatabase } from '../support/pg.js';
 import { REDIS_URL } from '../support/redis.js';
-import { startTcpProxy, viaProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { startTcpProxy, targetOf, viaProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 const CASES = [
   { topology: 'redis', store: 'redis', variable: 'REDIS_URL' },
@@ -26,11 +26,6 @@ interface Health {
 async function health(service: ServiceProcess): Promise<{ status: number; body: Health }> {
   const response = await fetch(`http://127.0.0.1:${service.port}/healthz`);
   return { status: response.status, body: (await response.json()) as Health };
-}
-
-function targetOf(url: string) {
-  const parsed = new URL(url);
-  return { host: parsed.hostname, port: Number(parsed.port || 6379) };
 }
 
 describe.each(CASES)('a gateway and a worker started while $store is cut off', (c) => {

@@ -68,3 +68,10 @@ export function viaProxy(url: string, proxy: TcpProxy): string {
   parsed.port = String(proxy.port);
   return parsed.toString();
 }
+
+/** Where a Redis or Postgres URL points, for a proxy in front of it (the protocol's port when none is given). */
+export function targetOf(url: string): { host: string; port: number } {
+  const parsed = new URL(url);
+  const defaultPort = parsed.protocol.startsWith('redis') ? 6379 : 5432;
+  return { host: parsed.hostname, port: Number(parsed.port || defaultPort) };
+}
