@@ -1,5 +1,5 @@
 /**
- * The environment contract (README.md, "Configuration"). This is the only
+ * The environment contract (docs/configuration.md). This is the only
  * module that reads `process.env`: everything else receives a typed `Config`.
  */
 import { BotError } from './errors.js';

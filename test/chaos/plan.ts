@@ -72,7 +72,7 @@ export function fullPlan(backend: ChaosBackend, minutes: number, seed = Date.now
  * worker killed before the cut, the other during it, the store cut off for
  * 8 s, a worker stopped, and the gateway killed well after the store is back
  * (a gateway killed while it keeps jobs for an unreachable queue loses them:
- * see README, Failure behaviour; the full run meets that case at random).
+ * see docs/failures.md; the full run meets that case at random).
  */
 export function shortPlan(backend: ChaosBackend, seed = Date.now()): ChaosPlan {
   return {

@@ -5,7 +5,7 @@
  *
  * Skipped, saying why, where no chromium is installed (`apt-get install
  * chromium`; `npm test` installs it where it may). DASHBOARD_SCREENSHOT=<file> saves the
- * failed-jobs page there (the README's picture).
+ * failed-jobs page there (the picture in docs/dashboard.md).
  */
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';

@@ -431,12 +431,12 @@ describe('Dockerfile', () => {
   });
 });
 
-// ---- the one-container `docker run` line (README and Dockerfile) ---------------
+// ---- the one-container `docker run` line (docs/docker.md and Dockerfile) -------
 
-/** Every `docker run` command of the README (inline code) and of the Dockerfile's comments. */
+/** Every `docker run` command of docs/docker.md (inline code) and of the Dockerfile's comments. */
 function dockerRunLines(): { where: string; args: string[] }[] {
-  const readme = [...read('README.md').matchAll(/`(docker run [^`]+)`/g)].map((m) => ({
-    where: 'README.md',
+  const docs = [...read('docs/docker.md').matchAll(/`(docker run [^`]+)`/g)].map((m) => ({
+    where: 'docs/docker.md',
     text: m[1]!,
   }));
   const comments = dockerfile
@@ -449,7 +449,7 @@ function dockerRunLines(): { where: string; args: string[] }[] {
     where: 'Dockerfile',
     text: m[1]!,
   }));
-  return [...readme, ...inDockerfile].map(({ where, text }) => ({
+  return [...docs, ...inDockerfile].map(({ where, text }) => ({
     where,
     args: text.trim().split(/\s+/),
   }));
@@ -471,8 +471,8 @@ describe('the one-container docker run line', () => {
   const lines = dockerRunLines();
   const imageEnv = envOf(runtime);
 
-  it('is in the README and the Dockerfile', () => {
-    expect(lines.map((l) => l.where).sort()).toEqual(['Dockerfile', 'README.md']);
+  it('is in docs/docker.md and the Dockerfile', () => {
+    expect(lines.map((l) => l.where).sort()).toEqual(['Dockerfile', 'docs/docker.md']);
   });
 
   it("keeps DATA_DIR on the image's volume, whatever .env (from .env.example) holds", () => {
