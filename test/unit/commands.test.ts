@@ -374,7 +374,7 @@ function fakes(style: CommandStyle, forgetAdminOnly = false) {
           { model: 'm', imageModel: 'i', temperature: 1, maxTokens: 1, systemPrompt: '' },
           { forgetAdminOnly },
         ),
-      stored: async () => undefined,
+      layers: async () => ({}),
       apply: () => Promise.reject(new Error('not in this test')),
       reset: () => Promise.reject(new Error('not in this test')),
     },
