@@ -194,6 +194,8 @@ const TEXT_ERROR_TEXT: Record<TextError['code'], (e: TextError) => string> = {
   nothing_after: (e) => `${echo(e.typed)} takes nothing after it.`,
   needs_pair: (e) => `${echo(e.typed)} needs a key and a value.`,
   quote_value: () => 'Put quotes around a value with spaces: `key="…"`.',
+  not_a_channel: (e) =>
+    `${echo(e.typed)} is not a channel: pick one from the list as you type #, or write \`here\`.`,
 };
 
 /** One line: what was wrong (nothing for a request for help), then the command's usage. */

@@ -107,7 +107,8 @@ export type TextErrorCode =
   | 'unknown_subcommand'
   | 'nothing_after'
   | 'needs_pair'
-  | 'quote_value';
+  | 'quote_value'
+  | 'not_a_channel';
 
 /** What was wrong with how a command was typed; `typed` is what to name back (a flag, a key). */
 export interface TextError {

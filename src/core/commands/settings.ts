@@ -102,10 +102,7 @@ export const settings = defineGroup({
         if (channelId !== undefined && tenantOnly.length > 0)
           return tenantOnlySettingsText(tenantOnly, call.style.words.tenant);
         await deps.settings.apply(platform, tenantId, checked.changes, actor, channelId);
-        deps.log.info(
-          { platform, tenantId, channelId, actor: actor.id, keys },
-          'settings changed',
-        );
+        deps.log.info({ platform, tenantId, channelId, actor: actor.id, keys }, 'settings changed');
         return showSettings(deps, call, channelId, '✅ Settings updated');
       },
     }),
@@ -116,7 +113,8 @@ export const settings = defineGroup({
       precondition: ADMINS,
       private: true,
       run: async ({ job, options, style }, deps) => {
-        const channelId = options.channel === undefined ? undefined : channelOf(job, options.channel);
+        const channelId =
+          options.channel === undefined ? undefined : channelOf(job, options.channel);
         await deps.settings.reset(job.platform, job.tenantId, job.actor, channelId);
         deps.log.info(
           { platform: job.platform, tenantId: job.tenantId, channelId, actor: job.actor.id },

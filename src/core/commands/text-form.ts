@@ -108,9 +108,12 @@ function parseAction(name: string, action: Action, text: string, topLevel: boole
   }
   const parsed =
     action.typedAs === 'pairs' ? parsePairsAfterChannel(action, text) : parseFlags(options, text);
-  return 'error' in parsed
-    ? { ok: false, error: parsed.error }
-    : { ok: true, name, options: parsed.options };
+  if ('error' in parsed) return { ok: false, error: parsed.error };
+  // A channel that names none is refused with the usage, so `/settings show model` is not misread.
+  const channel = channelOption(action);
+  const typed = channel && parsed.options[channel.name];
+  if (typed !== undefined && readChannel(typed) === undefined) return fail('not_a_channel', typed);
+  return { ok: true, name, options: parsed.options };
 }
 
 /** Pairs, after the channel they are for when the action has one and it comes first. */

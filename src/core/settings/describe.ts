@@ -17,7 +17,10 @@ export interface SettingRow {
    * default), or without the tenant's (the default); absent when that is
    * nothing (the model's own default, no limit) or when the value is the default.
    */
-  readonly replaces?: { readonly source: Exclude<SettingSource, 'channel'>; readonly value: string };
+  readonly replaces?: {
+    readonly source: Exclude<SettingSource, 'channel'>;
+    readonly value: string;
+  };
 }
 
 /** Long enough to recognise a prompt; the whole one would flood the channel. */

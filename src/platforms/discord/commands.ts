@@ -104,7 +104,11 @@ function option(spec: OptionSpec): APIApplicationCommandBasicOption {
       return {
         type: ApplicationCommandOptionType.Channel,
         ...base,
-        channel_types: [ChannelType.GuildText, ChannelType.GuildAnnouncement, ChannelType.GuildForum],
+        channel_types: [
+          ChannelType.GuildText,
+          ChannelType.GuildAnnouncement,
+          ChannelType.GuildForum,
+        ],
       };
   }
 }
