@@ -337,6 +337,7 @@ describe('parseSettingsText: set for one channel', () => {
     expect(settingsError('set here channel=<#C1> model=a')).toContain('`channel` is given twice');
     expect(settingsError('set channel=#general model=a')).toContain('`#general` is not a channel');
     expect(settingsError('set here')).toContain('`set` needs a key and a value');
+    expect(settingsError('set #general model=a')).toContain('`#general` is not a channel');
   });
 
   it('keeps channel links in a value as links, and leaves /imagine prompts as text', () => {

@@ -120,7 +120,10 @@ function parseAction(name: string, action: Action, text: string, topLevel: boole
 function parsePairsAfterChannel(action: Action, text: string): Parsed {
   const channel = channelOption(action);
   const [, head = '', tail = ''] = /^(\S*)\s*([\s\S]*)$/.exec(text) ?? [];
-  if (!channel || readChannel(head) === undefined) return parsePairs(action.name, text);
+  if (!channel) return parsePairs(action.name, text);
+  // No key starts with #: that is a channel's name typed by hand, which names no channel id.
+  if (head.startsWith('#')) return wrong('not_a_channel', head);
+  if (readChannel(head) === undefined) return parsePairs(action.name, text);
   const parsed = parsePairs(action.name, tail);
   if ('error' in parsed) return parsed;
   if (channel.name in parsed.options) return wrong('given_twice', channel.name);
