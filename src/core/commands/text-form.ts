@@ -12,12 +12,13 @@
  *   default one. A subcommand typed as `pairs` takes `key value…` (the value
  *   is the rest of the text) or `key=value key2="a value"`; keys are
  *   lower-cased with `-` read as `_`, and the core decides which exist. One
- *   with a channel option takes the channel first (`#general model=…`,
+ *   with a channel option takes the channel first (`<#C1> model=…`,
  *   `here model=…`) or as a pair (`channel=here`).
  * - A channel is its mention (`<#C1>`, `<#C1|general>`: the platform leaves
  *   channel links so) or `here`; options.ts reads it.
  * - A command without options ignores what follows it; a subcommand without
- *   options refuses it, so `/settings show model` is not misread.
+ *   options refuses it, and a channel option refuses what names no channel,
+ *   so `/settings show model` is not misread.
  *
  * The text comes in plain (the platform unescaped it).
  */
