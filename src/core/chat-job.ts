@@ -13,7 +13,7 @@ import {
   toJobError,
   type JobError,
 } from './job-error.js';
-import type { ChatJob, JobContext } from './jobs.js';
+import { settingsChannel, type ChatJob, type JobContext } from './jobs.js';
 import type { ChatModel, ConversationStore, UsageRecord } from './ports.js';
 import type { Quotas } from './quota.js';
 import { spend, type RateBudget } from './rate-budget.js';
@@ -110,7 +110,7 @@ export async function handleChatJob(
     // A placeholder that fails is retried by the final render, or ends the call.
     renderer.start(PLACEHOLDER).catch(() => undefined);
     const [settings, named] = await Promise.all([
-      deps.settings.get(job.platform, job.tenantId),
+      deps.settings.get(job.platform, job.tenantId, settingsChannel(job)),
       withNames(job, deps),
     ]);
     job = named;

@@ -8,7 +8,7 @@ import type { AnswerAction, CommandDeps, Here } from './commands/definition.js';
 import { COMMAND_LIST, commandFor } from './commands/index.js';
 import { checkOptions } from './commands/options.js';
 import { classifyFailure, toJobError } from './job-error.js';
-import type { CommandJob, JobContext } from './jobs.js';
+import { settingsChannel, type CommandJob, type JobContext } from './jobs.js';
 import { commandFailureText, INTERNAL, optionErrorsText } from './user-messages.js';
 
 /**
@@ -66,7 +66,9 @@ async function answer(
   adminsAre: string,
   deps: CommandDeps,
 ): Promise<string> {
-  const here: Here = { settings: once(() => deps.settings.get(job.platform, job.tenantId)) };
+  const here: Here = {
+    settings: once(() => deps.settings.get(job.platform, job.tenantId, settingsChannel(job))),
+  };
   if (!(await action.precondition.allows(job.actor, here)))
     return action.precondition.refusal(adminsAre);
   const checked = action.checksOwnOptions

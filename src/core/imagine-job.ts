@@ -8,7 +8,7 @@ import { recordUsageBestEffort } from './chat-job.js';
 import { withActor } from './commands/actor.js';
 import { checkOptions, type OptionSpec } from './commands/options.js';
 import { classifyFailure, toJobError } from './job-error.js';
-import type { CommandJob, JobContext } from './jobs.js';
+import { settingsChannel, type CommandJob, type JobContext } from './jobs.js';
 import type { Quotas } from './quota.js';
 import type { SettingsSource } from './settings/index.js';
 import type { InteractionSurface } from './surface.js';
@@ -131,7 +131,7 @@ export async function handleImagineJob(
   const record = (outcome: UsageRecord['outcome']) =>
     recordUsageBestEffort(deps.usage, { ...usage, durationMs: now() - started, outcome }, deps.log);
   try {
-    const settings = await deps.settings.get(job.platform, job.tenantId);
+    const settings = await deps.settings.get(job.platform, job.tenantId, settingsChannel(job));
     const model = settings.imageModel;
     usage = { ...usage, model };
     const refused = await deps.quotas?.refusal(

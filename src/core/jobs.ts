@@ -21,6 +21,8 @@ export interface ChatJob {
   /** Channel or thread whose history the answer continues. */
   readonly conversationKey: ConversationKey;
   readonly channelId: string;
+  /** Set when `channelId` is a thread that is a channel of its own (Discord): the channel it is in. */
+  readonly parentChannelId?: string;
   /** The question's own message id. */
   readonly messageId: string;
   /** The thread the answer goes in (a Slack thread's parent ts); unset: the channel. */
@@ -44,6 +46,8 @@ export interface CommandJob {
   readonly platform: string;
   readonly tenantId: string;
   readonly channelId: string;
+  /** Set when `channelId` is a thread that is a channel of its own (Discord): the channel it is in. */
+  readonly parentChannelId?: string;
   /** The conversation /forget clears, with every conversation nested in it (a channel's threads). */
   readonly conversationKey: ConversationKey;
   readonly interaction: InteractionRef;
@@ -61,6 +65,14 @@ export interface CommandJob {
   /** Largest file the platform takes in the answer, when it says so per invocation. */
   readonly uploadLimitBytes?: number;
   readonly receivedAt: string;
+}
+
+/**
+ * The channel whose settings are in force for a job: its own, or the parent
+ * channel's where it runs in a thread (a Slack thread's job names its channel already).
+ */
+export function settingsChannel(job: Pick<ChatJob, 'channelId' | 'parentChannelId'>): string {
+  return job.parentChannelId ?? job.channelId;
 }
 
 /** What a worker knows about the attempt it is running. */

@@ -14,7 +14,7 @@ import type {
   EffectiveSettings,
   SettingChanges,
   SettingsSource,
-  StoredSettings,
+  StoredLayers,
 } from './settings/index.js';
 
 export interface ChatModel {
@@ -62,16 +62,26 @@ export interface ImageModel {
   generateImage(request: ImageRequest, signal?: AbortSignal): Promise<GeneratedImage>;
 }
 
-/** Where settings are read and changed (Postgres in production). */
+/**
+ * Where settings are read and changed (Postgres in production): for the whole
+ * tenant, or for one channel of it when `channelId` is given.
+ */
 export interface SettingsAdmin extends SettingsSource {
-  stored(platform: string, tenantId: string): Promise<StoredSettings | undefined>;
+  /** What the tenant stored for itself and for `channelId`. */
+  layers(platform: string, tenantId: string, channelId?: string): Promise<StoredLayers>;
   apply(
     platform: string,
     tenantId: string,
     changes: SettingChanges,
     actor: Actor,
+    channelId?: string,
   ): Promise<EffectiveSettings>;
-  reset(platform: string, tenantId: string, actor: Actor): Promise<EffectiveSettings>;
+  reset(
+    platform: string,
+    tenantId: string,
+    actor: Actor,
+    channelId?: string,
+  ): Promise<EffectiveSettings>;
 }
 
 /** The chat models Chutes serves, to check a `model` setting against. */

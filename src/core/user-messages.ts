@@ -68,6 +68,7 @@ const OPTION_ERROR_TEXT: Record<RefusedValue['code'], (e: RefusedValue) => strin
       ? ` (did you mean ${e.suggestions.map((m) => `\`${m}\``).join(', ')}?).`
       : '.'),
   not_a_boolean: (e) => `${e.key} must be ${e.allowed}${got(e)}.`,
+  not_a_channel: (e) => `${e.key} must be ${e.allowed}${got(e)}.`,
 };
 
 function got(e: OptionError<string>): string {
@@ -91,7 +92,19 @@ export function settingErrorsText(errors: readonly SettingError[]): string {
 }
 
 export const NO_SETTING_CHANGES = 'Nothing to change: name at least one setting and its new value.';
-export const SETTINGS_RESET = '✅ Settings reset to the defaults.';
+export const SETTINGS_RESET =
+  '✅ Settings reset to the defaults; channels with settings of their own keep them.';
+
+/** A `/settings set` for one channel that named settings only the whole tenant has. */
+export function tenantOnlySettingsText(keys: readonly string[], tenant: string): string {
+  const named = keys.map((key) => `\`${key}\``).join(', ');
+  return `⚠️ Nothing was changed: ${named} ${keys.length === 1 ? 'is' : 'are'} set for the whole ${tenant} only; set ${keys.length === 1 ? 'it' : 'them'} without a channel.`;
+}
+
+/** After `/settings reset` for one channel. */
+export function channelSettingsResetText(channelId: string, tenant: string): string {
+  return `✅ <#${channelId}> has no settings of its own any more: the ${tenant}'s are in force there.`;
+}
 
 export function settingsAdminOnlyText(admins: string): string {
   return `🔒 Only ${admins} may change the settings; everyone can see them with \`/settings show\`.`;
@@ -181,6 +194,8 @@ const TEXT_ERROR_TEXT: Record<TextError['code'], (e: TextError) => string> = {
   nothing_after: (e) => `${echo(e.typed)} takes nothing after it.`,
   needs_pair: (e) => `${echo(e.typed)} needs a key and a value.`,
   quote_value: () => 'Put quotes around a value with spaces: `key="…"`.',
+  not_a_channel: (e) =>
+    `${echo(e.typed)} is not a channel: pick one from the list as you type #, or write \`here\`.`,
 };
 
 /** One line: what was wrong (nothing for a request for help), then the command's usage. */

@@ -69,15 +69,21 @@ export const usage = pgTable(
 );
 
 /**
- * Per-tenant generation settings. Every field is nullable: null means "the
- * default from the environment". Sampling parameters without a column of
- * their own live in `extra` so that adding one needs no migration.
+ * Per-tenant generation settings: one row for the whole tenant (`channel_id`
+ * empty) and one for each channel with settings of its own. Every field is
+ * nullable: null means "the layer below" (a channel's row falls back to the
+ * tenant's, the tenant's to the default from the environment); tenant-only
+ * settings (quotas, forget_admin_only) stay null in channel rows. Sampling
+ * parameters without a column of their own live in `extra` so that adding
+ * one needs no migration.
  */
 export const tenantSettings = pgTable(
   'tenant_settings',
   {
     platform: text('platform').notNull(),
     tenantId: text('tenant_id').notNull(),
+    /** The channel these settings are for; '' for the whole tenant. */
+    channelId: text('channel_id').notNull().default(''),
     model: text('model'),
     temperature: doublePrecision('temperature'),
     topP: doublePrecision('top_p'),
@@ -98,11 +104,11 @@ export const tenantSettings = pgTable(
     updatedBy: text('updated_by'),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.platform, t.tenantId] })],
+  (t) => [primaryKey({ columns: [t.platform, t.tenantId, t.channelId] })],
 );
 
 /**
- * Who changed which setting of a tenant, from what to what. One row per
+ * Who changed which setting of a tenant (or of one channel of it), from what to what. One row per
  * changed key; a null value means "the default". Values are jsonb so a number
  * stays a number and a boolean a boolean.
  */
@@ -112,6 +118,8 @@ export const settingsAudit = pgTable(
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     platform: text('platform').notNull(),
     tenantId: text('tenant_id').notNull(),
+    /** The channel whose setting changed; null for the whole tenant. */
+    channelId: text('channel_id'),
     key: text('key').notNull(),
     oldValue: jsonb('old_value').$type<string | number | boolean>(),
     newValue: jsonb('new_value').$type<string | number | boolean>(),

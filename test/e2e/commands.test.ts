@@ -91,13 +91,13 @@ describe('slash commands, end to end', () => {
     expect(lines[0]).toBe('**Commands you can use here**');
     expect(lines.slice(1).map((line) => /^• `([^`]*)`/.exec(line)?.[1])).toEqual([
       '/imagine prompt:<prompt> [size:1024x768] [seed:7] [negative_prompt:<what to avoid>]',
-      '/settings show',
+      '/settings show [channel:<channel>]',
       '/forget',
       '/help',
     ]);
     const admin = await help(ANN, ADMIN);
     expect(admin.original!.content).toContain(
-      '• `/settings set <key>:<value> …` — Change one or more settings (Manage Server)',
+      '• `/settings set [channel:<channel>] <key>:<value> …` — Change one or more settings, everywhere or in one channel (Manage Server)',
     );
     expect(admin.original!.content).toContain('• `/usage` — ');
   });
@@ -209,7 +209,7 @@ describe('slash commands, end to end', () => {
   it('/settings show marks defaults and overrides; reset goes back to defaults', async () => {
     const shown = await answerOf(settings('show', BOB, MEMBER).id);
     expect(shown.callback?.flags).toBe(64);
-    expect(shown.original!.content).toMatch(/model\*\*: `model-b` _\(default: model-a\)_/);
+    expect(shown.original!.content).toMatch(/model\*\*: `model-b` _\(server; default: model-a\)_/);
     expect(shown.original!.content).toMatch(/max_tokens\*\*: `1024` _\(default\)_/);
     const reset = await answerOf(settings('reset').id);
     expect(reset.original!.content).toContain('reset');

@@ -128,12 +128,21 @@ describe("Discord's registration, derived", () => {
   it('declares /settings show|set|reset, every setting an option of set', () => {
     const settings = byName.get('settings') as { options: Record<string, unknown>[] };
     expect(settings.options.map((o) => [o['type'], o['name'], o['description']])).toEqual([
-      [1, 'show', 'Show the settings in force'],
-      [1, 'set', 'Change one or more settings (Manage Server)'],
-      [1, 'reset', 'Go back to the defaults (Manage Server)'],
+      [1, 'show', 'Show the settings in force here, and where each comes from'],
+      [1, 'set', 'Change one or more settings, everywhere or in one channel (Manage Server)'],
+      [
+        1,
+        'reset',
+        'Go back to the defaults, or a channel back to the shared settings (Manage Server)',
+      ],
     ]);
     const set = settings.options[1] as { options: Record<string, unknown>[] };
-    expect(set.options.map((o) => o['name'])).toEqual([...SETTING_KEYS]);
+    expect(set.options.map((o) => o['name'])).toEqual(['channel', ...SETTING_KEYS]);
+    // Each subcommand takes a channel: text, announcement and forum channels (threads have theirs).
+    for (const sub of settings.options as { options: Record<string, unknown>[] }[]) {
+      expect(sub.options[0]).toMatchObject({ type: 7, name: 'channel', channel_types: [0, 5, 15] });
+      expect(sub.options[0]).not.toHaveProperty('required');
+    }
     const option = (key: string) => set.options.find((o) => o['name'] === key);
     expect(option('model')).toMatchObject({ type: 3, max_length: 200, autocomplete: true });
     expect(option('image_model')).not.toHaveProperty('autocomplete');
@@ -145,7 +154,7 @@ describe("Discord's registration, derived", () => {
       description: 'Whether only admins may use /forget',
     });
     for (const o of set.options) expect(o).not.toHaveProperty('required');
-    expect(settings.options[0]).not.toHaveProperty('options');
+    expect(settings.options[0]).toHaveProperty('options', [expect.objectContaining({ type: 7 })]);
   });
 
   it('says who may run what, in Discord words', () => {
@@ -224,7 +233,7 @@ describe("the text form's general rules (a made-up command)", () => {
 });
 
 describe('Slack commands without options', () => {
-  it('ignore what follows them, as before; a subcommand without options refuses it', () => {
+  it('ignore what follows them, as before; /settings reset takes only a channel', () => {
     expect(parseSlashCommand('/help', 'me please --now')).toMatchObject({
       ok: true,
       name: 'help',
@@ -234,7 +243,8 @@ describe('Slack commands without options', () => {
     expect(parseSlashCommand('/settings', 'reset temperature')).toEqual({
       ok: false,
       message:
-        '⚠️ `reset` takes nothing after it. Usage: `/settings show | set <key> <value> | reset`',
+        '⚠️ `temperature` is not a channel: pick one from the list as you type #, or write `here`.' +
+        ' Usage: `/settings show [#channel|here] | set [#channel|here] <key> <value> | reset [#channel|here]`',
     });
     expect(parseSlashCommand('/nope', '')).toEqual({
       ok: false,
@@ -274,7 +284,7 @@ describe('/help', () => {
       [
         '**Commands you can use here**',
         '• `/imagine prompt:<prompt> [size:1024x768] [seed:7] [negative_prompt:<what to avoid>]` — Generate an image with a Chutes image model',
-        '• `/settings show` — Show the settings in force',
+        '• `/settings show [channel:<channel>]` — Show the settings in force here, and where each comes from',
         "• `/forget` — Clear the bot's stored history of this channel or thread",
         '• `/help` — List the commands you can use here',
       ].join('\n'),
@@ -286,9 +296,9 @@ describe('/help', () => {
       [
         '**Commands you can use here**',
         '• `/imagine <prompt> [--size 1024x768] [--seed 7] [--no <what to avoid>]` — Generate an image with a Chutes image model',
-        '• `/settings show` — Show the settings in force',
-        '• `/settings set <key> <value>` — Change one or more settings (admins)',
-        '• `/settings reset` — Go back to the defaults (admins)',
+        '• `/settings show [#channel|here]` — Show the settings in force here, and where each comes from',
+        '• `/settings set [#channel|here] <key> <value>` — Change one or more settings, everywhere or in one channel (admins)',
+        '• `/settings reset [#channel|here]` — Go back to the defaults, or a channel back to the shared settings (admins)',
         "• `/forget` — Clear the bot's stored history of this channel",
         "• `/usage` — This workspace's answers, tokens and images for 1, 7 and 30 days (admins)",
         '• `/help` — List the commands you can use here',
@@ -296,7 +306,7 @@ describe('/help', () => {
     );
     const discordAdmin = await help(DISCORD_STYLE, true);
     expect(discordAdmin).toContain(
-      '• `/settings set <key>:<value> …` — Change one or more settings (Manage Server)',
+      '• `/settings set [channel:<channel>] <key>:<value> …` — Change one or more settings, everywhere or in one channel (Manage Server)',
     );
   });
 
@@ -374,7 +384,7 @@ function fakes(style: CommandStyle, forgetAdminOnly = false) {
           { model: 'm', imageModel: 'i', temperature: 1, maxTokens: 1, systemPrompt: '' },
           { forgetAdminOnly },
         ),
-      stored: async () => undefined,
+      layers: async () => ({}),
       apply: () => Promise.reject(new Error('not in this test')),
       reset: () => Promise.reject(new Error('not in this test')),
     },

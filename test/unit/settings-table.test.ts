@@ -21,7 +21,7 @@ import { tenantSettings } from '../../src/db/schema.js';
 
 const columns = getTableColumns(tenantSettings);
 /** Columns of tenant_settings that are not one setting each. */
-const BOOKKEEPING = ['platform', 'tenantId', 'extra', 'updatedBy', 'updatedAt'];
+const BOOKKEEPING = ['platform', 'tenantId', 'channelId', 'extra', 'updatedBy', 'updatedAt'];
 const SQL_TYPE = {
   string: 'text',
   number: 'double precision',

@@ -28,7 +28,8 @@ const settingsError = (text: string) => refused('/settings', text);
 
 const IMAGINE_USAGE =
   'Usage: `/imagine <prompt> [--size 1024x768] [--seed 7] [--no <what to avoid>]`';
-const SETTINGS_USAGE = 'Usage: `/settings show | set <key> <value> | reset`';
+const SETTINGS_USAGE =
+  'Usage: `/settings show [#channel|here] | set [#channel|here] <key> <value> | reset [#channel|here]`';
 
 describe('parseImagineText: prompt and flags', () => {
   it('takes the whole text as the prompt when there are no flags', () => {
@@ -223,17 +224,36 @@ describe('parseSettingsText: show and reset', () => {
     expect(settings('Reset')).toEqual({ command: 'settings.reset', options: {} });
   });
 
-  it('refuses text after show or reset rather than guess', () => {
+  it('refuses text after show or reset that names no channel rather than guess', () => {
     expect(settingsError('show model')).toBe(
-      `⚠️ \`show\` takes nothing after it. ${SETTINGS_USAGE}`,
+      `⚠️ \`model\` is not a channel: pick one from the list as you type #, or write \`here\`. ${SETTINGS_USAGE}`,
     );
-    expect(settingsError('reset temperature')).toContain('`reset` takes nothing after it');
+    expect(settingsError('reset temperature')).toContain('`temperature` is not a channel');
+    // Typed by hand, a name is not a link: Slack sent no id to act on.
+    expect(settingsError('show #general')).toContain('`#general` is not a channel');
+    expect(settingsError('reset <#C1|general> model')).toContain('is not a channel');
+  });
+
+  it('reads a channel after show or reset: its link, or here', () => {
+    expect(settings('show <#C0123ABCD|general>')).toEqual({
+      command: 'settings.show',
+      options: { channel: '<#C0123ABCD>' },
+    });
+    expect(settings('show <#C0123ABCD>').options).toEqual({ channel: '<#C0123ABCD>' });
+    // Newer clients send an empty label.
+    expect(settings('reset <#C0123ABCD|>')).toEqual({
+      command: 'settings.reset',
+      options: { channel: '<#C0123ABCD>' },
+    });
+    expect(settings('reset HERE').options).toEqual({ channel: 'HERE' });
+    expect(settings('reset').options).toEqual({});
   });
 
   it('names an unknown subcommand and lists the three', () => {
     const message = settingsError('sett temperature 0.5');
     expect(message).toBe(`⚠️ Unknown subcommand \`sett\`. ${SETTINGS_USAGE}`);
-    for (const part of ['show', 'set <key> <value>', 'reset']) expect(message).toContain(part);
+    for (const part of ['show', 'set [#channel|here] <key> <value>', 'reset'])
+      expect(message).toContain(part);
     expect(message).not.toContain('\n');
   });
 });
@@ -286,6 +306,45 @@ describe('parseSettingsText: set <key> <value…>', () => {
     expect(settings('set system_prompt Use &lt;b&gt; &amp; &lt;i&gt;').options).toEqual({
       system_prompt: 'Use <b> & <i>',
     });
+  });
+});
+
+describe('parseSettingsText: set for one channel', () => {
+  it('reads the channel before the pairs, as a link or here', () => {
+    expect(settings('set <#C0123ABCD|general> model=a/b temperature=0.2')).toEqual({
+      command: 'settings.set',
+      options: { channel: '<#C0123ABCD>', model: 'a/b', temperature: '0.2' },
+    });
+    expect(settings('set here model=a/b').options).toEqual({ channel: 'here', model: 'a/b' });
+    expect(settings('set here system_prompt You are a pirate.').options).toEqual({
+      channel: 'here',
+      system_prompt: 'You are a pirate.',
+    });
+  });
+
+  it('reads the channel as a pair too', () => {
+    expect(settings('set model=a/b channel=<#C0123ABCD|general>').options).toEqual({
+      model: 'a/b',
+      channel: '<#C0123ABCD>',
+    });
+    expect(settings('set channel=here temperature=1').options).toEqual({
+      channel: 'here',
+      temperature: '1',
+    });
+  });
+
+  it('refuses a channel given twice, or one that is no channel', () => {
+    expect(settingsError('set here channel=<#C1> model=a')).toContain('`channel` is given twice');
+    expect(settingsError('set channel=#general model=a')).toContain('`#general` is not a channel');
+    expect(settingsError('set here')).toContain('`set` needs a key and a value');
+    expect(settingsError('set #general model=a')).toContain('`#general` is not a channel');
+  });
+
+  it('keeps channel links in a value as links, and leaves /imagine prompts as text', () => {
+    expect(settings('set system_prompt Point people to <#C9|help>.').options).toEqual({
+      system_prompt: 'Point people to <#C9>.',
+    });
+    expect(imagine('a poster for <#C9|help>')).toEqual({ prompt: 'a poster for #help' });
   });
 });
 
@@ -390,7 +449,8 @@ describe('manifest.json and the command definitions', () => {
     });
     expect(byName.get('/settings')).toMatchObject({
       description: "Show or change this workspace's model and generation settings",
-      usage_hint: 'show | set <key> <value> | reset',
+      usage_hint:
+        'show [#channel|here] | set [#channel|here] <key> <value> | reset [#channel|here]',
     });
     expect(byName.get('/forget')?.description).toBe(
       "Clear the bot's stored history of this channel",

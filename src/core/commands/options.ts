@@ -53,8 +53,18 @@ export interface BooleanSpec extends SpecBase {
   readonly type: 'boolean';
 }
 
+/**
+ * A channel of the tenant, given as its mention, `<#id>` (Slack's `<#id|name>`
+ * too; Discord's picked channel reaches the job so), or `here`: the channel
+ * the command runs in. Its checked value is the channel's id, or {@link HERE}.
+ */
+export interface ChannelSpec extends SpecBase {
+  readonly type: 'channel';
+}
+
 /** What a value may be. */
-export type ValueSpec = StringSpec | ChoiceSpec | IntegerSpec | NumberSpec | BooleanSpec;
+export type ValueSpec =
+  StringSpec | ChoiceSpec | IntegerSpec | NumberSpec | BooleanSpec | ChannelSpec;
 
 /** A named option of a command, and how it is written where commands are typed as text. */
 export type OptionSpec = ValueSpec & {
@@ -97,7 +107,8 @@ export type TextErrorCode =
   | 'unknown_subcommand'
   | 'nothing_after'
   | 'needs_pair'
-  | 'quote_value';
+  | 'quote_value'
+  | 'not_a_channel';
 
 /** What was wrong with how a command was typed; `typed` is what to name back (a flag, a key). */
 export interface TextError {
@@ -115,7 +126,8 @@ export type OptionErrorCode =
   | 'too_long'
   | 'invalid_characters'
   | 'not_a_boolean'
-  | 'not_a_choice';
+  | 'not_a_choice'
+  | 'not_a_channel';
 
 export interface OptionError<C extends string = OptionErrorCode> {
   readonly code: C;
@@ -146,6 +158,10 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
 const CONTROL_EXCEPT_WHITESPACE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 /** Names (model ids are path-like, `org/name`): whitespace means a typo or a paste accident. */
 const WHITESPACE = /\s/;
+/** A channel's mention: `<#id>`, or Slack's `<#id|name>` (the name may be empty). */
+const CHANNEL_MENTION = /^<#([A-Za-z0-9]{1,40})(?:\|[^<>]*)?>$/;
+/** The value of a channel option given as `here`: the channel the command runs in. */
+export const HERE = 'here';
 const TRUE_WORDS = new Set(['true', 'yes', 'on']);
 const FALSE_WORDS = new Set(['false', 'no', 'off']);
 
@@ -168,7 +184,16 @@ export function allowedPhrase(spec: ValueSpec): string {
       return `one of ${spec.choices.join(', ')}`;
     case 'boolean':
       return 'true or false';
+    case 'channel':
+      return `a channel picked from the list as you type #, or ${HERE}`;
   }
+}
+
+/** The channel a typed word names: its id, {@link HERE}, or undefined when it names none. */
+export function readChannel(typed: string): string | undefined {
+  const word = typed.trim();
+  if (word.toLowerCase() === HERE) return HERE;
+  return CHANNEL_MENTION.exec(word)?.[1];
 }
 
 /** Checks one value against its option: the value as stored and sent on, or why not. */
@@ -214,6 +239,10 @@ export function checkValue(key: string, spec: ValueSpec, raw: unknown): ValueRes
     case 'boolean': {
       const value = toBoolean(raw);
       return value === undefined ? fail('not_a_boolean') : pass(value);
+    }
+    case 'channel': {
+      const value = typeof raw === 'string' ? readChannel(raw) : undefined;
+      return value === undefined ? fail('not_a_channel') : pass(value);
     }
   }
 }

@@ -1,33 +1,52 @@
-/** /settings: show (anyone), set and reset (admins) this tenant's model and generation settings. */
-import type { CommandDeps } from './definition.js';
-import type { CommandJob } from '../jobs.js';
+/**
+ * /settings: show (anyone), set and reset (admins) this tenant's model and
+ * generation settings, for the whole tenant or for one channel. A channel's
+ * value wins there over the tenant's, and a thread has its channel's.
+ */
+import type { CommandCall, CommandDeps } from './definition.js';
+import { settingsChannel, type CommandJob } from '../jobs.js';
 import { quotaState } from '../quota.js';
 import {
   canSeeUsage,
   describeSettings,
+  effectiveSettings,
+  settingEntry,
   SETTING_KEYS,
   SETTING_SPECS,
   validateChanges,
+  type SettingRow,
+  type SettingSource,
 } from '../settings/index.js';
 import { quotaLine } from '../usage-text.js';
 import {
   MODEL_LIST_UNAVAILABLE,
   NO_SETTING_CHANGES,
   SETTINGS_RESET,
+  channelSettingsResetText,
+  optionErrorsText,
   settingErrorsText,
   settingsAdminOnlyText,
+  tenantOnlySettingsText,
 } from '../user-messages.js';
-import { defineCommand, defineGroup } from './definition.js';
-import type { OptionSpec } from './options.js';
+import { defineCommand, defineGroup, type PlatformWords } from './definition.js';
+import { checkValue, HERE, type ChannelSpec, type OptionSpec } from './options.js';
 import { admins, everyone } from './preconditions.js';
 
 const ADMINS = admins(settingsAdminOnlyText);
 
+/** Where a change applies: one channel (`here`: the one the command runs in), else everywhere. */
+const CHANNEL_TO_CHANGE = {
+  name: 'channel',
+  type: 'channel',
+  description: 'Only in this channel and its threads (default: everywhere)',
+  rest: true,
+} as const satisfies ChannelSpec & OptionSpec;
+
 /** Every setting is an option of `/settings set`; a new setting needs no change here. */
-const SETTING_OPTIONS: readonly OptionSpec[] = SETTING_KEYS.map((key) => ({
-  name: key,
-  ...SETTING_SPECS[key],
-}));
+const SETTING_OPTIONS: readonly OptionSpec[] = [
+  CHANNEL_TO_CHANGE,
+  ...SETTING_KEYS.map((key) => ({ name: key, ...SETTING_SPECS[key] })),
+];
 
 export const settings = defineGroup({
   name: 'settings',
@@ -36,24 +55,39 @@ export const settings = defineGroup({
   subcommands: [
     defineCommand({
       name: 'show',
-      description: 'Show the settings in force',
+      description: 'Show the settings in force here, and where each comes from',
+      options: [
+        {
+          ...CHANNEL_TO_CHANGE,
+          description: 'The channel whose settings to show (default: this one)',
+        },
+      ],
       precondition: everyone,
       private: true,
-      run: ({ job }, deps) => showSettings(deps, job, 'Current settings'),
+      run: (call, deps) =>
+        showSettings(deps, call, channelOf(call.job, call.options.channel ?? HERE)),
     }),
     defineCommand({
       name: 'set',
-      description: 'Change one or more settings',
+      description: 'Change one or more settings, everywhere or in one channel',
       options: SETTING_OPTIONS,
       typedAs: 'pairs',
       checksOwnOptions: true,
       precondition: ADMINS,
       private: true,
-      run: async ({ job }, deps) => {
+      run: async (call, deps) => {
+        const { job } = call;
         const { platform, tenantId, actor } = job;
-        if (Object.keys(job.options).length === 0) return NO_SETTING_CHANGES;
+        const { channel: typedChannel, ...given } = job.options;
+        let channelId: string | undefined;
+        if (typedChannel !== undefined) {
+          const checked = checkValue(CHANNEL_TO_CHANGE.name, CHANNEL_TO_CHANGE, typedChannel);
+          if (!checked.ok) return optionErrorsText([checked.error]);
+          channelId = channelOf(job, String(checked.value));
+        }
+        if (Object.keys(given).length === 0) return NO_SETTING_CHANGES;
         let knownModels: readonly string[] | undefined;
-        if ('model' in job.options) {
+        if ('model' in given) {
           try {
             knownModels = await deps.models.chatModels();
           } catch {
@@ -61,54 +95,74 @@ export const settings = defineGroup({
             return MODEL_LIST_UNAVAILABLE;
           }
         }
-        const checked = validateChanges(job.options, { knownModels });
+        const checked = validateChanges(given, { knownModels });
         if (!checked.ok) return settingErrorsText(checked.errors);
-        await deps.settings.apply(platform, tenantId, checked.changes, actor);
-        deps.log.info(
-          { platform, tenantId, actor: actor.id, keys: Object.keys(checked.changes) },
-          'settings changed',
-        );
-        return showSettings(deps, job, '✅ Settings updated');
+        const keys = Object.keys(checked.changes) as (keyof typeof checked.changes)[];
+        const tenantOnly = keys.filter((key) => settingEntry(key).tenantOnly);
+        if (channelId !== undefined && tenantOnly.length > 0)
+          return tenantOnlySettingsText(tenantOnly, call.style.words.tenant);
+        await deps.settings.apply(platform, tenantId, checked.changes, actor, channelId);
+        deps.log.info({ platform, tenantId, channelId, actor: actor.id, keys }, 'settings changed');
+        return showSettings(deps, call, channelId, '✅ Settings updated');
       },
     }),
     defineCommand({
       name: 'reset',
-      description: 'Go back to the defaults',
+      description: 'Go back to the defaults, or a channel back to the shared settings',
+      options: [CHANNEL_TO_CHANGE],
       precondition: ADMINS,
       private: true,
-      run: async ({ job }, deps) => {
-        await deps.settings.reset(job.platform, job.tenantId, job.actor);
+      run: async ({ job, options, style }, deps) => {
+        const channelId =
+          options.channel === undefined ? undefined : channelOf(job, options.channel);
+        await deps.settings.reset(job.platform, job.tenantId, job.actor, channelId);
         deps.log.info(
-          { platform: job.platform, tenantId: job.tenantId, actor: job.actor.id },
+          { platform: job.platform, tenantId: job.tenantId, channelId, actor: job.actor.id },
           'settings reset',
         );
-        return SETTINGS_RESET;
+        return channelId === undefined
+          ? SETTINGS_RESET
+          : channelSettingsResetText(channelId, style.words.tenant);
       },
     }),
   ],
 });
 
-async function showSettings(deps: CommandDeps, job: CommandJob, title: string): Promise<string> {
+/** The channel a checked channel option names; `here` is the job's (a thread's parent). */
+function channelOf(job: CommandJob, value: string): string {
+  return value === HERE ? settingsChannel(job) : value;
+}
+
+/**
+ * The settings in force in `channelId`, or for the whole tenant, one line
+ * each with where its value comes from; admins also see today's quotas.
+ */
+async function showSettings(
+  deps: CommandDeps,
+  { job, style }: Pick<CommandCall<unknown>, 'job' | 'style'>,
+  channelId: string | undefined,
+  done?: string,
+): Promise<string> {
   const { platform, tenantId } = job;
-  const [effective, stored] = await Promise.all([
-    deps.settings.get(platform, tenantId),
-    deps.settings.stored(platform, tenantId),
-  ]);
-  const rows = describeSettings(effective, stored, deps.defaults).map((row) => {
-    const origin = row.isDefault
-      ? ' _(default)_'
-      : row.defaultValue
-        ? ` _(default: ${row.defaultValue})_`
-        : '';
-    const value = row.key === 'system_prompt' ? row.value.replace(/\s+/g, ' ') : row.value;
-    return `• **${row.key}**: \`${value.replace(/`/g, "'")}\`${origin}`;
-  });
-  // Admins also see where today's quotas stand.
+  const layers = await deps.settings.layers(platform, tenantId, channelId);
+  const rows = describeSettings(layers, deps.defaults).map((row) => settingLine(row, style.words));
   if (canSeeUsage(job.actor)) {
+    const { quotas } = effectiveSettings(deps.defaults, layers.tenant, layers.channel);
     const now = deps.now?.() ?? new Date();
-    rows.push(
-      quotaLine(await quotaState(deps.usage, platform, tenantId, effective.quotas, now), now),
-    );
+    rows.push(quotaLine(await quotaState(deps.usage, platform, tenantId, quotas, now), now));
   }
+  const where =
+    channelId === undefined ? `for the whole ${style.words.tenant}` : `in <#${channelId}>`;
+  const title = done ? `${done} ${where}` : `Settings in force ${where}`;
   return [`**${title}**`, ...rows].join('\n');
+}
+
+/** `• **model**: `m` _(channel; server: n)_`: the value, then whose it is and what it replaces. */
+function settingLine(row: SettingRow, words: PlatformWords): string {
+  const sourceWord = (source: SettingSource) => (source === 'tenant' ? words.tenant : source);
+  const replaces = row.replaces
+    ? `; ${sourceWord(row.replaces.source)}: ${row.replaces.value}`
+    : '';
+  const value = row.key === 'system_prompt' ? row.value.replace(/\s+/g, ' ') : row.value;
+  return `• **${row.key}**: \`${value.replace(/`/g, "'")}\` _(${sourceWord(row.source)}${replaces})_`;
 }

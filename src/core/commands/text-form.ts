@@ -11,14 +11,19 @@
  * - Subcommands: the first word (`/settings set …`); nothing at all runs the
  *   default one. A subcommand typed as `pairs` takes `key value…` (the value
  *   is the rest of the text) or `key=value key2="a value"`; keys are
- *   lower-cased with `-` read as `_`, and the core decides which exist.
+ *   lower-cased with `-` read as `_`, and the core decides which exist. One
+ *   with a channel option takes the channel first (`<#C1> model=…`,
+ *   `here model=…`) or as a pair (`channel=here`).
+ * - A channel is its mention (`<#C1>`, `<#C1|general>`: the platform leaves
+ *   channel links so) or `here`; options.ts reads it.
  * - A command without options ignores what follows it; a subcommand without
- *   options refuses it, so `/settings show model` is not misread.
+ *   options refuses it, and a channel option refuses what names no channel,
+ *   so `/settings show model` is not misread.
  *
  * The text comes in plain (the platform unescaped it).
  */
 import { isGroup, type Action, type CommandDefinition } from './definition.js';
-import type { OptionSpec, TextError, TextErrorCode } from './options.js';
+import { readChannel, type OptionSpec, type TextError, type TextErrorCode } from './options.js';
 
 export type { TextError, TextErrorCode } from './options.js';
 
@@ -73,7 +78,9 @@ export function textActionUsage(command: CommandDefinition, action: Action): str
 }
 
 function actionHint(action: Action): string {
-  if (action.typedAs === 'pairs') return '<key> <value>';
+  const channel = channelOption(action);
+  if (action.typedAs === 'pairs')
+    return [channel ? `[${hint(channel)}]` : '', '<key> <value>'].join(' ').trim();
   return (action.options ?? [])
     .map((option) => {
       const shown = option.rest ? hint(option) : `--${flagOf(option)} ${hint(option)}`;
@@ -83,7 +90,11 @@ function actionHint(action: Action): string {
 }
 
 function hint(option: OptionSpec): string {
-  return option.hint ?? `<${option.name}>`;
+  return option.hint ?? (option.type === 'channel' ? '#channel|here' : `<${option.name}>`);
+}
+
+function channelOption(action: Action): OptionSpec | undefined {
+  return action.options?.find((option) => option.type === 'channel');
 }
 
 function flagOf(option: OptionSpec): string {
@@ -97,10 +108,27 @@ function parseAction(name: string, action: Action, text: string, topLevel: boole
     return { ok: true, name, options: {} };
   }
   const parsed =
-    action.typedAs === 'pairs' ? parsePairs(action.name, text) : parseFlags(options, text);
-  return 'error' in parsed
-    ? { ok: false, error: parsed.error }
-    : { ok: true, name, options: parsed.options };
+    action.typedAs === 'pairs' ? parsePairsAfterChannel(action, text) : parseFlags(options, text);
+  if ('error' in parsed) return { ok: false, error: parsed.error };
+  // A channel that names none is refused with the usage, so `/settings show model` is not misread.
+  const channel = channelOption(action);
+  const typed = channel && parsed.options[channel.name];
+  if (typed !== undefined && readChannel(typed) === undefined) return fail('not_a_channel', typed);
+  return { ok: true, name, options: parsed.options };
+}
+
+/** Pairs, after the channel they are for when the action has one and it comes first. */
+function parsePairsAfterChannel(action: Action, text: string): Parsed {
+  const channel = channelOption(action);
+  const [, head = '', tail = ''] = /^(\S*)\s*([\s\S]*)$/.exec(text) ?? [];
+  if (!channel) return parsePairs(action.name, text);
+  // No key starts with #: that is a channel's name typed by hand, which names no channel id.
+  if (head.startsWith('#')) return wrong('not_a_channel', head);
+  if (readChannel(head) === undefined) return parsePairs(action.name, text);
+  const parsed = parsePairs(action.name, tail);
+  if ('error' in parsed) return parsed;
+  if (channel.name in parsed.options) return wrong('given_twice', channel.name);
+  return { options: { [channel.name]: head, ...parsed.options } };
 }
 
 type Parsed = { readonly options: Record<string, string> } | { readonly error: TextError };

@@ -20,13 +20,15 @@ import { textActionUsage } from './text-form.js';
  */
 export function usageLine(command: CommandDefinition, action: Action, style: CommandStyle): string {
   if (style.form === 'text') return textActionUsage(command, action);
-  const args =
-    action.typedAs === 'pairs'
-      ? ['<key>:<value> …']
-      : (action.options ?? []).map((option) => {
-          const shown = `${option.name}:${option.hint ?? `<${option.name}>`}`;
-          return option.required ? shown : `[${shown}]`;
-        });
+  const options = action.options ?? [];
+  // Pairs: any setting as its own option; a channel option is named first.
+  const named =
+    action.typedAs === 'pairs' ? options.filter((option) => option.type === 'channel') : options;
+  const args = named.map((option) => {
+    const shown = `${option.name}:${option.hint ?? `<${option.name}>`}`;
+    return option.required ? shown : `[${shown}]`;
+  });
+  if (action.typedAs === 'pairs') args.push('<key>:<value> …');
   return [`/${command.name}`, isGroup(command) ? action.name : '', ...args]
     .filter(Boolean)
     .join(' ');

@@ -1,19 +1,26 @@
 /**
  * The rows of `/settings show`: every setting in display order, its value in
- * force as text, and whether it is a default. Platforms only lay them out.
+ * force as text, where that value comes from (the channel, the tenant, the
+ * defaults) and what it replaces. Platforms only lay them out.
  */
-import { defaultValue, effectiveValue } from './effective.js';
+import { settingSource, valueInForce } from './effective.js';
 import { SETTING_KEYS, settingEntry, type SettingKey, type SettingValue } from './keys.js';
-import { storedValue } from './stored.js';
-import type { Defaults, EffectiveSettings, StoredSettings } from './types.js';
+import type { Defaults, SettingSource, StoredLayers } from './types.js';
 
 export interface SettingRow {
   readonly key: SettingKey;
   readonly value: string;
-  /** True when the tenant stored nothing for this key. */
-  readonly isDefault: boolean;
-  /** The default, when one exists and the tenant overrides it. */
-  readonly defaultValue?: string;
+  /** Whose value is in force. */
+  readonly source: SettingSource;
+  /**
+   * What would be in force without the channel's value (the tenant's or the
+   * default), or without the tenant's (the default); absent when that is
+   * nothing (the model's own default, no limit) or when the value is the default.
+   */
+  readonly replaces?: {
+    readonly source: Exclude<SettingSource, 'channel'>;
+    readonly value: string;
+  };
 }
 
 /** Long enough to recognise a prompt; the whole one would flood the channel. */
@@ -23,20 +30,33 @@ export const MODEL_DEFAULT = "not set (the model's own default)";
 /** The value of a daily quota nobody set, or set to 0. */
 export const NO_LIMIT = 'no limit';
 
-export function describeSettings(
-  effective: EffectiveSettings,
-  stored: StoredSettings | undefined,
-  defaults: Defaults,
-): SettingRow[] {
+/** The rows for the tenant (no `channel` layer) or for one channel of it. */
+export function describeSettings(layers: StoredLayers, defaults: Defaults): SettingRow[] {
+  const { tenant, channel } = layers;
   return SETTING_KEYS.map((key) => {
-    const value = effectiveValue(effective, key);
-    const isDefault = storedValue(stored, key) === undefined;
-    const fallback = defaultValue(defaults, key);
+    const value = valueInForce(key, defaults, tenant, channel);
+    const source = settingSource(key, tenant, channel);
+    const below =
+      source === 'channel'
+        ? valueInForce(key, defaults, tenant)
+        : source === 'tenant'
+          ? valueInForce(key, defaults, undefined)
+          : undefined;
     return {
       key,
       value: value === undefined ? unsetText(key) : show(value),
-      isDefault,
-      ...(!isDefault && fallback !== undefined ? { defaultValue: show(fallback) } : {}),
+      source,
+      ...(below !== undefined
+        ? {
+            replaces: {
+              source:
+                source === 'channel' && settingSource(key, tenant) === 'tenant'
+                  ? 'tenant'
+                  : 'default',
+              value: show(below),
+            },
+          }
+        : {}),
     };
   });
 }

@@ -1,7 +1,8 @@
 /**
- * The settings in force: the environment's defaults merged with what a
- * tenant's admins stored (a stored null means "use the default"), each value
- * put where its table entry (keys.ts) says it goes.
+ * The settings in force: the environment's defaults, under what a tenant's
+ * admins stored for the whole tenant, under what they stored for the channel
+ * (a stored null means "the layer below"; tenant-only settings have no
+ * channel layer), each value put where its table entry (keys.ts) says it goes.
  */
 import type { SamplingParams } from '../../chutes/chat-types.js';
 import {
@@ -12,17 +13,25 @@ import {
   type SettingValues,
 } from './keys.js';
 import { storedValue } from './stored.js';
-import type { Defaults, EffectiveSettings, Quotas, StoredSettings } from './types.js';
+import type {
+  Defaults,
+  EffectiveSettings,
+  Quotas,
+  SettingSource,
+  StoredSettings,
+} from './types.js';
 
+/** The settings in force for the tenant (`channel` absent) or in one channel of it. */
 export function effectiveSettings(
   defaults: Defaults,
   stored: StoredSettings | undefined,
+  channel?: StoredSettings,
 ): EffectiveSettings {
   const fields: Record<string, SettingValue> = {};
   const quotas: Record<string, SettingValue> = {};
   const sampling: Record<string, SettingValue> = {};
   for (const key of SETTING_KEYS) {
-    const value = storedValue(stored, key) ?? defaultValue(defaults, key);
+    const value = valueInForce(key, defaults, stored, channel);
     if (value === undefined) continue;
     const { effective } = settingEntry(key);
     if (effective === 'sampling') sampling[key] = value;
@@ -60,4 +69,31 @@ export function defaultValue(defaults: Defaults, key: SettingKey): SettingValue 
   const source = settingEntry(key).default;
   if (source === undefined) return undefined;
   return 'env' in source ? defaults[source.env] : source.value;
+}
+
+/** The layer the value in force of one setting comes from: the channel's, the tenant's, or none. */
+export function settingSource(
+  key: SettingKey,
+  stored: StoredSettings | undefined,
+  channel?: StoredSettings,
+): SettingSource {
+  if (!settingEntry(key).tenantOnly && storedValue(channel, key) !== undefined) return 'channel';
+  return storedValue(stored, key) !== undefined ? 'tenant' : 'default';
+}
+
+/** The value in force of one setting: the channel's, else the tenant's, else the default. */
+export function valueInForce<K extends SettingKey>(
+  key: K,
+  defaults: Defaults,
+  stored: StoredSettings | undefined,
+  channel?: StoredSettings,
+): SettingValues[K] | undefined;
+export function valueInForce(
+  key: SettingKey,
+  defaults: Defaults,
+  stored: StoredSettings | undefined,
+  channel?: StoredSettings,
+): SettingValue | undefined {
+  const own = settingEntry(key).tenantOnly ? undefined : storedValue(channel, key);
+  return own ?? storedValue(stored, key) ?? defaultValue(defaults, key);
 }

@@ -46,6 +46,12 @@ export interface SettingEntry {
    */
   readonly default?:
     { readonly env: keyof Defaults } | { readonly value: string | number | boolean };
+  /**
+   * Set for the whole tenant only: a channel cannot have its own value. Every
+   * other setting may be set per channel, and a channel's value wins there
+   * (effective.ts); a thread has its parent channel's.
+   */
+  readonly tenantOnly?: true;
 }
 
 type ValueOf<S> = S extends { readonly type: 'boolean' }
@@ -195,30 +201,40 @@ export const SETTINGS = defineSettings({
     stored: { column: 'forgetAdminOnly' },
     effective: { field: 'forgetAdminOnly' },
     default: { value: false },
+    // Who may forget is one rule for everyone here.
+    tenantOnly: true,
   },
   daily_token_limit: {
     description: 'Most tokens of answers per UTC day for everyone here together; 0 means no limit',
     spec: { type: 'integer', min: 1, max: 1_000_000_000, off: 0 },
     stored: { column: 'dailyTokenLimit' },
     effective: { quota: 'dailyTokens' },
+    // A quota counts the whole tenant's use, wherever it is asked.
+    tenantOnly: true,
   },
   daily_image_limit: {
     description: 'Most /imagine images per UTC day for everyone here together; 0 means no limit',
     spec: { type: 'integer', min: 1, max: 1_000_000, off: 0 },
     stored: { column: 'dailyImageLimit' },
     effective: { quota: 'dailyImages' },
+    // A quota counts the whole tenant's use, wherever it is asked.
+    tenantOnly: true,
   },
   daily_user_token_limit: {
     description: 'Most tokens of answers per UTC day for each member here; 0 means no limit',
     spec: { type: 'integer', min: 1, max: 1_000_000_000, off: 0 },
     stored: { column: 'dailyUserTokenLimit' },
     effective: { quota: 'memberTokens' },
+    // A quota counts the whole tenant's use, wherever it is asked.
+    tenantOnly: true,
   },
   daily_user_image_limit: {
     description: 'Most /imagine images per UTC day for each member here; 0 means no limit',
     spec: { type: 'integer', min: 1, max: 1_000_000, off: 0 },
     stored: { column: 'dailyUserImageLimit' },
     effective: { quota: 'memberImages' },
+    // A quota counts the whole tenant's use, wherever it is asked.
+    tenantOnly: true,
   },
 });
 
@@ -226,6 +242,11 @@ export type SettingKey = keyof typeof SETTINGS;
 
 /** Every setting's key, in display order. */
 export const SETTING_KEYS = Object.keys(SETTINGS) as readonly SettingKey[];
+
+/** The settings a channel may have its own value of: all but the tenant-only ones. */
+export const CHANNEL_KEYS: readonly SettingKey[] = SETTING_KEYS.filter(
+  (key) => !settingEntry(key).tenantOnly,
+);
 
 /** The type of each setting's validated value. */
 export type SettingValues = {

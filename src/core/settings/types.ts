@@ -15,7 +15,9 @@ export interface Defaults {
 }
 
 /**
- * What a tenant stored; absent or null fields fall back to the defaults. Each
+ * What a tenant stored, for the whole tenant or for one channel of it; absent
+ * or null fields fall back to the layer below (a channel's to the tenant's,
+ * the tenant's to the defaults). Each
  * field is a `tenant_settings` column named like its setting (`topP` is
  * `top_p`); keys.ts says which setting each one holds.
  */
@@ -76,7 +78,23 @@ export interface Actor {
   readonly isAdmin: boolean;
 }
 
+/**
+ * Where a value in force comes from: a channel's own settings, the tenant's
+ * (the Discord server's, the Slack workspace's), or the defaults.
+ */
+export type SettingSource = 'channel' | 'tenant' | 'default';
+
+/** What a tenant's admins stored, for the whole tenant and for one channel. */
+export interface StoredLayers {
+  readonly tenant?: StoredSettings;
+  readonly channel?: StoredSettings;
+}
+
 /** Where the core reads a tenant's settings from (Postgres in production). */
 export interface SettingsSource {
-  get(platform: string, tenantId: string): Promise<EffectiveSettings>;
+  /**
+   * The settings in force in `channelId` (the parent channel of a thread), or
+   * for the whole tenant when it is not given.
+   */
+  get(platform: string, tenantId: string, channelId?: string): Promise<EffectiveSettings>;
 }

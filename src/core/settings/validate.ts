@@ -23,7 +23,9 @@ import {
 } from './keys.js';
 
 export type SettingErrorCode =
-  Exclude<OptionErrorCode, 'unknown_option' | 'not_a_choice'> | 'unknown_key' | 'unknown_model';
+  | Exclude<OptionErrorCode, 'unknown_option' | 'not_a_choice' | 'not_a_channel'>
+  | 'unknown_key'
+  | 'unknown_model';
 
 export interface SettingError extends OptionError<SettingErrorCode> {
   /** For `unknown_model`: known models whose names contain what was typed. */

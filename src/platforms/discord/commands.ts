@@ -6,6 +6,7 @@ import type { REST } from '@discordjs/rest';
 import {
   ApplicationCommandOptionType,
   ApplicationCommandType,
+  ChannelType,
   InteractionContextType,
   Routes,
   type APIApplicationCommandBasicOption,
@@ -98,6 +99,17 @@ function option(spec: OptionSpec): APIApplicationCommandBasicOption {
       };
     case 'boolean':
       return { type: ApplicationCommandOptionType.Boolean, ...base };
+    case 'channel':
+      // Channels that hold conversations; a thread (or forum post) has its channel's settings.
+      return {
+        type: ApplicationCommandOptionType.Channel,
+        ...base,
+        channel_types: [
+          ChannelType.GuildText,
+          ChannelType.GuildAnnouncement,
+          ChannelType.GuildForum,
+        ],
+      };
   }
 }
 

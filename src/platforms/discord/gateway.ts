@@ -5,7 +5,7 @@
 import { Client, Events, GatewayIntentBits, Options, Partials, type Message } from 'discord.js';
 import type { Logger } from '../../log.js';
 import type { JobSink, ModelSuggestions } from '../platform.js';
-import { createInteractionHandler } from './interactions.js';
+import { createInteractionHandler, parentOfThread, withParent } from './interactions.js';
 import { toChatJob } from './messages.js';
 import { notQueued, type NoticeDeps } from '../../core/notice.js';
 
@@ -81,6 +81,7 @@ export async function startDiscordGateway(options: DiscordGatewayOptions): Promi
       {
         id: message.id,
         channelId: message.channelId,
+        ...withParent(parentOfThread(message.channel)),
         guildId: message.guildId,
         content: message.content,
         createdAt: message.createdAt,

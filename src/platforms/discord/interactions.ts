@@ -4,9 +4,11 @@
  * is answered here directly, from the cached Chutes model list.
  */
 import {
+  ApplicationCommandOptionType,
   MessageFlags,
   PermissionFlagsBits,
   type AutocompleteInteraction,
+  type Channel,
   type ChatInputCommandInteraction,
   type Interaction,
 } from 'discord.js';
@@ -37,7 +39,10 @@ export function invokedAction(
   return found ? { name: jobName as CommandName, action: found.action } : undefined;
 }
 
-/** The options the user gave (of the subcommand, for /settings), as plain values. */
+/**
+ * The options the user gave (of the subcommand, for /settings), as plain
+ * values; a channel as its mention, `<#id>`, the form the core reads channels in.
+ */
 export function commandOptions(
   interaction: ChatInputCommandInteraction,
 ): Record<string, string | number | boolean> {
@@ -45,9 +50,16 @@ export function commandOptions(
   const options = top.length === 1 && top[0]!.options ? top[0]!.options : top;
   const values: Record<string, string | number | boolean> = {};
   for (const option of options) {
-    if (option.value !== undefined && option.value !== null) values[option.name] = option.value;
+    if (option.value === undefined || option.value === null) continue;
+    values[option.name] =
+      option.type === ApplicationCommandOptionType.Channel ? `<#${option.value}>` : option.value;
   }
   return values;
+}
+
+/** The channel a thread is in, for the settings of that channel; undefined elsewhere. */
+export function parentOfThread(channel: Channel | null | undefined): string | undefined {
+  return channel?.isThread() ? (channel.parentId ?? undefined) : undefined;
 }
 
 /** Manage Server (Administrator implies it) in a guild; a DM is the user's own. */
@@ -91,6 +103,7 @@ export function createInteractionHandler(options: {
       platform: 'discord',
       tenantId: interaction.guildId ?? `dm:${interaction.user.id}`,
       channelId: interaction.channelId,
+      ...withParent(parentOfThread(interaction.channel)),
       // In a thread, its channel id: /forget there clears the thread.
       conversationKey: encodeConversationKey({ channelId: interaction.channelId }),
       interaction: encodeDiscordInteraction({
@@ -125,4 +138,9 @@ export function createInteractionHandler(options: {
     if (interaction.isAutocomplete()) await autocomplete(interaction);
     else if (interaction.isChatInputCommand()) await command(interaction);
   };
+}
+
+/** A job's `parentChannelId`, when there is one. */
+export function withParent(parentChannelId: string | undefined): { parentChannelId?: string } {
+  return parentChannelId ? { parentChannelId } : {};
 }

@@ -6,6 +6,8 @@ import type { ChatJob } from '../../core/jobs.js';
 export interface IncomingDiscordMessage {
   readonly id: string;
   readonly channelId: string;
+  /** The channel a thread is in, when the message is in a thread: its settings apply there. */
+  readonly parentChannelId?: string;
   readonly guildId: string | null;
   readonly content: string;
   readonly createdAt: Date;
@@ -29,6 +31,7 @@ export function toChatJob(message: IncomingDiscordMessage, botId: string): ChatJ
     // Thread ids are channel ids: a thread is a conversation of its own.
     conversationKey: encodeConversationKey({ channelId: message.channelId }),
     channelId: message.channelId,
+    ...(message.parentChannelId ? { parentChannelId: message.parentChannelId } : {}),
     messageId: message.id,
     // Discord answers are replies to the question, in its channel or thread.
     replyTo: message.id,

@@ -12,6 +12,7 @@
  * @see https://docs.slack.dev/interactivity/implementing-slash-commands
  */
 import {
+  actionsOf,
   describeFor,
   type Action,
   type CommandDefinition,
@@ -59,7 +60,14 @@ const NO_MENTIONS = { botUserId: '', userNames: new Map<string, string>() } as c
 export function parseSlashCommand(command: string, text: string): ParsedCommand {
   const definition = command.startsWith('/') ? commandNamed(command.slice(1)) : undefined;
   if (!definition) return { ok: false, message: unknownCommandText(command) };
-  const parsed = parseCommandText(definition, slackToPlainText(text, NO_MENTIONS));
+  const parsed = parseCommandText(
+    definition,
+    slackToPlainText(text, {
+      ...NO_MENTIONS,
+      // Its channel option reads a channel by its id, so channels stay links (`<#C1>`).
+      channelLinks: takesChannel(definition),
+    }),
+  );
   if (!parsed.ok)
     return { ok: false, message: commandTextErrorText(parsed.error, textUsage(definition)) };
   const found = commandFor(parsed.name);
@@ -70,6 +78,12 @@ export function parseSlashCommand(command: string, text: string): ParsedCommand 
     action: found.action,
     options: parsed.options,
   };
+}
+
+function takesChannel(command: CommandDefinition): boolean {
+  return actionsOf(command).some(({ action }) =>
+    (action.options ?? []).some((option) => option.type === 'channel'),
+  );
 }
 
 /** The manifest's `slash_commands`: every command, sent to the one request URL. */

@@ -15,6 +15,11 @@ export interface PlainTextOptions {
   readonly botUserId: string;
   /** Display names by user id, for `<@U…>` mentions; see {@link mentionedUserIds}. */
   readonly userNames: ReadonlyMap<string, string>;
+  /**
+   * Channel links stay links, `<#C1>`, rather than `#general`: commands read
+   * a channel so (core/commands/options.ts).
+   */
+  readonly channelLinks?: boolean;
 }
 
 type Token =
@@ -59,7 +64,7 @@ export function mentionedUserIds(text: string): string[] {
  * - the bot's own mention is removed, the whitespace around it collapsed
  *   (and a `:` or `,` right after a leading mention dropped: it addressed the bot);
  * - `<@U1>` → `@DisplayName` from `userNames`, else the label of `<@U1|name>`, else `@U1`;
- * - `<#C1|general>` → `#general` (`#C1` without a label);
+ * - `<#C1|general>` → `#general` (`#C1` without a label; `<#C1>` with `channelLinks`);
  * - `<!here>`, `<!channel>`, `<!everyone>` → `@here`, `@channel`, `@everyone`;
  * - `<!subteam^S1|@team>` → `@team` (`@S1` without a label);
  * - `<!date^…|fallback>` → the fallback text;
@@ -101,14 +106,17 @@ function parseToken(inner: string): Token {
   return { kind: 'link', url: body, ...withLabel };
 }
 
-function renderToken(token: Token, { botUserId, userNames }: PlainTextOptions): string | null {
+function renderToken(
+  token: Token,
+  { botUserId, userNames, channelLinks }: PlainTextOptions,
+): string | null {
   const label = token.label === undefined ? undefined : unescapeEntities(token.label);
   switch (token.kind) {
     case 'user':
       if (token.id === botUserId) return null;
       return `@${nonEmpty(userNames.get(token.id)) ?? stripAt(label) ?? token.id}`;
     case 'channel':
-      return `#${label ?? token.id}`;
+      return channelLinks ? `<#${token.id}>` : `#${label ?? token.id}`;
     case 'broadcast':
       return BROADCASTS.has(token.name) ? `@${token.name}` : (label ?? `@${token.name}`);
     case 'subteam':

@@ -15,6 +15,7 @@ export interface SendInteractionInput {
   type?: 2 | 4;
   name: string;
   options?: unknown[];
+  /** Default: the channels that channel options (type 7) name, as Discord resolves them. */
   resolved?: unknown;
   channelId: string;
   /** Checked against the channel's guild when given. */
@@ -162,7 +163,10 @@ export class Interactions {
         name: cmd.name,
         type: 1,
         ...(input.options ? { options: input.options } : {}),
-        ...(input.resolved ? { resolved: input.resolved } : {}),
+        ...resolvedFor(input, (id) => ({
+          ...channelPayload(state, state.requireChannel(id)),
+          permissions,
+        })),
         ...(cmd.guild_id ? { guild_id: cmd.guild_id } : {}),
       },
       ...member,
@@ -179,6 +183,29 @@ export class Interactions {
     gateway.dispatch('INTERACTION_CREATE', ch.guildId, () => payload);
     return { id: s.id, token: s.token, callback };
   }
+}
+
+/** Option ids of type 7 (channel), at any depth of subcommands. */
+function channelOptionIds(options: unknown[] | undefined): string[] {
+  return (options ?? []).flatMap((option) => {
+    const o = option as { type?: number; value?: unknown; options?: unknown[] };
+    if (o.type === 7 && typeof o.value === 'string') return [o.value];
+    return channelOptionIds(o.options);
+  });
+}
+
+/**
+ * `data.resolved` as given, or as Discord builds it: every channel a channel
+ * option names (it must exist), with the invoking member's permissions there.
+ */
+function resolvedFor(
+  input: SendInteractionInput,
+  channel: (id: string) => Record<string, unknown>,
+): { resolved?: unknown } {
+  if (input.resolved) return { resolved: input.resolved };
+  const ids = channelOptionIds(input.options);
+  if (ids.length === 0) return {};
+  return { resolved: { channels: Object.fromEntries(ids.map((id) => [id, channel(id)])) } };
 }
 
 /** Interaction replies and follow-ups: posted by the bot through the application's webhook. */
