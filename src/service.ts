@@ -203,8 +203,8 @@ export async function startService(
     };
     const surface = (platform: string) => platformNamed(platform).surface;
 
+    const conversations = new PgConversationStore(db);
     if (config.role !== 'gateway') {
-      const conversations = new PgConversationStore(db);
       const observedStore = observeStore(conversations, metrics);
       const usage = new PgUsageStore(db);
       const quotas = new Quotas(usage, metrics);
@@ -305,7 +305,13 @@ export async function startService(
       // A conversation's questions reach the queue in the order they arrived.
       const producer = new InOrder(flood);
       for (const platform of platforms) {
-        const gateway = await platform.startGateway({ producer, models, log, budget });
+        const gateway = await platform.startGateway({
+          producer,
+          models,
+          log,
+          budget,
+          conversations,
+        });
         closers.push(() => gateway.close());
         Object.assign(routes, gateway.routes);
       }

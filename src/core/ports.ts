@@ -58,6 +58,11 @@ export interface ConversationStore {
   recordUsage(usage: UsageRecord): Promise<void>;
 }
 
+/** Whether the store holds any exchange in a conversation: a gateway's cheap question. */
+export interface ConversationPresence {
+  hasExchange(platform: string, conversationKey: ConversationKey): Promise<boolean>;
+}
+
 export interface ImageModel {
   generateImage(request: ImageRequest, signal?: AbortSignal): Promise<GeneratedImage>;
 }

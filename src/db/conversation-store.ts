@@ -1,12 +1,12 @@
 import { and, desc, eq, like, or } from 'drizzle-orm';
-import type { ConversationStore, UsageRecord } from '../core/ports.js';
+import type { ConversationPresence, ConversationStore, UsageRecord } from '../core/ports.js';
 import type { StoredMessage } from '../core/conversation.js';
 import { nestedKeyPrefix, type ConversationKey } from '../core/conversation-key.js';
 import type { ChatJob } from '../core/jobs.js';
 import type { Db } from './client.js';
 import { conversationMessages, usage } from './schema.js';
 
-export class PgConversationStore implements ConversationStore {
+export class PgConversationStore implements ConversationStore, ConversationPresence {
   constructor(private readonly db: Db) {}
 
   async history(
@@ -31,6 +31,21 @@ export class PgConversationStore implements ConversationStore {
       .orderBy(desc(conversationMessages.id))
       .limit(limit);
     return rows.reverse();
+  }
+
+  /** One row at most, found through the (platform, conversation_key, id) index. */
+  async hasExchange(platform: string, conversationKey: ConversationKey): Promise<boolean> {
+    const rows = await this.db
+      .select({ id: conversationMessages.id })
+      .from(conversationMessages)
+      .where(
+        and(
+          eq(conversationMessages.platform, platform),
+          eq(conversationMessages.conversationKey, conversationKey),
+        ),
+      )
+      .limit(1);
+    return rows.length > 0;
   }
 
   storedAnswer(jobId: string): Promise<string | undefined> {

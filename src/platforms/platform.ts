@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import type { CommandStyle } from '../core/commands/definition.js';
 import type { JobSink } from '../core/jobs.js';
 import type { Metrics } from '../core/metrics.js';
+import type { ConversationPresence } from '../core/ports.js';
 import type { RateBudget } from '../core/rate-budget.js';
 import type { RateLearning } from '../core/rate-learning.js';
 import type { ChatSurface, InteractionSurface } from '../core/surface.js';
@@ -27,6 +28,8 @@ export interface GatewayContext {
   readonly log: Logger;
   /** The shared budget: the gateway's own calls (command registration, login) draw on it too. */
   readonly budget: RateBudget;
+  /** Whether the bot has answered in a conversation (Slack: follow-ups in its threads). */
+  readonly conversations: ConversationPresence;
 }
 
 export interface RunningGateway {

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { STALE_SECONDS, type StoredMessage } from '../fakes/slack/index.js';
 import { messageEventId } from '../../src/platforms/slack/events.js';
 import { jobIdFor } from '../../src/queue/jobs.js';
+import { METHOD_SCOPES } from '../unit/slack-scopes.js';
 import { CHUTES_KEY, SLACK, startStack, type Stack } from './stack.js';
 
 let stack: Stack;
@@ -26,6 +27,8 @@ afterAll(async () => {
 afterEach(() => {
   // The service stays inside Slack's tiers: not a single 429, ever.
   expect(stack.slack.rateLimited).toEqual([]);
+  // Every Web API method it called (bolt's own included) has its scope in the manifest.
+  for (const { method } of stack.slack.requests) expect(METHOD_SCOPES).toHaveProperty([method]);
 });
 
 type ChatBody = {
@@ -286,6 +289,159 @@ describe('chat over Slack, end to end', () => {
     expect(reply!.markdown).not.toContain('word29');
     const request = chatRequests().at(-1)!;
     await stack.slack.waitFor(() => request.disconnectedAt, 5_000, 'the Chutes stream to end');
+  });
+});
+
+describe('follow-ups in a Slack thread, end to end', () => {
+  /** Chutes requests so far, and a check that none came after. */
+  const noNewQuestion = async (before: number, channel: string, threadTs: string, mine: number) => {
+    await sleep(1_500);
+    expect(chatRequests().length).toBe(before);
+    expect(stack.slack.botMessages(channel, threadTs)).toHaveLength(mine);
+  };
+
+  it("answers a reply without a mention in a thread it answered in, with the thread's history", async () => {
+    const channel = SLACK.channel(15);
+    stack.chutes.script({ chunks: ['Blue.'] });
+    const first = stack.slack.sendMention({
+      channel,
+      user: SLACK.ann.id,
+      text: 'my color is blue',
+    });
+    await botReplies(channel, first.ts, (t) => t === 'Blue.');
+
+    const before = chatRequests().length;
+    const follow = stack.slack.sendMessage({
+      channel,
+      user: SLACK.bob.id,
+      text: 'and what was the color?',
+      threadTs: first.ts,
+    });
+    // A plain reply: Slack sends it only as a message event (message.channels), no app_mention.
+    expect(follow.mention).toBeUndefined();
+    const delivery = await follow.message!.delivery;
+    expect(delivery.acknowledged).toBe(true);
+    expect(delivery.latencyMs).toBeLessThan(3_000);
+    const replies = await botReplies(channel, first.ts, (t) =>
+      t.includes('You said: Bob: and what was the color?'),
+    );
+    expect(replies).toHaveLength(2);
+    expect(replies[1]!.threadTs).toBe(first.ts);
+    expect(chatRequests().length).toBe(before + 1);
+    expect(bodyOf(before).messages.slice(1)).toEqual([
+      { role: 'user', content: 'Ann: my color is blue' },
+      { role: 'assistant', content: 'Blue.' },
+      { role: 'user', content: 'Bob: and what was the color?' },
+    ]);
+    const job = await stack.chatQueue.getJob(
+      jobIdFor('slack', 'msg', messageEventId({ channel, ts: follow.ts })),
+    );
+    expect(job?.data).toMatchObject({
+      threadId: first.ts,
+      conversationKey: `${channel}/${first.ts}`,
+    });
+
+    // Edited, the follow-up asks nothing again (message_changed; the job is its channel + ts).
+    const edits = stack.slack.editMessage({
+      channel,
+      ts: follow.ts,
+      text: 'and what was the colour?',
+    });
+    expect(edits).toHaveLength(1);
+    expect((await edits[0]!.delivery).acknowledged).toBe(true);
+    await noNewQuestion(before + 1, channel, first.ts, 2);
+  });
+
+  it('leaves alone replies to someone else, bots, its own messages and a mention it already answers', async () => {
+    const channel = SLACK.channel(16);
+    const first = stack.slack.sendMention({ channel, user: SLACK.ann.id, text: 'hello' });
+    await botReplies(channel, first.ts, (t) => t.includes('hello'));
+    const before = chatRequests().length;
+    const inThread = { channel, thread_ts: first.ts };
+    const sent = [
+      // For Ann, not for the bot.
+      stack.slack.sendMessage({
+        channel,
+        user: SLACK.bob.id,
+        text: `<@${SLACK.ann.id}> did you see this?`,
+        threadTs: first.ts,
+      }).message!,
+      stack.slack.sendMessage({
+        channel,
+        user: SLACK.bob.id,
+        text: '<!here> anyone?',
+        threadTs: first.ts,
+      }).message!,
+      // Another app, with and without the bot_message subtype.
+      stack.slack.sendMessageEvent({
+        ...inThread,
+        bot_id: 'B0OTHER001',
+        subtype: 'bot_message',
+        text: 'beep',
+      }),
+      stack.slack.sendMessageEvent({
+        ...inThread,
+        user: 'U0OTHERBOT',
+        bot_id: 'B0OTHER001',
+        text: 'boop',
+      }),
+      // The bot's own echo.
+      stack.slack.sendMessageEvent({
+        ...inThread,
+        user: SLACK.bot,
+        bot_id: 'B0BOT00001',
+        text: 'me',
+      }),
+    ];
+    for (const event of sent) expect((await event.delivery).acknowledged).toBe(true);
+    // Its answer and the echo above.
+    await noNewQuestion(before, channel, first.ts, 2);
+
+    // A mention in the thread arrives twice (app_mention and message): one question.
+    const mention = stack.slack.sendMessage({
+      channel,
+      user: SLACK.bob.id,
+      text: `<@${SLACK.bot}> once please`,
+      threadTs: first.ts,
+    });
+    expect(mention.mention).toBeDefined();
+    expect(mention.message).toBeDefined();
+    await Promise.all([mention.mention!.delivery, mention.message!.delivery]);
+    await botReplies(channel, first.ts, (t) => t.includes('once please'));
+    await sleep(1_000);
+    expect(chatRequests().length).toBe(before + 1);
+    expect(stack.slack.botMessages(channel, first.ts)).toHaveLength(3);
+  });
+
+  it('leaves alone a thread it never answered in, and top-level messages', async () => {
+    const channel = SLACK.channel(15);
+    const before = chatRequests().length;
+    const top = stack.slack.sendMessage({ channel, user: SLACK.ann.id, text: 'lunch at noon?' });
+    expect((await top.message!.delivery).acknowledged).toBe(true);
+    const reply = stack.slack.sendMessage({
+      channel,
+      user: SLACK.bob.id,
+      text: 'sure, where?',
+      threadTs: top.ts,
+    });
+    expect((await reply.message!.delivery).acknowledged).toBe(true);
+    await noNewQuestion(before, channel, top.ts, 0);
+  });
+
+  it.each([
+    ['a private channel', SLACK.privateChannel],
+    ['a group DM', SLACK.groupDm],
+  ])('answers follow-ups in %s too', async (_, channel) => {
+    const first = stack.slack.sendMention({ channel, user: SLACK.ann.id, text: 'first here' });
+    await botReplies(channel, first.ts, (t) => t.includes('first here'));
+    const follow = stack.slack.sendMessage({
+      channel,
+      user: SLACK.bob.id,
+      text: 'second here',
+      threadTs: first.ts,
+    });
+    expect((await follow.message!.delivery).acknowledged).toBe(true);
+    await botReplies(channel, first.ts, (t) => t.includes('Bob: second here'));
   });
 });
 

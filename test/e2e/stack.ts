@@ -35,7 +35,7 @@ export const DISCORD_TOKEN = 'discord.bot.token.never.leaks';
 export const channel = (n: number) => `3000000000000000${String(n).padStart(2, '0')}`;
 export const THREAD = '400000000000000001';
 
-/** Slack fixtures: one workspace, its people, channels and a DM with Ann. */
+/** Slack fixtures: one workspace, its people, channels, a DM with Ann, a private channel and a group DM. */
 export const SLACK = {
   team: 'T0000000001',
   bot: 'U0BOT00001',
@@ -46,6 +46,9 @@ export const SLACK = {
   boss: { id: 'U0BOSS0001', name: 'boss', displayName: 'Boss', isAdmin: true },
   channel: (n: number) => `C00000000${String(n).padStart(2, '0')}`,
   dm: 'D0000000001',
+  /** A private channel and a group DM with Ann and Bob, the bot in both. */
+  privateChannel: 'G0000000001',
+  groupDm: 'C0MPIM0001',
 } as const;
 
 export interface StackOptions {
@@ -143,11 +146,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         botUserId: SLACK.bot,
         users: [SLACK.ann, SLACK.bob, SLACK.boss],
         channels: [
-          ...Array.from({ length: 14 }, (_, i) => ({
+          ...Array.from({ length: 16 }, (_, i) => ({
             id: SLACK.channel(i + 1),
             name: `general-${i + 1}`,
           })),
           { id: SLACK.dm, name: 'ann-dm', user: SLACK.ann.id },
+          { id: SLACK.privateChannel, name: 'private-1', type: 'group' as const },
+          { id: SLACK.groupDm, name: 'mpdm-ann--bob-1', type: 'mpim' as const },
         ],
         ...options.slack,
       })

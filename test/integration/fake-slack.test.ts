@@ -13,6 +13,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
+  manifestSubscriptions,
   STALE_SECONDS,
   startFakeSlack,
   type FakeSlack,
@@ -32,6 +33,11 @@ const BOB = { id: 'U0BOB00001', name: 'bob', realName: 'Bob B' };
 const GENERAL = 'C0GENERAL1';
 const RANDOM = 'C0RANDOM01';
 const DM = 'D0ALICE001';
+/** An app that hears mentions and DMs only: one event per mention. */
+const MENTIONS_AND_DMS = {
+  events: ['app_mention', 'message.im'],
+  scopes: ['app_mentions:read', 'im:history'],
+};
 
 let slack: FakeSlack | undefined;
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -644,7 +650,7 @@ describe('fake Slack: files and people', () => {
 
 describe('fake Slack: events and commands', () => {
   it('delivers signed mentions that bolt accepts, and bolt answers in the thread', async () => {
-    const fake = await start();
+    const fake = await start({ subscriptions: MENTIONS_AND_DMS });
     const seen: { text: string; retryNum?: number; retryReason?: string }[] = [];
     await boltHttp(fake, (app) => {
       app.event('app_mention', async ({ event, say, context }) => {
@@ -677,7 +683,7 @@ describe('fake Slack: events and commands', () => {
   });
 
   it('gets 401 from bolt for a wrong secret or a stale timestamp', async () => {
-    const fake = await start();
+    const fake = await start({ subscriptions: MENTIONS_AND_DMS });
     let calls = 0;
     await boltHttp(fake, (app) => app.event('app_mention', async () => void calls++));
     const wrong = await fake.sendMention({
@@ -703,6 +709,7 @@ describe('fake Slack: events and commands', () => {
 
   it('records late answers as unacknowledged and retries them with retry headers', async () => {
     const fake = await start({
+      subscriptions: MENTIONS_AND_DMS,
       ackDeadlineMs: 250,
       retryUnacknowledged: true,
       retryDelaysMs: [0, 0],
@@ -772,6 +779,93 @@ describe('fake Slack: events and commands', () => {
     expect(fake.message(DM, dm.ts)).toMatchObject({ user: ALICE.id, origin: 'user' });
     expect(fake.messages(GENERAL).map((m) => m.origin)).toEqual(['bot', 'other-app']);
     expect(() => fake.sendDm({ channel: DM, user: BOB.id, text: 'not my DM' })).toThrow(/only/);
+  });
+
+  it('delivers channel messages only as the manifest subscribes, with scope and membership', async () => {
+    const PRIVATE = 'G0PRIVATE1';
+    const GROUP_DM = 'C0GROUPDM1';
+    const channels = [
+      { id: GENERAL, name: 'general' },
+      { id: RANDOM, name: 'random', botIsMember: false },
+      { id: PRIVATE, name: 'secret' },
+      { id: GROUP_DM, name: 'mpdm-alice--bob', type: 'mpim' as const },
+      { id: DM, name: 'alice-dm', user: ALICE.id },
+    ];
+    // The committed manifest: mentions, DMs and the messages of every channel the bot is in.
+    const fake = await start({ channels });
+    expect(fake.options.subscriptions).toEqual(manifestSubscriptions());
+    const got: { type: string; channel_type?: string; thread_ts?: string; parent?: string }[] = [];
+    await boltHttp(fake, (app) => {
+      app.event('app_mention', async ({ event }) => void got.push({ type: event.type }));
+      app.message(async ({ message }) => {
+        const m = message as { channel_type: string; thread_ts?: string; parent_user_id?: string };
+        got.push({
+          type: 'message',
+          channel_type: m.channel_type,
+          ...(m.thread_ts ? { thread_ts: m.thread_ts, parent: m.parent_user_id } : {}),
+        });
+      });
+    });
+    const top = fake.sendMessage({ channel: GENERAL, user: ALICE.id, text: 'morning all' });
+    expect(top.mention).toBeUndefined();
+    expect((await top.message!.delivery).acknowledged).toBe(true);
+    const reply = fake.sendMessage({
+      channel: GENERAL,
+      user: BOB.id,
+      text: 'morning',
+      threadTs: top.ts,
+    });
+    await reply.message!.delivery;
+    // A mention is delivered twice: as app_mention and as the channel's message.
+    const mention = fake.sendMessage({
+      channel: PRIVATE,
+      user: ALICE.id,
+      text: `<@${BOT_USER}> hi`,
+    });
+    await Promise.all([mention.mention!.delivery, mention.message!.delivery]);
+    expect(mention.mention!.eventId).not.toBe(mention.message!.eventId);
+    await fake.sendMessage({ channel: GROUP_DM, user: BOB.id, text: 'hey' }).message!.delivery;
+    // Not in the channel: Slack sends nothing at all.
+    expect(fake.sendMessage({ channel: RANDOM, user: ALICE.id, text: 'psst' })).toEqual({
+      ts: expect.any(String),
+    });
+    expect(() => fake.sendMention({ channel: RANDOM, user: ALICE.id, text: 'hi' })).toThrow(
+      /not in C0RANDOM01/,
+    );
+    expect(got).toEqual([
+      { type: 'message', channel_type: 'channel' },
+      { type: 'message', channel_type: 'channel', thread_ts: top.ts, parent: ALICE.id },
+      expect.anything(),
+      expect.anything(),
+      { type: 'message', channel_type: 'mpim' },
+    ]);
+    expect(got.slice(2, 4)).toEqual(
+      expect.arrayContaining([{ type: 'app_mention' }, { type: 'message', channel_type: 'group' }]),
+    );
+  });
+
+  it('delivers no channel messages to an app without message.channels, and refuses events without their scope', async () => {
+    const fake = await start({ subscriptions: MENTIONS_AND_DMS });
+    const posted = fake.sendMessage({ channel: GENERAL, user: ALICE.id, text: 'anyone?' });
+    expect(posted.message).toBeUndefined();
+    const mention = fake.sendMessage({
+      channel: GENERAL,
+      user: ALICE.id,
+      text: `<@${BOT_USER}> a`,
+    });
+    expect(mention.mention).toBeDefined();
+    expect(mention.message).toBeUndefined();
+    // An edit is a message_changed event: not for this app; a mention in it is.
+    expect(fake.editMessage({ channel: GENERAL, ts: posted.ts, text: 'anyone at all?' })).toEqual(
+      [],
+    );
+    expect(() =>
+      fake.sendMessageEvent({ channel: GENERAL, bot_id: 'B0OTHER001', text: 'beep' }),
+    ).toThrow(/message.channels/);
+    expect(fake.sendDm({ channel: DM, user: ALICE.id, text: 'hi' }).eventId).toMatch(/^Ev/);
+    await expect(
+      startFakeSlack({ subscriptions: { events: ['message.channels'], scopes: ['chat:write'] } }),
+    ).rejects.toThrow(/message.channels needs the scope channels:history/);
   });
 
   it('runs a slash command: the ack body is the first response, response_url has its rules', async () => {
@@ -905,7 +999,7 @@ describe('fake Slack: events and commands', () => {
   });
 
   it('delivers mentions and commands over socket mode to a bolt socket-mode app', async () => {
-    const fake = await start();
+    const fake = await start({ subscriptions: MENTIONS_AND_DMS });
     const app = new App({
       token: BOT_TOKEN,
       appToken: APP_TOKEN,

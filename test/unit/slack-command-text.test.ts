@@ -477,28 +477,6 @@ describe('manifest.json and the command definitions', () => {
     for (const entry of manifest.features.slash_commands) expect(entry.url).toBe(url);
   });
 
-  it('requests the scopes and events the adapter needs', () => {
-    expect(manifest.oauth_config.scopes.bot).toEqual(
-      expect.arrayContaining([
-        'app_mentions:read',
-        'chat:write',
-        'commands',
-        'files:write',
-        'users:read',
-        'im:history',
-        'im:read',
-        'im:write',
-        'channels:read',
-      ]),
-    );
-    // assistant.threads.setStatus works with chat:write; assistant:write would
-    // also demand the assistant view, which this app does not use.
-    expect(manifest.oauth_config.scopes.bot).not.toContain('assistant:write');
-    expect(manifest.settings.event_subscriptions.bot_events).toEqual(
-      expect.arrayContaining(['app_mention', 'message.im']),
-    );
-  });
-
   it('is the HTTP-mode, single-workspace app the README describes', () => {
     expect(manifest.display_information.name).toBe('chutes-bot');
     expect(manifest.features.bot_user).toEqual({ display_name: 'chutes-bot', always_online: true });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { chatJobSchema } from '../../src/queue/jobs.js';
-import { isQuestion, placeOf, toChatJob } from '../../src/platforms/slack/events.js';
+import {
+  isFollowUpCandidate,
+  isQuestion,
+  placeOf,
+  toChatJob,
+} from '../../src/platforms/slack/events.js';
 import { parseSlashCommand } from '../../src/platforms/slack/command-text.js';
 
 const BOT = 'UBOT';
@@ -77,6 +82,59 @@ describe('Slack events → questions', () => {
       author: { id: 'U1', name: 'Ann' },
     });
     expect(job.replyTo).toBeUndefined();
+  });
+});
+
+describe('Slack thread replies → follow-up candidates', () => {
+  const reply = (extra: object = {}) => ({
+    type: 'message',
+    channel: 'C1',
+    channel_type: 'channel',
+    user: 'U2',
+    text: 'and in French?',
+    ts: '1700000001.000100',
+    thread_ts: '1700000000.000100',
+    parent_user_id: 'U1',
+    ...extra,
+  });
+
+  it("takes a person's reply in a thread that calls on nobody, in any kind of channel", () => {
+    expect(isFollowUpCandidate(reply(), BOT)).toBe(true);
+    expect(isFollowUpCandidate(reply({ channel: 'G1', channel_type: 'group' }), BOT)).toBe(true);
+    expect(isFollowUpCandidate(reply({ channel: 'G2', channel_type: 'mpim' }), BOT)).toBe(true);
+    expect(isFollowUpCandidate(reply({ subtype: 'file_share' }), BOT)).toBe(true);
+    // "Also send to #channel" is still a reply in the thread.
+    expect(isFollowUpCandidate(reply({ subtype: 'thread_broadcast' }), BOT)).toBe(true);
+    // Links and channel names call on nobody.
+    const link = 'see <https://x.io|x.io> in <#C9|general>';
+    expect(isFollowUpCandidate(reply({ text: link }), BOT)).toBe(true);
+  });
+
+  it('leaves alone what is not a reply, or not for the bot to take without a mention', () => {
+    // Top-level messages: every message of a busy channel stops here.
+    expect(isFollowUpCandidate(reply({ thread_ts: undefined }), BOT)).toBe(false);
+    // A thread's parent carries its own ts as thread_ts.
+    expect(isFollowUpCandidate(reply({ thread_ts: '1700000001.000100' }), BOT)).toBe(false);
+    // Addressed to someone else, or to everyone.
+    expect(isFollowUpCandidate(reply({ text: '<@U1> what do you think?' }), BOT)).toBe(false);
+    expect(isFollowUpCandidate(reply({ text: '<!subteam^S1|@devs> ideas?' }), BOT)).toBe(false);
+    expect(isFollowUpCandidate(reply({ text: '<!here> lunch' }), BOT)).toBe(false);
+    // A mention of the bot is its app_mention's to answer, not this event's.
+    expect(isFollowUpCandidate(reply({ text: `<@${BOT}> and now?` }), BOT)).toBe(false);
+    // Bots (itself included), edits, deletions and other subtypes.
+    expect(isFollowUpCandidate(reply({ bot_id: 'B2' }), BOT)).toBe(false);
+    expect(isFollowUpCandidate(reply({ user: BOT }), BOT)).toBe(false);
+    expect(isFollowUpCandidate(reply({ user: undefined }), BOT)).toBe(false);
+    expect(isFollowUpCandidate(reply({ subtype: 'bot_message' }), BOT)).toBe(false);
+    expect(isFollowUpCandidate(reply({ subtype: 'message_changed' }), BOT)).toBe(false);
+    expect(isFollowUpCandidate(reply({ subtype: 'message_deleted' }), BOT)).toBe(false);
+    // DMs are answered as DMs, app_mention events as mentions.
+    expect(isFollowUpCandidate(reply({ channel: 'D1', channel_type: 'im' }), BOT)).toBe(false);
+    expect(isFollowUpCandidate(reply({ type: 'app_mention' }), BOT)).toBe(false);
+  });
+
+  it('continues the thread it replies in', () => {
+    expect(placeOf(reply()).conversationKey).toBe('C1/1700000000.000100');
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   mentionedUserIds,
+  mentionsAnyone,
   muteMentions,
   slackToPlainText,
 } from '../../src/platforms/slack/text.js';
@@ -197,5 +198,16 @@ describe('muteMentions', () => {
     const whole = muteMentions(text);
     for (let cut = 0; cut <= text.length; cut++)
       expect(whole.startsWith(muteMentions(text.slice(0, cut)))).toBe(true);
+  });
+});
+
+describe('mentionsAnyone', () => {
+  it('sees people, user groups and broadcasts, and nothing in links, channels or dates', () => {
+    expect(mentionsAnyone('<@U1> look')).toBe(true);
+    expect(mentionsAnyone('cc <@U1|ann>')).toBe(true);
+    expect(mentionsAnyone('<!subteam^S1|@devs> ideas?')).toBe(true);
+    expect(mentionsAnyone('<!here> <!channel> <!everyone>')).toBe(true);
+    expect(mentionsAnyone('plain words, *bold*, `<code>` as &lt;@U1&gt;')).toBe(false);
+    expect(mentionsAnyone('<https://x.io|x.io> in <#C1|general> on <!date^1|today>')).toBe(false);
   });
 });

@@ -1,12 +1,14 @@
 /**
  * Turns Slack events that talk to the bot into platform-neutral ChatJobs.
  * Slack conversations are threads: a top-level mention opens one (its answer
- * goes there), a mention in a thread continues it, and a DM's top-level
- * messages are one running conversation.
+ * goes there), a mention in a thread continues it, so does any reply there
+ * that calls on nobody once the bot has answered in it (a follow-up), and a
+ * DM's top-level messages are one running conversation.
  */
 import { questionText } from '../../core/conversation.js';
 import { encodeConversationKey, type ConversationKey } from '../../core/conversation-key.js';
 import type { ChatJob } from '../../core/jobs.js';
+import { mentionsAnyone } from './text.js';
 
 /** The fields of an `app_mention` or `message` event that matter here. */
 export interface IncomingSlackMessage {
@@ -31,16 +33,37 @@ export interface SlackPlace {
 const isDirectChannel = (event: IncomingSlackMessage) =>
   event.channel_type === 'im' || event.channel.startsWith('D');
 
+/** Written by a person (not a bot, not the bot itself): a new message or one sharing a file. */
+function byPerson(event: IncomingSlackMessage, botUserId: string, subtypes: readonly string[]) {
+  if (event.bot_id || !event.user || event.user === botUserId) return false;
+  return event.subtype === undefined || subtypes.includes(event.subtype);
+}
+
 /**
  * Whether the bot answers this event: mentions in channels, and a person's
  * plain messages in a DM; never bots (itself included), edits or other
  * subtypes. A mention in a DM also arrives as a `message`, which answers it.
  */
 export function isQuestion(event: IncomingSlackMessage, botUserId: string): boolean {
-  if (event.bot_id || !event.user || event.user === botUserId) return false;
-  if (event.subtype !== undefined && event.subtype !== 'file_share') return false;
+  if (!byPerson(event, botUserId, ['file_share'])) return false;
   if (event.type === 'app_mention') return !isDirectChannel(event);
   return event.type === 'message' && isDirectChannel(event);
+}
+
+/**
+ * Whether a channel `message` event is a follow-up, should the bot have
+ * answered in its thread: a person's reply in a thread (also sent to the
+ * channel or not) that mentions nobody. A reply that mentions the bot is
+ * its `app_mention`'s to answer; one that mentions someone else is for them.
+ * Decided from the event alone: every message in every channel the bot is
+ * in arrives here, and most stop at the first test.
+ */
+export function isFollowUpCandidate(event: IncomingSlackMessage, botUserId: string): boolean {
+  if (event.type !== 'message' || event.thread_ts === undefined || event.thread_ts === event.ts)
+    return false;
+  if (isDirectChannel(event) || !byPerson(event, botUserId, ['file_share', 'thread_broadcast']))
+    return false;
+  return !mentionsAnyone(event.text ?? '');
 }
 
 export function placeOf(event: IncomingSlackMessage): SlackPlace {

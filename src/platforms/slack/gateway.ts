@@ -1,7 +1,8 @@
 /**
  * The Slack gateway adapter: receives events and slash commands (signed HTTP
  * requests on /slack/events, or socket mode), turns them into jobs and
- * acknowledges them once queued. It does nothing slow itself.
+ * acknowledges them once queued. It does nothing slow itself: the one look-up
+ * it makes (has the bot answered in this thread?) is cached and bounded.
  */
 import {
   App,
@@ -17,6 +18,8 @@ import { COMMAND_NOT_QUEUED } from '../../core/user-messages.js';
 import { COMMAND_LIST } from '../../core/commands/index.js';
 import { encodeConversationKey } from '../../core/conversation-key.js';
 import type { CommandJob } from '../../core/jobs.js';
+import { KnownConversations } from '../../core/known-conversations.js';
+import type { ConversationPresence } from '../../core/ports.js';
 import type { InteractionRef, InteractionSurface } from '../../core/surface.js';
 import type { Logger } from '../../log.js';
 import type { JobSink, RunningGateway } from '../platform.js';
@@ -27,7 +30,14 @@ import {
   slackAppTokenError,
   slackBotTokenError,
 } from './credentials.js';
-import { isQuestion, messageEventId, toChatJob, type IncomingSlackMessage } from './events.js';
+import {
+  isFollowUpCandidate,
+  isQuestion,
+  messageEventId,
+  placeOf,
+  toChatJob,
+  type IncomingSlackMessage,
+} from './events.js';
 import { encodeSlackInteraction } from './interaction-ref.js';
 import { SlackPeople } from './people.js';
 import { mentionedUserIds, slackToPlainText } from './text.js';
@@ -52,6 +62,8 @@ export interface SlackGatewayOptions {
   /** The workers' surface and budget, for the sentence about a question not queued. */
   readonly notices: NoticeDeps;
   readonly producer: JobSink;
+  /** Where the answered threads are found: replies there are follow-ups. */
+  readonly conversations: ConversationPresence;
   readonly log: Logger;
 }
 
@@ -69,6 +81,7 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
   }
   const botUserId = auth.user_id!;
   const people = new SlackPeople(client);
+  const threads = new KnownConversations(options.conversations, 'slack');
   const logger = slackLogger(log);
   const clientOptions = { slackApiUrl: `${options.apiUrl}/` };
 
@@ -101,11 +114,10 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
     clientOptions,
   });
 
-  async function onMessage(
-    event: IncomingSlackMessage,
-    body: { event_id?: string; team_id?: string },
-  ) {
-    if (!isQuestion(event, botUserId)) return;
+  type Envelope = { event_id?: string; team_id?: string };
+
+  /** A question for the bot: a mention, a DM, or a follow-up in a thread it answered in. */
+  async function onQuestion(event: IncomingSlackMessage, body: Envelope, what: string) {
     const raw = event.text ?? '';
     // Names this gateway already knows; a Web API call here would hold the
     // acknowledgement back (Slack retries past 3 s), so whoever it cannot
@@ -128,9 +140,11 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
       // One message, one answer: Slack's retries of this event, and the new
       // app_mention an edit of the message sends, map to the same job.
       const result = await producer.enqueueChat(job, messageEventId(event));
+      // From now on, the thread's replies are follow-ups for the bot.
+      if (job.threadId) threads.joined(job.conversationKey);
       log.info(
         { ...result, platform: job.platform, tenantId: job.tenantId },
-        result.duplicate ? 'Slack mention already queued' : 'Slack mention queued',
+        result.duplicate ? `Slack ${what} already queued` : `Slack ${what} queued`,
       );
     } catch (error) {
       // Not awaited: the event is acknowledged now; the sentence waits for its budget.
@@ -139,11 +153,31 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
     for (const id of unnamed) void people.get(id).catch(() => undefined);
   }
 
+  /**
+   * Whether the bot has answered in the thread of a reply. A store that
+   * does not answer in time counts as "no": the reply is left alone, which
+   * is what happens to every reply in a thread the bot is not part of.
+   */
+  async function answeredIn(event: IncomingSlackMessage): Promise<boolean> {
+    try {
+      return await threads.has(placeOf(event).conversationKey);
+    } catch (error) {
+      log.warn({ err: error, channel: event.channel }, 'could not tell if the bot is in a thread');
+      return false;
+    }
+  }
+
   app.event('app_mention', async ({ event, body }) => {
-    await onMessage(event as IncomingSlackMessage, body);
+    const message = event as IncomingSlackMessage;
+    if (isQuestion(message, botUserId)) await onQuestion(message, body, 'mention');
   });
   app.event('message', async ({ event, body }) => {
-    await onMessage(event as IncomingSlackMessage, body);
+    const message = event as IncomingSlackMessage;
+    // DMs: every message of the person is a question.
+    if (isQuestion(message, botUserId)) await onQuestion(message, body, 'mention');
+    // Channels: only replies in threads the bot answered in, without a mention.
+    else if (isFollowUpCandidate(message, botUserId) && (await answeredIn(message)))
+      await onQuestion(message, body, 'follow-up');
   });
 
   async function onCommand(

@@ -18,7 +18,7 @@ export const slack: PlatformEntry = {
       name: 'slack',
       surface,
       commandStyle: SLACK_STYLE,
-      startGateway: ({ producer, budget }) =>
+      startGateway: ({ producer, budget, conversations }) =>
         startSlackGateway({
           botToken: settings.botToken,
           signingSecret: settings.signingSecret,
@@ -28,6 +28,7 @@ export const slack: PlatformEntry = {
           surface,
           notices: { surface, budget, log },
           producer,
+          conversations,
           log,
         }),
     };

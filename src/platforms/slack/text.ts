@@ -59,6 +59,19 @@ export function mentionedUserIds(text: string): string[] {
 }
 
 /**
+ * Whether `text` calls on anyone: a person (the bot included), a user group,
+ * or `@here`/`@channel`/`@everyone`. A thread reply that does is addressed
+ * to them, not a follow-up for the bot.
+ */
+export function mentionsAnyone(text: string): boolean {
+  for (const match of text.matchAll(TOKEN)) {
+    const { kind } = parseToken(match[1] ?? '');
+    if (kind === 'user' || kind === 'subteam' || kind === 'broadcast') return true;
+  }
+  return false;
+}
+
+/**
  * Slack mrkdwn → plain text for the model.
  *
  * - the bot's own mention is removed, the whitespace around it collapsed

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { FakeContext } from './context.js';
 import type { Deliverer, DeliveryOptions, DeliveryResult } from './delivery.js';
 import { slackId } from './ids.js';
+import { notDelivered } from './subscriptions.js';
 import type { StoredMessage } from './types.js';
 
 export interface UserMessageInput {
@@ -26,6 +27,15 @@ export interface SentEvent {
   eventId: string;
   /** Settles at the service's answer or at the ack deadline. */
   delivery: Promise<DeliveryResult>;
+}
+
+/** What Slack delivered for a person's message; undefined where it sends nothing. */
+export interface PostedMessage {
+  ts: string;
+  /** The `app_mention` event (a channel message that mentions the bot). */
+  mention?: SentEvent;
+  /** The `message` event (`message.channels`, `.groups`, `.im`, `.mpim`). */
+  message?: SentEvent;
 }
 
 export interface UnacknowledgedRecord {
@@ -88,36 +98,67 @@ export class Events {
     });
   }
 
-  /** A user mentions the bot in a channel: stored, then an `app_mention` event. */
+  /**
+   * A person posts a message (in a channel, a thread or a DM): stored, then
+   * what Slack delivers for it, each only if the app subscribes to it (see
+   * `subscriptions`): an `app_mention` when it mentions the bot outside a
+   * DM, and a `message` event. Either is undefined when Slack sends none.
+   */
+  sendMessage(input: SendMentionInput): PostedMessage {
+    const { state, options } = this.ctx;
+    const ch = state.requireChannel(input.channel);
+    const m = this.addUserMessage(input);
+    const { text } = input;
+    const parent = m.threadTs !== undefined ? state.message(ch.id, m.threadTs) : undefined;
+    const event = {
+      user: input.user,
+      ts: m.ts,
+      client_msg_id: randomUUID(),
+      text,
+      team: input.teamId ?? state.users.get(input.user)?.teamId ?? options.teamId,
+      blocks: richText(text),
+      channel: ch.id,
+      ...(m.threadTs !== undefined ? { thread_ts: m.threadTs } : {}),
+      ...(parent?.user !== undefined ? { parent_user_id: parent.user } : {}),
+      event_ts: m.ts,
+    };
+    const posted: PostedMessage = { ts: m.ts };
+    const subs = options.subscriptions;
+    if (!ch.isIm && text.includes(`<@${options.botUserId}>`)) {
+      if (!notDelivered(subs, 'app_mention', ch))
+        posted.mention = {
+          ts: m.ts,
+          ...this.send({ ...event, type: 'app_mention' }, input, input.eventId),
+        };
+    }
+    if (!notDelivered(subs, 'message', ch)) {
+      // The mention's own event id is the app_mention's; its message event gets another.
+      const eventId = posted.mention ? undefined : input.eventId;
+      const message = { ...event, type: 'message', channel_type: ch.type };
+      posted.message = { ts: m.ts, ...this.send(message, input, eventId) };
+    }
+    return posted;
+  }
+
+  /**
+   * A user mentions the bot in a channel: stored, then an `app_mention`
+   * event (and, with `message.channels`, the same message as a `message`
+   * event, whose delivery a test finds in `deliveries`).
+   */
   sendMention(input: SendMentionInput): SentEvent {
     const { state, options } = this.ctx;
     const ch = state.requireChannel(input.channel);
     if (ch.isIm)
       throw new Error('fake-slack: use sendDm for DMs (Slack sends no app_mention there)');
+    const refused = notDelivered(options.subscriptions, 'app_mention', ch);
+    if (refused) throw new Error(`fake-slack: no app_mention would arrive: ${refused}`);
     const tag = `<@${options.botUserId}>`;
     const text = input.text.includes(tag) ? input.text : `${tag} ${input.text}`;
-    const m = this.addUserMessage({ ...input, text });
-    const team = input.teamId ?? state.users.get(input.user)?.teamId ?? options.teamId;
-    const event = {
-      user: input.user,
-      type: 'app_mention',
-      ts: m.ts,
-      client_msg_id: randomUUID(),
-      text,
-      team,
-      blocks: richText(text),
-      channel: ch.id,
-      ...(m.threadTs !== undefined ? { thread_ts: m.threadTs } : {}),
-      event_ts: m.ts,
-    };
-    const sent = this.send(event, input, input.eventId);
-    if (options.channelMessageEvents) {
-      // Subscribed to message.channels, the app gets the same message twice.
-      this.send({ ...event, type: 'message', channel_type: 'channel' }, input).delivery.catch(
-        (err: unknown) => console.warn('[fake-slack] message event delivery failed', err),
-      );
-    }
-    return { ts: m.ts, ...sent };
+    const posted = this.sendMessage({ ...input, text });
+    posted.message?.delivery.catch((err: unknown) =>
+      console.warn('[fake-slack] message event delivery failed', err),
+    );
+    return posted.mention!;
   }
 
   /** A user writes to the bot in a DM: stored, then a `message` event with `channel_type: 'im'`. */
@@ -125,28 +166,17 @@ export class Events {
     const { state, options } = this.ctx;
     const ch = state.requireChannel(input.channel);
     if (!ch.isIm) throw new Error(`fake-slack: ${ch.id} is not a DM`);
-    const m = this.addUserMessage(input);
-    const event = {
-      user: input.user,
-      type: 'message',
-      ts: m.ts,
-      client_msg_id: randomUUID(),
-      text: input.text,
-      team: input.teamId ?? state.users.get(input.user)?.teamId ?? options.teamId,
-      blocks: richText(input.text),
-      channel: ch.id,
-      ...(m.threadTs !== undefined ? { thread_ts: m.threadTs } : {}),
-      event_ts: m.ts,
-      channel_type: 'im',
-    };
-    return { ts: m.ts, ...this.send(event, input, input.eventId) };
+    const refused = notDelivered(options.subscriptions, 'message', ch);
+    if (refused) throw new Error(`fake-slack: no message event would arrive: ${refused}`);
+    const posted = this.sendMessage(input);
+    return posted.message!;
   }
 
   /**
    * A person edits a message of theirs. As Slack does: a `message_changed`
-   * event where the app hears the channel's messages (DMs, or with
-   * `channelMessageEvents`), and, when the new text mentions the bot in a
-   * channel, a new `app_mention` (new event id, the same `ts`, an `edited` mark).
+   * event where the app hears the conversation's messages (`message.*`
+   * subscriptions), and, when the new text mentions the bot in a channel, a
+   * new `app_mention` (new event id, the same `ts`, an `edited` mark).
    */
   editMessage(input: { channel: string; ts: string; text: string }): SentEvent[] {
     const { state, options } = this.ctx;
@@ -162,13 +192,14 @@ export class Events {
     const team = state.users.get(m.user)?.teamId ?? options.teamId;
     const thread = m.threadTs !== undefined ? { thread_ts: m.threadTs } : {};
     const sent: SentEvent[] = [];
-    if (ch.isIm || options.channelMessageEvents) {
+    const subs = options.subscriptions;
+    if (!notDelivered(subs, 'message', ch)) {
       const event = {
         type: 'message',
         subtype: 'message_changed',
         hidden: true,
         channel: ch.id,
-        channel_type: ch.isIm ? 'im' : 'channel',
+        channel_type: ch.type,
         ts: edited.ts,
         event_ts: edited.ts,
         message: { ...previous, text: input.text, edited, team, ...thread },
@@ -176,7 +207,8 @@ export class Events {
       };
       sent.push({ ts: m.ts, ...this.send(event, {}) });
     }
-    if (!ch.isIm && input.text.includes(`<@${options.botUserId}>`)) {
+    const mentions = !ch.isIm && input.text.includes(`<@${options.botUserId}>`);
+    if (mentions && !notDelivered(subs, 'app_mention', ch)) {
       const event = {
         user: m.user,
         type: 'app_mention',
@@ -199,6 +231,7 @@ export class Events {
    * Any `message` event, e.g. from another app (`bot_id`, `subtype:
    * 'bot_message'`) or the bot's own echo. Defaults fill `type`, `ts`,
    * `event_ts`, `team` and `channel_type`; a new ts is stored as a message.
+   * Throws for an event the app's subscriptions would not receive.
    */
   sendMessageEvent(
     fields: Record<string, unknown> & { channel: string },
@@ -213,9 +246,11 @@ export class Events {
       ts,
       event_ts: ts,
       team: options.teamId,
-      channel_type: ch.isIm ? 'im' : 'channel',
+      channel_type: ch.type,
       ...fields,
     };
+    const refused = notDelivered(options.subscriptions, String(event['type']), ch);
+    if (refused) throw new Error(`fake-slack: Slack would not deliver this event: ${refused}`);
     const text = typeof event['text'] === 'string' ? event['text'] : '';
     if (!state.message(ch.id, ts) && event['subtype'] !== 'message_deleted') {
       const botId = typeof event['bot_id'] === 'string' ? event['bot_id'] : undefined;

@@ -8,6 +8,8 @@
  *   slack.apiUrl                                     `http://127.0.0.1:PORT/api/`
  *   slack.setEventsUrl(url)                          the service's `/slack/events`
  *   slack.addUserMessage({ channel, user, text, threadTs? })            stored only
+ *   slack.sendMessage({ channel, user, text, threadTs? }) -> { ts, mention?, message? }
+ *     a person posts; the events Slack delivers by the app's subscriptions (manifest.json)
  *   slack.sendMention({ channel, user, text, threadTs?, eventId?, transport?, signing? })
  *   slack.sendDm({ channel: 'D…', user, text, threadTs? })
  *   slack.sendMessageEvent({ channel, bot_id, … }, opts?)
@@ -46,6 +48,7 @@ import {
 import {
   Events,
   type RedeliverOptions,
+  type PostedMessage,
   type SendMentionInput,
   type SentEvent,
   type UnacknowledgedRecord,
@@ -59,6 +62,7 @@ import { SocketMode, type SocketConnectionInfo } from './socket-mode.js';
 import { statusMethods } from './status-methods.js';
 import { FakeState, type MessageQuery, type PingRecord } from './state.js';
 import { stopByUser, streamMethods } from './stream-methods.js';
+import { checkSubscriptions, manifestSubscriptions } from './subscriptions.js';
 import type {
   CommandResponse,
   EphemeralRecord,
@@ -78,6 +82,7 @@ export type * from './types.js';
 export type { CommandAck, RunCommandInput, SentCommand } from './commands.js';
 export type { DeliveryOptions, DeliveryRecord, DeliveryResult } from './delivery.js';
 export type {
+  PostedMessage,
   RedeliverOptions,
   SendMentionInput,
   SentEvent,
@@ -87,6 +92,8 @@ export type {
 export type { SigningOptions } from './signing.js';
 export { STALE_SECONDS, signatureHeaders } from './signing.js';
 export type { SocketConnectionInfo } from './socket-mode.js';
+export type { EventSubscriptions } from './subscriptions.js';
+export { manifestSubscriptions } from './subscriptions.js';
 export type { MessageQuery, PingRecord } from './state.js';
 
 export interface UrlVerification {
@@ -106,6 +113,11 @@ export interface FakeSlack {
   setEventsUrl(url: string): void;
 
   addUserMessage(input: UserMessageInput): StoredMessage;
+  /**
+   * A person posts a message: stored, then the `app_mention` and `message`
+   * events the app's subscriptions receive (each undefined when none is sent).
+   */
+  sendMessage(input: SendMentionInput): PostedMessage;
   sendMention(input: SendMentionInput): SentEvent;
   sendDm(input: SendMentionInput): SentEvent;
   /** A person edits their message: `message_changed`, and a new `app_mention` if it mentions the bot. */
@@ -210,12 +222,13 @@ function resolve(o: FakeSlackOptions): ResolvedOptions {
     responseUrlTtlMs: o.responseUrlTtlMs ?? 30 * MINUTE,
     statusTimeoutMs: o.statusTimeoutMs ?? 2 * MINUTE,
     socketPingIntervalMs: o.socketPingIntervalMs ?? 10_000,
-    channelMessageEvents: o.channelMessageEvents ?? false,
+    subscriptions: o.subscriptions ?? manifestSubscriptions(),
   };
 }
 
 export async function startFakeSlack(input: FakeSlackOptions = {}): Promise<FakeSlack> {
   const options = resolve(input);
+  checkSubscriptions(options.subscriptions);
   const state = new FakeState(options);
   const ctx: FakeContext = { options, state };
   const socket = new SocketMode(ctx);
@@ -243,6 +256,7 @@ export async function startFakeSlack(input: FakeSlackOptions = {}): Promise<Fake
       deliverer.eventsUrl = url;
     },
     addUserMessage: (m) => events.addUserMessage(m),
+    sendMessage: (m) => events.sendMessage(m),
     sendMention: (m) => events.sendMention(m),
     sendDm: (m) => events.sendDm(m),
     editMessage: (m) => events.editMessage(m),

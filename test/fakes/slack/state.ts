@@ -25,8 +25,10 @@ export interface PingRecord {
   readonly at: number;
 }
 
-export interface ChannelState extends FakeSlackChannel {
+export interface ChannelState extends Omit<FakeSlackChannel, 'type'> {
   isIm: boolean;
+  /** The `channel_type` of its message events. */
+  type: 'channel' | 'group' | 'mpim' | 'im';
   botIsMember: boolean;
   created: number;
 }
@@ -75,7 +77,14 @@ export class FakeState {
       if (c.user && !this.users.has(c.user)) {
         throw new Error(`fake-slack: DM ${c.id} names unknown user ${c.user}`);
       }
-      this.channels.set(c.id, { ...c, isIm, botIsMember: c.botIsMember ?? true, created: now });
+      const type = isIm ? 'im' : (c.type ?? (c.id.startsWith('G') ? 'group' : 'channel'));
+      this.channels.set(c.id, {
+        ...c,
+        isIm,
+        type,
+        botIsMember: c.botIsMember ?? true,
+        created: now,
+      });
     }
   }
 

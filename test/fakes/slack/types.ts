@@ -1,3 +1,5 @@
+import type { EventSubscriptions } from './subscriptions.js';
+
 /** A fixed or sliding window: at most `points` requests per `windowMs`. */
 export interface RateSpec {
   points: number;
@@ -39,8 +41,17 @@ export interface FakeSlackChannel {
   isIm?: boolean;
   /** For a DM: the person on the other side (only they can write in it). */
   user?: string;
-  /** `false`: the bot was never invited; posting answers `not_in_channel`. Default true. */
+  /**
+   * `false`: the bot was never invited; posting answers `not_in_channel`, and
+   * Slack delivers no events from it. Default true.
+   */
   botIsMember?: boolean;
+  /**
+   * A public channel, a private channel (`group`) or a group DM (`mpim`):
+   * the `channel_type` of its message events, and which `message.*`
+   * subscription delivers them. Default `group` for `G…` ids, else `channel`.
+   */
+  type?: 'channel' | 'group' | 'mpim';
 }
 
 export interface RateOptions {
@@ -133,10 +144,14 @@ export interface FakeSlackOptions {
   /** Interval of websocket pings to socket-mode clients. Default 10,000. */
   socketPingIntervalMs?: number;
   /**
-   * Also deliver the `message` event Slack sends for a mention when the app
-   * subscribes to `message.channels`. Default false (only `app_mention`).
+   * The app's event subscriptions and scopes. Slack delivers an event only
+   * when the app subscribes to it and holds its scope (`app_mention`:
+   * `app_mentions:read`; `message.channels`/`groups`/`im`/`mpim`:
+   * `channels:history`/…), and `message.*` only from conversations the bot
+   * is in; a mention subscribed to both arrives twice (`app_mention` and
+   * `message`). Default: those of the app's manifest.json.
    */
-  channelMessageEvents?: boolean;
+  subscriptions?: EventSubscriptions;
 }
 
 export interface ResolvedOptions extends Required<Omit<FakeSlackOptions, 'rates' | 'eventsUrl'>> {
