@@ -304,8 +304,9 @@ export async function startService(
       });
       // A conversation's questions reach the queue in the order they arrived.
       const producer = new InOrder(flood);
+      const settings = new PgSettingsStore(db, config.defaults);
       for (const platform of platforms) {
-        const gateway = await platform.startGateway({ producer, models, log, budget });
+        const gateway = await platform.startGateway({ producer, models, log, budget, settings });
         closers.push(() => gateway.close());
         Object.assign(routes, gateway.routes);
       }

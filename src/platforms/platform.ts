@@ -10,6 +10,7 @@ import type { JobSink } from '../core/jobs.js';
 import type { Metrics } from '../core/metrics.js';
 import type { RateBudget } from '../core/rate-budget.js';
 import type { RateLearning } from '../core/rate-learning.js';
+import type { SettingsSource } from '../core/settings/index.js';
 import type { ChatSurface, InteractionSurface } from '../core/surface.js';
 import type { Logger } from '../log.js';
 
@@ -27,6 +28,8 @@ export interface GatewayContext {
   readonly log: Logger;
   /** The shared budget: the gateway's own calls (command registration, login) draw on it too. */
   readonly budget: RateBudget;
+  /** Tenants' settings, for a gateway whose choice of where an answer goes follows one. */
+  readonly settings: Pick<SettingsSource, 'get'>;
 }
 
 export interface RunningGateway {
