@@ -52,7 +52,7 @@ export function discordRegistrationError(
 export function discordIntentError(): CredentialError {
   return new CredentialError(
     'DISCORD_MESSAGE_CONTENT',
-    'Discord refused the Message Content intent (gateway close 4014, Disallowed intent(s)): ' +
+    'DISCORD_MESSAGE_CONTENT is on but Discord refused the Message Content intent (gateway close 4014, Disallowed intent(s)): ' +
       'switch on Message Content Intent in the developer portal (Bot → Privileged Gateway Intents), ' +
       'or set DISCORD_MESSAGE_CONTENT=false to run without it (the bot then reads only mentions and DMs)',
   );

@@ -96,9 +96,9 @@ export async function startDiscordGateway(options: DiscordGatewayOptions): Promi
   refused.catch(() => undefined);
   client.on(Events.ShardDisconnect, (event, shard) => {
     if (event.code === GatewayCloseCodes.DisallowedIntents) {
-      const error = discordIntentError();
-      log.error({ code: event.code, shard }, error.message);
-      refuse?.(error);
+      // At start-up it stops the service with this line; later it is the line.
+      if (refuse) refuse(discordIntentError());
+      else log.error({ code: event.code, shard }, discordIntentError().message);
       return;
     }
     log.warn({ code: event.code, shard }, 'Discord gateway disconnected');
@@ -160,6 +160,8 @@ export async function startDiscordGateway(options: DiscordGatewayOptions): Promi
   } catch (error) {
     await client.destroy();
     throw error;
+  } finally {
+    refuse = undefined;
   }
   log.info({ user: client.user?.tag }, 'Discord gateway ready');
   return client;
