@@ -103,8 +103,13 @@ export async function handleChatJob(
       await renderer.finish(EMPTY_PROMPT);
       return;
     }
-    if (job.newThread && !ctx.target)
-      renderer = renderTo(await openThread(job, job.newThread.name, ctx, deps));
+    if (job.newThread && !ctx.target) {
+      const target = await openThread(job, job.newThread.name, ctx, deps);
+      // Whatever happens next is told there, even if saving the thread fails.
+      renderer = renderTo(target);
+      // Saved before anything is posted there: a retry continues in it.
+      await ctx.saveTarget?.(target);
+    }
 
     if (ctx.waited) {
       // Its turn came: the "waiting" mark goes, without holding up the answer.
@@ -412,10 +417,8 @@ function inPlace(job: ChatJob): ReplyTarget {
 }
 
 /**
- * Opens the thread a job asks for and saves it with the job before anything
- * is posted there, so a retry continues in it rather than opening another.
- * A surface that cannot open one here (none offered, no permission, a
- * channel without threads) answers in place, and that is saved as well.
+ * Opens the thread a job asks for. A surface that cannot open one here (none
+ * offered, no permission, a channel without threads) answers in place.
  */
 async function openThread(
   job: ChatJob,
@@ -445,7 +448,6 @@ async function openThread(
       );
     }
   }
-  await ctx.saveTarget?.(target);
   return target;
 }
 
