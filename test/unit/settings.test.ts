@@ -39,6 +39,7 @@ describe('effectiveSettings', () => {
       imageModel: 'd/image',
       systemPrompt: 'You are helpful.',
       forgetAdminOnly: false,
+      replyInThread: false,
       quotas: {},
       sampling: { temperature: 0.7, max_tokens: 1024 },
     });
@@ -52,6 +53,7 @@ describe('effectiveSettings', () => {
       maxTokens: null,
       systemPrompt: null,
       forgetAdminOnly: true,
+      replyInThread: true,
       dailyTokenLimit: 5000,
       dailyImageLimit: 0,
     });
@@ -60,6 +62,7 @@ describe('effectiveSettings', () => {
       imageModel: 'd/image',
       systemPrompt: 'You are helpful.',
       forgetAdminOnly: true,
+      replyInThread: true,
       // 0 is "no limit", as is null.
       quotas: { dailyTokens: 5000 },
       sampling: { temperature: 0, top_p: 0.9, max_tokens: 1024 },
