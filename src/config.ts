@@ -41,6 +41,20 @@ const number = (fallback: number, min: number, max: number) => {
     .default(fallback);
 };
 
+/** `true`/`false` (and the usual words for them: yes/no, on/off, 1/0). */
+const flag = (fallback: boolean) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .default(String(fallback))
+    .pipe(
+      z.enum(['true', 'false', 'yes', 'no', 'on', 'off', '1', '0'], {
+        error: 'must be true or false',
+      }),
+    )
+    .transform((value) => ['true', 'yes', 'on', '1'].includes(value));
+
 const envSchema = z.object({
   CHUTES_API_KEY: optionalString,
   CHUTES_BASE_URL: url('https://llm.chutes.ai/v1'),
@@ -65,6 +79,8 @@ const envSchema = z.object({
   DISCORD_TOKEN: optionalString,
   DISCORD_APPLICATION_ID: optionalString,
   DISCORD_API_URL: url('https://discord.com/api'),
+  // The privileged Message Content intent: replies without the ping and thread follow-ups.
+  DISCORD_MESSAGE_CONTENT: flag(true),
 
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
@@ -190,6 +206,12 @@ export interface Config {
     readonly token: string;
     readonly applicationId: string;
     readonly apiUrl: string;
+    /**
+     * The bot asks for the Message Content intent (switched on in the developer
+     * portal): it then reads replies to its answers without the ping and every
+     * message in the threads it opened; without it, only mentions and DMs.
+     */
+    readonly messageContent: boolean;
   };
   readonly slack?: {
     readonly botToken: string;
@@ -272,6 +294,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
             token: env.DISCORD_TOKEN,
             applicationId: env.DISCORD_APPLICATION_ID,
             apiUrl: env.DISCORD_API_URL,
+            messageContent: env.DISCORD_MESSAGE_CONTENT,
           }
         : undefined,
     slack: env.SLACK_BOT_TOKEN

@@ -304,6 +304,7 @@ export async function startService(
       });
       // A conversation's questions reach the queue in the order they arrived.
       const producer = new InOrder(flood);
+      const settings = new PgSettingsStore(db, config.defaults);
       for (const platform of platforms) {
         const gateway = await platform.startGateway({
           producer,
@@ -311,6 +312,7 @@ export async function startService(
           log,
           budget,
           conversations,
+          settings,
         });
         closers.push(() => gateway.close());
         Object.assign(routes, gateway.routes);

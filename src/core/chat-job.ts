@@ -20,7 +20,7 @@ import { spend, type RateBudget } from './rate-budget.js';
 import { budgetBuckets } from './budget-buckets.js';
 import { ReplyRenderer, type ReplyRendererOptions } from './reply-stream.js';
 import type { SettingsSource } from './settings/index.js';
-import { SurfaceError, type ChatSurface, type MessageRef } from './surface.js';
+import { SurfaceError, type ChatSurface, type MessageRef, type ReplyTarget } from './surface.js';
 import { answerTokens, estimatedCompletionTokens, estimatedPromptTokens } from './usage.js';
 import {
   CUT_OFF,
@@ -64,14 +64,18 @@ export async function handleChatJob(
   // answer, the reply cannot be written, or it reached the page cap.
   const abort = new AbortController();
   const tooLong = new Error('the answer reached the page cap');
-  const renderer = replyTo(job, deps, {
-    idempotencyKey: ctx.jobId,
-    existing: ctx.progress,
-    onMessages: (messages) => ctx.saveProgress(messages),
-    onGiveUp: (reason) => abort.abort(reason === 'too_long' ? tooLong : reason),
-    tooLongNote: TOO_LONG,
-    signal: ctx.signal,
-  });
+  const renderTo = (target: ReplyTarget) =>
+    replyTo(job, deps, {
+      target,
+      idempotencyKey: ctx.jobId,
+      existing: ctx.progress,
+      onMessages: (messages) => ctx.saveProgress(messages),
+      onGiveUp: (reason) => abort.abort(reason === 'too_long' ? tooLong : reason),
+      tooLongNote: TOO_LONG,
+      signal: ctx.signal,
+    });
+  // Until a thread is opened for it, the answer goes where the gateway said.
+  let renderer = renderTo(ctx.target ?? inPlace(job));
 
   const started = now();
   // The model is known once the settings are read.
@@ -98,6 +102,13 @@ export async function handleChatJob(
     if (job.text.trim() === '') {
       await renderer.finish(EMPTY_PROMPT);
       return;
+    }
+    if (job.newThread && !ctx.target) {
+      const target = await openThread(job, job.newThread.name, ctx, deps);
+      // Whatever happens next is told there, even if saving the thread fails.
+      renderer = renderTo(target);
+      // Saved before anything is posted there: a retry continues in it.
+      await ctx.saveTarget?.(target);
     }
 
     if (ctx.waited) {
@@ -390,12 +401,57 @@ export async function reportAbandonedChat(
   job: ChatJob,
   messages: readonly MessageRef[],
   deps: Pick<ChatJobDeps, 'surface' | 'budget' | 'log' | 'sleep'>,
+  target?: ReplyTarget,
 ): Promise<void> {
   if (messages.length === 0) return;
-  await replyTo(job, deps, { existing: messages, sleep: deps.sleep }).finish(INTERNAL);
+  await replyTo(job, deps, {
+    existing: messages,
+    sleep: deps.sleep,
+    ...(target ? { target } : {}),
+  }).finish(INTERNAL);
 }
 
-/** The renderer of a question's reply, where the gateway said it goes. */
+/** Where the gateway said a question's answer goes. */
+function inPlace(job: ChatJob): ReplyTarget {
+  return { channelId: job.channelId, threadId: job.threadId, replyTo: job.replyTo };
+}
+
+/**
+ * Opens the thread a job asks for. A surface that cannot open one here (none
+ * offered, no permission, a channel without threads) answers in place.
+ */
+async function openThread(
+  job: ChatJob,
+  name: string,
+  ctx: JobContext,
+  deps: Pick<ChatJobDeps, 'surface' | 'budget' | 'log'>,
+): Promise<ReplyTarget> {
+  const surface = deps.surface(job.platform);
+  let target = inPlace(job);
+  if (surface.startThread) {
+    const question = { ...target, messageId: job.messageId };
+    const where = { channelId: job.channelId, tenantId: job.tenantId };
+    try {
+      target = await spend(
+        deps.budget,
+        budgetBuckets(surface, 'thread', where),
+        sleep,
+        'first',
+        () => surface.startThread!(question, name, { signal: ctx.signal }),
+        ctx.signal,
+      );
+    } catch (error) {
+      if (!(error instanceof SurfaceError) || error.retryable) throw error;
+      deps.log.warn(
+        { err: error, jobId: ctx.jobId },
+        'could not open a thread for the answer; answering in place',
+      );
+    }
+  }
+  return target;
+}
+
+/** The renderer of a question's reply, where the gateway said it goes unless told otherwise. */
 function replyTo(
   job: ChatJob,
   deps: Pick<ChatJobDeps, 'surface' | 'budget' | 'log'>,
@@ -404,7 +460,7 @@ function replyTo(
   return new ReplyRenderer({
     surface: deps.surface(job.platform),
     budget: deps.budget,
-    target: { channelId: job.channelId, threadId: job.threadId, replyTo: job.replyTo },
+    target: inPlace(job),
     tenantId: job.tenantId,
     recipientId: job.author.id,
     log: deps.log,

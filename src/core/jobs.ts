@@ -1,7 +1,7 @@
 /** The jobs the gateway hands to workers: plain JSON, validated at both ends (src/queue/jobs.ts). */
 import type { Actor } from './settings/index.js';
 import type { ConversationKey } from './conversation-key.js';
-import type { InteractionRef, MessageRef } from './surface.js';
+import type { InteractionRef, MessageRef, ReplyTarget } from './surface.js';
 
 export interface JobAuthor {
   readonly id: string;
@@ -29,6 +29,12 @@ export interface ChatJob {
   readonly threadId?: string;
   /** The message the answer replies to, where the platform has replies (Discord). */
   readonly replyTo?: string;
+  /**
+   * The answer opens a thread on the question, named `name`
+   * (`ChatSurface.startThread`), and goes there; `conversationKey` is already
+   * the new thread's. Where the surface cannot open one, it goes in place.
+   */
+  readonly newThread?: { readonly name: string };
   readonly author: JobAuthor;
   readonly text: string;
   /**
@@ -84,6 +90,8 @@ export interface JobContext {
   readonly outageSince?: number;
   /** Messages an earlier attempt posted (persisted with the job). */
   readonly progress: readonly MessageRef[];
+  /** Where an earlier attempt decided the answer goes (the thread it opened for `newThread`). */
+  readonly target?: ReplyTarget;
   /** The question waited for its turn and was marked so (the mark is to be taken away). */
   readonly waited?: boolean;
   /**
@@ -98,6 +106,8 @@ export interface JobContext {
    */
   readonly signal?: AbortSignal;
   saveProgress(messages: readonly MessageRef[]): Promise<void>;
+  /** Persists where the answer goes, before anything is posted there. */
+  saveTarget?(target: ReplyTarget): Promise<void>;
 }
 
 /** What enqueueing a job did: its id, and whether the event had been enqueued before. */

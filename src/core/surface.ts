@@ -38,6 +38,7 @@ export type SurfaceOp =
   | 'status'
   | 'mark'
   | 'unmark'
+  | 'thread'
   | 'other';
 
 /** What a platform allows, declared as data; the core reads these, never hard-codes them. */
@@ -140,6 +141,14 @@ export interface ChatSurface {
    * starts with `mute(a)`, so the appends of a stream add up to the muted whole.
    */
   mute?(text: string): string;
+  /**
+   * Opens a thread on a question for its answer and the conversation that
+   * follows (Discord: a thread started from the message, named `name`), and
+   * says where the thread's messages go. Asking again for the same question
+   * gives the same thread, never a second one: a retried job may ask twice.
+   * Budgeted as the operation `thread`.
+   */
+  startThread?(question: QuestionRef, name: string, options?: CallOptions): Promise<ReplyTarget>;
   /** Display names of people in a tenant, by id; whoever cannot be found is left out. */
   names?(tenantId: string, userIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
 }

@@ -91,6 +91,8 @@ export const tenantSettings = pgTable(
     systemPrompt: text('system_prompt'),
     imageModel: text('image_model'),
     forgetAdminOnly: boolean('forget_admin_only'),
+    /** Discord: a mention in a channel is answered in a new thread. */
+    replyInThread: boolean('reply_in_thread'),
     /** Daily quotas for the whole tenant; null or 0: no limit. */
     dailyTokenLimit: integer('daily_token_limit'),
     dailyImageLimit: integer('daily_image_limit'),

@@ -11,6 +11,7 @@ import type { Metrics } from '../core/metrics.js';
 import type { ConversationPresence } from '../core/ports.js';
 import type { RateBudget } from '../core/rate-budget.js';
 import type { RateLearning } from '../core/rate-learning.js';
+import type { SettingsSource } from '../core/settings/index.js';
 import type { ChatSurface, InteractionSurface } from '../core/surface.js';
 import type { Logger } from '../log.js';
 
@@ -30,6 +31,8 @@ export interface GatewayContext {
   readonly budget: RateBudget;
   /** Whether the bot has answered in a conversation (Slack: follow-ups in its threads). */
   readonly conversations: ConversationPresence;
+  /** Tenants' settings, for a gateway whose choice of where an answer goes follows one. */
+  readonly settings: Pick<SettingsSource, 'get'>;
 }
 
 export interface RunningGateway {

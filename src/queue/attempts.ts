@@ -49,9 +49,11 @@ export function jobContext(job: Job, signal?: AbortSignal): JobContext {
     finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
     outageSince: progress.outageSince,
     progress: progress.messages,
+    ...(progress.target ? { target: progress.target } : {}),
     waited: progress.waiting === true,
     saveProgress: (messages) =>
       job.updateProgress({ ...readProgress(job.progress), messages: [...messages] }),
+    saveTarget: (target) => job.updateProgress({ ...readProgress(job.progress), target }),
   };
 }
 

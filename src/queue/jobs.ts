@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { COMMANDS, ORDERED_COMMANDS as ORDERED } from '../core/commands/index.js';
 import type { ChatJob, CommandJob } from '../core/jobs.js';
 import { isConversationKey, type ConversationKey } from '../core/conversation-key.js';
-import { toInteractionRef, type MessageRef } from '../core/surface.js';
+import { toInteractionRef } from '../core/surface.js';
 
 export const QUEUES = { chat: 'chat', commands: 'commands' } as const;
 
@@ -43,6 +43,7 @@ export const chatJobSchema = z.object({
   messageId: id,
   threadId: id.optional(),
   replyTo: id.optional(),
+  newThread: z.object({ name: z.string().min(1).max(200) }).optional(),
   author: z.object({ id, name: z.string().min(1).max(200) }),
   text: z.string().max(40_000),
   unnamed: z.array(id).max(100).optional(),
@@ -66,12 +67,15 @@ export const commandJobSchema = z.object({
 }) satisfies z.ZodType<CommandJob>;
 
 /**
- * What an attempt leaves for the next one: the messages it posted, whether
+ * What an attempt leaves for the next one: the messages it posted (and where
+ * they go, when that was decided while answering), whether
  * the question was marked as waiting for its turn, and since when it waits
  * out a store that cannot be reached.
  */
 export const progressSchema = z.object({
   messages: z.array(z.object({ channelId: id, messageId: id, stream: z.boolean().optional() })),
+  /** Where the answer goes, once an attempt decided it (the thread it opened). */
+  target: z.object({ channelId: id, threadId: id.optional(), replyTo: id.optional() }).optional(),
   waiting: z.boolean().optional(),
   outageSince: z.number().optional(),
 });
@@ -81,10 +85,6 @@ export type Progress = z.infer<typeof progressSchema>;
 export function readProgress(progress: unknown): Progress {
   const parsed = progressSchema.safeParse(progress);
   return parsed.success ? parsed.data : { messages: [] };
-}
-
-export function progressMessages(progress: unknown): MessageRef[] {
-  return readProgress(progress).messages;
 }
 
 /**

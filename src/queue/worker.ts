@@ -19,13 +19,7 @@ import type { Logger } from '../log.js';
 import { backoffDelay, handBack, jobContext, settle } from './attempts.js';
 import type { JobWorker, QueueBackend } from './backend.js';
 import { observeJobs, STALLED_OUT } from './job-metrics.js';
-import {
-  chatJobSchema,
-  commandJobSchema,
-  ORDERED_COMMANDS,
-  progressMessages,
-  QUEUES,
-} from './jobs.js';
+import { chatJobSchema, commandJobSchema, ORDERED_COMMANDS, QUEUES, readProgress } from './jobs.js';
 import { LockWatch } from './lock-watch.js';
 import type { Turns } from './turns.js';
 
@@ -149,8 +143,9 @@ export function startChatWorker(
     options,
     (job) => {
       const data = chatJobSchema.safeParse(job.data);
+      const progress = readProgress(job.progress);
       return data.success
-        ? reportAbandonedChat(data.data, progressMessages(job.progress), options.deps)
+        ? reportAbandonedChat(data.data, progress.messages, options.deps, progress.target)
         : undefined;
     },
   );

@@ -81,11 +81,14 @@ async function baseEnv(): Promise<Record<string, string>> {
   };
 }
 
-async function discordEnv(): Promise<Record<string, string>> {
+async function discordEnv(
+  privilegedIntents?: Parameters<typeof startFakeDiscord>[0]['privilegedIntents'],
+): Promise<Record<string, string>> {
   const discord = await startFakeDiscord({
     token: DISCORD_TOKEN,
     applicationId: APP_ID,
     botUser: BOT,
+    ...(privilegedIntents ? { privilegedIntents } : {}),
   });
   cleanups.push(() => discord.close());
   return {
@@ -136,6 +139,14 @@ describe('wrong credentials', () => {
     const result = await run({ ...env, DISCORD_APPLICATION_ID: '900000000000000099' }, 90_000);
     expectOneLine(result, /DISCORD_APPLICATION_ID .*Application ID/);
   }, 120_000);
+
+  it('a Message Content intent switched off in the portal stops start-up with one line naming DISCORD_MESSAGE_CONTENT', async () => {
+    const result = await run(await discordEnv({ messageContent: false }));
+    expectOneLine(
+      result,
+      /^chutes-bot failed to start: DISCORD_MESSAGE_CONTENT is on but .*4014.*Privileged Gateway Intents.*DISCORD_MESSAGE_CONTENT=false/,
+    );
+  });
 
   it('a refused SLACK_BOT_TOKEN stops start-up with one line naming it', async () => {
     const result = await run({ ...(await slackEnv()), SLACK_BOT_TOKEN: 'xoxb-not-the-token' });

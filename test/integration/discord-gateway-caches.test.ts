@@ -56,6 +56,8 @@ beforeAll(async () => {
       budget: t.backend.budget,
       log,
     },
+    messageContent: true,
+    settings: { get: () => Promise.reject(new Error('no settings here')) },
   });
 }, 60_000);
 afterAll(async () => {

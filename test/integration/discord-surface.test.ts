@@ -1,10 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDiscordRest, DiscordSurface } from '../../src/platforms/discord/surface.js';
 import { SurfaceError } from '../../src/core/surface.js';
-import { startFakeDiscord, type FakeDiscord } from '../fakes/discord/index.js';
+import {
+  DEFAULT_BOT_PERMISSIONS,
+  Perm,
+  startFakeDiscord,
+  type FakeDiscord,
+} from '../fakes/discord/index.js';
 
 const BOT = { id: '900000000000000001', username: 'bot' };
 const CHANNEL = '300000000000000001';
+const NO_THREADS = '300000000000000003';
+const THREADS = '300000000000000004';
+const ANN = { id: '200000000000000001', username: 'ann' };
 let discord: FakeDiscord;
 let surface: DiscordSurface;
 
@@ -20,6 +28,12 @@ beforeAll(async () => {
         channels: [
           { id: CHANNEL, name: 'c' },
           { id: '300000000000000002', name: 'busy' },
+          { id: THREADS, name: 'threads' },
+          {
+            id: NO_THREADS,
+            name: 'no-threads',
+            botPermissions: String(BigInt(DEFAULT_BOT_PERMISSIONS) & ~Perm.CreatePublicThreads),
+          },
         ],
       },
     ],
@@ -31,6 +45,36 @@ afterAll(async () => {
 });
 
 describe('DiscordSurface against the fake Discord', () => {
+  it('starts one thread from a question, named after it; starting it again gives the same thread', async () => {
+    const question = discord.sendMessage({ channelId: THREADS, author: ANN, content: 'q' });
+    const ref = { channelId: THREADS, messageId: question.id };
+    const long = `${'a question\nover lines '.repeat(8)}end`;
+    const thread = await surface.startThread(ref, long);
+    expect(thread).toEqual({ channelId: question.id });
+    // A retry that did not know the thread was opened.
+    expect(await surface.startThread(ref, long)).toEqual({ channelId: question.id });
+    const starts = discord.requests.filter((r) => r.path.endsWith(`/${question.id}/threads`));
+    expect(starts.map((r) => [r.status, r.code])).toEqual([
+      [201, undefined],
+      [400, 160004],
+    ]);
+    const name = (starts[0]!.body as { name: string }).name;
+    expect([...name].length).toBeLessThanOrEqual(100);
+    expect([...name].length).toBeGreaterThan(95);
+    expect(name).toMatch(/^a question over lines a question .*…$/);
+    await surface.post(thread.channelId, 'the answer');
+    expect(discord.messages(question.id).map((m) => m.content)).toEqual(['the answer']);
+  });
+
+  it('says forbidden where it may not create threads', async () => {
+    const question = discord.sendMessage({ channelId: NO_THREADS, author: ANN, content: 'q' });
+    const error = await surface
+      .startThread({ channelId: NO_THREADS, messageId: question.id }, 'q')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SurfaceError);
+    expect((error as SurfaceError).code).toBe('forbidden');
+  });
+
   it('posts once per idempotency key: a repeated post returns the first message', async () => {
     const first = await surface.post(CHANNEL, 'placeholder', {
       idempotencyKey: 'discord-msg-123456789012345678:0',

@@ -270,6 +270,38 @@ describe('fake Discord with the real discord.js client', () => {
     expect(fake.message(posted.id)?.editCount).toBe(7);
   });
 
+  it('starts threads from messages: the message id, THREAD_CREATE with the bot as owner, a bucket per channel', async () => {
+    const fake = await start({ rates: { threadsPerChannel: { points: 2, windowMs: 60_000 } } });
+    const client = await login(fake);
+    const created = new Promise<{ id: string; ownerId: string | null }>((resolve) =>
+      client.once(Events.ThreadCreate, (thread) => resolve(thread)),
+    );
+    const question = fake.sendMessage({ channelId: GENERAL, author: ALICE, content: 'why?' });
+    const open = (messageId: string) =>
+      fetch(`${fake.apiUrl}/v10/channels/${GENERAL}/messages/${messageId}/threads`, {
+        method: 'POST',
+        headers: { Authorization: `Bot ${TOKEN}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: 'why?' }),
+      });
+    const first = await open(question.id);
+    expect(first.status).toBe(201);
+    expect(await first.json()).toMatchObject({ id: question.id, parent_id: GENERAL, type: 11 });
+    expect(await created).toMatchObject({ id: question.id, ownerId: BOT.id });
+    const again = await open(question.id);
+    expect([again.status, ((await again.json()) as { code: number }).code]).toEqual([400, 160004]);
+    const second = fake.sendMessage({ channelId: GENERAL, author: ALICE, content: 'and?' });
+    expect((await open(second.id)).status).toBe(429);
+    expect(fake.rateLimited.at(-1)?.route).toBe('POST /channels/:id/messages/:id/threads');
+    // Messages in the new thread reach the bot with the thread as their channel.
+    const inThread = new Promise<Message>((resolve) =>
+      client.once(Events.MessageCreate, (m) => resolve(m)),
+    );
+    fake.sendMessage({ channelId: question.id, author: ALICE, content: 'in the thread' });
+    const message = await inThread;
+    expect(message.channel.isThread() && message.channel.ownerId).toBe(BOT.id);
+    expect(message.content).toBe('in the thread');
+  });
+
   it("adds and removes the bot's own reactions, within their own per-channel bucket", async () => {
     const fake = await start();
     const question = fake.sendMessage({ channelId: GENERAL, author: ALICE, content: 'hi' });

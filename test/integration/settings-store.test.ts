@@ -71,6 +71,7 @@ describe('PgSettingsStore.apply', () => {
       presence_penalty: 1,
       repetition_penalty: 1.1,
       forget_admin_only: 'true',
+      reply_in_thread: 'yes',
       daily_token_limit: '5000',
       daily_image_limit: 3,
     });
@@ -80,6 +81,7 @@ describe('PgSettingsStore.apply', () => {
       imageModel: 'flux',
       systemPrompt: 'Be brief.',
       forgetAdminOnly: true,
+      replyInThread: true,
       quotas: { dailyTokens: 5000, dailyImages: 3 },
       sampling: {
         temperature: 0.2,
@@ -198,6 +200,7 @@ describe('PgSettingsStore.reset', () => {
       imageModel: 'd/image',
       systemPrompt: 'You are helpful.',
       forgetAdminOnly: false,
+      replyInThread: false,
       quotas: {},
       sampling: { temperature: 0.7, max_tokens: 1024 },
     };

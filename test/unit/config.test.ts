@@ -41,7 +41,24 @@ describe('loadConfig', () => {
       token: 't',
       applicationId: '1',
       apiUrl: 'http://127.0.0.1:9/api',
+      messageContent: true,
     });
+  });
+
+  it('reads DISCORD_MESSAGE_CONTENT as true or false, and names anything else', () => {
+    const discord = { ...minimal, DISCORD_TOKEN: 't', DISCORD_APPLICATION_ID: '1' };
+    expect(
+      loadConfig({ ...discord, DISCORD_MESSAGE_CONTENT: 'false' }).discord?.messageContent,
+    ).toBe(false);
+    expect(
+      loadConfig({ ...discord, DISCORD_MESSAGE_CONTENT: ' Off ' }).discord?.messageContent,
+    ).toBe(false);
+    expect(
+      loadConfig({ ...discord, DISCORD_MESSAGE_CONTENT: 'TRUE' }).discord?.messageContent,
+    ).toBe(true);
+    expect(problems({ ...discord, DISCORD_MESSAGE_CONTENT: 'maybe' })).toEqual([
+      'DISCORD_MESSAGE_CONTENT: must be true or false',
+    ]);
   });
 
   it('lists every problem at once', () => {

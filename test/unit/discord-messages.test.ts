@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   cleanText,
+  inNewThread,
+  mayOpenThread,
   toChatJob,
   type IncomingDiscordMessage,
 } from '../../src/platforms/discord/messages.js';
@@ -60,6 +62,52 @@ describe('toChatJob', () => {
     ]);
     expect(cleanText(`ask <@!7> about it <@${BOT}>`, [BOT], mentioned)).toBe('ask @Carol about it');
     expect(cleanText('<@8> unknown', [BOT], mentioned)).toBe('<@8> unknown');
+  });
+});
+
+describe('replies and threads', () => {
+  const quiet = { ...base, content: 'and then?', mentionedUsers: new Map<string, string>() };
+  const on = { messageContent: true };
+  const off = { messageContent: false };
+
+  it('takes a reply to its answer without the ping only with Message Content', () => {
+    const reply = { ...quiet, repliesToBot: true };
+    expect(toChatJob(reply, BOT, on)).toMatchObject({ conversationKey: '300', replyTo: base.id });
+    expect(toChatJob(reply, BOT, off)).toBeUndefined();
+    // With the ping the bot is mentioned: Discord delivers its text either way.
+    const pinged = { ...reply, mentionedUsers: new Map([[BOT, 'bot']]) };
+    expect(toChatJob(pinged, BOT, off)?.text).toBe('and then?');
+  });
+
+  it('takes every message in a thread it opened (with Message Content), none in other threads', () => {
+    expect(toChatJob({ ...quiet, place: 'bot-thread' }, BOT, on)).toBeDefined();
+    expect(toChatJob({ ...quiet, place: 'bot-thread' }, BOT, off)).toBeUndefined();
+    expect(toChatJob({ ...quiet, place: 'thread' }, BOT, on)).toBeUndefined();
+    expect(toChatJob({ ...quiet, place: 'threadable' }, BOT, on)).toBeUndefined();
+  });
+
+  it('opens a thread only for a mention with text in a text channel that is not a reply', () => {
+    const mention = { ...base, place: 'threadable' as const };
+    const job = toChatJob(mention, BOT)!;
+    expect(mayOpenThread(mention, job)).toBe(true);
+    expect(mayOpenThread({ ...mention, repliesToBot: true }, job)).toBe(false);
+    expect(mayOpenThread({ ...mention, place: 'thread' }, job)).toBe(false);
+    expect(mayOpenThread({ ...mention, place: 'channel' }, job)).toBe(false);
+    expect(mayOpenThread(mention, { ...job, text: '' })).toBe(false);
+  });
+
+  it("keys a new thread's job by the question's id and names it without mention tokens", () => {
+    const job = toChatJob({ ...base, content: `<@${BOT}> ask <@7> in <#9>\nplease` }, BOT)!;
+    const threaded = inNewThread(job, `<@${BOT}> ask <@7> in <#9>\nplease`);
+    expect(threaded).toMatchObject({
+      conversationKey: base.id,
+      channelId: '300',
+      newThread: { name: 'ask in please' },
+    });
+    expect(chatJobSchema.safeParse(threaded).success).toBe(true);
+    const long = inNewThread(job, 'x'.repeat(500));
+    expect(long.newThread!.name).toHaveLength(100);
+    expect(chatJobSchema.safeParse(long).success).toBe(true);
   });
 });
 

@@ -31,6 +31,17 @@ describe("Discord's rate-limit headers", () => {
       }),
     );
     expect(later).toEqual({ op: 'edit', rule: { bucket: 'abc', points: 5 } });
+    const thread = observe(
+      'POST',
+      '/channels/:id/messages/:id/threads',
+      headers({
+        'x-ratelimit-bucket': 'thr',
+        'x-ratelimit-limit': '2',
+        'x-ratelimit-remaining': '1',
+        'x-ratelimit-reset-after': '9.95',
+      }),
+    );
+    expect(thread).toEqual({ op: 'thread', rule: { bucket: 'thr', points: 2, windowMs: 10_000 } });
   });
 
   it('says nothing for routes it does not budget or answers without headers', () => {

@@ -39,6 +39,7 @@ describe('SETTING_KEYS and SETTING_SPECS', () => {
       'presence_penalty',
       'repetition_penalty',
       'forget_admin_only',
+      'reply_in_thread',
       'daily_token_limit',
       'daily_image_limit',
       'daily_user_token_limit',

@@ -42,6 +42,7 @@ describe('effectiveSettings', () => {
       imageModel: 'd/image',
       systemPrompt: 'You are helpful.',
       forgetAdminOnly: false,
+      replyInThread: false,
       quotas: {},
       sampling: { temperature: 0.7, max_tokens: 1024 },
     });
@@ -55,6 +56,7 @@ describe('effectiveSettings', () => {
       maxTokens: null,
       systemPrompt: null,
       forgetAdminOnly: true,
+      replyInThread: true,
       dailyTokenLimit: 5000,
       dailyImageLimit: 0,
     });
@@ -63,6 +65,7 @@ describe('effectiveSettings', () => {
       imageModel: 'd/image',
       systemPrompt: 'You are helpful.',
       forgetAdminOnly: true,
+      replyInThread: true,
       // 0 is "no limit", as is null.
       quotas: { dailyTokens: 5000 },
       sampling: { temperature: 0, top_p: 0.9, max_tokens: 1024 },

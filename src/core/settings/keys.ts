@@ -204,6 +204,13 @@ export const SETTINGS = defineSettings({
     // Who may forget is one rule for everyone here.
     tenantOnly: true,
   },
+  reply_in_thread: {
+    description: 'Discord: answer a mention in a channel in a new thread named after the question',
+    spec: { type: 'boolean' },
+    stored: { column: 'replyInThread' },
+    effective: { field: 'replyInThread' },
+    default: { value: false },
+  },
   daily_token_limit: {
     description: 'Most tokens of answers per UTC day for everyone here together; 0 means no limit',
     spec: { type: 'integer', min: 1, max: 1_000_000_000, off: 0 },

@@ -29,6 +29,7 @@ export interface StoredSettings {
   readonly systemPrompt?: string | null;
   readonly imageModel?: string | null;
   readonly forgetAdminOnly?: boolean | null;
+  readonly replyInThread?: boolean | null;
   /** Daily quotas; 0 (or null) means no limit. */
   readonly dailyTokenLimit?: number | null;
   readonly dailyImageLimit?: number | null;
@@ -61,6 +62,8 @@ export interface EffectiveSettings {
   readonly imageModel: string;
   readonly systemPrompt: string;
   readonly forgetAdminOnly: boolean;
+  /** A mention in a channel is answered in a new thread named after the question. */
+  readonly replyInThread: boolean;
   readonly quotas: Quotas;
   /** Sent to Chutes as they are: only parameters of its request schema, snake_case. */
   readonly sampling: SamplingParams;

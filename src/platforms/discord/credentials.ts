@@ -44,3 +44,16 @@ export function discordRegistrationError(
     { cause: error },
   );
 }
+
+/**
+ * Discord closed the gateway with 4014 (Disallowed intent(s)): the bot asks
+ * for the Message Content intent while its switch in the portal is off.
+ */
+export function discordIntentError(): CredentialError {
+  return new CredentialError(
+    'DISCORD_MESSAGE_CONTENT',
+    'DISCORD_MESSAGE_CONTENT is on but Discord refused the Message Content intent (gateway close 4014, Disallowed intent(s)): ' +
+      'switch on Message Content Intent in the developer portal (Bot → Privileged Gateway Intents), ' +
+      'or set DISCORD_MESSAGE_CONTENT=false to run without it (the bot then reads only mentions and DMs)',
+  );
+}

@@ -23,7 +23,7 @@ export const discord: PlatformEntry = {
       name: 'discord',
       surface,
       commandStyle: DISCORD_STYLE,
-      async startGateway({ producer, models, budget }) {
+      async startGateway({ producer, models, budget, settings: tenantSettings }) {
         // Registration and gateway discovery count against the bot's global limit too.
         const global = budgetBuckets(surface, 'other', { channelId: '', tenantId: '' });
         const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -42,6 +42,8 @@ export const discord: PlatformEntry = {
           models,
           log,
           notices: { surface, budget, log },
+          messageContent: settings.messageContent,
+          settings: tenantSettings,
         }).catch((error: unknown) => {
           throw discordTokenError(error) ?? error;
         });

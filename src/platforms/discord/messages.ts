@@ -2,6 +2,7 @@
 import { questionText } from '../../core/conversation.js';
 import { encodeConversationKey } from '../../core/conversation-key.js';
 import type { ChatJob } from '../../core/jobs.js';
+import { threadName } from './surface.js';
 
 export interface IncomingDiscordMessage {
   readonly id: string;
@@ -12,23 +13,63 @@ export interface IncomingDiscordMessage {
   readonly content: string;
   readonly createdAt: Date;
   readonly author: { readonly id: string; readonly name: string; readonly bot: boolean };
-  /** Users mentioned in the message, by id, with the name to show the model. */
+  /** Users mentioned in the message, by id, with the name to show the model (a pinged reply's author too). */
   readonly mentionedUsers: ReadonlyMap<string, string>;
   /** Mentioned roles that are the bot's own managed role (people pick it from autocomplete). */
   readonly botRoleIds: readonly string[];
+  /** It replies to one of the bot's messages (with or without the ping). */
+  readonly repliesToBot?: boolean;
+  /**
+   * Where it was written, in a server: a thread the bot opened, another
+   * thread, a channel whose messages can open threads, or another channel.
+   */
+  readonly place?: 'bot-thread' | 'thread' | 'threadable' | 'channel';
 }
 
-/** The ChatJob for a message that mentions the bot (or any DM); undefined for the rest. */
-export function toChatJob(message: IncomingDiscordMessage, botId: string): ChatJob | undefined {
-  if (message.author.bot) return undefined;
-  const isDm = message.guildId === null;
-  if (!isDm && !message.mentionedUsers.has(botId) && message.botRoleIds.length === 0)
-    return undefined;
+export interface ChatJobOptions {
+  /**
+   * The gateway has the Message Content intent. Without it Discord delivers
+   * the text only of DMs and of messages that mention the bot, so nothing
+   * else is a question (a reply without the ping arrives empty).
+   */
+  readonly messageContent: boolean;
+}
+
+/**
+ * Whether a message is a question for the bot: any DM; a mention (of the
+ * bot or its role; a reply that pings the bot is one); and, with the Message
+ * Content intent, a reply to one of its answers and any message in a thread
+ * it opened. Messages in other threads and channel chatter are left alone.
+ */
+export function isQuestion(
+  message: IncomingDiscordMessage,
+  botId: string,
+  options: ChatJobOptions,
+): boolean {
+  if (message.author.bot) return false;
+  if (message.guildId === null || mentionsBot(message, botId)) return true;
+  return (
+    options.messageContent && (message.repliesToBot === true || message.place === 'bot-thread')
+  );
+}
+
+function mentionsBot(message: IncomingDiscordMessage, botId: string): boolean {
+  return message.mentionedUsers.has(botId) || message.botRoleIds.length > 0;
+}
+
+/** The ChatJob for a question (see isQuestion); undefined for the rest. */
+export function toChatJob(
+  message: IncomingDiscordMessage,
+  botId: string,
+  options: ChatJobOptions = { messageContent: true },
+): ChatJob | undefined {
+  if (!isQuestion(message, botId, options)) return undefined;
   return {
     v: 1,
     platform: 'discord',
     tenantId: message.guildId ?? `dm:${message.author.id}`,
-    // Thread ids are channel ids: a thread is a conversation of its own.
+    // Thread ids are channel ids: a thread is a conversation of its own, and a
+    // reply to an answer continues the conversation of the channel it is in.
     conversationKey: encodeConversationKey({ channelId: message.channelId }),
     channelId: message.channelId,
     ...(message.parentChannelId ? { parentChannelId: message.parentChannelId } : {}),
@@ -38,6 +79,34 @@ export function toChatJob(message: IncomingDiscordMessage, botId: string): ChatJ
     author: { id: message.author.id, name: message.author.name },
     text: cleanText(message.content, [botId, ...message.botRoleIds], message.mentionedUsers),
     receivedAt: message.createdAt.toISOString(),
+  };
+}
+
+/**
+ * Whether the answer to this question may open a thread of its own (when the
+ * server's admins chose `reply_in_thread`): a mention with some text, in a
+ * channel whose messages can start threads, that does not continue a
+ * conversation by replying to an answer.
+ */
+export function mayOpenThread(message: IncomingDiscordMessage, job: ChatJob): boolean {
+  return message.place === 'threadable' && message.repliesToBot !== true && job.text !== '';
+}
+
+/**
+ * The job answered in a new thread started from the question: Discord gives
+ * that thread the question's own id, so its conversation key is known before
+ * it exists, and later messages in the thread wait for this first answer.
+ */
+export function inNewThread(job: ChatJob, content: string): ChatJob {
+  // A thread name pings nobody, but raw mention tokens read badly there.
+  const name = content
+    .replace(/<(?:@[!&]?|#)\d+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return {
+    ...job,
+    conversationKey: encodeConversationKey({ channelId: job.messageId }),
+    newThread: { name: threadName(name === '' ? job.text : name) },
   };
 }
 

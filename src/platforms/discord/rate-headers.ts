@@ -16,6 +16,7 @@ const OPS: Record<string, SurfaceOp> = {
   'DELETE /channels/:id/messages/:id': 'remove',
   'PUT /channels/:id/messages/:id/reactions/:reaction/@me': 'mark',
   'DELETE /channels/:id/messages/:id/reactions/:reaction/@me': 'unmark',
+  'POST /channels/:id/messages/:id/threads': 'thread',
 };
 
 /** A window measured from its first request is rounded up to this, for the request's own latency. */

@@ -4,7 +4,13 @@
  */
 import { DiscordAPIError, REST, RESTEvents } from '@discordjs/rest';
 import { createHash } from 'node:crypto';
-import { Routes, type RESTPostAPIChannelMessageResult } from 'discord-api-types/v10';
+import {
+  RESTJSONErrorCodes,
+  Routes,
+  type APIThreadChannel,
+  type RESTPostAPIChannelMessageResult,
+  type RESTPostAPIChannelMessagesThreadsJSONBody,
+} from 'discord-api-types/v10';
 import { abortable } from '../../core/abortable.js';
 import { clip } from '../../core/split.js';
 import { scrub } from '../../log.js';
@@ -21,6 +27,7 @@ import {
   type PostOptions,
   type QuestionRef,
   type ReplyFile,
+  type ReplyTarget,
   type SurfaceLimits,
 } from '../../core/surface.js';
 
@@ -44,6 +51,12 @@ const CHANNEL_WRITES = {
   windowMs: 5_000,
 } as const;
 
+/**
+ * Threads started from messages: Discord publishes no number; 5 per 10 s per
+ * channel keeps well inside what is seen. Learned from the headers when seen.
+ */
+const THREADS = { bucket: 'threads', scope: 'channel', points: 5, windowMs: 10_000 } as const;
+
 export const DISCORD_LIMITS = {
   maxMessageLength: 2_000,
   maxUploadBytes: 10 * 1024 * 1024,
@@ -53,6 +66,7 @@ export const DISCORD_LIMITS = {
     remove: [{ bucket: 'delete', scope: 'channel', points: 5, windowMs: 5_000 }, GLOBAL],
     mark: [REACTIONS, GLOBAL],
     unmark: [REACTIONS, GLOBAL],
+    thread: [THREADS, GLOBAL],
     other: [GLOBAL],
   },
 } as const satisfies SurfaceLimits;
@@ -120,6 +134,40 @@ export class DiscordSurface implements ChatSurface, InteractionSurface {
     );
   }
 
+  /**
+   * A public thread started from the question. Discord gives it the
+   * question's own id, and answers a second start with 160004: that is the
+   * thread already opened (by an attempt that died before saving it).
+   */
+  async startThread(
+    question: QuestionRef,
+    name: string,
+    options?: CallOptions,
+  ): Promise<ReplyTarget> {
+    const body: RESTPostAPIChannelMessagesThreadsJSONBody = {
+      name: threadName(name),
+    };
+    try {
+      const thread = (await call(
+        () =>
+          this.rest.post(Routes.threads(question.channelId, question.messageId), {
+            body,
+            signal: options?.signal,
+          }),
+        options?.signal,
+      )) as APIThreadChannel;
+      return { channelId: thread.id };
+    } catch (error) {
+      const cause = error instanceof SurfaceError ? error.cause : undefined;
+      if (
+        cause instanceof DiscordAPIError &&
+        cause.code === RESTJSONErrorCodes.ThreadAlreadyCreatedForMessage
+      )
+        return { channelId: question.messageId };
+      throw error;
+    }
+  }
+
   /** An ⏳ reaction on a question that waits for its turn: its own bucket, not the messages'. */
   async markWaiting(question: QuestionRef, waiting: boolean): Promise<void> {
     const route = Routes.channelMessageOwnReaction(
@@ -169,6 +217,21 @@ export class DiscordSurface implements ChatSurface, InteractionSurface {
       }),
     );
   }
+}
+
+/** Discord's thread names: 1 to 100 characters, on one line. */
+const THREAD_NAME_LENGTH = 100;
+
+/** A thread name from a question: one line, cut to Discord's length with an ellipsis. */
+export function threadName(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim() || '…';
+  const chars = [...line];
+  return chars.length <= THREAD_NAME_LENGTH
+    ? line
+    : `${chars
+        .slice(0, THREAD_NAME_LENGTH - 1)
+        .join('')
+        .trimEnd()}…`;
 }
 
 /** Discord nonces are at most 25 characters: a digest of the key fits. */

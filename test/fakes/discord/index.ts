@@ -26,13 +26,16 @@
  * channel/message (10003/10008), editing others' messages (50005), bot
  * permissions per guild/channel (50001/50013), file and request size (413,
  * 40005), the 3 s interaction deadline (10062), double acknowledgement (40060),
- * deferred flags, 15-minute webhook tokens (50027), command validation and
+ * deferred flags, 15-minute webhook tokens (50027), threads started from
+ * messages (the message's id, 160004, 50024, Create Public Threads,
+ * THREAD_CREATE, a per-channel bucket), command validation and
  * visibility, gateway handshake, intents (incl. Message Content blanking),
  * heartbeats, resume and close codes.
  */
 import { waitFor } from '../shared.js';
 import type { AddressInfo } from 'node:net';
 import { channelRoutes } from './channel-routes.js';
+import { threadRoutes } from './thread-routes.js';
 import { commandRoutes } from './commands.js';
 import type { FakeContext } from './context.js';
 import { MessageEvents } from './events.js';
@@ -113,6 +116,8 @@ function resolve(o: FakeDiscordOptions): ResolvedOptions {
       // Commonly seen: one reaction per 0.25 s per channel.
       reactionsPerChannel: o.rates?.reactionsPerChannel ?? window(1, 250),
       typingPerChannel: o.rates?.typingPerChannel ?? window(5, 5000),
+      // Unpublished; the bot's own guess (src/platforms/discord/surface.ts) is 5 per 10 s.
+      threadsPerChannel: o.rates?.threadsPerChannel ?? window(5, 10_000),
       // Discord does not publish interaction webhook limits; 5 per 2 s is what webhooks commonly show.
       webhookPerToken: o.rates?.webhookPerToken ?? window(5, 2000),
       global: o.rates?.global ?? window(50, 1000),
@@ -140,6 +145,7 @@ export async function startFakeDiscord(input: FakeDiscordOptions): Promise<FakeD
   const server = new RestServer(ctx, [
     ...miscRoutes(ctx),
     ...channelRoutes(ctx),
+    ...threadRoutes(ctx),
     ...commandRoutes(ctx),
     callbackRoute(ctx, interactions),
     ...webhookRoutes(ctx, interactions),

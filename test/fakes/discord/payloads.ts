@@ -93,7 +93,7 @@ export function channelPayload(state: FakeState, ch: ChannelState): ChannelWire 
     return {
       ...base,
       parent_id: ch.parentId ?? null,
-      owner_id: state.guilds.get(ch.guildId ?? '')?.ownerId ?? state.bot.id,
+      owner_id: ch.ownerId ?? state.guilds.get(ch.guildId ?? '')?.ownerId ?? state.bot.id,
       member_count: 1,
       message_count: state.messages(ch.id).length,
       total_message_sent: state.messages(ch.id).length,

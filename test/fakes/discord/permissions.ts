@@ -10,6 +10,7 @@ export const Perm = {
   MentionEveryone: 1n << 17n,
   UseExternalEmojis: 1n << 18n,
   UseApplicationCommands: 1n << 31n,
+  CreatePublicThreads: 1n << 35n,
   SendMessagesInThreads: 1n << 38n,
 } as const;
 
@@ -22,6 +23,7 @@ export const DEFAULT_BOT_PERMISSIONS = (
   Perm.AddReactions |
   Perm.UseExternalEmojis |
   Perm.UseApplicationCommands |
+  Perm.CreatePublicThreads |
   Perm.SendMessagesInThreads
 ).toString();
 

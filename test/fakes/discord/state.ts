@@ -17,10 +17,12 @@ import type {
 export interface ChannelState {
   id: string;
   name: string;
-  /** 0 text, 1 DM, 5 announcement, 11/12 threads. */
+  /** 0 text, 1 DM, 5 announcement, 10/11/12 threads. */
   type: number;
   guildId?: string;
   parentId?: string;
+  /** Who started a thread (default: the guild's owner). */
+  ownerId?: string;
   recipient?: FakeUser;
   /** Exact bot permissions here when a channel overrides the guild's. */
   botPermissions?: bigint;
@@ -37,7 +39,8 @@ export interface GuildState {
   joinedAt: number;
 }
 
-export const isThread = (ch: ChannelState): boolean => ch.type === 11 || ch.type === 12;
+export const isThread = (ch: ChannelState): boolean =>
+  ch.type === 10 || ch.type === 11 || ch.type === 12;
 
 /** Everything the fake knows; the routes and the gateway read and write it. */
 export class FakeState {
@@ -82,6 +85,7 @@ export class FakeState {
           type: t.type ?? 11,
           guildId: g.id,
           parentId: t.parentId,
+          ...(t.ownerId ? { ownerId: t.ownerId } : {}),
           createdAt: now,
         });
       }

@@ -25,6 +25,8 @@ export interface ThreadConfig {
   parentId: string;
   /** 11 public, 12 private. */
   type?: 11 | 12;
+  /** Who started it (default: the guild's owner, not the bot). */
+  ownerId?: string;
 }
 
 export interface GuildConfig {
@@ -49,6 +51,8 @@ export interface FakeDiscordOptions {
     /** Adding and removing reactions in one channel. */
     reactionsPerChannel?: RateSpec;
     typingPerChannel?: RateSpec;
+    /** Starting threads from messages in one channel. */
+    threadsPerChannel?: RateSpec;
     webhookPerToken?: RateSpec;
     global?: RateSpec;
   };
