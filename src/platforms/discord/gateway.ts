@@ -124,7 +124,10 @@ export async function startDiscordGateway(options: DiscordGatewayOptions): Promi
       const settings = options.settings.get('discord', tenantId, channelId);
       return (await abortable(settings, AbortSignal.timeout(SETTINGS_PATIENCE_MS))).replyInThread;
     } catch (error) {
-      log.warn({ err: error, tenantId, channelId }, 'could not read reply_in_thread; answering in place');
+      log.warn(
+        { err: error, tenantId, channelId },
+        'could not read reply_in_thread; answering in place',
+      );
       return false;
     }
   }
