@@ -219,6 +219,7 @@ describe('settings in one channel', () => {
       imageModel: 'd/image',
       systemPrompt: 'You are helpful.',
       forgetAdminOnly: true,
+      replyInThread: false,
       quotas: { dailyTokens: 5000 },
       sampling: { temperature: 1.2, max_tokens: 64, top_k: 5 },
     });
