@@ -14,7 +14,7 @@ import {
   type JobError,
 } from './job-error.js';
 import type { ChatJob, JobContext } from './jobs.js';
-import type { ChatModel, ConversationStore, UsageRecord } from './ports.js';
+import type { ChatModel, ConversationStore, HistoryView, UsageRecord } from './ports.js';
 import type { Quotas } from './quota.js';
 import { spend, type RateBudget } from './rate-budget.js';
 import { budgetBuckets } from './budget-buckets.js';
@@ -130,6 +130,7 @@ export async function handleChatJob(
       job.platform,
       job.conversationKey,
       deps.history.maxMessages,
+      historyView(job),
     );
     const messages = buildWindow({
       systemPrompt: settings.systemPrompt,
@@ -208,6 +209,16 @@ export async function handleChatJob(
       now,
     });
   }
+}
+
+/**
+ * What a question of a shared conversation sees of it: what was stored when
+ * it arrived, plus its author's own exchanges (undefined: strict order, all).
+ */
+function historyView(job: ChatJob): HistoryView | undefined {
+  return job.shared && job.arrivedAt !== undefined
+    ? { arrivedAt: job.arrivedAt, authorId: job.author.id }
+    : undefined;
 }
 
 /**

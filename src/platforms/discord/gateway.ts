@@ -82,6 +82,12 @@ export async function startDiscordGateway(options: DiscordGatewayOptions): Promi
         id: message.id,
         channelId: message.channelId,
         guildId: message.guildId,
+        // Threads come with the Guilds intent (GUILD_CREATE, THREAD_CREATE): an unknown channel counts as strict.
+        sharedChannel:
+          message.inGuild() &&
+          !!message.channel &&
+          !message.channel.isThread() &&
+          !message.channel.isDMBased(),
         content: message.content,
         createdAt: message.createdAt,
         author: {

@@ -7,6 +7,12 @@ export interface IncomingDiscordMessage {
   readonly id: string;
   readonly channelId: string;
   readonly guildId: string | null;
+  /**
+   * The channel is a server's channel that is not a thread (text, voice
+   * chat, announcements), as far as the gateway knows it: everyone there
+   * talks at once. False for a thread, a DM and a channel it does not know.
+   */
+  readonly sharedChannel: boolean;
   readonly content: string;
   readonly createdAt: Date;
   readonly author: { readonly id: string; readonly name: string; readonly bot: boolean };
@@ -35,6 +41,9 @@ export function toChatJob(message: IncomingDiscordMessage, botId: string): ChatJ
     author: { id: message.author.id, name: message.author.name },
     text: cleanText(message.content, [botId, ...message.botRoleIds], message.mentionedUsers),
     receivedAt: message.createdAt.toISOString(),
+    // A server channel's questions are answered side by side, each person's
+    // in order; a thread or a DM keeps strict order.
+    ...(!isDm && message.sharedChannel ? { shared: true } : {}),
   };
 }
 
