@@ -92,3 +92,35 @@ BEGIN
   END LOOP;
   RETURN woken;
 END $$;
+--> statement-breakpoint
+
+-- What a question of a shared conversation sees (src/db/conversation-store.ts):
+-- the exchanges stored before it arrived and its author's own, newest question
+-- first. One call, so the lock below is held only while reading.
+CREATE OR REPLACE FUNCTION conversation_history_seen(p_platform text, p_key text, p_arrived_ms double precision, p_author text, p_limit int)
+RETURNS TABLE (role text, author_name text, content text)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  behind double precision;
+BEGIN
+  -- The gateway's clock may be ahead of this one: wait (2 s at most) until this
+  -- one has passed the arrival, so that no exchange stored after this read is
+  -- dated before it.
+  behind := p_arrived_ms - extract(epoch FROM clock_timestamp()) * 1000;
+  IF behind > 0 THEN
+    PERFORM pg_sleep(least(behind, 2000) / 1000.0);
+  END IF;
+  -- Exchanges are stored holding this lock shared and dated after taking it:
+  -- once it is held alone, every exchange dated before now is committed, and
+  -- this volatile function's next query sees them.
+  PERFORM pg_advisory_xact_lock(hashtextextended('history' || chr(10) || p_platform || chr(10) || p_key, 0));
+  RETURN QUERY
+    SELECT m.role, m.author_name, m.content FROM conversation_messages m
+    WHERE m.platform = p_platform AND m.conversation_key = p_key
+      AND (m.stored_at < to_timestamp(p_arrived_ms / 1000.0)
+           OR m.job_id IN (SELECT o.job_id FROM conversation_messages o
+                           WHERE o.platform = p_platform AND o.conversation_key = p_key
+                             AND o.role = 'user' AND o.author_id = p_author))
+    ORDER BY m.asked_at DESC, m.job_id DESC, m.id DESC
+    LIMIT p_limit;
+END $$;

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, like, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, like, or, sql } from 'drizzle-orm';
 import type { ConversationStore, HistoryView, UsageRecord } from '../core/ports.js';
 import type { StoredMessage } from '../core/conversation.js';
 import { nestedKeyPrefix, type ConversationKey } from '../core/conversation-key.js';
@@ -7,23 +7,15 @@ import type { Db } from './client.js';
 import { conversationMessages, usage } from './schema.js';
 
 /**
- * How long reading a shared conversation's history waits at most for the
- * database's clock to reach the question's arrival (taken on the gateway's
- * clock); past it, the history is read as it is.
+ * The name of a conversation's history lock: exchanges are stored holding it
+ * shared (and dated after taking it); a shared conversation's history is read
+ * holding it alone (conversation_history_seen, in the migration that added
+ * it). Once the reader has it, every exchange dated before that moment is
+ * committed and every later one is dated later: a question that arrived
+ * before that moment reads the same rows on every attempt.
  */
-const CLOCK_WAIT_MAX_MS = 2_000;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/**
- * The conversation's history lock: exchanges are stored holding it shared,
- * history of a shared conversation is read holding it alone. Once the reader
- * has it, every exchange stored before that moment is committed, and every
- * later one gets a later `stored_at` (taken after the lock): a question that
- * arrived before that moment reads the same rows on every attempt.
- */
-function historyLock(platform: string, conversationKey: string) {
-  return sql`hashtextextended(${`history\n${platform}\n${conversationKey}`}, 0)`;
+function historyLock(platform: string, conversationKey: string): string {
+  return `history\n${platform}\n${conversationKey}`;
 }
 
 export class PgConversationStore implements ConversationStore {
@@ -58,6 +50,7 @@ export class PgConversationStore implements ConversationStore {
   /**
    * What a question of a shared conversation sees: the exchanges stored
    * before it arrived and its author's own, in the order of their questions.
+   * One round trip (a function), so the lock is held only while reading.
    */
   private async sharedHistory(
     platform: string,
@@ -65,39 +58,16 @@ export class PgConversationStore implements ConversationStore {
     limit: number,
     view: HistoryView,
   ): Promise<StoredMessage[]> {
-    const m = conversationMessages;
-    const inConversation = and(eq(m.platform, platform), eq(m.conversationKey, conversationKey));
-    const giveUpAt = Date.now() + CLOCK_WAIT_MAX_MS;
-    for (;;) {
-      const read = await this.db.transaction(async (tx) => {
-        const locked = await tx.execute<{ now: number }>(
-          sql`WITH l AS MATERIALIZED (SELECT pg_advisory_xact_lock(${historyLock(platform, conversationKey)}))
-              SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now FROM l`,
-        );
-        // The database's clock is behind the gateway's: an exchange stored
-        // after this read could still be dated before the arrival.
-        const behind = view.arrivedAt - Number(locked.rows[0]!.now);
-        if (behind > 0 && Date.now() + behind <= giveUpAt) return behind;
-        const own = tx
-          .select({ jobId: m.jobId })
-          .from(m)
-          .where(and(inConversation, eq(m.role, 'user'), eq(m.authorId, view.authorId)));
-        const rows = await tx
-          .select({ role: m.role, authorName: m.authorName, content: m.content })
-          .from(m)
-          .where(
-            and(
-              inConversation,
-              or(lt(m.storedAt, new Date(view.arrivedAt)), inArray(m.jobId, own)),
-            ),
-          )
-          .orderBy(desc(m.askedAt), desc(m.jobId), desc(m.id))
-          .limit(limit);
-        return rows.reverse();
-      });
-      if (typeof read !== 'number') return read;
-      await sleep(read);
-    }
+    const { rows } = await this.db.execute<{
+      role: StoredMessage['role'];
+      author_name: string | null;
+      content: string;
+    }>(
+      sql`SELECT role, author_name, content FROM conversation_history_seen(${platform}, ${conversationKey}, ${view.arrivedAt}, ${view.authorId}, ${limit})`,
+    );
+    return rows
+      .reverse()
+      .map((r) => ({ role: r.role, authorName: r.author_name, content: r.content }));
   }
 
   storedAnswer(jobId: string): Promise<string | undefined> {
@@ -120,7 +90,7 @@ export class PgConversationStore implements ConversationStore {
     return this.db.transaction(async (tx) => {
       // stored_at is taken by the insert, after this (see historyLock).
       await tx.execute(
-        sql`SELECT pg_advisory_xact_lock_shared(${historyLock(job.platform, job.conversationKey)})`,
+        sql`SELECT pg_advisory_xact_lock_shared(hashtextextended(${historyLock(job.platform, job.conversationKey)}, 0))`,
       );
       await tx
         .insert(conversationMessages)
