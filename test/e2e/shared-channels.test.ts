@@ -135,6 +135,7 @@ describe('a shared channel', () => {
       `Dave: ${q.D1}`,
     ]);
 
+    await answered(where, 5);
     // The answers were stored in the order they finished, B1 and C1 before A1;
     // history is read in the order the questions came.
     const { rows } = await stack.database.pool.query<{ tag: string; stored: number }>(
