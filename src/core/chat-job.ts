@@ -88,14 +88,20 @@ export async function handleChatJob(
   // Every step, from the first lookup on, is inside the path that tells the
   // user on the final attempt: nothing leaves a reply on "Thinking…".
   try {
-    const stored = await deps.store.storedAnswer(ctx.jobId);
+    const empty = job.text.trim() === '';
+    const storedLookup = deps.store.storedAnswer(ctx.jobId);
+    // Under a burst every lookup waits for a database connection: they all go
+    // at once, not one after another. Unused when the answer is stored already.
+    const lookups = empty ? undefined : lookUp(job, deps);
+    lookups?.catch(() => undefined);
+    const stored = await storedLookup;
     if (stored !== undefined) {
       // An earlier attempt got the answer and stored it, then died before showing all of it.
       await renderer.finish(shownText(stored));
       return;
     }
 
-    if (job.text.trim() === '') {
+    if (!lookups) {
       await renderer.finish(EMPTY_PROMPT);
       return;
     }
@@ -109,10 +115,7 @@ export async function handleChatJob(
     // The placeholder and the model call go at once: the model waits for no platform.
     // A placeholder that fails is retried by the final render, or ends the call.
     renderer.start(PLACEHOLDER).catch(() => undefined);
-    const [settings, named] = await Promise.all([
-      deps.settings.get(job.platform, job.tenantId),
-      withNames(job, deps),
-    ]);
+    const { settings, named, history } = await lookups;
     job = named;
     usage = { ...usage, model: settings.model, userName: job.author.name };
     const refused = await deps.quotas?.refusal(
@@ -126,12 +129,6 @@ export async function handleChatJob(
       await renderer.finish(refused);
       return;
     }
-    const history = await deps.store.history(
-      job.platform,
-      job.conversationKey,
-      deps.history.maxMessages,
-      historyView(job),
-    );
     const messages = buildWindow({
       systemPrompt: settings.systemPrompt,
       history,
@@ -209,6 +206,21 @@ export async function handleChatJob(
       now,
     });
   }
+}
+
+/** What an answer needs besides the question: the settings, the names, the history. */
+async function lookUp(job: ChatJob, deps: ChatJobDeps) {
+  const [settings, named, history] = await Promise.all([
+    deps.settings.get(job.platform, job.tenantId),
+    withNames(job, deps),
+    deps.store.history(
+      job.platform,
+      job.conversationKey,
+      deps.history.maxMessages,
+      historyView(job),
+    ),
+  ]);
+  return { settings, named, history };
 }
 
 /**
