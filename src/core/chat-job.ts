@@ -88,21 +88,27 @@ export async function handleChatJob(
   // Every step, from the first lookup on, is inside the path that tells the
   // user on the final attempt: nothing leaves a reply on "Thinking…".
   try {
-    const empty = job.text.trim() === '';
+    if (job.text.trim() === '') {
+      // Nothing to answer (and so never an answer stored for it).
+      await renderer.finish(EMPTY_PROMPT);
+      return;
+    }
     const storedLookup = deps.store.storedAnswer(ctx.jobId);
     // Under a burst every lookup waits for a database connection: they all go
     // at once, not one after another. Unused when the answer is stored already.
-    const lookups = empty ? undefined : lookUp(job, deps);
-    lookups?.catch(() => undefined);
+    const lookups = lookUp(job, deps);
+    lookups.catch(() => undefined);
+    // The placeholder, the lookups and then the model call go at once: no
+    // one waits for the platform, and the placeholder waits for no lookup.
+    // A placeholder that fails is retried by the final render, or ends the
+    // call. A retry that posted messages before shows them until it knows
+    // whether its answer is stored already.
+    const fresh = ctx.progress.length === 0;
+    if (fresh) renderer.start(PLACEHOLDER).catch(() => undefined);
     const stored = await storedLookup;
     if (stored !== undefined) {
       // An earlier attempt got the answer and stored it, then died before showing all of it.
       await renderer.finish(shownText(stored));
-      return;
-    }
-
-    if (!lookups) {
-      await renderer.finish(EMPTY_PROMPT);
       return;
     }
 
@@ -112,9 +118,7 @@ export async function handleChatJob(
         deps.log.warn({ err: error, jobId: ctx.jobId }, 'could not take the waiting mark away'),
       );
     }
-    // The placeholder and the model call go at once: the model waits for no platform.
-    // A placeholder that fails is retried by the final render, or ends the call.
-    renderer.start(PLACEHOLDER).catch(() => undefined);
+    if (!fresh) renderer.start(PLACEHOLDER).catch(() => undefined);
     const { settings, named, history } = await lookups;
     job = named;
     usage = { ...usage, model: settings.model, userName: job.author.name };
