@@ -14,26 +14,19 @@ UPDATE "conversation_messages" SET "asked_at" = "created_at", "stored_at" = "cre
 ALTER TABLE conversation_line ADD COLUMN lane text;
 --> statement-breakpoint
 
--- Appends a job in its lane unless its id was registered within p_ttl_ms; true when appended.
+-- Appends a job in its lane unless its id was registered within p_ttl_ms; true
+-- when appended. One transaction: the line's lock, taken by the registration,
+-- is held until the lane is set.
 CREATE OR REPLACE FUNCTION conversation_register(p_key text, p_job text, p_ttl_ms bigint, p_lane text) RETURNS boolean
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
-  now_ms bigint;
+  added boolean;
 BEGIN
-  PERFORM conversation_lock(p_key);
-  now_ms := chutes_now_ms();
-  -- Marks that outlived their time, a few at a time (the Redis marks expire).
-  DELETE FROM conversation_member WHERE job_id IN (
-    SELECT job_id FROM conversation_member
-    WHERE registered_at < now_ms - p_ttl_ms LIMIT 100 FOR UPDATE SKIP LOCKED);
-  INSERT INTO conversation_member (job_id, registered_at) VALUES (p_job, now_ms)
-    ON CONFLICT DO NOTHING;
-  IF NOT FOUND THEN
-    RETURN false;
+  added := conversation_register(p_key, p_job, p_ttl_ms);
+  IF added AND p_lane IS NOT NULL THEN
+    UPDATE conversation_line SET lane = p_lane WHERE conversation_key = p_key AND job_id = p_job;
   END IF;
-  INSERT INTO conversation_line (conversation_key, job_id, lane) VALUES (p_key, p_job, p_lane)
-    ON CONFLICT DO NOTHING;
-  RETURN true;
+  RETURN added;
 END $$;
 --> statement-breakpoint
 
