@@ -43,7 +43,7 @@ export const WORKLOADS: readonly Workload[] = [
     shape: STREAM_4S,
     timeoutMs: 180_000,
     description:
-      '200 mentions in 40 channels (5 each, in order) within 2 s; 40 tokens over 4 s; strict fake Discord',
+      '200 mentions in 40 channels (5 each, in order, from 5 different people, as in a busy server) within 2 s; 40 tokens over 4 s; strict fake Discord',
   },
   {
     name: 'slack-30x10',
@@ -78,7 +78,11 @@ export const DISCORD = {
   applicationId: '900000000000000002',
   bot: { id: '900000000000000001', username: 'chutes-bot' },
   guild: '100000000000000001',
-  /** Who asks: question i comes from asker i % 100, as in a busy server (no one floods). */
+  /**
+   * Who asks: question i comes from asker i % 100, as in a busy server (no
+   * one floods). With 40 channels, a channel's five questions (i, i + 40, …)
+   * come from five different people.
+   */
   askers: Array.from({ length: 100 }, (_, i): FakeUser => ({
     id: `2000000000000${String(i).padStart(5, '0')}`,
     username: `member${i}`,

@@ -14,7 +14,7 @@ import {
   type JobError,
 } from './job-error.js';
 import { settingsChannel, type ChatJob, type JobContext } from './jobs.js';
-import type { ChatModel, ConversationStore, UsageRecord } from './ports.js';
+import type { ChatModel, ConversationStore, HistoryView, UsageRecord } from './ports.js';
 import type { Quotas } from './quota.js';
 import { spend, type RateBudget } from './rate-budget.js';
 import { budgetBuckets } from './budget-buckets.js';
@@ -92,23 +92,35 @@ export async function handleChatJob(
   // Every step, from the first lookup on, is inside the path that tells the
   // user on the final attempt: nothing leaves a reply on "Thinking…".
   try {
-    const stored = await deps.store.storedAnswer(ctx.jobId);
-    if (stored !== undefined) {
-      // An earlier attempt got the answer and stored it, then died before showing all of it.
-      await renderer.finish(shownText(stored));
-      return;
-    }
-
     if (job.text.trim() === '') {
+      // Nothing to answer (and so never an answer stored for it).
       await renderer.finish(EMPTY_PROMPT);
       return;
     }
+    const storedLookup = deps.store.storedAnswer(ctx.jobId);
+    // Under a burst every lookup waits for a database connection: they all go
+    // at once, not one after another. Unused when the answer is stored already.
+    const lookups = lookUp(job, deps);
+    lookups.catch(() => undefined);
+    // The placeholder, the lookups and then the model call go at once: no
+    // one waits for the platform, and the placeholder waits for no lookup.
+    // A placeholder that fails is retried by the final render, or ends the
+    // call. A retry that posted messages before shows them until it knows
+    // whether its answer is stored already.
     if (job.newThread && !ctx.target) {
       const target = await openThread(job, job.newThread.name, ctx, deps);
       // Whatever happens next is told there, even if saving the thread fails.
       renderer = renderTo(target);
       // Saved before anything is posted there: a retry continues in it.
       await ctx.saveTarget?.(target);
+    }
+    const fresh = ctx.progress.length === 0;
+    if (fresh) renderer.start(PLACEHOLDER).catch(() => undefined);
+    const stored = await storedLookup;
+    if (stored !== undefined) {
+      // An earlier attempt got the answer and stored it, then died before showing all of it.
+      await renderer.finish(shownText(stored));
+      return;
     }
 
     if (ctx.waited) {
@@ -117,13 +129,8 @@ export async function handleChatJob(
         deps.log.warn({ err: error, jobId: ctx.jobId }, 'could not take the waiting mark away'),
       );
     }
-    // The placeholder and the model call go at once: the model waits for no platform.
-    // A placeholder that fails is retried by the final render, or ends the call.
-    renderer.start(PLACEHOLDER).catch(() => undefined);
-    const [settings, named] = await Promise.all([
-      deps.settings.get(job.platform, job.tenantId, settingsChannel(job)),
-      withNames(job, deps),
-    ]);
+    if (!fresh) renderer.start(PLACEHOLDER).catch(() => undefined);
+    const { settings, named, history } = await lookups;
     job = named;
     usage = { ...usage, model: settings.model, userName: job.author.name };
     const refused = await deps.quotas?.refusal(
@@ -137,11 +144,6 @@ export async function handleChatJob(
       await renderer.finish(refused);
       return;
     }
-    const history = await deps.store.history(
-      job.platform,
-      job.conversationKey,
-      deps.history.maxMessages,
-    );
     const messages = buildWindow({
       systemPrompt: settings.systemPrompt,
       history,
@@ -219,6 +221,31 @@ export async function handleChatJob(
       now,
     });
   }
+}
+
+/** What an answer needs besides the question: the settings, the names, the history. */
+async function lookUp(job: ChatJob, deps: ChatJobDeps) {
+  const [settings, named, history] = await Promise.all([
+    deps.settings.get(job.platform, job.tenantId, settingsChannel(job)),
+    withNames(job, deps),
+    deps.store.history(
+      job.platform,
+      job.conversationKey,
+      deps.history.maxMessages,
+      historyView(job),
+    ),
+  ]);
+  return { settings, named, history };
+}
+
+/**
+ * What a question of a shared conversation sees of it: what was stored when
+ * it arrived, plus its author's own exchanges (undefined: strict order, all).
+ */
+function historyView(job: ChatJob): HistoryView | undefined {
+  return job.shared && job.arrivedAt !== undefined
+    ? { arrivedAt: job.arrivedAt, authorId: job.author.id }
+    : undefined;
 }
 
 /**

@@ -3,7 +3,8 @@
  * handles events concurrently, and each question takes a few round trips
  * (a redelivery check, the flood limits, the queue) before its place in its
  * conversation is registered: without this, a later question whose trips were
- * quicker would be answered first.
+ * quicker would be answered first. In a shared conversation only each
+ * author's questions keep their order (each author waits for no one else).
  */
 import type { ChatJob, CommandJob, EnqueueResult, JobSink } from './jobs.js';
 
@@ -14,7 +15,7 @@ export class InOrder implements JobSink {
   constructor(private readonly sink: JobSink) {}
 
   enqueueChat(job: ChatJob, eventId?: string): Promise<EnqueueResult> {
-    const key = `${job.platform}\n${job.conversationKey}`;
+    const key = `${job.platform}\n${job.conversationKey}${job.shared ? `\n${job.author.id}` : ''}`;
     const before = this.tails.get(key);
     const mine = (before ?? Promise.resolve())
       .catch(() => undefined)

@@ -44,6 +44,19 @@ export interface ChatJob {
    */
   readonly unnamed?: readonly string[];
   readonly receivedAt: string;
+  /**
+   * The conversation is shared: many people ask in it at once (a Discord
+   * server's text channel). Set by the platform adapter. A question there
+   * waits only for its author's earlier questions in it, and sees the
+   * exchanges stored when it arrived plus its author's own. Unset: strict
+   * order (a thread, a DM), each question after the one before, seeing all.
+   */
+  readonly shared?: boolean;
+  /**
+   * When the queue accepted the job (ms since the epoch), set by the producer
+   * and kept with the job, so a retry sees the history the first attempt saw.
+   */
+  readonly arrivedAt?: number;
 }
 
 /** Someone ran one of the bot's commands; the platform already acknowledged it. */

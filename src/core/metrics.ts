@@ -107,7 +107,8 @@ export function observeImageModel(model: ImageModel, metrics: Metrics): ImageMod
  */
 export function observeStore(store: ConversationStore, metrics: Metrics): ConversationStore {
   return {
-    history: (platform, conversationKey, limit) => store.history(platform, conversationKey, limit),
+    history: (platform, conversationKey, limit, view) =>
+      store.history(platform, conversationKey, limit, view),
     storedAnswer: (jobId) => store.storedAnswer(jobId),
     async saveExchange(job, jobId, answer, record) {
       const kept = await store.saveExchange(job, jobId, answer, record);

@@ -39,13 +39,28 @@ export interface UsageRecord {
   readonly outcome: string;
 }
 
+/**
+ * What a question of a shared conversation sees (ChatJob.shared): the
+ * exchanges stored before it arrived, and all of its author's own.
+ */
+export interface HistoryView {
+  /** When the question arrived (ChatJob.arrivedAt, ms since the epoch). */
+  readonly arrivedAt: number;
+  readonly authorId: string;
+}
+
 /** Where conversations and usage are kept (Postgres in production). */
 export interface ConversationStore {
-  /** The conversation's latest `limit` messages, oldest first. */
+  /**
+   * The conversation's latest `limit` messages, oldest first; with a view,
+   * only those it sees, in the order of their questions. The same view gives
+   * the same messages on every attempt of a job.
+   */
   history(
     platform: string,
     conversationKey: ConversationKey,
     limit: number,
+    view?: HistoryView,
   ): Promise<StoredMessage[]>;
   /** The answer a job already stored, if an earlier attempt got that far. */
   storedAnswer(jobId: string): Promise<string | undefined>;

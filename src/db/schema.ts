@@ -16,6 +16,8 @@ import {
 /**
  * One row per message the bot took part in: the question that mentioned it and
  * its answer. A conversation is a platform channel or thread (`conversation_key`).
+ * An exchange's two rows share its job, `asked_at` and `stored_at`; history is
+ * read in the order of the questions (`asked_at`), not of the answers.
  */
 export const conversationMessages = pgTable(
   'conversation_messages',
@@ -32,10 +34,21 @@ export const conversationMessages = pgTable(
     /** The queue job that produced the row: a retried job writes nothing twice. */
     jobId: text('job_id').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** When the question arrived (the job's `arrivedAt`): the order history is read in. */
+    askedAt: timestamp('asked_at', { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * When the exchange was stored, on the database's clock, taken after the
+     * conversation's history lock (conversation-store.ts): a question of a
+     * shared channel sees the exchanges stored before it arrived.
+     */
+    storedAt: timestamp('stored_at', { withTimezone: true })
+      .notNull()
+      .default(sql`statement_timestamp()`),
   },
   (t) => [
     uniqueIndex('conversation_messages_job_role').on(t.jobId, t.role),
     index('conversation_messages_conversation').on(t.platform, t.conversationKey, t.id),
+    index('conversation_messages_asked').on(t.platform, t.conversationKey, t.askedAt),
   ],
 );
 

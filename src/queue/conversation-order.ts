@@ -1,8 +1,12 @@
 /**
- * Jobs of one conversation run one at a time, in arrival order, across every
- * worker: each conversation keeps a line of its job ids, and only the job at
- * the head may run. A head whose job finished or never made it into the
- * queue is dropped, so a crash cannot block a conversation for good.
+ * Jobs of one conversation run in arrival order, across every worker: each
+ * conversation keeps a line of its job ids. A job without a lane (a thread's
+ * or a DM's question, /forget) waits for every job before it; a job in a lane
+ * (a shared channel's question, in its author's lane) waits only for the
+ * earlier jobs of its lane and the earlier jobs without one. A strict
+ * conversation, whose jobs have no lane, thus runs one job at a time, head
+ * first. A job in the way that finished or never made it into the queue is
+ * dropped, so a crash cannot block a conversation for good.
  *
  * The rules live here; the line itself is kept by a store, on Redis
  * (RedisLines, below) or on Postgres (PgLines in pg-coordination.ts), each
@@ -16,20 +20,29 @@ const UNKNOWN_GRACE_MS = 30_000;
 /** How long the "already registered" mark of a job id lives (deduplicates redeliveries). */
 export const MEMBER_TTL_MS = 3 * 24 * 3600 * 1000;
 
+/**
+ * The lane a job waits in within its conversation's line: undefined for none
+ * (the job waits for everything before it), else a name (a shared channel's
+ * question: its author's id).
+ */
+export type Lane = string | undefined;
+
 /** The atomic steps on conversations' lines that ConversationOrder is built from. */
 export interface ConversationLines {
-  /** Appends a job, unless its id was registered before (then false). */
-  register(conversationKey: string, jobId: string): Promise<boolean>;
+  /** Appends a job in its lane, unless its id was registered before (then false). */
+  register(conversationKey: string, jobId: string, lane: Lane): Promise<boolean>;
   /**
-   * true when the job is first in line; else the head. A job missing from
-   * the line (its mark expired, the line was lost) queues up again at the
-   * tail in the same step, so two such jobs cannot both see an empty line.
+   * true when nothing before the job is in its way (see the top of this
+   * file); else the first job that is. A job missing from the line (its mark
+   * expired, the line was lost) queues up again at the tail in the same
+   * step, so two such jobs cannot both see an empty line.
    */
-  take(conversationKey: string, jobId: string): Promise<true | string>;
-  /** Drops the head only if it is still `jobId`. */
-  dropHead(conversationKey: string, jobId: string): Promise<void>;
-  /** Removes a job from its line; returns the new head, if any. */
-  remove(conversationKey: string, jobId: string): Promise<string | undefined>;
+  take(conversationKey: string, jobId: string, lane: Lane): Promise<true | string>;
+  /**
+   * Removes a job from its line; returns the jobs it was in the way of that
+   * may run now (those nothing else holds back), in line order.
+   */
+  remove(conversationKey: string, jobId: string): Promise<string[]>;
   /** Forgets that a job id was registered, so that it can register again. */
   forget(jobId: string): Promise<void>;
   /** When a job id was registered (ms since the epoch), if it still is. */
@@ -45,16 +58,16 @@ export class ConversationOrder {
   constructor(private readonly lines: ConversationLines) {}
 
   /**
-   * Appends a job to its conversation; false when this job id was registered
-   * before. Registrations of one conversation are sent one after another, so
-   * the line keeps the order of arrival even when a store spreads calls over
-   * several connections (a Postgres pool).
+   * Appends a job to its conversation, in its lane; false when this job id
+   * was registered before. Registrations of one conversation are sent one
+   * after another, so the line keeps the order of arrival even when a store
+   * spreads calls over several connections (a Postgres pool).
    */
-  register(conversationKey: string, jobId: string): Promise<boolean> {
+  register(conversationKey: string, jobId: string, lane?: Lane): Promise<boolean> {
     const before = this.registering.get(conversationKey);
     const mine = (before ?? Promise.resolve(true))
       .catch(() => false)
-      .then(() => this.lines.register(conversationKey, jobId));
+      .then(() => this.lines.register(conversationKey, jobId, lane));
     this.registering.set(conversationKey, mine);
     const forget = () => {
       if (this.registering.get(conversationKey) === mine) this.registering.delete(conversationKey);
@@ -63,13 +76,18 @@ export class ConversationOrder {
     return mine;
   }
 
-  /** Whether `jobId` may run now. Stale heads are dropped on the way. */
-  async isTurn(conversationKey: string, jobId: string, stateOf: JobStateLookup): Promise<boolean> {
+  /** Whether `jobId` may run now. Stale jobs in its way are dropped on the way. */
+  async isTurn(
+    conversationKey: string,
+    jobId: string,
+    stateOf: JobStateLookup,
+    lane?: Lane,
+  ): Promise<boolean> {
     for (;;) {
-      const head = await this.lines.take(conversationKey, jobId);
-      if (head === true) return true;
-      if (!(await this.isStale(head, stateOf))) return false;
-      await this.lines.dropHead(conversationKey, head);
+      const before = await this.lines.take(conversationKey, jobId, lane);
+      if (before === true) return true;
+      if (!(await this.isStale(before, stateOf))) return false;
+      await this.lines.remove(conversationKey, before);
     }
   }
 
@@ -79,8 +97,8 @@ export class ConversationOrder {
     await this.lines.forget(jobId);
   }
 
-  /** Removes a finished job; returns the job whose turn it is now, if any. */
-  release(conversationKey: string, jobId: string): Promise<string | undefined> {
+  /** Removes a finished job; returns the jobs whose turn it is now because it left. */
+  release(conversationKey: string, jobId: string): Promise<string[]> {
     return this.lines.remove(conversationKey, jobId);
   }
 
@@ -93,7 +111,10 @@ export class ConversationOrder {
   }
 }
 
-/** Lines as Redis lists, each step one script (lua/conversation-*.lua). */
+/**
+ * Lines as Redis lists, with the lanes of the jobs that have one in a hash
+ * beside each; each step one script (lua/conversation-*.lua).
+ */
 export class RedisLines implements ConversationLines {
   private readonly scripts: RedisScripts;
 
@@ -104,35 +125,31 @@ export class RedisLines implements ConversationLines {
     this.scripts = new RedisScripts(redis);
   }
 
-  async register(conversationKey: string, jobId: string): Promise<boolean> {
+  async register(conversationKey: string, jobId: string, lane: Lane): Promise<boolean> {
     const added = await this.scripts.run(
       'conversation-register',
-      [this.listKey(conversationKey), this.memberKey(jobId)],
-      [jobId, Date.now(), MEMBER_TTL_MS],
+      [this.listKey(conversationKey), this.memberKey(jobId), this.lanesKey(conversationKey)],
+      [jobId, Date.now(), MEMBER_TTL_MS, lane ?? ''],
     );
     return added === 1;
   }
 
-  async take(conversationKey: string, jobId: string): Promise<true | string> {
-    const head = await this.scripts.run(
+  async take(conversationKey: string, jobId: string, lane: Lane): Promise<true | string> {
+    const before = await this.scripts.run(
       'conversation-take-turn',
-      [this.listKey(conversationKey)],
-      [jobId],
+      [this.listKey(conversationKey), this.lanesKey(conversationKey)],
+      [jobId, lane ?? ''],
     );
-    return head === 1 ? true : String(head);
+    return before === 1 ? true : String(before);
   }
 
-  async dropHead(conversationKey: string, jobId: string): Promise<void> {
-    await this.scripts.run('conversation-drop-head', [this.listKey(conversationKey)], [jobId]);
-  }
-
-  async remove(conversationKey: string, jobId: string): Promise<string | undefined> {
-    const next = await this.scripts.run(
+  async remove(conversationKey: string, jobId: string): Promise<string[]> {
+    const woken = await this.scripts.run(
       'conversation-remove',
-      [this.listKey(conversationKey)],
+      [this.listKey(conversationKey), this.lanesKey(conversationKey)],
       [jobId],
     );
-    return typeof next === 'string' ? next : undefined;
+    return Array.isArray(woken) ? woken.map(String) : [];
   }
 
   async forget(jobId: string): Promise<void> {
@@ -146,6 +163,10 @@ export class RedisLines implements ConversationLines {
 
   private listKey(conversationKey: string): string {
     return `${this.prefix}:conv:${conversationKey}`;
+  }
+
+  private lanesKey(conversationKey: string): string {
+    return `${this.prefix}:conv-lanes:${conversationKey}`;
   }
 
   private memberKey(jobId: string): string {

@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { COMMANDS, ORDERED_COMMANDS as ORDERED } from '../core/commands/index.js';
 import type { ChatJob, CommandJob } from '../core/jobs.js';
 import { isConversationKey, type ConversationKey } from '../core/conversation-key.js';
-import { toInteractionRef } from '../core/surface.js';
+import { toInteractionRef, type MessageRef } from '../core/surface.js';
+import type { Lane } from './conversation-order.js';
 
 export const QUEUES = { chat: 'chat', commands: 'commands' } as const;
 
@@ -48,7 +49,18 @@ export const chatJobSchema = z.object({
   text: z.string().max(40_000),
   unnamed: z.array(id).max(100).optional(),
   receivedAt: z.iso.datetime(),
+  shared: z.boolean().optional(),
+  arrivedAt: z.number().int().positive().optional(),
 }) satisfies z.ZodType<ChatJob>;
+
+/**
+ * The lane a chat job waits in (conversation-order.ts): its author's in a
+ * shared conversation, none (strict order) elsewhere. The producer registers
+ * the job in it and the worker asks for its turn in it.
+ */
+export function laneOf(job: Pick<ChatJob, 'shared' | 'author'>): Lane {
+  return job.shared ? job.author.id : undefined;
+}
 
 export const commandJobSchema = z.object({
   v: z.literal(1),

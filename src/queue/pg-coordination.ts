@@ -1,8 +1,9 @@
 /**
  * Conversation lines, the shared rate budget and learned rate limits on
  * Postgres, for deployments without Redis. Each step is one call of a
- * function from drizzle/0002_coordination.sql, atomic across processes, with
- * the same rules as the Redis scripts beside this file.
+ * function from drizzle/0002_coordination.sql (the lines' lanes came with
+ * *_parallel_channels.sql), atomic across processes, with the same rules as
+ * the Redis scripts beside this file.
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
@@ -13,7 +14,7 @@ import {
   type RateBudget,
 } from '../core/rate-budget.js';
 import { DEMAND_GRACE_MS, OWED_TTL_MS, RANK } from './budget-signals.js';
-import { MEMBER_TTL_MS, type ConversationLines } from './conversation-order.js';
+import { MEMBER_TTL_MS, type ConversationLines, type Lane } from './conversation-order.js';
 import type { LearnedRulesStore } from './learned-rates.js';
 import { budgetWindowMs } from './rate-budget.js';
 
@@ -24,33 +25,29 @@ const SWEEP_EVERY_MS = 600_000;
 export class PgLines implements ConversationLines {
   constructor(private readonly pool: pg.Pool) {}
 
-  async register(conversationKey: string, jobId: string): Promise<boolean> {
+  async register(conversationKey: string, jobId: string, lane: Lane): Promise<boolean> {
     const { rows } = await this.pool.query<{ added: boolean }>(
-      'SELECT conversation_register($1, $2, $3) AS added',
-      [conversationKey, jobId, MEMBER_TTL_MS],
+      'SELECT conversation_register($1, $2, $3, $4) AS added',
+      [conversationKey, jobId, MEMBER_TTL_MS, lane ?? null],
     );
     return rows[0]!.added;
   }
 
-  async take(conversationKey: string, jobId: string): Promise<true | string> {
-    const { rows } = await this.pool.query<{ head: string }>(
-      'SELECT conversation_take($1, $2) AS head',
-      [conversationKey, jobId],
+  async take(conversationKey: string, jobId: string, lane: Lane): Promise<true | string> {
+    const { rows } = await this.pool.query<{ before: string }>(
+      'SELECT conversation_take($1, $2, $3) AS before',
+      [conversationKey, jobId, lane ?? null],
     );
-    const head = rows[0]!.head;
-    return head === jobId ? true : head;
+    const before = rows[0]!.before;
+    return before === jobId ? true : before;
   }
 
-  async dropHead(conversationKey: string, jobId: string): Promise<void> {
-    await this.pool.query('SELECT conversation_drop_head($1, $2)', [conversationKey, jobId]);
-  }
-
-  async remove(conversationKey: string, jobId: string): Promise<string | undefined> {
-    const { rows } = await this.pool.query<{ head: string | null }>(
-      'SELECT conversation_remove($1, $2) AS head',
+  async remove(conversationKey: string, jobId: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ woken: string[] }>(
+      'SELECT conversation_leave($1, $2) AS woken',
       [conversationKey, jobId],
     );
-    return rows[0]!.head ?? undefined;
+    return rows[0]!.woken;
   }
 
   async forget(jobId: string): Promise<void> {

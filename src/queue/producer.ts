@@ -1,7 +1,7 @@
 import type { ChatJob, CommandJob, EnqueueResult } from '../core/jobs.js';
 import type { JobQueue } from './backend.js';
 import type { ConversationOrder } from './conversation-order.js';
-import { chatJobSchema, commandJobSchema, jobIdFor, ORDERED_COMMANDS } from './jobs.js';
+import { chatJobSchema, commandJobSchema, jobIdFor, laneOf, ORDERED_COMMANDS } from './jobs.js';
 
 /** Job options every job gets; retries honour Retry-After (see worker.ts). */
 export function jobOptions(attempts: number) {
@@ -26,14 +26,16 @@ export class JobProducer {
   /**
    * Enqueues a chat job under an id derived from the platform event (its
    * `eventId`, by default the question's message id); a redelivery is dropped.
+   * The job keeps when it arrived (`arrivedAt`), which says what history it
+   * sees in a shared conversation, on every attempt.
    */
   async enqueueChat(job: ChatJob, eventId: string = job.messageId): Promise<EnqueueResult> {
-    const data = chatJobSchema.parse(job);
+    const data = chatJobSchema.parse({ ...job, arrivedAt: job.arrivedAt ?? Date.now() });
     const jobId = jobIdFor(data.platform, 'msg', eventId);
     // Registered before: a redelivery, unless the earlier delivery died
     // between registering and queueing; then this one queues it.
     if (
-      !(await this.order.register(data.conversationKey, jobId)) &&
+      !(await this.order.register(data.conversationKey, jobId, laneOf(data))) &&
       (await this.queues.chat.getJob(jobId))
     )
       return { jobId, duplicate: true };
@@ -61,7 +63,8 @@ export class JobProducer {
     const jobId = jobIdFor(data.platform, 'cmd', interactionId);
     if (await this.queues.commands.getJob(jobId)) return { jobId, duplicate: true };
     // /forget waits for the conversation's running answers, or one of them
-    // would store its exchange right after the history was cleared.
+    // would store its exchange right after the history was cleared: it has
+    // no lane, so it waits for every earlier job and every later one for it.
     // Registered but not queued (a delivery that died in between): queue it now.
     const ordered = ORDERED_COMMANDS.has(data.command);
     if (ordered) await this.order.register(data.conversationKey, jobId);

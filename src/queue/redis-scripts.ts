@@ -18,7 +18,6 @@ const SCRIPTS = [
   'budget-would-wait',
   'conversation-register',
   'conversation-take-turn',
-  'conversation-drop-head',
   'conversation-remove',
 ] as const;
 

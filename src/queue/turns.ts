@@ -1,13 +1,14 @@
 /**
  * Per-conversation turns for the jobs that need them (chat, /forget), across
- * both queues: a job runs only at the head of its conversation's line
- * (conversation-order.ts); one that is not waits, parked in the delayed set.
+ * both queues: a job runs only when nothing before it in its conversation's
+ * line is in its way (conversation-order.ts: its lane); one that must wait
+ * is parked in the delayed set.
  */
 import { DelayedError, type Job } from 'bullmq';
 import type { Logger } from '../log.js';
 import { settle } from './attempts.js';
 import type { JobQueue } from './backend.js';
-import type { ConversationOrder } from './conversation-order.js';
+import type { ConversationOrder, Lane } from './conversation-order.js';
 import { readProgress } from './jobs.js';
 
 /** How long a job waits before looking again whether its conversation is free. */
@@ -22,19 +23,21 @@ export class Turns {
   ) {}
 
   /**
-   * Runs `handle` when it is this job's turn; otherwise parks the job for a
-   * moment, the first time after `onWait` (which shows the question waits).
+   * Runs `handle` when it is this job's turn (in `lane`, as it registered);
+   * otherwise parks the job for a moment, the first time after `onWait`
+   * (which shows the question waits).
    */
   async run(
     job: Job,
     token: string | undefined,
     signal: AbortSignal | undefined,
-    conversationKey: string,
+    place: { readonly conversationKey: string; readonly lane?: Lane },
     handle: (release: () => Promise<void>) => Promise<void>,
     onWait?: () => Promise<void>,
   ): Promise<void> {
     const jobId = job.id!;
-    const isTurn = () => this.order.isTurn(conversationKey, jobId, (id) => this.stateOf(id));
+    const { conversationKey, lane } = place;
+    const isTurn = () => this.order.isTurn(conversationKey, jobId, (id) => this.stateOf(id), lane);
     let turn = await isTurn();
     const progress = readProgress(job.progress);
     if (!turn && onWait && !progress.waiting) {
@@ -60,8 +63,10 @@ export class Turns {
       // must not end the turn the other worker is still using.
       if (token && (await job.extendLock(token, this.lockMs)) !== 1) return;
       const next = await this.order.release(conversationKey, jobId);
-      // Wake the next job of the conversation now rather than at its next poll.
-      if (next) await (await this.find(next))?.promote().catch(() => undefined);
+      // Wake the jobs it held back now rather than at their next poll.
+      await Promise.all(
+        next.map(async (id) => (await this.find(id))?.promote().catch(() => undefined)),
+      );
     };
     await settle(job, token, signal, () => handle(release), release);
     await release();

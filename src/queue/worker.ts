@@ -1,6 +1,6 @@
 /**
  * The worker side of the queues, wired: chat jobs in per-conversation order
- * (turns.ts), command jobs as they come, each attempt run by the core
+ * (turns.ts; per author in a shared conversation), command jobs as they come, each attempt run by the core
  * handlers and settled in BullMQ's vocabulary (attempts.ts), every running
  * job's lock watched (lock-watch.ts).
  */
@@ -19,7 +19,14 @@ import type { Logger } from '../log.js';
 import { backoffDelay, handBack, jobContext, settle } from './attempts.js';
 import type { JobWorker, QueueBackend } from './backend.js';
 import { observeJobs, STALLED_OUT } from './job-metrics.js';
-import { chatJobSchema, commandJobSchema, ORDERED_COMMANDS, QUEUES, readProgress } from './jobs.js';
+import {
+  chatJobSchema,
+  commandJobSchema,
+  laneOf,
+  ORDERED_COMMANDS,
+  QUEUES,
+  readProgress,
+} from './jobs.js';
 import { LockWatch } from './lock-watch.js';
 import type { Turns } from './turns.js';
 
@@ -130,7 +137,7 @@ export function startChatWorker(
         job,
         token,
         signal,
-        data.conversationKey,
+        { conversationKey: data.conversationKey, lane: laneOf(data) },
         (release) =>
           handleChatJob(
             data,
@@ -171,7 +178,13 @@ export function startCommandWorker(
           log,
         });
       if (ORDERED_COMMANDS.has(data.command))
-        await options.turns.run(job, token, signal, data.conversationKey, handle);
+        await options.turns.run(
+          job,
+          token,
+          signal,
+          { conversationKey: data.conversationKey },
+          handle,
+        );
       else await settle(job, token, signal, handle);
     },
     options,

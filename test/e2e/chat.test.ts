@@ -1,7 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   ANN,
-  BOB,
   BOT,
   channel,
   CHUTES_KEY,
@@ -127,7 +126,7 @@ describe('chat over Discord, end to end', () => {
     });
   });
 
-  it('sends the conversation so far with the next mention, in order, even when asked at once', async () => {
+  it('sends the conversation so far with the next mention, in order, even when one person asks twice at once', async () => {
     stack.chutes.script({ chunks: ['Paris.'], chunkDelayMs: 300 });
     stack.chutes.script({ chunks: ['About 2.1 million.'] });
     const before = chatRequests().length;
@@ -139,7 +138,7 @@ describe('chat over Discord, end to end', () => {
     });
     stack.discord.sendMessage({
       channelId: channel(2),
-      author: BOB,
+      author: ANN,
       content: 'and its population?',
       mentionsBot: true,
     });
@@ -148,11 +147,11 @@ describe('chat over Discord, end to end', () => {
     expect(second.messages.slice(1)).toEqual([
       { role: 'user', content: 'Ann: capital of France?' },
       { role: 'assistant', content: 'Paris.' },
-      { role: 'user', content: 'Bob: and its population?' },
+      { role: 'user', content: 'Ann: and its population?' },
     ]);
   });
 
-  it('marks a question that waits for an earlier answer with ⏳ at once, and takes it away when its turn comes', async () => {
+  it("marks a question that waits for its author's earlier answer with ⏳ at once, and takes it away when its turn comes", async () => {
     stack.chutes.script({ chunks: ['First ', 'answer, ', 'slowly.'], chunkDelayMs: 1_000 });
     stack.chutes.script({ chunks: ['Second answer.'] });
     const first = stack.discord.sendMessage({
@@ -163,7 +162,7 @@ describe('chat over Discord, end to end', () => {
     });
     const second = stack.discord.sendMessage({
       channelId: channel(5),
-      author: BOB,
+      author: ANN,
       content: 'quick one',
       mentionsBot: true,
     });
@@ -320,9 +319,10 @@ describe('chat over Discord, end to end', () => {
         content: 'count',
         mentionsBot: true,
       });
+      // The same person again: it waits for the first, whose script is then sure.
       stack.discord.sendMessage({
         channelId: id,
-        author: BOB,
+        author: ANN,
         content: 'again',
         mentionsBot: true,
       });
@@ -330,7 +330,7 @@ describe('chat over Discord, end to end', () => {
     for (const id of channels)
       await finalReply(
         id,
-        (t) => (t.match(/word59/g) ?? []).length === 1 && t.includes('You said: Bob: again'),
+        (t) => (t.match(/word59/g) ?? []).length === 1 && t.includes('You said: Ann: again'),
         30_000,
       );
     expect(stack.discord.rateLimited).toEqual([]);

@@ -79,7 +79,7 @@ describe.each(BACKEND_KINDS)('conversation order on %s', (kind) => {
     const stateOf = async () => 'waiting';
     // `y` never registered (or its entry expired): it joins at the tail.
     expect(await order.isTurn(conv, 'y', stateOf)).toBe(false);
-    expect(await order.release(conv, 'x')).toBe('y');
+    expect(await order.release(conv, 'x')).toEqual(['y']);
     expect(await order.isTurn(conv, 'y', stateOf)).toBe(true);
     // In an empty line, such a job runs at once.
     expect(await order.isTurn('empty', 'z', stateOf)).toBe(true);
@@ -90,5 +90,105 @@ describe.each(BACKEND_KINDS)('conversation order on %s', (kind) => {
     await order.unregister('undo', 'm');
     expect(await order.register('undo', 'm')).toBe(true);
     expect(await order.isTurn('undo', 'm', async () => 'waiting')).toBe(true);
+  });
+
+  describe('in a shared conversation (a lane per author)', () => {
+    const waiting = async () => 'waiting';
+    /** Who may run now, of these jobs with their lanes (none: strict). */
+    const mayRun = async (conv: string, jobs: [string, string?][]) => {
+      const free: string[] = [];
+      for (const [id, lane] of jobs) if (await order.isTurn(conv, id, waiting, lane)) free.push(id);
+      return free;
+    };
+
+    it("lets each author's first question run at once, the rest after their own author's", async () => {
+      const conv = 'lanes';
+      const jobs: [string, string][] = [
+        ['ann-1', 'ann'],
+        ['bob-1', 'bob'],
+        ['ann-2', 'ann'],
+        ['cat-1', 'cat'],
+        ['bob-2', 'bob'],
+      ];
+      for (const [id, lane] of jobs) expect(await order.register(conv, id, lane)).toBe(true);
+      expect(await mayRun(conv, jobs)).toEqual(['ann-1', 'bob-1', 'cat-1']);
+      // bob-1 is done: its author's next question may go, and only that one is woken.
+      expect(await order.release(conv, 'bob-1')).toEqual(['bob-2']);
+      expect(await mayRun(conv, jobs.slice(2))).toEqual(['cat-1', 'bob-2']);
+      // Another author's job leaving wakes nobody of ann's.
+      expect(await order.release(conv, 'cat-1')).toEqual([]);
+      expect(await order.release(conv, 'ann-1')).toEqual(['ann-2']);
+    });
+
+    it('runs a job without a lane (/forget) after every earlier job, and every later one after it', async () => {
+      const conv = 'barrier';
+      const jobs: [string, string?][] = [
+        ['b-ann-1', 'ann'],
+        ['b-bob-1', 'bob'],
+        ['b-forget', undefined],
+        ['b-cat-1', 'cat'],
+        ['b-ann-2', 'ann'],
+      ];
+      for (const [id, lane] of jobs) await order.register(conv, id, lane);
+      expect(await mayRun(conv, jobs)).toEqual(['b-ann-1', 'b-bob-1']);
+      expect(await order.release(conv, 'b-ann-1')).toEqual([]);
+      expect(await order.release(conv, 'b-bob-1')).toEqual(['b-forget']);
+      expect(await mayRun(conv, jobs.slice(2))).toEqual(['b-forget']);
+      // The barrier leaves: everyone it held back, one per author, may go.
+      expect(await order.release(conv, 'b-forget')).toEqual(['b-cat-1', 'b-ann-2']);
+      expect(await mayRun(conv, jobs.slice(3))).toEqual(['b-cat-1', 'b-ann-2']);
+    });
+
+    it("drops a finished job in an author's way, and queues a lost job again in its lane", async () => {
+      const conv = 'lanes-stale';
+      await order.register(conv, 's-ann-1', 'ann');
+      await order.register(conv, 's-bob-1', 'bob');
+      await order.register(conv, 's-ann-2', 'ann');
+      const states: Record<string, string> = { 's-ann-1': 'active' };
+      const stateOf = async (id: string) => states[id] ?? 'waiting';
+      expect(await order.isTurn(conv, 's-ann-2', stateOf, 'ann')).toBe(false);
+      // ann-1's worker died after the job completed, before it left the line.
+      states['s-ann-1'] = 'completed';
+      expect(await order.isTurn(conv, 's-ann-2', stateOf, 'ann')).toBe(true);
+      // bob-1 still in the line: a lost job of bob's queues up behind it, one of cat's runs.
+      expect(await order.isTurn(conv, 's-bob-lost', stateOf, 'bob')).toBe(false);
+      expect(await order.isTurn(conv, 's-cat-lost', stateOf, 'cat')).toBe(true);
+      expect(await order.release(conv, 's-bob-1')).toEqual(['s-bob-lost']);
+    });
+
+    it('keeps per-author order when many workers poll at once, and overlaps authors', async () => {
+      const conv = 'lanes-race';
+      const authors = ['a', 'b', 'c', 'd'];
+      const jobs = Array.from({ length: 16 }, (_, i) => ({
+        id: `race-${i}`,
+        lane: authors[i % authors.length]!,
+      }));
+      for (const job of jobs) await order.register(conv, job.id, job.lane);
+      const states = new Map<string, string>();
+      const stateOf = async (id: string) => states.get(id) ?? 'waiting';
+      const running = new Map<string, string>();
+      const ran: typeof jobs = [];
+      let overlapSameAuthor = 0;
+      let overlapOthers = 0;
+      await Promise.all(
+        jobs.map(async (job) => {
+          while (!(await order.isTurn(conv, job.id, stateOf, job.lane))) await sleep(5);
+          if ([...running.values()].includes(job.lane)) overlapSameAuthor++;
+          if (running.size > 0) overlapOthers++;
+          running.set(job.id, job.lane);
+          ran.push(job);
+          await sleep(20);
+          running.delete(job.id);
+          states.set(job.id, 'completed');
+          await order.release(conv, job.id);
+        }),
+      );
+      expect(overlapSameAuthor).toBe(0);
+      expect(overlapOthers).toBeGreaterThan(0);
+      for (const author of authors)
+        expect(ran.filter((j) => j.lane === author).map((j) => j.id)).toEqual(
+          jobs.filter((j) => j.lane === author).map((j) => j.id),
+        );
+    });
   });
 });

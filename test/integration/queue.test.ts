@@ -82,16 +82,21 @@ async function setup(
 }
 
 let counter = 0;
-function chatJob(conversationKey: string, text: string): ChatJob {
+function chatJob(
+  conversationKey: string,
+  text: string,
+  shared?: { author: ChatJob['author'] },
+): ChatJob {
   counter++;
   return {
+    ...(shared ? { shared: true } : {}),
     v: 1,
     platform: 'memory',
     tenantId: 't1',
     conversationKey: encodeConversationKey({ channelId: conversationKey }),
     channelId: conversationKey,
     messageId: `${Date.now()}${counter}`,
-    author: { id: 'u1', name: 'Ann' },
+    author: shared?.author ?? { id: 'u1', name: 'Ann' },
     text,
     receivedAt: new Date().toISOString(),
   };
@@ -126,6 +131,31 @@ describe.each(BACKEND_KINDS)('chat queue on %s', (kind) => {
     // The second question sees the first answer.
     expect(model.calls[1]!.request.messages.map((m) => m.content)).toContain('first answer');
     expect(model.calls[2]!.request.messages.map((m) => m.content)).toContain('second answer');
+  });
+
+  it("runs a shared conversation's authors side by side, each author's jobs in order, across workers", async () => {
+    const model = new ScriptedModel();
+    model.script({ delayMs: 400 }, { delayMs: 400 }, { delayMs: 400 });
+    const { producer } = await setup(kind, model, 2);
+    const conv = `shared-${counter}`;
+    const ann = { author: { id: 'ann', name: 'Ann' } };
+    const bob = { author: { id: 'bob', name: 'Bob' } };
+    await producer.enqueueChat(chatJob(conv, 'one', ann));
+    await producer.enqueueChat(chatJob(conv, 'two', bob));
+    await producer.enqueueChat(chatJob(conv, 'three', ann));
+    await waitFor(() => model.calls.length === 3 && model.calls.every((c) => c.endedAt));
+    await waitFor(async () => (await queue.getCompletedCount()) === 3);
+
+    const call = (text: string) =>
+      model.calls.find((c) => c.request.messages.at(-1)!.content.endsWith(`: ${text}`))!;
+    const sent = (text: string) => call(text).request.messages.map((m) => m.content);
+    // Bob did not wait for Ann; Ann's second question waited for her first.
+    expect(call('two').startedAt).toBeLessThan(call('one').endedAt!);
+    expect(call('three').startedAt).toBeGreaterThanOrEqual(call('one').endedAt!);
+    // It saw her first exchange, not Bob's, stored after it arrived.
+    expect(sent('three')).toContain('Ann: one');
+    expect(sent('three')).not.toContain('Bob: two');
+    expect(sent('two')).not.toContain('Ann: one');
   });
 
   it('runs different conversations at the same time', async () => {

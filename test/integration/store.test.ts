@@ -95,6 +95,127 @@ describe('PgConversationStore', () => {
     expect(await store.forget('discord', key('C%'))).toBe(2);
     expect(await store.history('discord', 'C_1/x', 10)).toHaveLength(2);
   });
+
+  describe("a shared channel's history, as each question sees it", () => {
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    /** A question in shared channel `conv`, asked by `who`, arrived at `arrivedAt`. */
+    const asked = (conv: string, who: string, n: number, arrivedAt: number): ChatJob => ({
+      ...job(n, conv),
+      messageId: `${conv}-m${n}`,
+      author: { id: who, name: who },
+      text: `${who} asks ${n}`,
+      shared: true,
+      arrivedAt,
+    });
+    const save = (store: PgConversationStore, question: ChatJob) =>
+      store.saveExchange(
+        question,
+        question.messageId,
+        `to ${question.text}`,
+        usageFor(question.messageId),
+      );
+    /** Each exchange as its question's text. */
+    const seen = async (
+      store: PgConversationStore,
+      conv: string,
+      view: { arrivedAt: number; authorId: string },
+    ) =>
+      (await store.history('discord', conv, 100, view))
+        .filter((m) => m.role === 'user')
+        .map((m) => m.content);
+    /** Now, a few ms after the last step, so that steps are told apart by time. */
+    const tick = async () => {
+      await sleep(5);
+      const at = Date.now();
+      await sleep(5);
+      return at;
+    };
+
+    it("holds what was stored when it arrived and its author's own, in the order of the questions", async () => {
+      const store = new PgConversationStore(database.db);
+      const conv = 'shared-1';
+      const beforeAll = await tick();
+      await save(store, asked(conv, 'ann', 1, await tick()));
+      const bobAsks = await tick();
+      const carolAsks = await tick();
+      // Carol's answer is stored before Bob's, though Bob asked first.
+      await save(store, asked(conv, 'carol', 3, carolAsks));
+      const betweenAnswers = await tick();
+      await save(store, asked(conv, 'bob', 2, bobAsks));
+      const afterAll = await tick();
+
+      // Everything stored: in the order of the questions, not of the answers.
+      expect(await seen(store, conv, { arrivedAt: afterAll, authorId: 'dave' })).toEqual([
+        'ann asks 1',
+        'bob asks 2',
+        'carol asks 3',
+      ]);
+      // Arrived while Bob's answer was being written: Bob's is not there yet.
+      expect(await seen(store, conv, { arrivedAt: betweenAnswers, authorId: 'dave' })).toEqual([
+        'ann asks 1',
+        'carol asks 3',
+      ]);
+      // Arrived before anything was stored: only its author's own exchanges.
+      expect(await seen(store, conv, { arrivedAt: beforeAll, authorId: 'bob' })).toEqual([
+        'bob asks 2',
+      ]);
+      expect(await seen(store, conv, { arrivedAt: bobAsks, authorId: 'ann' })).toEqual([
+        'ann asks 1',
+      ]);
+      // A strict reader (a thread, a DM) sees all, in the order stored, as before.
+      expect(
+        (await store.history('discord', conv, 100))
+          .filter((m) => m.role === 'user')
+          .map((m) => m.content),
+      ).toEqual(['ann asks 1', 'carol asks 3', 'bob asks 2']);
+    });
+
+    it('waits for an exchange being stored when the question arrived, and sees it', async () => {
+      const store = new PgConversationStore(database.db);
+      const conv = 'shared-2';
+      // Another worker stores an exchange: its transaction holds the history
+      // lock (shared) and has dated its rows, but has not committed yet.
+      const client = await database.pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query('SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))', [
+          `history\ndiscord\n${conv}`,
+        ]);
+        await client.query(
+          `INSERT INTO conversation_messages (platform, tenant_id, conversation_key, role, author_id, author_name, content, job_id)
+           VALUES ('discord', 'g1', $1, 'user', 'ann', 'ann', 'ann asks 1', 'lock-1'),
+                  ('discord', 'g1', $1, 'assistant', NULL, NULL, 'to ann asks 1', 'lock-1')`,
+          [conv],
+        );
+        const arrived = await tick();
+        let read: string[] | undefined;
+        const reading = seen(store, conv, { arrivedAt: arrived, authorId: 'bob' }).then(
+          (r) => (read = r),
+        );
+        await sleep(300);
+        // Without the lock, the read would have found nothing, and a retry the exchange.
+        expect(read).toBeUndefined();
+        await client.query('COMMIT');
+        expect(await reading).toEqual(['ann asks 1']);
+      } finally {
+        client.release();
+      }
+    });
+
+    it("waits for the database's clock to reach the question's arrival", async () => {
+      const store = new PgConversationStore(database.db);
+      const conv = 'shared-3';
+      // The gateway's clock is ahead of the database's by 400 ms.
+      const arrivedAt = Date.now() + 400;
+      const started = Date.now();
+      const reading = seen(store, conv, { arrivedAt, authorId: 'bob' });
+      await sleep(150);
+      // Stored after the read began, but dated before the question arrived.
+      await save(store, asked(conv, 'ann', 1, Date.now()));
+      expect(await reading).toEqual(['ann asks 1']);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(350);
+    });
+  });
 });
 
 describe('PgSettingsStore', () => {

@@ -13,6 +13,7 @@ const base: IncomingDiscordMessage = {
   id: '1200000000000000000',
   channelId: '300',
   guildId: '100',
+  sharedChannel: true,
   content: `<@${BOT}> what is a monad?`,
   createdAt: new Date('2026-01-01T00:00:00Z'),
   author: { id: '42', name: 'Ann', bot: false },
@@ -30,8 +31,15 @@ describe('toChatJob', () => {
       messageId: base.id,
       text: 'what is a monad?',
       author: { id: '42', name: 'Ann' },
+      shared: true,
     });
     expect(chatJobSchema.safeParse(job).success).toBe(true);
+  });
+
+  it('keeps strict order in a thread and in a DM, where everyone waits their turn', () => {
+    expect(toChatJob({ ...base, sharedChannel: false }, BOT)?.shared).toBeUndefined();
+    const dm = toChatJob({ ...base, guildId: null, sharedChannel: true }, BOT);
+    expect(dm?.shared).toBeUndefined();
   });
 
   it('ignores messages without a mention, and bots', () => {

@@ -51,4 +51,21 @@ describe('InOrder', () => {
     expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
     expect(sink.queued).toEqual(['other', 'after']);
   });
+
+  it("keeps only each author's order in a shared channel: one person's slow trip holds no one else", async () => {
+    const sink = new SlowFirst();
+    const inOrder = new InOrder(sink);
+    const asked = (messageId: string, author: string): ChatJob => ({
+      ...job('shared', messageId),
+      author: { id: author, name: author },
+      shared: true,
+    });
+    await Promise.all([
+      inOrder.enqueueChat(asked('ann-1', 'ann')),
+      inOrder.enqueueChat(asked('bob-1', 'bob')),
+      inOrder.enqueueChat(asked('ann-2', 'ann')),
+    ]);
+    // ann-1's trips were the slowest: Bob's question went past it, Ann's second did not.
+    expect(sink.queued).toEqual(['bob-1', 'ann-1', 'ann-2']);
+  });
 });

@@ -179,6 +179,8 @@ function incomingMessage(message: Message, botId: string): IncomingDiscordMessag
     channelId: message.channelId,
     ...withParent(parentOfThread(channel)),
     guildId: message.guildId,
+    // Threads come with the Guilds intent (GUILD_CREATE, THREAD_CREATE): an unknown channel counts as strict.
+    sharedChannel: message.inGuild() && !!channel && !channel.isThread() && !channel.isDMBased(),
     content: message.content,
     createdAt: message.createdAt,
     author: {

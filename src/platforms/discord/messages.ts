@@ -10,6 +10,12 @@ export interface IncomingDiscordMessage {
   /** The channel a thread is in, when the message is in a thread: its settings apply there. */
   readonly parentChannelId?: string;
   readonly guildId: string | null;
+  /**
+   * The channel is a server's channel that is not a thread (text, voice
+   * chat, announcements), as far as the gateway knows it: everyone there
+   * talks at once. False for a thread, a DM and a channel it does not know.
+   */
+  readonly sharedChannel: boolean;
   readonly content: string;
   readonly createdAt: Date;
   readonly author: { readonly id: string; readonly name: string; readonly bot: boolean };
@@ -79,6 +85,9 @@ export function toChatJob(
     author: { id: message.author.id, name: message.author.name },
     text: cleanText(message.content, [botId, ...message.botRoleIds], message.mentionedUsers),
     receivedAt: message.createdAt.toISOString(),
+    // A server channel's questions are answered side by side, each person's
+    // in order; a thread or a DM keeps strict order.
+    ...(message.guildId !== null && message.sharedChannel ? { shared: true } : {}),
   };
 }
 
@@ -103,8 +112,10 @@ export function inNewThread(job: ChatJob, content: string): ChatJob {
     .replace(/<(?:@[!&]?|#)\d+>/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
+  const { shared: _channelWas, ...inThread } = job;
   return {
-    ...job,
+    // A thread keeps strict order, like every thread.
+    ...inThread,
     conversationKey: encodeConversationKey({ channelId: job.messageId }),
     newThread: { name: threadName(name === '' ? job.text : name) },
   };

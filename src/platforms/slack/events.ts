@@ -85,6 +85,11 @@ export function messageEventId(event: Pick<IncomingSlackMessage, 'channel' | 'ts
   return `${event.channel}-${event.ts}`;
 }
 
+/**
+ * A Slack question is answered in strict order in its conversation (no
+ * `shared`): a channel mention opens a thread of its own, and a DM is one
+ * person's.
+ */
 export function toChatJob(
   event: IncomingSlackMessage,
   x: {
