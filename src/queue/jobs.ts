@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { COMMANDS, ORDERED_COMMANDS as ORDERED } from '../core/commands/index.js';
 import type { ChatJob, CommandJob } from '../core/jobs.js';
 import { isConversationKey, type ConversationKey } from '../core/conversation-key.js';
-import { toInteractionRef, type MessageRef } from '../core/surface.js';
+import { toInteractionRef } from '../core/surface.js';
 import type { Lane } from './conversation-order.js';
 
 export const QUEUES = { chat: 'chat', commands: 'commands' } as const;
