@@ -110,6 +110,12 @@ const envSchema = z.object({
   // Not set: no queue dashboard.
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // auto: readable lines when stdout is a terminal, JSON lines otherwise.
+  LOG_FORMAT: z
+    .enum(['auto', 'pretty', 'json'], {
+      error: 'must be auto, pretty (readable lines) or json (one JSON object a line)',
+    })
+    .default('auto'),
 
   WORKER_CONCURRENCY: int(500, 1, 5_000),
   JOB_ATTEMPTS: int(4, 1, 20),
@@ -180,6 +186,8 @@ export interface Config {
   /** Protects the queue dashboard on /admin/queues; unset: no dashboard. */
   readonly adminPassword?: string;
   readonly logLevel: Env['LOG_LEVEL'];
+  /** auto: pretty when stdout is a terminal, json otherwise. */
+  readonly logFormat: Env['LOG_FORMAT'];
   /** Unset: the embedded PostgreSQL under `dataDir`. */
   readonly databaseUrl?: string;
   /** Unset: queue, ordering and budget on Postgres. */
@@ -268,6 +276,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     port: env.PORT,
     adminPassword: env.ADMIN_PASSWORD,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT,
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
     dataDir: env.DATA_DIR,

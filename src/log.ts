@@ -1,6 +1,11 @@
+import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger } from 'pino';
+import type PinoPretty from 'pino-pretty';
 
 export type { Logger };
+
+/** `json`: one JSON object a line, for log collectors; `pretty`: lines for a person at a terminal. */
+export type LogFormat = 'json' | 'pretty';
 
 /**
  * Paths whose values never reach a log line: the Chutes key, platform tokens
@@ -34,6 +39,7 @@ export function createLogger(
   level: string,
   secrets: readonly string[] = [],
   destination?: DestinationStream,
+  format: LogFormat = 'json',
 ): Logger {
   const known = secrets.filter((s) => s.length >= 8);
   return pino(
@@ -59,8 +65,27 @@ export function createLogger(
         },
       },
     },
-    destination ?? pino.destination(1),
+    format === 'pretty' ? prettyStream(destination) : (destination ?? pino.destination(1)),
   );
+}
+
+/**
+ * The same records (redacted and scrubbed above) as readable lines: the
+ * time, the level and the message, then each field on a line of its own;
+ * colours only where the output is a terminal that takes them. Written
+ * synchronously, as the JSON is: nothing is lost when the process exits.
+ */
+function prettyStream(destination: DestinationStream | undefined): DestinationStream {
+  // Loaded only for pretty output (a CommonJS module, so synchronously).
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+  return pretty({
+    sync: true,
+    destination: destination ?? 1,
+    // NO_COLOR and a dumb terminal turn colours off (colorette's check).
+    colorize: destination === undefined && process.stdout.isTTY && pretty.isColorSupported,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+  });
 }
 
 /**

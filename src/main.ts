@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { ConfigError, loadConfig, unknownVariables } from './config.js';
 import { createLogger } from './log.js';
-import { CLOSE_MS, HAND_BACK_MS, startService, type Service } from './service.js';
+import type { Service } from './service.js';
 
 async function main(): Promise<void> {
   // A `.env` in the working directory fills in what the environment does not
@@ -40,10 +40,15 @@ async function main(): Promise<void> {
     config.slack?.appToken,
     config.adminPassword,
   ].filter((s): s is string => Boolean(s));
-  const log = createLogger(config.logLevel, secrets);
+  const pretty =
+    config.logFormat === 'pretty' || (config.logFormat === 'auto' && process.stdout.isTTY);
+  const log = createLogger(config.logLevel, secrets, undefined, pretty ? 'pretty' : 'json');
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
   for (const { name, suggestion, sentence } of unknown)
     log.warn({ variable: name, suggestion }, sentence);
+  // The service and its libraries (platform clients, queue, database) take
+  // seconds to load: a configuration error is reported without them.
+  const { CLOSE_MS, HAND_BACK_MS, startService } = await import('./service.js');
 
   // A stop signal while start-up still waits for a store ends start-up: what it opened is closed.
   const starting = new AbortController();

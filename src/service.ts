@@ -26,8 +26,7 @@ import { PgUsageStore } from './db/usage-store.js';
 import { startHttpServer, type HealthCheck } from './http.js';
 import type { Logger } from './log.js';
 import { createPromMetrics, METRICS_PATH } from './metrics.js';
-import { createDashboard, DASHBOARD_PATH } from './dashboard.js';
-import { PLATFORMS } from './platforms/registry.js';
+import { loadPlatforms, PLATFORM_NAMES } from './platforms/registry.js';
 import { openEmbeddedPostgres } from './db/embedded.js';
 import {
   openPostgresBackend,
@@ -42,6 +41,7 @@ import { JobProducer } from './queue/producer.js';
 import { LearnedRates } from './queue/learned-rates.js';
 import { OutageLog } from './outage-log.js';
 import { StoreWaits } from './store-waits.js';
+import { startupSummary } from './summary.js';
 import { STOP_REASONS } from './queue/attempts.js';
 import { Turns } from './queue/turns.js';
 import { startChatWorker, startCommandWorker, type WorkerOptions } from './queue/worker.js';
@@ -105,6 +105,13 @@ export async function startService(
     const port = typeof address === 'object' && address ? address.port : config.port;
     // /healthz answers 503 until the service is up.
     log.info({ port, role: config.role }, 'starting');
+    // What only some configurations need loads while the stores open: the
+    // clients of the configured platforms, and the queue dashboard.
+    const loading = Promise.all([
+      loadPlatforms(config),
+      config.adminPassword ? import('./dashboard.js') : undefined,
+    ]);
+    loading.catch(() => undefined); // awaited below, where a failure ends start-up
 
     // Neither URL set: the service runs its own Postgres under DATA_DIR.
     let databaseUrl = config.databaseUrl;
@@ -185,14 +192,15 @@ export async function startService(
       if (!queueOutage.absorb(error, 'learned rate limits'))
         warn({ err: error }, 'could not share learned rate limits');
     });
-    await learned.start(PLATFORMS.map((entry) => entry.name));
+    await learned.start(PLATFORM_NAMES);
     closers.push(async () => {
       learned.close();
       await learned.flush();
     });
-    const platforms = PLATFORMS.map((entry) =>
-      entry.create(config, { log, learning: learned.for(entry.name), metrics }),
-    ).filter((platform) => platform !== undefined);
+    const [platformEntries, dashboard] = await loading;
+    const platforms = platformEntries
+      .map((entry) => entry.create(config, { log, learning: learned.for(entry.name), metrics }))
+      .filter((platform) => platform !== undefined);
     const byName = new Map(platforms.map((p) => [p.name, p]));
     const budget = backend.budget;
     const platformNamed = (platform: string) => {
@@ -270,8 +278,8 @@ export async function startService(
       log.info({ concurrency: config.worker.concurrency }, 'workers started');
     }
 
-    if (config.adminPassword) {
-      routes[`${DASHBOARD_PATH}/*`] = createDashboard(
+    if (dashboard && config.adminPassword) {
+      routes[`${dashboard.DASHBOARD_PATH}/*`] = dashboard.createDashboard(
         [queues.chat, queues.commands],
         config.adminPassword,
       );
@@ -305,18 +313,24 @@ export async function startService(
       // A conversation's questions reach the queue in the order they arrived.
       const producer = new InOrder(flood);
       const settings = new PgSettingsStore(db, config.defaults);
-      for (const platform of platforms) {
-        const gateway = await platform.startGateway({
-          producer,
-          models,
-          log,
-          budget,
-          conversations,
-          settings,
-        });
-        closers.push(() => gateway.close());
-        Object.assign(routes, gateway.routes);
-      }
+      // The platforms connect at once; one that fails ends start-up, and the
+      // others' connections are closed with the rest.
+      const started = await Promise.allSettled(
+        platforms.map(async (platform) => {
+          const gateway = await platform.startGateway({
+            producer,
+            models,
+            log,
+            budget,
+            conversations,
+            settings,
+          });
+          closers.push(() => gateway.close());
+          Object.assign(routes, gateway.routes);
+        }),
+      );
+      const failed = started.find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
     }
 
     Object.assign(checks, {
@@ -339,7 +353,15 @@ export async function startService(
     const listening = server;
     closers.push(() => new Promise<void>((resolve) => listening.close(() => resolve())));
     up = true;
-    log.info({ port, role: config.role }, 'chutes-bot is up');
+    // The one summary of what runs and where (src/summary.ts).
+    const summary = startupSummary(config, {
+      port,
+      uptimeSeconds: process.uptime(),
+      dashboardPath: dashboard && config.adminPassword ? dashboard.DASHBOARD_PATH : undefined,
+      metricsPath: METRICS_PATH,
+      healthPath: '/healthz',
+    });
+    log.info({ port, role: config.role, ...summary }, 'chutes-bot is up');
     return { port, stop };
   } catch (error) {
     startFailed = true;

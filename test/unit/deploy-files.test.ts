@@ -324,8 +324,9 @@ describe('Dockerfile', () => {
 
   it('runs what `npm start` runs, with the same node flags', () => {
     const start = packageJson.scripts.start!.split('&&').map((part) => part.trim());
-    const node = start.find((part) => part.startsWith('node '));
-    expect(node, 'package.json start runs node').toBeDefined();
+    // The last step: the first only builds dist/ when its sources changed.
+    const node = start.find((part) => part.startsWith('node ') && part.endsWith(' dist/main.js'));
+    expect(node, 'package.json start runs node dist/main.js').toBeDefined();
     const cmd = execForm(last('CMD')!.args);
     expect(cmd).toEqual(node!.split(/\s+/));
     expect(last('ENTRYPOINT')).toBeUndefined();

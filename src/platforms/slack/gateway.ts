@@ -38,12 +38,12 @@ import {
   toChatJob,
   type IncomingSlackMessage,
 } from './events.js';
+import { SLACK_EVENTS_PATH } from './events-path.js';
 import { encodeSlackInteraction } from './interaction-ref.js';
 import { SlackPeople } from './people.js';
 import { mentionedUserIds, slackToPlainText } from './text.js';
 
-/** The path Slack posts events and slash commands to (the manifest's request URL). */
-export const SLACK_EVENTS_PATH = '/slack/events';
+export { SLACK_EVENTS_PATH };
 
 /** Largest request body accepted on the events URL. */
 export const SLACK_BODY_LIMIT = 1024 * 1024;
