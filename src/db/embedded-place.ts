@@ -47,6 +47,7 @@ export async function postgresUser(): Promise<Ids> {
   } catch (err) {
     throw new Error(
       `the system user "postgres" to run the embedded PostgreSQL as is missing and could not be created (${(err as Error).message.split('\n')[0]}): create it (useradd --system postgres), or run chutes-bot as a normal user`,
+      { cause: err },
     );
   }
   const created = await idsOf('postgres');
