@@ -6,7 +6,17 @@
  * stops Postgres last (an initdb cut short would leave a half-made cluster).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, chown, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -60,6 +70,11 @@ export async function initCluster(options: {
   const { clusterDir, runAs, log } = options;
   const building = `${clusterDir}.init`;
   if (await exists(building)) {
+    // Its initdb may still run: it outlives a service killed with SIGKILL (a session of its own).
+    for (const pid of await processesWith(`--pgdata=${building}`)) {
+      process.kill(pid, 'SIGKILL');
+      await exited(pid, 5_000);
+    }
     log.info(
       { dir: building },
       'removing a PostgreSQL cluster whose initialisation an earlier start did not finish',
@@ -197,6 +212,17 @@ async function runsCluster(pid: number, clusterDir: string): Promise<boolean> {
   } catch {
     return !(await exists('/proc/self'));
   }
+}
+
+/** The processes whose command line has `arg` (none without /proc). */
+async function processesWith(arg: string): Promise<number[]> {
+  const pids = await readdir('/proc').catch(() => [] as string[]);
+  const found: number[] = [];
+  for (const pid of pids.filter((name) => /^\d+$/.test(name))) {
+    const args = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (args.split('\0').includes(arg)) found.push(Number(pid));
+  }
+  return found;
 }
 
 /** Resolves true once `pid` is gone, false after `waitMs`. */

@@ -142,4 +142,32 @@ describe('the owner of the embedded Postgres', () => {
       await rm(fresh, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('a first start killed during initdb (SIGKILL to its group) is redone by the next start', async () => {
+    stack = await startStack({ topology: 'embedded' });
+    const fresh = await mkdtemp(path.join(tmpdir(), 'chutes-bot-first-'));
+    await chmod(fresh, 0o755);
+    try {
+      const env = { ...stack.env, DATA_DIR: fresh };
+      const first = await ServiceProcess.spawn(env, undefined, { detached: true });
+      await first.waitForLog((l) => l.msg === 'initialising the embedded PostgreSQL (first start)');
+      await sleep(300); // initdb under way
+      first.signalGroup('SIGKILL');
+      await first.whenExited();
+
+      const next = await ServiceProcess.start(env);
+      try {
+        expect(next.logs.map((l) => l.msg)).toContain(
+          'removing a PostgreSQL cluster whose initialisation an earlier start did not finish',
+        );
+        expect(await health(next)).toBe(200);
+        expect(await next.stop()).toBe(0);
+        expect(next.errors()).toEqual([]);
+      } finally {
+        await next.kill();
+      }
+    } finally {
+      await rm(fresh, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
