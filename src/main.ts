@@ -54,6 +54,7 @@ async function main(): Promise<void> {
   const starting = new AbortController();
   let service: Service | undefined = undefined;
   let stopping = false;
+  let exitCode = 0;
   const shutdown = (signal: string) => {
     if (stopping) {
       // Ctrl-C again: the user will not wait for the answers in flight. Their
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
       return;
     }
     void service.stop().then(
-      () => process.exit(0),
+      () => process.exit(exitCode),
       (error: unknown) => {
         log.error({ err: error }, 'shutdown failed');
         process.exit(1);
@@ -94,14 +95,22 @@ async function main(): Promise<void> {
 
   let started: Service;
   try {
-    started = await startService(config, log, { signal: starting.signal });
+    started = await startService(config, log, {
+      signal: starting.signal,
+      // The service cannot go on (its embedded Postgres is gone): stop as on SIGTERM, exit 1.
+      onFatal: (error) => {
+        log.error(error.message);
+        exitCode = 1;
+        shutdown('fatal error');
+      },
+    });
   } catch (error) {
     if (!starting.signal.aborted) throw error;
     log.info('stopped before start-up finished');
-    process.exit(0);
+    process.exit(exitCode);
   }
   // A stop signal came during a step that does not wait (a platform login): stop now.
-  if (stopping) await started.stop().finally(() => process.exit(0));
+  if (stopping) await started.stop().finally(() => process.exit(exitCode));
   service = started;
 }
 

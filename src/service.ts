@@ -19,7 +19,7 @@ import {
 import { FloodGuard } from './core/flood.js';
 import { InOrder } from './core/in-order.js';
 import { Quotas } from './core/quota.js';
-import { createDb, createPool, migrateDb, probePostgres } from './db/client.js';
+import { createDb, createPool, endPool, migrateDb, probePostgres } from './db/client.js';
 import { PgConversationStore } from './db/conversation-store.js';
 import { PgSettingsStore } from './db/settings-store.js';
 import { PgUsageStore } from './db/usage-store.js';
@@ -54,6 +54,12 @@ export interface Service {
 export interface StartOptions {
   /** Aborts start-up (a stop signal while it waits for a store): what was opened is closed. */
   readonly signal?: AbortSignal;
+  /**
+   * Called when the service cannot go on (the embedded Postgres it joined
+   * stopped and could not be taken over), with the sentence saying so: the
+   * caller stops the service and exits non-zero.
+   */
+  readonly onFatal?: (error: Error) => void;
 }
 
 export async function startService(
@@ -116,7 +122,11 @@ export async function startService(
     // Neither URL set: the service runs its own Postgres under DATA_DIR.
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
-      const embedded = await openEmbeddedPostgres({ dataDir: config.dataDir, log });
+      const embedded = await openEmbeddedPostgres({
+        dataDir: config.dataDir,
+        log,
+        onLost: options.onFatal,
+      });
       closers.push(() => embedded.stop());
       databaseUrl = embedded.url;
     }
@@ -129,7 +139,7 @@ export async function startService(
       if (!postgresOutage.absorb(error, 'idle connection'))
         warn({ err: error }, 'idle Postgres connection lost');
     });
-    closers.push(() => pool.end());
+    closers.push(() => endPool(pool));
     const db = createDb(pool);
     const appDatabaseUrl = databaseUrl;
     const database = (async () => {

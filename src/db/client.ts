@@ -15,10 +15,41 @@ export function createPool(
   config: Omit<pg.PoolConfig, 'connectionString'> = {},
 ): pg.Pool {
   const pool = new pg.Pool({ max: 10, ...config, connectionString: databaseUrl });
+  const open = new Set<pg.PoolClient>();
+  connections.set(pool, open);
+  pool.on('connect', (client) => {
+    open.add(client);
+    client.once('end', () => open.delete(client));
+  });
   // An idle connection that the server drops (restart, failover) must not crash
   // the process: the pool replaces it on the next query.
   pool.on('error', (error) => onIdleError?.(error));
   return pool;
+}
+
+/** How long endPool waits for the connections to close after pool.end(). */
+const POOL_END_MS = 2_000;
+
+/** The connections of each pool createPool made that have not ended yet. */
+const connections = new WeakMap<pg.Pool, Set<pg.PoolClient>>();
+
+/**
+ * Ends a pool and waits until each of its connections has closed: pool.end()
+ * resolves once it has asked them to close, and a Postgres stopped right
+ * after it (the embedded one, last at shutdown) would end those still open
+ * itself, logging `terminating connection due to administrator command`.
+ */
+export async function endPool(pool: pg.Pool): Promise<void> {
+  const open = [...(connections.get(pool) ?? [])];
+  const ended = open.map((client) => new Promise((resolve) => client.once('end', resolve)));
+  await pool.end();
+  // Bounded: a connection that never reports its end must not hold up the shutdown.
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all(ended),
+    new Promise((resolve) => (timer = setTimeout(resolve, POOL_END_MS))),
+  ]);
+  clearTimeout(timer);
 }
 
 export function createDb(pool: pg.Pool): Db {

@@ -18,7 +18,7 @@ import {
 import { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { RateBudget } from '../core/rate-budget.js';
-import { createPool } from '../db/client.js';
+import { createPool, endPool } from '../db/client.js';
 import { ConversationOrder, RedisLines } from './conversation-order.js';
 import { RedisLearnedRules, type LearnedRulesStore } from './learned-rates.js';
 import { PgBudget, PgLearnedRules, PgLines } from './pg-coordination.js';
@@ -173,7 +173,7 @@ export async function openPostgresBackend(
       }
     });
   } catch (error) {
-    await queuePool.end();
+    await endPool(queuePool);
     throw error;
   }
   // The budget's takes queue on the bot-wide buckets' row locks: on a pool of
@@ -190,7 +190,7 @@ export async function openPostgresBackend(
     learnedRules: new PgLearnedRules(appPool),
     ping: async () => void (await queuePool.query('SELECT 1')),
     close: async () => {
-      await Promise.allSettled([queuePool.end(), budgetPool.end()]);
+      await Promise.allSettled([endPool(queuePool), endPool(budgetPool)]);
     },
   };
 }

@@ -23,6 +23,8 @@ export interface SpawnOptions {
    * can then signal the whole group (`signalGroup`), as a terminal's Ctrl-C does.
    */
   readonly detached?: boolean;
+  /** Another copy of the built service to run instead of this clone's dist/main.js. */
+  readonly main?: string;
 }
 
 export class ServiceProcess {
@@ -37,7 +39,7 @@ export class ServiceProcess {
   private constructor(env: Record<string, string>, options: SpawnOptions = {}) {
     if (!existsSync(MAIN))
       throw new Error('dist/main.js is missing: run `npm run build` (npm test does)');
-    this.child = spawn(process.execPath, [MAIN], {
+    this.child = spawn(process.execPath, [options.main ?? MAIN], {
       // Not the repository: a developer's own `.env` there must not reach the tests.
       cwd: tmpdir(),
       env: { PATH: process.env.PATH ?? '', ...env },
@@ -93,8 +95,12 @@ export class ServiceProcess {
    * Starts the service without waiting for it to be up (it may wait for its
    * stores); resolves once it serves /healthz, with `port` set.
    */
-  static async spawn(env: Record<string, string>, timeoutMs = 60_000): Promise<ServiceProcess> {
-    const service = new ServiceProcess(env);
+  static async spawn(
+    env: Record<string, string>,
+    timeoutMs = 60_000,
+    options: SpawnOptions = {},
+  ): Promise<ServiceProcess> {
+    const service = new ServiceProcess(env, options);
     try {
       const starting = await service.waitForLog((l) => l.msg === 'starting', timeoutMs);
       service.port = starting.port as number;

@@ -72,6 +72,8 @@ export interface StackOptions {
   readonly tuned?: boolean;
   /** TCP proxies the service reaches its stores through, for a test to cut. */
   readonly proxies?: { readonly redis?: TcpProxy; readonly postgres?: TcpProxy };
+  /** How every service process of the stack is started (e.g. another copy of the build). */
+  readonly spawn?: SpawnOptions;
 }
 
 export interface Stack {
@@ -260,14 +262,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     spawnOptions?: SpawnOptions,
   ) => {
     const processEnv = { ...env, ...extraEnv };
-    const service = await ServiceProcess.start(processEnv, undefined, spawnOptions);
+    const service = await ServiceProcess.start(processEnv, undefined, {
+      ...options.spawn,
+      ...spawnOptions,
+    });
     running.push(service);
     if (slack && processEnv.ROLE !== 'worker')
       slack.setEventsUrl(`http://127.0.0.1:${service.port}/slack/events`);
     return service;
   };
   const spawnService = async (extraEnv: Record<string, string> = {}) => {
-    const service = await ServiceProcess.spawn({ ...env, ...extraEnv });
+    const service = await ServiceProcess.spawn({ ...env, ...extraEnv }, undefined, options.spawn);
     running.push(service);
     return service;
   };

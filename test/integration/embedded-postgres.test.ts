@@ -5,7 +5,7 @@
  * running the TypeScript source through tsx.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -247,22 +247,41 @@ describe('openEmbeddedPostgres', () => {
 
   // Only root hands postgres to another user; a normal user's postgres runs as that user.
   it.skipIf(!asRoot)(
-    'as root, refuses a data dir the postgres user cannot reach, saying which directory blocks it',
+    'as root, keeps the cluster under /var/lib/chutes-bot when the postgres user cannot reach DATA_DIR, and says so',
     async () => {
       const closed = await mkdtemp(path.join(tmpdir(), 'chutes-closed-')); // 0700
+      const privateData = path.join(closed, 'data');
+      const logs: string[] = [];
+      const log = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
+      let clusterDir: string | undefined;
       try {
-        await expect(
-          openEmbeddedPostgres({
-            dataDir: path.join(closed, 'data'),
-            log: pino({ level: 'silent' }),
-          }),
-        ).rejects.toThrow(
-          `because ${closed} is not searchable by other users: set DATA_DIR to a directory other users can reach`,
+        const db = await openEmbeddedPostgres({ dataDir: privateData, log });
+        expect(db.owned).toBe(true);
+        await query(db.url, 'CREATE TABLE kept (v text)');
+        const state = JSON.parse(
+          await readFile(path.join(privateData, 'embedded-postgres.json'), 'utf8'),
+        ) as { clusterDir?: string };
+        clusterDir = state.clusterDir;
+        expect(clusterDir).toMatch(/^\/var\/lib\/chutes-bot\/[0-9a-f]{12}\/postgres$/);
+        expect((await stat(path.join(clusterDir!, 'PG_VERSION'))).isFile()).toBe(true);
+        await expect(stat(path.join(privateData, 'postgres'))).rejects.toThrow();
+        const said = logs.map((l) => JSON.parse(l) as { level: number; msg: string });
+        expect(said.filter((l) => l.level === 30).map((l) => l.msg)).toContain(
+          `the embedded PostgreSQL keeps its data in ${clusterDir}, because the user "postgres" it runs as (chutes-bot runs as root) cannot enter ${closed}; DATA_DIR keeps its password and where it is`,
         );
-        await expect(stat(path.join(closed, 'data', 'postgres'))).rejects.toThrow();
+        await db.stop();
+        // The next start finds it through the state file.
+        const again = await openEmbeddedPostgres({ dataDir: privateData, log });
+        expect(await query(again.url, 'SELECT count(*)::int AS n FROM kept')).toEqual([{ n: 0 }]);
+        await again.stop();
       } finally {
         await rm(closed, { recursive: true, force: true });
+        if (clusterDir) {
+          await rm(path.dirname(clusterDir), { recursive: true, force: true });
+          await rmdir('/var/lib/chutes-bot').catch(() => undefined); // if this test made it
+        }
       }
     },
+    60_000,
   );
 });
