@@ -20,11 +20,12 @@
 # docker-compose.postgres.yml runs Postgres and one process, without Redis.
 
 # ---- build: dev dependencies, TypeScript, then production dependencies only --
-FROM node:20-bookworm-slim AS build
+FROM node:26-bookworm-slim AS build
 WORKDIR /app
-# The npm that writes package-lock.json: Node 20's own npm 10 rejects the lock
-# file in `npm ci` ("Missing: esbuild@... from lock file", an optional peer of
-# vite that npm 11 accepts). Only this stage needs it: the runtime runs no npm.
+# The image runs the current Node LTS, the one `npm run test:lts` tests. The
+# npm that writes package-lock.json is pinned (npm 10 rejects the lock file in
+# `npm ci`: "Missing: esbuild@... from lock file", an optional peer of vite
+# that npm 11 accepts). Only this stage needs it: the runtime runs no npm.
 RUN npm install -g npm@11.19.1 --no-audit --no-fund
 COPY package.json package-lock.json ./
 # The embedded Postgres package links its shared libraries (libpq.so.5,
@@ -47,7 +48,7 @@ RUN set -eu; \
     done
 
 # ---- runtime: dist, production node_modules, package.json, migrations --------
-FROM node:20-bookworm-slim AS runtime
+FROM node:26-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     DATA_DIR=/data
 WORKDIR /app
