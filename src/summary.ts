@@ -11,11 +11,12 @@ import type { Config } from './config.js';
 import { SLACK_EVENTS_PATH } from './platforms/slack/events-path.js';
 
 /**
- * The bot permissions of the Discord invite (README, "Creating the Discord
- * application"): View Channels, Send Messages, Send Messages in Threads,
- * Read Message History, Embed Links, Attach Files and Add Reactions.
+ * The bot permissions of the Discord invite (README, "Quick start: Discord"):
+ * View Channels, Send Messages, Send Messages in Threads, Create Public
+ * Threads (reply_in_thread), Read Message History, Embed Links, Attach Files
+ * and Add Reactions.
  */
-export const DISCORD_PERMISSIONS = '274878024768';
+export const DISCORD_PERMISSIONS = '309237763136';
 
 export interface StartupSummary {
   /** Seconds from the process's start to this record. */

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { allOutput, APP_ID, startStack, type Stack } from './stack.js';
 
 const ADMIN_PASSWORD = 'admin-password-never-leaks';
-const INVITE = `https://discord.com/oauth2/authorize?client_id=${APP_ID}&scope=bot%20applications.commands&permissions=274878024768`;
+const INVITE = `https://discord.com/oauth2/authorize?client_id=${APP_ID}&scope=bot%20applications.commands&permissions=309237763136`;
 
 let stack: Stack | undefined;
 afterEach(async () => {
