@@ -16,22 +16,31 @@ export function createPool(
 ): pg.Pool {
   const pool = new pg.Pool({ max: 10, ...config, connectionString: databaseUrl });
   const open = new Set<pg.PoolClient>();
-  connections.set(pool, open);
+  const busy = new Set<pg.PoolClient>();
+  connections.set(pool, { open, busy });
   pool.on('connect', (client) => {
     open.add(client);
     client.once('end', () => open.delete(client));
   });
+  pool.on('acquire', (client) => busy.add(client));
+  pool.on('release', (_error, client) => busy.delete(client));
+  pool.on('remove', (client) => busy.delete(client));
   // An idle connection that the server drops (restart, failover) must not crash
   // the process: the pool replaces it on the next query.
   pool.on('error', (error) => onIdleError?.(error));
   return pool;
 }
 
-/** How long endPool waits for the connections to close after pool.end(). */
-const POOL_END_MS = 2_000;
+/**
+ * How long endPool waits for the connections to close after pool.end(): a
+ * moment, not more, since a stopping worker that has handed its jobs back
+ * should be gone (a Postgres that still finds one open logs its FATAL at
+ * debug while the service stops it, in embedded.ts).
+ */
+const POOL_END_MS = 300;
 
-/** The connections of each pool createPool made that have not ended yet. */
-const connections = new WeakMap<pg.Pool, Set<pg.PoolClient>>();
+/** The connections of each pool createPool made that have not ended yet, and those checked out. */
+const connections = new WeakMap<pg.Pool, { open: Set<pg.PoolClient>; busy: Set<pg.PoolClient> }>();
 
 /**
  * Ends a pool and waits until each of its connections has closed: pool.end()
@@ -40,8 +49,11 @@ const connections = new WeakMap<pg.Pool, Set<pg.PoolClient>>();
  * itself, logging `terminating connection due to administrator command`.
  */
 export async function endPool(pool: pg.Pool): Promise<void> {
-  const open = [...(connections.get(pool) ?? [])];
-  const ended = open.map((client) => new Promise((resolve) => client.once('end', resolve)));
+  const { open, busy } = connections.get(pool) ?? { open: new Set(), busy: new Set() };
+  // The idle ones, which pool.end() closes now; one still checked out closes
+  // when its holder lets it go, which waiting here would not hasten.
+  const idle = [...open].filter((client) => !busy.has(client));
+  const ended = idle.map((client) => new Promise((resolve) => client.once('end', resolve)));
   await pool.end();
   // Bounded: a connection that never reports its end must not hold up the shutdown.
   let timer: NodeJS.Timeout | undefined;
