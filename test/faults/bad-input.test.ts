@@ -251,7 +251,14 @@ describe('bad input', () => {
         body,
       });
     expect((await post('{"type": "event_callback", "event": ')).status).toBeGreaterThanOrEqual(400);
-    expect((await post(`{"pad":"${'x'.repeat(2 * 1024 * 1024)}"}`)).status).toBe(413);
+    // 413; or, when the refusal and its closed connection beat the client's
+    // last writes, the write fails (EPIPE/ECONNRESET): refused either way. The
+    // service staying up is checked below.
+    const oversized = await post(`{"pad":"${'x'.repeat(2 * 1024 * 1024)}"}`).then(
+      (response) => response.status,
+      (error: unknown) => (error as { cause?: { code?: string } }).cause?.code ?? String(error),
+    );
+    expect([413, 'EPIPE', 'ECONNRESET']).toContain(oversized);
     // Still answering.
     const sent = stack.slack.sendMention({
       channel: SLACK.channel(2),
