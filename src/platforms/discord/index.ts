@@ -27,26 +27,40 @@ export const discord: PlatformEntry = {
         // Registration and gateway discovery count against the bot's global limit too.
         const global = budgetBuckets(surface, 'other', { channelId: '', tenantId: '' });
         const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-        await take(budget, global, sleep, 'first');
-        const count = await registerDiscordCommands(rest, settings.applicationId).catch(
-          (error: unknown) => {
-            throw discordRegistrationError(error, settings.applicationId) ?? error;
-          },
-        );
-        await take(budget, global, sleep, 'first');
-        log.info({ count }, 'Discord slash commands registered');
-        const client = await startDiscordGateway({
-          token: settings.token,
-          apiUrl: settings.apiUrl,
-          producer,
-          models,
-          log,
-          notices: { surface, budget, log },
-          messageContent: settings.messageContent,
-          settings: tenantSettings,
-        }).catch((error: unknown) => {
-          throw discordTokenError(error) ?? error;
-        });
+        // Registration and the gateway login go at once (a start is that much
+        // quicker); a registration that fails still ends the start with its own
+        // message, as when it went first.
+        const registering = (async () => {
+          await take(budget, global, sleep, 'first');
+          const count = await registerDiscordCommands(rest, settings.applicationId).catch(
+            (error: unknown) => {
+              throw discordRegistrationError(error, settings.applicationId) ?? error;
+            },
+          );
+          log.info({ count }, 'Discord slash commands registered');
+        })();
+        const connecting = (async () => {
+          await take(budget, global, sleep, 'first');
+          return startDiscordGateway({
+            token: settings.token,
+            apiUrl: settings.apiUrl,
+            producer,
+            models,
+            log,
+            notices: { surface, budget, log },
+            messageContent: settings.messageContent,
+            settings: tenantSettings,
+          }).catch((error: unknown) => {
+            throw discordTokenError(error) ?? error;
+          });
+        })();
+        const [registered, connected] = await Promise.allSettled([registering, connecting]);
+        if (registered.status === 'rejected') {
+          if (connected.status === 'fulfilled') await connected.value.destroy();
+          throw registered.reason;
+        }
+        if (connected.status === 'rejected') throw connected.reason;
+        const client = connected.value;
         return { close: () => client.destroy() };
       },
     };
