@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { budgetBuckets } from '../../src/core/budget-buckets.js';
 import type { SurfaceLimits, SurfaceOp } from '../../src/core/surface.js';
-import { observe, withLearned } from '../../src/platforms/discord/rate-headers.js';
+import {
+  observe,
+  TRANSIT_MARGIN_MS,
+  withLearned,
+} from '../../src/platforms/discord/rate-headers.js';
 import { DISCORD_LIMITS } from '../../src/platforms/discord/surface.js';
 import type { LearnedRule } from '../../src/platforms/platform.js';
 
@@ -63,9 +67,11 @@ describe('limits with what was learned', () => {
     const limits = withLearned(DISCORD_LIMITS, learned);
     expect(keyOf(limits, 'post').key).toBe(keyOf(DISCORD_LIMITS, 'post').key);
     expect(keyOf(limits, 'edit').key).toBe(keyOf(limits, 'post').key);
-    expect(keyOf(limits, 'post').spec).toMatchObject({ points: 5, windowMs: 4_000 });
+    // The window Discord said, and the margin for requests that arrive out of step.
+    const windowMs = 4_000 + TRANSIT_MARGIN_MS;
+    expect(keyOf(limits, 'post').spec).toMatchObject({ points: 5, windowMs });
     // One bucket has one window, whichever operation saw it.
-    expect(keyOf(limits, 'edit').spec).toMatchObject({ points: 5, windowMs: 4_000 });
+    expect(keyOf(limits, 'edit').spec).toMatchObject({ points: 5, windowMs });
     // The bot-wide limit is untouched.
     expect(limits.rates.post!.find((r) => r.scope === 'bot')).toEqual(
       DISCORD_LIMITS.rates.post.find((r) => r.scope === 'bot'),
@@ -79,6 +85,9 @@ describe('limits with what was learned', () => {
     ]);
     const limits = withLearned(DISCORD_LIMITS, learned);
     expect(keyOf(limits, 'post').key).not.toBe(keyOf(limits, 'edit').key);
-    expect(keyOf(limits, 'edit').spec).toMatchObject({ points: 10, windowMs: 10_000 });
+    expect(keyOf(limits, 'edit').spec).toMatchObject({
+      points: 10,
+      windowMs: 10_000 + TRANSIT_MARGIN_MS,
+    });
   });
 });

@@ -48,6 +48,14 @@ export function observe(
 }
 
 /**
+ * Added to a per-channel window: a request's point is taken when it leaves,
+ * Discord counts it when it arrives, and of two requests a window apart the
+ * first may arrive later than its place (queued in the client, another
+ * process's loop busy), so that Discord sees them closer than the window.
+ */
+export const TRANSIT_MARGIN_MS = 100;
+
+/**
  * The declared limits with what was learned in place of the per-channel
  * guesses. Operations declared to share a bucket keep sharing it (and its
  * budget key, so no count is lost) while Discord names one bucket for them;
@@ -70,7 +78,9 @@ export function withLearned(
     const bucket = agreed ? declared.bucket : `${declared.bucket}~${rule.bucket}`;
     // One bucket has one window: whichever operation saw it tells the others.
     const seen = [...learned.values()].find((o) => o.bucket === rule.bucket && o.windowMs);
-    const windowMs = rule.windowMs ?? seen?.windowMs ?? declared.windowMs;
+    const learnedWindow = rule.windowMs ?? seen?.windowMs;
+    const windowMs =
+      learnedWindow === undefined ? declared.windowMs : learnedWindow + TRANSIT_MARGIN_MS;
     rates[op] = limits.rates[op]!.map((r) =>
       r === declared ? { bucket, scope: 'channel', points: rule.points, windowMs } : r,
     );

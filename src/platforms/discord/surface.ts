@@ -16,7 +16,7 @@ import { clip } from '../../core/split.js';
 import { scrub } from '../../log.js';
 import type { RateLearning } from '../platform.js';
 import { decodeDiscordInteraction } from './interaction-ref.js';
-import { observe, withLearned } from './rate-headers.js';
+import { observe, TRANSIT_MARGIN_MS, withLearned } from './rate-headers.js';
 import {
   SurfaceError,
   type ChatSurface,
@@ -42,8 +42,16 @@ import {
  * (command registration, gateway discovery) draw on it as `other`.
  */
 const GLOBAL = { bucket: 'global', scope: 'bot', points: 50, windowMs: 1_000 } as const;
-/** Reactions have a bucket of their own: about one per 0.25 s per channel. */
-const REACTIONS = { bucket: 'reactions', scope: 'channel', points: 1, windowMs: 250 } as const;
+/**
+ * Reactions have a bucket of their own: about one per 0.25 s per channel,
+ * plus the margin for requests that arrive out of step (TRANSIT_MARGIN_MS).
+ */
+const REACTIONS = {
+  bucket: 'reactions',
+  scope: 'channel',
+  points: 1,
+  windowMs: 250 + TRANSIT_MARGIN_MS,
+} as const;
 const CHANNEL_WRITES = {
   bucket: 'messages',
   scope: 'channel',
