@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { budgetBuckets } from '../../src/core/budget-buckets.js';
 import { createDiscordRest, DiscordSurface } from '../../src/platforms/discord/surface.js';
+import { TRANSIT_MARGIN_MS } from '../../src/platforms/discord/rate-headers.js';
 import { LearnedRates } from '../../src/queue/learned-rates.js';
 import { startFakeDiscord, type FakeDiscord } from '../fakes/discord/index.js';
 import { BACKEND_KINDS, openTestBackend, type TestBackend } from '../support/backends.js';
@@ -41,8 +42,9 @@ describe.each(BACKEND_KINDS)('rate limits learned from headers, shared on %s', (
     await surface.edit(message, 'hello again');
     const post = budgetBuckets(surface, 'post', { channelId: CHANNEL, tenantId: 'g' })[0]!;
     const edit = budgetBuckets(surface, 'edit', { channelId: CHANNEL, tenantId: 'g' })[0]!;
-    // What the fake's headers said: 4 per 3 s, one bucket for both, counted on the same key as before.
-    expect(post.spec).toMatchObject({ points: 4, windowMs: 3_000 });
+    // What the fake's headers said (4 per 3 s, with the transit margin), one bucket for both,
+    // counted on the same key as before.
+    expect(post.spec).toMatchObject({ points: 4, windowMs: 3_000 + TRANSIT_MARGIN_MS });
     expect(edit.key).toBe(post.key);
     expect(post.key).toBe(before.key);
 
