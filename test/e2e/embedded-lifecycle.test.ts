@@ -137,17 +137,10 @@ describe('the owner of the embedded Postgres', () => {
 
       const next = await ServiceProcess.start(env);
       try {
-        // initdb runs in a session of its own: the Ctrl-C does not reach it. Had
-        // it not finished when the service stopped, the next start says it
-        // removes the unfinished cluster before it initialises again.
-        const initialised = next.logs.findIndex((l) => l.msg.startsWith('initialising'));
-        if (initialised !== -1) {
-          expect(
-            next.logs
-              .slice(0, initialised)
-              .some((l) => l.msg.startsWith('removing a PostgreSQL cluster whose initialisation')),
-          ).toBe(true);
-        }
+        // initdb runs in a session of its own: the Ctrl-C does not reach it.
+        // Whether it finished, the stopping service removed its unfinished
+        // cluster, or the next start does (saying so), the next start opens a
+        // working cluster.
         expect(await health(next)).toBe(200);
         expect(await next.stop()).toBe(0);
       } finally {
