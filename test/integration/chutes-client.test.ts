@@ -13,7 +13,10 @@ const ASK: ChatRequest = {
 
 let chutes: FakeChutes;
 beforeEach(async () => {
-  chutes = await startFakeChutes({ apiKey: KEY, models: ['model-a', 'model-b'] });
+  chutes = await startFakeChutes({
+    apiKey: KEY,
+    models: ['model-a', { id: 'model-b', contextLength: 8_192 }],
+  });
 });
 afterEach(async () => {
   await chutes.close();
@@ -259,5 +262,12 @@ describe('ChutesChatClient against the fake Chutes', () => {
     expect(await client().listModels()).toEqual(['model-a', 'model-b']);
     expect(chutes.requests[0]).toMatchObject({ method: 'GET', path: '/v1/models' });
     expect(chutes.requests[0]?.headers.authorization).toBeUndefined();
+  });
+
+  it("reads each model's context length where the list gives one", async () => {
+    expect(await client().listModelInfo()).toEqual([
+      { id: 'model-a', contextLength: undefined },
+      { id: 'model-b', contextLength: 8_192 },
+    ]);
   });
 });

@@ -28,7 +28,10 @@ function sendScriptedError(res: ServerResponse, error: ScriptedError): void {
  * Scripts are consumed only by requests that got past auth, JSON, schema and model checks.
  */
 export async function startFakeChutes(options: FakeChutesOptions): Promise<FakeChutes> {
-  const models = options.models ?? ['model-a'];
+  const listed = (options.models ?? ['model-a']).map((m) =>
+    typeof m === 'string' ? { id: m } : m,
+  );
+  const models = listed.map((m) => m.id);
   const validators = createValidators();
   const requests: RecordedRequest[] = [];
   const chatScripts: ScriptedChat[] = [];
@@ -86,7 +89,13 @@ export async function startFakeChutes(options: FakeChutesOptions): Promise<FakeC
         return sendJson(res, 401, { detail: 'Authentication required.' });
       }
       const created = Math.floor(Date.now() / 1000);
-      const data = models.map((id) => ({ id, object: 'model', created, owned_by: 'chutes' }));
+      const data = listed.map(({ id, contextLength }) => ({
+        id,
+        object: 'model',
+        created,
+        owned_by: 'chutes',
+        ...(contextLength === undefined ? {} : { context_length: contextLength }),
+      }));
       return sendJson(res, 200, { object: 'list', data });
     }
     const file = method === 'GET' && /^\/files\/([\w.-]+)$/.exec(path)?.[1];
