@@ -6,6 +6,7 @@
  */
 import { ChutesError } from '../chutes/errors.js';
 import { contextLengthOf, fitHistory, HISTORY_FIT } from './history-fit.js';
+import { tokenCounter } from './token-count.js';
 import {
   classifyFailure,
   isUnreachable,
@@ -139,7 +140,7 @@ export async function handleChatJob(
       );
     }
     if (!fresh) renderer.start(PLACEHOLDER).catch(() => undefined);
-    const { settings, named, history, contextLength } = await lookups;
+    const { settings, named, history, contextLength, count } = await lookups;
     job = named;
     usage = { ...usage, model: settings.model, userName: job.author.name };
     const refused = await deps.quotas?.refusal(
@@ -160,6 +161,7 @@ export async function handleChatJob(
       historyBudget: deps.history.tokenBudget,
       contextLength,
       answerTokens: settings.sampling.max_tokens ?? HISTORY_FIT.answerTokens,
+      count,
     });
     if (!fit.fits) {
       // No model call: a shorter question is the user's to send.
@@ -244,10 +246,13 @@ export async function handleChatJob(
   }
 }
 
-/** What an answer needs besides the question: the settings, the names, the history, the context. */
+/**
+ * What an answer needs besides the question: the settings, the names, the
+ * history, and what it takes to fit the history to the model.
+ */
 async function lookUp(job: ChatJob, deps: ChatJobDeps) {
   const read = deps.settings.get(job.platform, job.tenantId, settingsChannel(job));
-  const [settings, named, history, contextLength] = await Promise.all([
+  const [settings, named, history, contextLength, count] = await Promise.all([
     read,
     withNames(job, deps),
     deps.store.history(
@@ -257,8 +262,9 @@ async function lookUp(job: ChatJob, deps: ChatJobDeps) {
       historyView(job),
     ),
     read.then((settings) => contextLengthOf(settings.model, deps.history)),
+    tokenCounter(),
   ]);
-  return { settings, named, history, contextLength };
+  return { settings, named, history, contextLength, count };
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 import type { ChatMessage } from '../chutes/chat-client.js';
 import { asModelText, type StoredMessage } from './conversation.js';
-import { countTokens } from './token-count.js';
+import type { TokenCounter } from './token-count.js';
 
 export const HISTORY_FIT = {
   /**
@@ -43,8 +43,8 @@ export interface FitInput {
   readonly contextLength: number;
   /** Tokens kept for the answer (max_tokens). */
   readonly answerTokens: number;
-  /** Counts a text's tokens; default cl100k_base. */
-  readonly count?: (text: string) => number;
+  /** Counts a text's tokens: tokenCounter() (cl100k_base). */
+  readonly count: TokenCounter;
 }
 
 export type Fit =
@@ -68,8 +68,7 @@ export type Fit =
 type Exchange = { readonly messages: ChatMessage[]; readonly tokens: number };
 
 export function fitHistory(input: FitInput): Fit {
-  const count = input.count ?? countTokens;
-  const cost = (text: string) => count(text) + HISTORY_FIT.perMessage;
+  const cost = (text: string) => input.count(text) + HISTORY_FIT.perMessage;
   const withSystem = input.systemPrompt.trim() !== '';
   const system: ChatMessage = { role: 'system', content: input.systemPrompt };
   const current: ChatMessage = { role: 'user', content: asModelText(input.current) };

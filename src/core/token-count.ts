@@ -6,17 +6,20 @@
  * it counts as many tokens as they use or a few more, never far fewer; it
  * loads in half the time and memory.
  *
- * Counts are cached by text: a conversation's history is the same stored
- * messages job after job, so each is counted about once.
+ * The encoding (about 20 MB of heap) is loaded on first use, so processes
+ * that never answer a question (gateways, commands) do without it. Counts are
+ * cached by text: a conversation's history is the same stored messages job
+ * after job, so each is counted about once.
  */
-import { countTokens as cl100kCount } from 'gpt-tokenizer/encoding/cl100k_base';
 import { LRUCache } from 'lru-cache';
+
+export type TokenCounter = (text: string) => number;
 
 /** Text that looks like a special token (`<|endoftext|>`) is counted as text, not refused. */
 const AS_TEXT = { disallowedSpecial: new Set<string>() };
 
 /** Texts shorter than this are counted again rather than cached: cheaper than the cache entry. */
-const CACHE_FROM_CHARS = 256;
+const CACHE_FROM_CHARS = 16;
 
 const cache = new LRUCache<string, number>({
   // About 16 MB of cached text (UTF-16), a few thousand messages.
@@ -24,12 +27,25 @@ const cache = new LRUCache<string, number>({
   sizeCalculation: (_tokens, text) => text.length,
 });
 
-/** The tokens of `text` as cl100k_base counts them. */
-export function countTokens(text: string): number {
-  if (text.length < CACHE_FROM_CHARS) return cl100kCount(text, AS_TEXT);
-  const cached = cache.get(text);
-  if (cached !== undefined) return cached;
-  const tokens = cl100kCount(text, AS_TEXT);
-  cache.set(text, tokens);
-  return tokens;
+let loading: Promise<TokenCounter> | undefined;
+
+/** The cl100k_base counter, loaded once. */
+export function tokenCounter(): Promise<TokenCounter> {
+  loading ??= import('gpt-tokenizer/encoding/cl100k_base').then(
+    ({ countTokens }): TokenCounter =>
+      (text) => {
+        if (text.length < CACHE_FROM_CHARS) return countTokens(text, AS_TEXT);
+        const cached = cache.get(text);
+        if (cached !== undefined) return cached;
+        const tokens = countTokens(text, AS_TEXT);
+        cache.set(text, tokens);
+        return tokens;
+      },
+    (error: unknown) => {
+      // A later question tries again.
+      loading = undefined;
+      throw error;
+    },
+  );
+  return loading;
 }

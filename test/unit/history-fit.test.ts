@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { StoredMessage } from '../../src/core/conversation.js';
 import {
   contextLengthOf,
@@ -6,8 +6,13 @@ import {
   HISTORY_FIT,
   type FitInput,
 } from '../../src/core/history-fit.js';
-import { countTokens } from '../../src/core/token-count.js';
+import { tokenCounter, type TokenCounter } from '../../src/core/token-count.js';
 import { questionTooLongText } from '../../src/core/user-messages.js';
+
+let countTokens: TokenCounter;
+beforeAll(async () => {
+  countTokens = await tokenCounter();
+});
 
 /** One token a character: the arithmetic of the cut, exactly. */
 const byChars = (text: string) => text.length;
@@ -151,7 +156,7 @@ describe('fitHistory', () => {
       { role: 'assistant', authorName: null, content: 'ok' },
     ];
     expect(countTokens(`Ann: ${'1234567890'.repeat(60)}`)).toBe(203);
-    const input = { ...base, history: digits, count: undefined, contextLength: 100_000 };
+    const input = { ...base, history: digits, count: countTokens, contextLength: 100_000 };
     expect(fitHistory({ ...input, historyBudget: 219 })).toMatchObject({ dropped: 1 });
     expect(fitHistory({ ...input, historyBudget: 220 })).toMatchObject({ dropped: 0 });
   });
