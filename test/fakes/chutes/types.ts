@@ -98,7 +98,11 @@ export interface ImageRequestBody {
 /** A chat model of the fake's list. */
 export interface FakeModel {
   id: string;
-  /** Listed as `context_length`; absent from the entry when unset, as for models Chutes knows none of. */
+  /**
+   * Listed as `context_length` (absent from the entry when unset, as for models Chutes knows
+   * none of); a chat request whose prompt (cl100k_base, 4 tokens a message) and max_tokens pass
+   * it is refused with vLLM's 400.
+   */
   contextLength?: number;
 }
 
