@@ -2,10 +2,11 @@
  * History that fits the model, end to end: a model whose listed context is
  * small gets the latest exchanges that fit, oldest dropped first, each
  * question with its answer; a question that cannot fit at all is answered
- * with one sentence and no model call, and is not remembered.
+ * with one sentence and no model call, and is not remembered. On Discord (a
+ * shared channel) and Slack (a DM).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ANN, channel, startStack, type Stack } from './stack.js';
+import { ANN, channel, SLACK, startStack, type Stack } from './stack.js';
 
 /**
  * model-a's context: 700 tokens, 100 of them kept for the answer, 500 counted
@@ -24,13 +25,14 @@ beforeAll(async () => {
       defaultChat: () => ({ chunks: [ANSWER] }),
     },
     env: { DEFAULT_MAX_TOKENS: '100', DEFAULT_SYSTEM_PROMPT: 'Be brief.' },
+    slack: {},
   });
 });
 afterAll(async () => {
   await stack?.stop();
 });
 afterEach(() => {
-  expect(stack.discord.rateLimited).toEqual([]);
+  expect(stack.rateLimited()).toEqual([]);
 });
 
 const chatRequests = () =>
@@ -49,6 +51,25 @@ async function ask(text: string): Promise<string> {
     `the reply to "${text.slice(0, 20)}"`,
   );
   return reply.content;
+}
+
+/** Asks in the Slack DM with Ann (no mention needed) and waits for the bot's final reply. */
+async function askOnSlack(text: string): Promise<string> {
+  const replies = () => stack.slack.botMessages(SLACK.dm).filter((m) => !m.deleted && !m.threadTs);
+  const before = replies().length;
+  stack.slack.sendDm({ channel: SLACK.dm, user: SLACK.ann.id, text });
+  const reply = await stack.slack.waitFor(
+    () => {
+      const latest = replies().slice(before).at(-1);
+      const shown = latest?.markdown ?? latest?.text ?? '';
+      return latest && latest.streaming !== 'streaming' && !shown.includes('Thinking')
+        ? shown
+        : undefined;
+    },
+    20_000,
+    `the Slack reply to "${text.slice(0, 20)}"`,
+  );
+  return reply;
 }
 
 /** The messages the last chat request sent, as `role: <first two words>`. */
@@ -114,5 +135,25 @@ describe("history cut to the model's context", () => {
       `assistant: ${ANSWER}`,
       'user: Ann: Q6',
     ]);
+  });
+});
+
+describe('the same on Slack', () => {
+  it('sends a DM conversation cut to the context, and refuses a question too long for it', async () => {
+    for (const tag of ['S1', 'S2', 'S3']) expect(await askOnSlack(long(tag))).toBe(ANSWER);
+    expect(await askOnSlack('S4 and now?')).toBe(ANSWER);
+    expect(lastSent()).toEqual([
+      'system: Be brief.',
+      'user: Ann: S2',
+      `assistant: ${ANSWER}`,
+      'user: Ann: S3',
+      `assistant: ${ANSWER}`,
+      'user: Ann: S4',
+    ]);
+    const calls = chatRequests().length;
+    expect(await askOnSlack(`S5 ${'1234567890'.repeat(190)}`)).toMatch(
+      /^⚠️ Your question is too long for the model `model-a`: its context of 700 tokens/,
+    );
+    expect(chatRequests()).toHaveLength(calls);
   });
 });
