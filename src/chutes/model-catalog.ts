@@ -21,15 +21,26 @@ export const MODEL_CATALOG_DEFAULTS = {
   ttlMs: 5 * 60_000,
   /** How long an old list still serves while Chutes cannot be reached. */
   staleMs: 60 * 60_000,
+  /**
+   * After a failed fetch, how long callers get the old list or that failure
+   * at once rather than a new fetch each: every question asks.
+   */
+  retryMs: 30_000,
 } as const;
 
 export class CachedModelCatalog {
   private cached?: { models: readonly string[]; info: readonly ModelInfo[]; at: number };
   private inFlight?: Promise<{ models: readonly string[]; info: readonly ModelInfo[] }>;
+  private failed?: { error: unknown; at: number };
 
   constructor(
     private readonly lister: ModelLister,
-    private readonly options: { ttlMs?: number; staleMs?: number; now?: () => number } = {},
+    private readonly options: {
+      ttlMs?: number;
+      staleMs?: number;
+      retryMs?: number;
+      now?: () => number;
+    } = {},
   ) {}
 
   async chatModels(): Promise<readonly string[]> {
@@ -46,16 +57,23 @@ export class CachedModelCatalog {
     const ttl = this.options.ttlMs ?? MODEL_CATALOG_DEFAULTS.ttlMs;
     const stale = this.options.staleMs ?? MODEL_CATALOG_DEFAULTS.staleMs;
     if (this.cached && now() - this.cached.at < ttl) return this.cached;
+    const retry = this.options.retryMs ?? MODEL_CATALOG_DEFAULTS.retryMs;
+    if (this.failed && now() - this.failed.at < retry) {
+      if (this.cached && now() - this.cached.at < stale) return this.cached;
+      throw this.failed.error;
+    }
     this.inFlight ??= this.lister
       .listModelInfo()
       .then((info) => {
         this.cached = { models: info.map((entry) => entry.id), info, at: now() };
+        this.failed = undefined;
         return this.cached;
       })
       .finally(() => (this.inFlight = undefined));
     try {
       return await this.inFlight;
     } catch (error) {
+      this.failed = { error, at: now() };
       if (this.cached && now() - this.cached.at < stale) return this.cached;
       throw error;
     }

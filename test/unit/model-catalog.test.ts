@@ -30,13 +30,32 @@ describe('CachedModelCatalog', () => {
   it('asks again after the ttl, and serves the old list while a refresh fails', async () => {
     let now = 0;
     const source = lister([[{ id: 'a', contextLength: 4_096 }], new Error('down')]);
-    const catalog = new CachedModelCatalog(source, { ttlMs: 10, staleMs: 100, now: () => now });
+    const catalog = new CachedModelCatalog(source, {
+      ttlMs: 10,
+      staleMs: 100,
+      retryMs: 0,
+      now: () => now,
+    });
     expect(await catalog.contextLength('a')).toBe(4_096);
     now = 50;
     expect(await catalog.contextLength('a')).toBe(4_096);
     expect(source.calls).toBe(2);
     now = 200;
     await expect(catalog.contextLength('a')).rejects.toThrow('down');
+  });
+
+  it('does not ask again on every question while the list cannot be read', async () => {
+    let now = 0;
+    const source = lister([new Error('down'), [{ id: 'a', contextLength: 4_096 }]]);
+    const catalog = new CachedModelCatalog(source, { retryMs: 1_000, now: () => now });
+    await expect(catalog.contextLength('a')).rejects.toThrow('down');
+    now = 999;
+    await expect(catalog.contextLength('a')).rejects.toThrow('down');
+    await expect(catalog.chatModels()).rejects.toThrow('down');
+    expect(source.calls).toBe(1);
+    now = 1_000;
+    expect(await catalog.contextLength('a')).toBe(4_096);
+    expect(source.calls).toBe(2);
   });
 });
 
