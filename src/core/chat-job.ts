@@ -32,8 +32,8 @@ import {
   RETRYING,
   RETRYING_OTHER,
   STOPPED,
-  questionTooLongText,
   TOO_LONG,
+  questionTooLongText,
   userMessageFor,
 } from './user-messages.js';
 
