@@ -249,7 +249,7 @@ export async function startService(
             store: observedStore,
             settings,
             quotas,
-            history: config.history,
+            history: { ...config.history, contextLength: (model) => models.contextLength(model) },
             log,
           },
         }),

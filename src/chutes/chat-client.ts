@@ -5,6 +5,7 @@ import type { ChatRequest, ChatStreamEvent } from './chat-types.js';
 import { ModelListSchema } from './chunk-schema.js';
 import { ChutesError } from './errors.js';
 import { chutesErrorFromResponse } from './http-errors.js';
+import type { ModelInfo } from './model-catalog.js';
 import { MAX_ERROR_BODY_BYTES, postToChutes } from './post.js';
 import { readText } from './read-body.js';
 
@@ -119,7 +120,12 @@ export class ChutesChatClient {
    * Model ids from `GET {baseUrl}/models`, which Chutes serves without auth;
    * `withKey` sends the API key too, so a refused key fails (`unauthorized`).
    */
-  async listModels(signal?: AbortSignal, { withKey = false } = {}): Promise<string[]> {
+  async listModels(signal?: AbortSignal, options: { withKey?: boolean } = {}): Promise<string[]> {
+    return (await this.listModelInfo(signal, options)).map((model) => model.id);
+  }
+
+  /** The models of `GET {baseUrl}/models` with what the list tells of each (see listModels). */
+  async listModelInfo(signal?: AbortSignal, { withKey = false } = {}): Promise<ModelInfo[]> {
     const operation = withKey ? 'Checking CHUTES_API_KEY' : 'Listing Chutes models';
     const scope = new AbortScope(signal);
     let phase: Phase = 'connect';
@@ -152,7 +158,10 @@ export class ChutesChatClient {
           status: res.status,
         });
       }
-      return parsed.data.data.map((model) => model.id);
+      return parsed.data.data.map((model) => ({
+        id: model.id,
+        contextLength: model.context_length ?? model.max_model_len,
+      }));
     } catch (err) {
       throw scope.toError(err, phase, operation);
     } finally {

@@ -5,7 +5,8 @@
  * an answer it already stored.
  */
 import { ChutesError } from '../chutes/errors.js';
-import { buildWindow } from './conversation.js';
+import { contextLengthOf, fitHistory, HISTORY_FIT } from './history-fit.js';
+import { tokenCounter } from './token-count.js';
 import {
   classifyFailure,
   isUnreachable,
@@ -32,6 +33,7 @@ import {
   RETRYING_OTHER,
   STOPPED,
   TOO_LONG,
+  questionTooLongText,
   userMessageFor,
 } from './user-messages.js';
 
@@ -43,7 +45,15 @@ export interface ChatJobDeps {
   readonly settings: SettingsSource;
   /** Daily quotas; unset: none are checked. */
   readonly quotas?: Pick<Quotas, 'refusal'>;
-  readonly history: { readonly tokenBudget: number; readonly maxMessages: number };
+  readonly history: {
+    readonly tokenBudget: number;
+    readonly maxMessages: number;
+    /**
+     * A model's context length as the models list gives it; unset, or where
+     * it gives none, HISTORY_FIT.defaultContextLength (see history-fit.ts).
+     */
+    readonly contextLength?: (model: string) => Promise<number | undefined>;
+  };
   readonly log: {
     warn(details: object, message: string): void;
     info(details: object, message: string): void;
@@ -130,7 +140,7 @@ export async function handleChatJob(
       );
     }
     if (!fresh) renderer.start(PLACEHOLDER).catch(() => undefined);
-    const { settings, named, history } = await lookups;
+    const { settings, named, history, contextLength, count } = await lookups;
     job = named;
     usage = { ...usage, model: settings.model, userName: job.author.name };
     const refused = await deps.quotas?.refusal(
@@ -144,12 +154,25 @@ export async function handleChatJob(
       await renderer.finish(refused);
       return;
     }
-    const messages = buildWindow({
+    const fit = fitHistory({
       systemPrompt: settings.systemPrompt,
       history,
       current: { authorName: job.author.name, content: job.text },
-      tokenBudget: deps.history.tokenBudget,
+      historyBudget: deps.history.tokenBudget,
+      contextLength,
+      answerTokens: settings.sampling.max_tokens ?? HISTORY_FIT.answerTokens,
+      count,
     });
+    if (!fit.fits) {
+      // No model call: a shorter question is the user's to send.
+      deps.log.info(
+        { jobId: ctx.jobId, model: settings.model, contextLength },
+        'question too long for the model',
+      );
+      await renderer.finish(questionTooLongText(settings.model, fit));
+      return;
+    }
+    const { messages } = fit;
     usage = { ...usage, ...estimatedPromptTokens(messages) };
     let firstTokenAt: number | undefined;
     let finishReason: string | undefined;
@@ -223,10 +246,14 @@ export async function handleChatJob(
   }
 }
 
-/** What an answer needs besides the question: the settings, the names, the history. */
+/**
+ * What an answer needs besides the question: the settings, the names, the
+ * history, and what it takes to fit the history to the model.
+ */
 async function lookUp(job: ChatJob, deps: ChatJobDeps) {
-  const [settings, named, history] = await Promise.all([
-    deps.settings.get(job.platform, job.tenantId, settingsChannel(job)),
+  const read = deps.settings.get(job.platform, job.tenantId, settingsChannel(job));
+  const [settings, named, history, contextLength, count] = await Promise.all([
+    read,
     withNames(job, deps),
     deps.store.history(
       job.platform,
@@ -234,8 +261,10 @@ async function lookUp(job: ChatJob, deps: ChatJobDeps) {
       deps.history.maxMessages,
       historyView(job),
     ),
+    read.then((settings) => contextLengthOf(settings.model, deps.history)),
+    tokenCounter(),
   ]);
-  return { settings, named, history };
+  return { settings, named, history, contextLength, count };
 }
 
 /**
