@@ -2,9 +2,9 @@ import { AbortScope, type Phase } from './abort-scope.js';
 import { buildChatBody } from './chat-request.js';
 import { ChatStreamDecoder } from './chat-stream-decoder.js';
 import type { ChatRequest, ChatStreamEvent } from './chat-types.js';
-import { ModelListSchema } from './chunk-schema.js';
 import { ChutesError } from './errors.js';
 import { chutesErrorFromResponse } from './http-errors.js';
+import { modelInfoOf, ModelListSchema, type ModelInfo } from './model-info.js';
 import { MAX_ERROR_BODY_BYTES, postToChutes } from './post.js';
 import { readText } from './read-body.js';
 
@@ -120,6 +120,11 @@ export class ChutesChatClient {
    * `withKey` sends the API key too, so a refused key fails (`unauthorized`).
    */
   async listModels(signal?: AbortSignal, { withKey = false } = {}): Promise<string[]> {
+    return (await this.listModelInfos(signal, { withKey })).map((model) => model.id);
+  }
+
+  /** Each model of `GET {baseUrl}/models` with its modalities, prices and context length. */
+  async listModelInfos(signal?: AbortSignal, { withKey = false } = {}): Promise<ModelInfo[]> {
     const operation = withKey ? 'Checking CHUTES_API_KEY' : 'Listing Chutes models';
     const scope = new AbortScope(signal);
     let phase: Phase = 'connect';
@@ -152,7 +157,7 @@ export class ChutesChatClient {
           status: res.status,
         });
       }
-      return parsed.data.data.map((model) => model.id);
+      return parsed.data.data.map(modelInfoOf);
     } catch (err) {
       throw scope.toError(err, phase, operation);
     } finally {

@@ -34,7 +34,3 @@ export const ChatChunkSchema = z.looseObject({
 
 export type ChatChunk = z.infer<typeof ChatChunkSchema>;
 export type ChunkUsage = z.infer<typeof Usage>;
-
-export const ModelListSchema = z.looseObject({
-  data: z.array(z.looseObject({ id: z.string() })),
-});

@@ -3,42 +3,73 @@
  * must answer within Discord's 3 seconds, and settings validation asks on every
  * change. A failed refresh serves the previous list while it is not too old.
  */
+import type { ModelInfo } from './model-info.js';
+
+export type { ModelInfo, ModelPricing } from './model-info.js';
+export { costUsd, takesImages } from './model-info.js';
+
 export interface ModelLister {
-  listModels(signal?: AbortSignal): Promise<string[]>;
+  listModelInfos(signal?: AbortSignal): Promise<ModelInfo[]>;
 }
 
 export const MODEL_CATALOG_DEFAULTS = {
-  /** How long a fetched list is used before asking again. */
+  /** How long a fetched list is used before asking again (Chutes caches it about as long). */
   ttlMs: 5 * 60_000,
   /** How long an old list still serves while Chutes cannot be reached. */
   staleMs: 60 * 60_000,
 } as const;
 
+interface Listed {
+  readonly infos: readonly ModelInfo[];
+  readonly ids: readonly string[];
+  readonly byId: ReadonlyMap<string, ModelInfo>;
+}
+
 export class CachedModelCatalog {
-  private cached?: { models: readonly string[]; at: number };
-  private inFlight?: Promise<readonly string[]>;
+  private cached?: Listed & { at: number };
+  private inFlight?: Promise<Listed>;
 
   constructor(
     private readonly lister: ModelLister,
     private readonly options: { ttlMs?: number; staleMs?: number; now?: () => number } = {},
   ) {}
 
+  /** The ids of the chat models, as listed. */
   async chatModels(): Promise<readonly string[]> {
+    return (await this.listed()).ids;
+  }
+
+  /** Every chat model with its modalities, prices and context length, as listed. */
+  async modelInfos(): Promise<readonly ModelInfo[]> {
+    return (await this.listed()).infos;
+  }
+
+  /** One model's info; undefined when the list does not hold it. */
+  async modelInfo(id: string): Promise<ModelInfo | undefined> {
+    return (await this.listed()).byId.get(id);
+  }
+
+  private async listed(): Promise<Listed> {
     const now = this.options.now ?? Date.now;
     const ttl = this.options.ttlMs ?? MODEL_CATALOG_DEFAULTS.ttlMs;
     const stale = this.options.staleMs ?? MODEL_CATALOG_DEFAULTS.staleMs;
-    if (this.cached && now() - this.cached.at < ttl) return this.cached.models;
+    if (this.cached && now() - this.cached.at < ttl) return this.cached;
     this.inFlight ??= this.lister
-      .listModels()
-      .then((models) => {
-        this.cached = { models, at: now() };
-        return models;
+      .listModelInfos()
+      .then((infos) => {
+        const listed = {
+          infos,
+          ids: infos.map((info) => info.id),
+          byId: new Map(infos.map((info) => [info.id, info])),
+        };
+        this.cached = { ...listed, at: now() };
+        return listed;
       })
       .finally(() => (this.inFlight = undefined));
     try {
       return await this.inFlight;
     } catch (error) {
-      if (this.cached && now() - this.cached.at < stale) return this.cached.models;
+      if (this.cached && now() - this.cached.at < stale) return this.cached;
       throw error;
     }
   }

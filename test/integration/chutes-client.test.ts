@@ -260,4 +260,16 @@ describe('ChutesChatClient against the fake Chutes', () => {
     expect(chutes.requests[0]).toMatchObject({ method: 'GET', path: '/v1/models' });
     expect(chutes.requests[0]?.headers.authorization).toBeUndefined();
   });
+
+  it("reads each model's modalities, prices and context length from the list", async () => {
+    const infos = await client().listModelInfos();
+    expect(infos.map((m) => m.id)).toEqual(['model-a', 'model-b']);
+    // The fake lists Chutes' fields for every model: text only, its default prices and context.
+    expect(infos[0]).toEqual({
+      id: 'model-a',
+      inputModalities: ['text'],
+      pricing: { prompt: 0.2, completion: 0.8 },
+      contextLength: 65_536,
+    });
+  });
 });

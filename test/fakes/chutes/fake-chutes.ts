@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { answerChat } from './chat-route.js';
 import { flatHeaders, parseJson, presentedKey, readBody, sendBytes, sendJson } from './http.js';
 import { answerImage, type ImageBody } from './image-route.js';
+import { modelEntry, modelId, stateError, type ModelState } from './model-list.js';
 import type {
   FakeChutes,
   FakeChutesOptions,
@@ -28,7 +29,9 @@ function sendScriptedError(res: ServerResponse, error: ScriptedError): void {
  * Scripts are consumed only by requests that got past auth, JSON, schema and model checks.
  */
 export async function startFakeChutes(options: FakeChutesOptions): Promise<FakeChutes> {
-  const models = options.models ?? ['model-a'];
+  const listed = options.models ?? ['model-a'];
+  const models = listed.map(modelId);
+  const states = new Map<string, ModelState>(Object.entries(options.modelStates ?? {}));
   const validators = createValidators();
   const requests: RecordedRequest[] = [];
   const chatScripts: ScriptedChat[] = [];
@@ -86,7 +89,7 @@ export async function startFakeChutes(options: FakeChutesOptions): Promise<FakeC
         return sendJson(res, 401, { detail: 'Authentication required.' });
       }
       const created = Math.floor(Date.now() / 1000);
-      const data = models.map((id) => ({ id, object: 'model', created, owned_by: 'chutes' }));
+      const data = listed.map((model) => modelEntry(model, created));
       return sendJson(res, 200, { object: 'list', data });
     }
     const file = method === 'GET' && /^\/files\/([\w.-]+)$/.exec(path)?.[1];
@@ -103,6 +106,9 @@ export async function startFakeChutes(options: FakeChutesOptions): Promise<FakeC
       if (!models.includes(body.model)) {
         return sendJson(res, 404, { detail: `model not found: ${body.model}` });
       }
+      // A cold, overloaded or unpaid model answers so before any script is consumed.
+      const state = states.get(body.model);
+      if (state) return sendScriptedError(res, stateError(body.model, state));
       const script = chatScripts.shift() ?? options.defaultChat?.(body) ?? {};
       if (script.error) return sendScriptedError(res, script.error);
       if (!options.recordChunks) return answerChat(res, body, script, validators.chatChunk);
@@ -151,6 +157,7 @@ export async function startFakeChutes(options: FakeChutesOptions): Promise<FakeC
     },
     script: (reply) => void chatScripts.push(reply),
     scriptImage: (reply) => void imageScripts.push(reply),
+    setModelState: (model, state) => void (state ? states.set(model, state) : states.delete(model)),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

@@ -1,3 +1,5 @@
+import type { FakeModel, ModelState } from './model-list.js';
+
 /** An error answer the fake gives instead of the normal one. */
 export interface ScriptedError {
   status: number;
@@ -97,8 +99,13 @@ export interface ImageRequestBody {
 
 export interface FakeChutesOptions {
   apiKey: string;
-  /** Chat models it serves. Default `['model-a']`. */
-  models?: string[];
+  /**
+   * Chat models it serves, by id (text only, default prices and context) or with their
+   * modalities, prices and context length. Default `['model-a']`.
+   */
+  models?: (string | FakeModel)[];
+  /** Models that answer 503 (cold), 429 (overloaded) or 402 (no balance) from the start. */
+  modelStates?: Record<string, ModelState>;
   /** Image models it serves; unset accepts any model name. */
   imageModels?: string[];
   /**
@@ -125,5 +132,7 @@ export interface FakeChutes {
   readonly lastImageBytes: Buffer | undefined;
   script(reply: ScriptedChat): void;
   scriptImage(reply: ScriptedImage): void;
+  /** Makes a model cold, overloaded or unpaid (answered before any script), or well again. */
+  setModelState(model: string, state: ModelState | undefined): void;
   close(): Promise<void>;
 }
