@@ -9,6 +9,7 @@ import { ChutesChatClient } from './chutes/chat-client.js';
 import { ChutesImageClient } from './chutes/image-client.js';
 import { checkChutesKey } from './chutes/key-check.js';
 import { CachedModelCatalog } from './chutes/model-catalog.js';
+import { PaymentNotices } from './core/payment-notice.js';
 import type { Config } from './config.js';
 import {
   observeChatModel,
@@ -249,6 +250,7 @@ export async function startService(
             store: observedStore,
             settings,
             quotas,
+            payments: new PaymentNotices(log),
             history: config.history,
             log,
           },
@@ -276,6 +278,7 @@ export async function startService(
             settings,
             conversations,
             usage,
+            payments: usage,
             models,
             defaults: config.defaults,
             log,

@@ -12,10 +12,12 @@ import {
   type ChatInputCommandInteraction,
   type Interaction,
 } from 'discord.js';
+import type { ModelInfo } from '../../chutes/model-info.js';
 import { isGroup, type Action } from '../../core/commands/definition.js';
 import { commandFor, commandNamed } from '../../core/commands/index.js';
 import type { CommandName } from '../../core/commands/index.js';
 import { encodeConversationKey } from '../../core/conversation-key.js';
+import { modelChoiceName } from '../../core/model-choices.js';
 import type { CommandJob } from '../../core/jobs.js';
 import { COMMAND_NOT_QUEUED } from '../../core/user-messages.js';
 import type { Logger } from '../../log.js';
@@ -77,20 +79,22 @@ export function createInteractionHandler(options: {
 
   async function autocomplete(interaction: AutocompleteInteraction): Promise<void> {
     const focused = interaction.options.getFocused(true);
-    let choices: string[] = [];
+    let choices: { name: string; value: string }[] = [];
     if (focused.name === 'model') {
       const typed = String(focused.value).toLowerCase();
       const list = await Promise.race([
-        models.chatModels().catch(() => [] as readonly string[]),
-        new Promise<readonly string[]>((resolve) =>
+        models.modelInfos().catch(() => [] as readonly ModelInfo[]),
+        new Promise<readonly ModelInfo[]>((resolve) =>
           setTimeout(() => resolve([]), AUTOCOMPLETE_BUDGET_MS),
         ),
       ]);
+      // Each choice shows the model's price and whether it takes images; the value is its id.
       choices = list
-        .filter((m) => m.toLowerCase().includes(typed) && m.length <= 100)
-        .slice(0, MAX_CHOICES);
+        .filter((m) => m.id.toLowerCase().includes(typed) && m.id.length <= 100)
+        .slice(0, MAX_CHOICES)
+        .map((m) => ({ name: modelChoiceName(m), value: m.id }));
     }
-    await interaction.respond(choices.map((name) => ({ name, value: name })));
+    await interaction.respond(choices);
   }
 
   async function command(interaction: ChatInputCommandInteraction): Promise<void> {
