@@ -27,10 +27,38 @@ export function modelTraits(info: Pick<ModelInfo, 'pricing' | 'inputModalities'>
   return takesImages(info) ? `${price} · images` : `${price} · text only`;
 }
 
-/** A Discord autocomplete choice's name: at most 100 characters, the bare id when longer. */
-export function modelChoiceName(info: ModelInfo, max = 100): string {
-  const name = `${info.id} · ${modelTraits(info)}`;
-  return Array.from(name).length <= max ? name : info.id;
+/** An autocomplete choice: what the person reads, and the value the option gets. */
+export interface ModelChoice {
+  readonly name: string;
+  readonly value: string;
+}
+
+/**
+ * The choices for what someone is typing into an option naming a model
+ * (`chat-models`) or a list of them (`chat-model-list`: the last name is
+ * completed, the ones before it kept). Names and values fit Discord's 100
+ * characters; each name shows the model's price and whether it takes images.
+ */
+export function modelCompletions(
+  infos: readonly ModelInfo[],
+  typed: string,
+  kind: 'chat-models' | 'chat-model-list',
+  max = 25,
+): ModelChoice[] {
+  const parts = kind === 'chat-model-list' ? typed.split(',') : [typed];
+  const partial = (parts.pop() ?? '').trim().toLowerCase();
+  const before = parts.map((part) => part.trim()).filter((part) => part !== '');
+  const prefix = before.length > 0 ? `${before.join(', ')}, ` : '';
+  const limit = 100;
+  return infos
+    .filter((info) => info.id.toLowerCase().includes(partial) && !before.includes(info.id))
+    .map((info) => {
+      const value = `${prefix}${info.id}`;
+      const name = `${value} · ${modelTraits(info)}`;
+      return { value, name: Array.from(name).length <= limit ? name : value };
+    })
+    .filter((choice) => Array.from(choice.value).length <= limit)
+    .slice(0, max);
 }
 
 /** One line naming models with their traits: `a` ($…) · `b` ($…). */

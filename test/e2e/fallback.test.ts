@@ -148,7 +148,7 @@ describe('fallback models and the models list, end to end', () => {
     stack.chutes.setModelState('model-b', undefined);
   });
 
-  it('offers the models with their price and image input as autocomplete', async () => {
+  async function autocomplete(option: string, value: string) {
     const sent = stack.discord.sendInteraction({
       type: 4,
       name: 'settings',
@@ -156,7 +156,7 @@ describe('fallback models and the models list, end to end', () => {
         {
           name: 'set',
           type: SUBCOMMAND,
-          options: [{ name: 'model', type: STRING, value: 'b', focused: true }],
+          options: [{ name: option, type: STRING, value, focused: true }],
         },
       ],
       guildId: GUILD,
@@ -166,11 +166,17 @@ describe('fallback models and the models list, end to end', () => {
     });
     const callback = await sent.callback;
     expect(callback.acknowledged && callback.type).toBe(8);
-    if (callback.acknowledged) {
-      expect(callback.data.choices).toEqual([
-        { name: 'model-b · $0.2/$0.8 per M tokens · text only', value: 'model-b' },
-      ]);
-    }
+    return callback.acknowledged ? callback.data.choices : undefined;
+  }
+
+  it('offers the models with their price and image input as autocomplete', async () => {
+    expect(await autocomplete('model', 'b')).toEqual([
+      { name: 'model-b · $0.2/$0.8 per M tokens · text only', value: 'model-b' },
+    ]);
+    // A list: the last name is completed, the ones before it kept.
+    expect(await autocomplete('fallback_models', 'model-b, mod')).toEqual([
+      { name: 'model-b, model-a · $0.2/$0.8 per M tokens · text only', value: 'model-b, model-a' },
+    ]);
   });
 
   it('/settings show tells admins, not members, of a stored model the list dropped', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   missingModelLines,
-  modelChoiceName,
+  modelCompletions,
   modelsLine,
   modelTraits,
 } from '../../src/core/model-choices.js';
@@ -27,11 +27,30 @@ describe('model choices', () => {
       'free · text only',
     );
     expect(modelTraits({ inputModalities: ['text'] })).toBe('price unknown · text only');
-    expect(modelChoiceName(vision)).toBe(
-      'Qwen/Qwen2.5-VL-32B-Instruct · $0.03/$0.12 per M tokens · images',
-    );
+    expect(modelCompletions([vision, text], 'vl', 'chat-models')).toEqual([
+      {
+        name: 'Qwen/Qwen2.5-VL-32B-Instruct · $0.03/$0.12 per M tokens · images',
+        value: 'Qwen/Qwen2.5-VL-32B-Instruct',
+      },
+    ]);
     // Discord's 100-character limit: the bare id when the traits do not fit.
-    expect(modelChoiceName({ ...text, id: 'x'.repeat(90) })).toBe('x'.repeat(90));
+    const long = { ...text, id: 'x'.repeat(90) };
+    expect(modelCompletions([long], 'x', 'chat-models')).toEqual([
+      { name: long.id, value: long.id },
+    ]);
+  });
+
+  it('complete the last name of a list, keeping the ones before it', () => {
+    expect(modelCompletions([vision, text], 'a/text, qwen', 'chat-model-list')).toEqual([
+      {
+        name: 'a/text, Qwen/Qwen2.5-VL-32B-Instruct · $0.03/$0.12 per M tokens · images',
+        value: 'a/text, Qwen/Qwen2.5-VL-32B-Instruct',
+      },
+    ]);
+    // A model already in the list is not offered again.
+    expect(
+      modelCompletions([vision, text], 'a/text,', 'chat-model-list').map((c) => c.value),
+    ).toEqual(['a/text, Qwen/Qwen2.5-VL-32B-Instruct']);
     expect(modelsLine([text])).toBe('`a/text` ($0.2/$0.8 per M tokens · text only)');
   });
 

@@ -17,7 +17,8 @@ import { isGroup, type Action } from '../../core/commands/definition.js';
 import { commandFor, commandNamed } from '../../core/commands/index.js';
 import type { CommandName } from '../../core/commands/index.js';
 import { encodeConversationKey } from '../../core/conversation-key.js';
-import { modelChoiceName } from '../../core/model-choices.js';
+import { modelCompletions, type ModelChoice } from '../../core/model-choices.js';
+import { resolveSettingKey, SETTING_SPECS } from '../../core/settings/index.js';
 import type { CommandJob } from '../../core/jobs.js';
 import { COMMAND_NOT_QUEUED } from '../../core/user-messages.js';
 import type { Logger } from '../../log.js';
@@ -70,6 +71,13 @@ export function isDiscordAdmin(interaction: Interaction): boolean {
   return interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false;
 }
 
+/** Which models an option names (a setting's `catalog`), for its autocomplete; else undefined. */
+function modelCatalogOf(option: string) {
+  const key = resolveSettingKey(option);
+  const spec = key === undefined ? undefined : SETTING_SPECS[key];
+  return spec && 'catalog' in spec ? spec.catalog : undefined;
+}
+
 export function createInteractionHandler(options: {
   readonly producer: Pick<JobSink, 'enqueueCommand'>;
   readonly models: ModelSuggestions;
@@ -79,20 +87,17 @@ export function createInteractionHandler(options: {
 
   async function autocomplete(interaction: AutocompleteInteraction): Promise<void> {
     const focused = interaction.options.getFocused(true);
-    let choices: { name: string; value: string }[] = [];
-    if (focused.name === 'model') {
-      const typed = String(focused.value).toLowerCase();
+    let choices: ModelChoice[] = [];
+    const kind = modelCatalogOf(focused.name);
+    if (kind) {
       const list = await Promise.race([
         models.modelInfos().catch(() => [] as readonly ModelInfo[]),
         new Promise<readonly ModelInfo[]>((resolve) =>
           setTimeout(() => resolve([]), AUTOCOMPLETE_BUDGET_MS),
         ),
       ]);
-      // Each choice shows the model's price and whether it takes images; the value is its id.
-      choices = list
-        .filter((m) => m.id.toLowerCase().includes(typed) && m.id.length <= 100)
-        .slice(0, MAX_CHOICES)
-        .map((m) => ({ name: modelChoiceName(m), value: m.id }));
+      // Each choice shows the model's price and whether it takes images.
+      choices = modelCompletions(list, String(focused.value), kind, MAX_CHOICES);
     }
     await interaction.respond(choices);
   }
