@@ -27,13 +27,20 @@ export function usageCosts(
   const prices = new Map(infos.map((info) => [info.id, info.pricing]));
   const windows = new Map<UsageWindow, Cost>();
   const models = new Map<string, Cost>();
+  const priced = new Set<UsageWindow>();
   for (const group of groups) {
     if (group.kind !== 'chat' || group.promptTokens + group.completionTokens === 0) continue;
     const usd = costUsd(prices.get(group.model), group);
     const cost = { usd: usd ?? 0, partial: usd === undefined };
-    for (const days of USAGE_WINDOWS) if (group.window <= days) addCost(windows, days, cost);
+    for (const days of USAGE_WINDOWS) {
+      if (group.window > days) continue;
+      addCost(windows, days, cost);
+      if (usd !== undefined) priced.add(days);
+    }
     if (usd !== undefined) addCost(models, group.model, cost);
   }
+  // A window none of whose models has a price has no cost to show.
+  for (const days of windows.keys()) if (!priced.has(days)) windows.delete(days);
   return { windows, models };
 }
 

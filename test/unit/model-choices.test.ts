@@ -116,6 +116,8 @@ describe('usage cost', () => {
     expect(costs.windows.get(7)).toEqual({ usd: 0.6, partial: true });
     expect(costs.models.get('a/text')?.usd).toBeCloseTo(0.6);
     expect(costs.models.has('gone')).toBe(false);
+    // Nothing priced at all: no cost is shown, rather than $0.
+    expect(usageCosts([group({ model: 'gone' })], [text]).windows.size).toBe(0);
     expect(usdText({ usd: 0.6, partial: false })).toBe('≈ $0.60');
     expect(usdText({ usd: 0.000_024, partial: true })).toBe('≥ $0.000024');
   });
