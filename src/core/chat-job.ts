@@ -174,6 +174,11 @@ export async function handleChatJob(
           note = `\n\n${fallbackNote(used)}`;
           deps.log.info({ jobId: ctx.jobId, ...used }, 'a fallback model answers');
         },
+        onSkipped: (model, err) =>
+          deps.log.warn(
+            { jobId: ctx.jobId, model, err },
+            'a fallback model failed; trying the next',
+          ),
       },
     )) {
       if (event.type === 'delta') {

@@ -4,7 +4,8 @@
  * (`infra_overload`), both before any text. With `fallback_models` set, the
  * model is asked once more after a short wait, then each fallback in order,
  * and the first that streams answers; which one and why is told through
- * `onFallback`. Without fallbacks, or after text arrived, a failure is the
+ * `onFallback`. A fallback that fails otherwise (renamed, refused the
+ * request) is skipped. Without fallbacks, or after text arrived, a failure is the
  * caller's as before (retried with backoff by the queue).
  */
 import type { ChatRequest, ChatStreamEvent } from '../chutes/chat-client.js';
@@ -33,6 +34,11 @@ export interface FallbackOptions {
   readonly signal?: AbortSignal;
   /** Called once, before the first event of a fallback's answer. */
   readonly onFallback?: (used: FallbackUsed) => void;
+  /**
+   * Called when a fallback fails otherwise than cold or full (it is no longer
+   * listed, it refused the request, it timed out): the next one is tried.
+   */
+  readonly onSkipped?: (model: string, error: unknown) => void;
   readonly retryDelayMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -41,6 +47,17 @@ export interface FallbackOptions {
 export function fallbackReason(error: unknown): FallbackReason | undefined {
   if (!(error instanceof ChutesError) || error.code !== 'overloaded') return undefined;
   return error.status === 503 ? 'cold' : 'full';
+}
+
+/**
+ * A fallback's own failure that moves on to the next: anything Chutes says
+ * of that model. Not a refused key or a used-up balance: those are the
+ * account's, and every model would answer the same.
+ */
+function skippable(error: unknown): boolean {
+  return (
+    error instanceof ChutesError && error.code !== 'unauthorized' && error.code !== 'no_balance'
+  );
 }
 
 /**
@@ -86,8 +103,13 @@ export async function* streamWithFallback(
       }
       return;
     } catch (error) {
-      const why = started || options.signal?.aborted ? undefined : fallbackReason(error);
-      if (why === undefined) throw error;
+      if (started || options.signal?.aborted) throw error;
+      const why = fallbackReason(error);
+      if (why === undefined) {
+        // The model's own failure is the caller's; a fallback's moves on to the next.
+        if (name === request.model || !skippable(error)) throw error;
+        options.onSkipped?.(name, error);
+      }
       firstError ??= error;
       // The first model's reason is the one told: it is why anyone else answers.
       reason ??= why;

@@ -36,6 +36,7 @@ function scripted(
 
 async function run(model: ChatModel, fallbacks: string[]) {
   const used: FallbackUsed[] = [];
+  const skipped: [string, unknown][] = [];
   const waits: number[] = [];
   let text = '';
   let error: unknown;
@@ -46,6 +47,7 @@ async function run(model: ChatModel, fallbacks: string[]) {
       {
         fallbacks,
         onFallback: (u) => used.push(u),
+        onSkipped: (name, e) => skipped.push([name, e]),
         sleep: async (ms) => void waits.push(ms),
         retryDelayMs: 1500,
       },
@@ -55,7 +57,7 @@ async function run(model: ChatModel, fallbacks: string[]) {
   } catch (e) {
     error = e;
   }
-  return { used, waits, text, error };
+  return { used, skipped, waits, text, error };
 }
 
 describe('model fallback', () => {
@@ -109,6 +111,21 @@ describe('model fallback', () => {
     expect(result.text).toBe('half');
     expect(result.error).toMatchObject({ code: 'overloaded' });
     expect(midway.asked).toEqual(['main']);
+  });
+
+  it('skips a fallback that fails otherwise, but not a used-up balance', async () => {
+    const gone = new ChutesError('model_not_found', 'gone', { status: 404 });
+    const model = scripted({ main: [cold()], a: [gone], b: ['b answers'] });
+    const result = await run(model, ['a', 'b']);
+    expect(result.text).toBe('b answers');
+    expect(result.skipped).toEqual([['a', gone]]);
+    expect(result.used).toEqual([{ model: 'b', from: 'main', reason: 'cold' }]);
+    const unpaid = scripted({ main: [cold()], a: [noBalance()], b: ['never'] });
+    expect((await run(unpaid, ['a', 'b'])).error).toMatchObject({ code: 'no_balance' });
+    expect(unpaid.asked).toEqual(['main', 'main', 'a']);
+    // The model's own 404 is not a reason to ask another.
+    const missing = scripted({ main: [gone], a: ['never'] });
+    expect((await run(missing, ['a'])).error).toBe(gone);
   });
 
   it('names the reasons and the chain', () => {
