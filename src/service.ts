@@ -227,6 +227,8 @@ export async function startService(
       const observedStore = observeStore(conversations, metrics);
       const usage = new PgUsageStore(db);
       const quotas = new Quotas(usage, metrics);
+      // A used-up balance is logged once per tenant an hour, by answers and images together.
+      const payments = new PaymentNotices(log);
       const settings = new PgSettingsStore(db, config.defaults);
       const turns = new Turns(order, [queues.chat, queues.commands], config.worker.lockMs, log);
       const workerOptions: WorkerOptions = {
@@ -250,7 +252,7 @@ export async function startService(
             store: observedStore,
             settings,
             quotas,
-            payments: new PaymentNotices(log),
+            payments,
             history: config.history,
             log,
           },
@@ -270,6 +272,7 @@ export async function startService(
             settings,
             usage: observedStore,
             quotas,
+            payments,
             log,
           },
           commands: {
