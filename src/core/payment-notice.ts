@@ -54,7 +54,7 @@ export class PaymentNotices {
     if (this.told.size > max) this.told.delete(this.told.keys().next().value!);
     this.log.warn(
       { platform, tenantId, model },
-      'Chutes refused to answer: the account has no balance or quota left (HTTP 402); top it up on chutes.ai. Further refusals for this tenant are not logged for an hour',
+      `Chutes refused to answer: the account has no balance or quota left (HTTP 402); top it up on chutes.ai. Further refusals for this tenant are not logged for ${Math.round(period / 60_000)} min`,
     );
     return true;
   }
