@@ -6,6 +6,8 @@
  */
 import { ChutesError } from '../chutes/errors.js';
 import { contextLengthOf, fitHistory, HISTORY_FIT } from './history-fit.js';
+import { streamWithFallback } from './model-fallback.js';
+import { NO_BALANCE, type PaymentNotices } from './payment-notice.js';
 import { tokenCounter } from './token-count.js';
 import {
   classifyFailure,
@@ -20,13 +22,14 @@ import type { Quotas } from './quota.js';
 import { spend, type RateBudget } from './rate-budget.js';
 import { budgetBuckets } from './budget-buckets.js';
 import { ReplyRenderer, type ReplyRendererOptions } from './reply-stream.js';
-import type { SettingsSource } from './settings/index.js';
+import { modelList, type SettingsSource } from './settings/index.js';
 import { SurfaceError, type ChatSurface, type MessageRef, type ReplyTarget } from './surface.js';
 import { answerTokens, estimatedCompletionTokens, estimatedPromptTokens } from './usage.js';
 import {
   CUT_OFF,
   EMPTY_ANSWER,
   EMPTY_PROMPT,
+  fallbackNote,
   INTERNAL,
   PLACEHOLDER,
   RETRYING,
@@ -45,6 +48,8 @@ export interface ChatJobDeps {
   readonly settings: SettingsSource;
   /** Daily quotas; unset: none are checked. */
   readonly quotas?: Pick<Quotas, 'refusal'>;
+  /** Where a used-up Chutes balance is logged, once per tenant per period; unset: not logged. */
+  readonly payments?: Pick<PaymentNotices, 'note'>;
   readonly history: {
     readonly tokenBudget: number;
     readonly maxMessages: number;
@@ -177,10 +182,27 @@ export async function handleChatJob(
     let firstTokenAt: number | undefined;
     let finishReason: string | undefined;
     let tokens: { prompt: number; completion: number } | undefined;
+    // Another model's answer says so; its usage counts against the model that answered.
+    let note = '';
     const modelSignal = ctx.signal ? AbortSignal.any([abort.signal, ctx.signal]) : abort.signal;
-    for await (const event of deps.model.streamChat(
+    for await (const event of streamWithFallback(
+      deps.model,
       { model: settings.model, messages, ...settings.sampling },
-      modelSignal,
+      {
+        fallbacks: modelList(settings.fallbackModels),
+        signal: modelSignal,
+        sleep: deps.sleep,
+        onFallback: (used) => {
+          usage = { ...usage, model: used.model };
+          note = `\n\n${fallbackNote(used)}`;
+          deps.log.info({ jobId: ctx.jobId, ...used }, 'a fallback model answers');
+        },
+        onSkipped: (model, err) =>
+          deps.log.warn(
+            { jobId: ctx.jobId, model, err },
+            'a fallback model failed; trying the next',
+          ),
+      },
     )) {
       if (event.type === 'delta') {
         firstTokenAt ??= now();
@@ -193,7 +215,7 @@ export async function handleChatJob(
       }
     }
 
-    const shown = shownText(answer, finishReason);
+    const shown = shownText(answer, finishReason) + note;
     const kept = await storeExchange(job, ctx, deps, answer, () => renderer.finish(shown), {
       ...usage,
       ...answerTokens(tokens, usage, answer),
@@ -208,7 +230,7 @@ export async function handleChatJob(
     deps.log.info(
       {
         jobId: ctx.jobId,
-        model: settings.model,
+        model: usage.model,
         chars: answer.length,
         tokens,
         ms: now() - started,
@@ -394,6 +416,8 @@ async function reportFailure(error: unknown, x: AttemptState): Promise<JobError>
       );
     }
   }
+  if (failure.code === NO_BALANCE)
+    x.deps.payments?.note(x.usage.platform, x.usage.tenantId, x.usage.model);
   if (failure.final) {
     await recordUsageBestEffort(
       x.deps.store,

@@ -60,6 +60,7 @@ describe('PgSettingsStore.apply', () => {
     expect(await store.stored('discord', tenant)).toBeUndefined();
     const changes = valid({
       model: 'chosen/model',
+      fallback_models: 'spare/one,spare/two',
       temperature: '0.2',
       top_p: 0.9,
       max_tokens: 256,
@@ -80,6 +81,7 @@ describe('PgSettingsStore.apply', () => {
       model: 'chosen/model',
       imageModel: 'flux',
       systemPrompt: 'Be brief.',
+      fallbackModels: 'spare/one, spare/two',
       forgetAdminOnly: true,
       replyInThread: true,
       quotas: { dailyTokens: 5000, dailyImages: 3 },
@@ -199,6 +201,7 @@ describe('PgSettingsStore.reset', () => {
       model: 'd/model',
       imageModel: 'd/image',
       systemPrompt: 'You are helpful.',
+      fallbackModels: '',
       forgetAdminOnly: false,
       replyInThread: false,
       quotas: {},

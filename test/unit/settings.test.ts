@@ -41,6 +41,7 @@ describe('effectiveSettings', () => {
       model: 'd/model',
       imageModel: 'd/image',
       systemPrompt: 'You are helpful.',
+      fallbackModels: '',
       forgetAdminOnly: false,
       replyInThread: false,
       quotas: {},
@@ -64,6 +65,7 @@ describe('effectiveSettings', () => {
       model: 'chosen/model',
       imageModel: 'd/image',
       systemPrompt: 'You are helpful.',
+      fallbackModels: '',
       forgetAdminOnly: true,
       replyInThread: true,
       // 0 is "no limit", as is null.
@@ -218,6 +220,7 @@ describe('settings in one channel', () => {
       model: 'channel/model',
       imageModel: 'd/image',
       systemPrompt: 'You are helpful.',
+      fallbackModels: '',
       forgetAdminOnly: true,
       replyInThread: false,
       quotas: { dailyTokens: 5000 },

@@ -69,6 +69,8 @@ function unsetText(key: SettingKey): string {
 /** A value as text; a long one (only a system prompt is that long) cut between characters. */
 function show(value: SettingValue): string {
   if (typeof value !== 'string') return String(value);
+  // An empty list (fallback_models) is set, to nothing.
+  if (value === '') return 'none';
   const chars = Array.from(value);
   return chars.length > SHOWN_PROMPT_CHARS
     ? `${chars.slice(0, SHOWN_PROMPT_CHARS - 1).join('')}…`

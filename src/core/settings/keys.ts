@@ -130,6 +130,19 @@ export const SETTINGS = defineSettings({
     effective: { field: 'model' },
     default: { env: 'model' },
   },
+  fallback_models: {
+    description:
+      'Models that answer, in this order, when the model has no instance up or no capacity; none: off',
+    spec: {
+      type: 'string',
+      maxLength: 1000,
+      noun: 'Chutes model names separated by commas, or none,',
+      catalog: 'chat-model-list',
+    },
+    stored: { column: 'fallbackModels' },
+    effective: { field: 'fallbackModels' },
+    default: { value: '' },
+  },
   temperature: {
     description: 'Randomness: 0 is focused and repeatable, 2 is very random',
     spec: { type: 'number', min: 0, max: 2 },

@@ -28,6 +28,8 @@ export interface StoredSettings {
   readonly maxTokens?: number | null;
   readonly systemPrompt?: string | null;
   readonly imageModel?: string | null;
+  /** Models that answer when the model is cold or full, comma-separated; '' for none. */
+  readonly fallbackModels?: string | null;
   readonly forgetAdminOnly?: boolean | null;
   readonly replyInThread?: boolean | null;
   /** Daily quotas; 0 (or null) means no limit. */
@@ -61,6 +63,11 @@ export interface EffectiveSettings {
   readonly model: string;
   readonly imageModel: string;
   readonly systemPrompt: string;
+  /**
+   * Models that answer, in order, when the model has no instance up or no
+   * capacity: names separated by commas ('' for none); read with `modelList`.
+   */
+  readonly fallbackModels: string;
   readonly forgetAdminOnly: boolean;
   /** A mention in a channel is answered in a new thread named after the question. */
   readonly replyInThread: boolean;

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { answerChat } from './chat-route.js';
 import { flatHeaders, parseJson, presentedKey, readBody, sendBytes, sendJson } from './http.js';
 import { answerImage, type ImageBody } from './image-route.js';
+import { modelEntry, modelId, stateError, type ModelState } from './model-list.js';
 import type {
   FakeChutes,
   FakeChutesOptions,
@@ -56,10 +57,14 @@ const AS_TEXT = { disallowedSpecial: new Set<string>() };
  * Scripts are consumed only by requests that got past auth, JSON, schema and model checks.
  */
 export async function startFakeChutes(options: FakeChutesOptions): Promise<FakeChutes> {
-  const listed = (options.models ?? ['model-a']).map((m) =>
-    typeof m === 'string' ? { id: m } : m,
-  );
-  const models = listed.map((m) => m.id);
+  const listed = options.models ?? ['model-a'];
+  const models = listed.map(modelId);
+  const states = new Map<string, ModelState>(Object.entries(options.modelStates ?? {}));
+  // Only a context given with the model is enforced: the default one is only listed.
+  const contextOf = (id: string) => {
+    const model = listed.find((m) => modelId(m) === id);
+    return typeof model === 'object' ? model.context_length : undefined;
+  };
   const validators = createValidators();
   const requests: RecordedRequest[] = [];
   const chatScripts: ScriptedChat[] = [];
@@ -117,13 +122,7 @@ export async function startFakeChutes(options: FakeChutesOptions): Promise<FakeC
         return sendJson(res, 401, { detail: 'Authentication required.' });
       }
       const created = Math.floor(Date.now() / 1000);
-      const data = listed.map(({ id, contextLength }) => ({
-        id,
-        object: 'model',
-        created,
-        owned_by: 'chutes',
-        ...(contextLength === undefined ? {} : { context_length: contextLength }),
-      }));
+      const data = listed.map((model) => modelEntry(model, created));
       return sendJson(res, 200, { object: 'list', data });
     }
     const file = method === 'GET' && /^\/files\/([\w.-]+)$/.exec(path)?.[1];
@@ -140,11 +139,11 @@ export async function startFakeChutes(options: FakeChutesOptions): Promise<FakeC
       if (!models.includes(body.model)) {
         return sendJson(res, 404, { detail: `model not found: ${body.model}` });
       }
-      const overContext = await beyondContext(
-        body,
-        listed.find((m) => m.id === body.model)?.contextLength,
-      );
+      const overContext = await beyondContext(body, contextOf(body.model));
       if (overContext) return sendJson(res, 400, overContext);
+      // A cold, overloaded or unpaid model answers so before any script is consumed.
+      const state = states.get(body.model);
+      if (state) return sendScriptedError(res, stateError(body.model, state));
       const script = chatScripts.shift() ?? options.defaultChat?.(body) ?? {};
       if (script.error) return sendScriptedError(res, script.error);
       if (!options.recordChunks) return answerChat(res, body, script, validators.chatChunk);
@@ -193,6 +192,7 @@ export async function startFakeChutes(options: FakeChutesOptions): Promise<FakeC
     },
     script: (reply) => void chatScripts.push(reply),
     scriptImage: (reply) => void imageScripts.push(reply),
+    setModelState: (model, state) => void (state ? states.set(model, state) : states.delete(model)),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

@@ -1,3 +1,5 @@
+import type { FakeModel, ModelState } from './model-list.js';
+
 /** An error answer the fake gives instead of the normal one. */
 export interface ScriptedError {
   status: number;
@@ -96,23 +98,17 @@ export interface ImageRequestBody {
 }
 
 /** A chat model of the fake's list. */
-export interface FakeModel {
-  id: string;
-  /**
-   * Listed as `context_length` (absent from the entry when unset, as for models Chutes knows
-   * none of); a chat request whose prompt (cl100k_base, 4 tokens a message) and max_tokens pass
-   * it is refused with vLLM's 400.
-   */
-  contextLength?: number;
-}
-
 export interface FakeChutesOptions {
   apiKey: string;
   /**
-   * Chat models it serves, by id or with what `GET /v1/models` lists of them (Chutes gives
-   * `context_length` where known). Default `['model-a']`.
+   * Chat models it serves, by id (text only, default prices and context) or with their
+   * modalities, prices and context length. A request to a model given with its own
+   * `context_length` whose prompt (cl100k_base, 4 tokens a message) and max_tokens pass it
+   * is refused with vLLM's 400. Default `['model-a']`.
    */
   models?: (string | FakeModel)[];
+  /** Models that answer 503 (cold), 429 (overloaded) or 402 (no balance) from the start. */
+  modelStates?: Record<string, ModelState>;
   /** Image models it serves; unset accepts any model name. */
   imageModels?: string[];
   /**
@@ -139,5 +135,7 @@ export interface FakeChutes {
   readonly lastImageBytes: Buffer | undefined;
   script(reply: ScriptedChat): void;
   scriptImage(reply: ScriptedImage): void;
+  /** Makes a model cold, overloaded or unpaid (answered before any script), or well again. */
+  setModelState(model: string, state: ModelState | undefined): void;
   close(): Promise<void>;
 }
