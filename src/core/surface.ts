@@ -106,8 +106,11 @@ export interface StreamTarget extends ReplyTarget {
  * throws `stopped`.
  */
 export interface NativeStream {
-  /** Shows that an answer is on its way before any text exists ("is thinking…"). */
-  pending?(): Promise<void>;
+  /**
+   * Shows that an answer is on its way before any text exists: `status`, or
+   * the platform's own "is thinking…" (may be called again with a new status).
+   */
+  pending?(status?: string): Promise<void>;
   /** Opens the stream with its first text. */
   start(text: string): Promise<MessageRef>;
   append(message: MessageRef, text: string): Promise<void>;

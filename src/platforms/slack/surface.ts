@@ -147,12 +147,12 @@ export class SlackSurface implements ChatSurface, InteractionSurface {
     const client = this.client;
     return {
       pending: threadId
-        ? async () => {
+        ? async (status) => {
             await call('assistant.threads.setStatus', () =>
               client.assistant.threads.setStatus({
                 channel_id: channelId,
                 thread_ts: threadId,
-                status: PENDING_STATUS,
+                status: status ?? PENDING_STATUS,
               }),
             );
           }
