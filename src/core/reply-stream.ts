@@ -438,7 +438,12 @@ export class ReplyRenderer {
     if (this.native) {
       if (this.native.open || !this.native.stream.pending) return undefined;
       const text = thinkingStatus(ms);
-      if (text === this.statusShown || this.now() - this.statusAt < THINKING_STATUS_EVERY_MS)
+      // The first seconds are what start()'s pending status says already.
+      if (
+        text === thinkingStatus(0) ||
+        text === this.statusShown ||
+        this.now() - this.statusAt < THINKING_STATUS_EVERY_MS
+      )
         return undefined;
       return { kind: 'status', text };
     }

@@ -103,7 +103,10 @@ export async function startFakeChutes(options: FakeChutesOptions): Promise<FakeC
       if (!models.includes(body.model)) {
         return sendJson(res, 404, { detail: `model not found: ${body.model}` });
       }
-      const script = chatScripts.shift() ?? options.defaultChat?.(body) ?? {};
+      const script = {
+        reasoningStyle: options.reasoningModels?.[body.model],
+        ...(chatScripts.shift() ?? options.defaultChat?.(body) ?? {}),
+      };
       if (script.error) return sendScriptedError(res, script.error);
       if (!options.recordChunks) return answerChat(res, body, script, validators.chatChunk);
       const sent: SentChunk[] = [];
