@@ -39,6 +39,10 @@ export type SurfaceOp =
   | 'mark'
   | 'unmark'
   | 'thread'
+  /** An assistant thread's title (Slack's AI-app split view). */
+  | 'threadTitle'
+  /** The prompts an assistant thread offers when it starts. */
+  | 'threadPrompts'
   | 'other';
 
 /** What a platform allows, declared as data; the core reads these, never hard-codes them. */

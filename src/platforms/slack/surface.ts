@@ -47,6 +47,9 @@ export const SLACK_LIMITS = {
     streamStop: [perWorkspace('chat.stopStream', 20)],
     status: [perWorkspace('assistant.threads.setStatus', 50)],
     mark: [perWorkspace('assistant.threads.setStatus', 50)],
+    // Tier 4 (docs.slack.dev assistant.threads.setTitle, .setSuggestedPrompts).
+    threadTitle: [perWorkspace('assistant.threads.setTitle', 100)],
+    threadPrompts: [perWorkspace('assistant.threads.setSuggestedPrompts', 100)],
   },
 } as const satisfies SurfaceLimits;
 
