@@ -224,3 +224,8 @@ export function thinkingForText(seconds: number): string {
 export function thinkingStatusText(seconds: number): string {
   return seconds > 0 ? `is thinking… ${seconds} s` : 'is thinking…';
 }
+
+/** The heading of show_reasoning's summary above an answer. */
+export function thoughtForText(seconds: number): string {
+  return `💭 _Thought for ${seconds} s_`;
+}

@@ -138,7 +138,12 @@ export class MemoryStreamSurface extends MemorySurface {
 
   openStream(target: StreamTarget): NativeStream | undefined {
     return {
-      pending: async () => void this.streamCalls.push({ op: 'pending', at: Date.now() }),
+      pending: async (status) =>
+        void this.streamCalls.push({
+          op: 'pending',
+          at: Date.now(),
+          ...(status !== undefined ? { text: status } : {}),
+        }),
       start: async (text) => {
         if (this.refuseStart) throw new SurfaceError('stream_refused', 'feature_not_enabled');
         const ref = this.newMessage(target.channelId, text);

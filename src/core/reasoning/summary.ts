@@ -6,6 +6,7 @@
  * It is one quoted paragraph, cut at a sentence start, so it reads as an
  * aside and never as part of the answer.
  */
+import { thoughtForText } from '../user-messages.js';
 
 /** About two lines on a phone: enough for the conclusion, small next to the answer. */
 export const SUMMARY_CHARS = 300;
@@ -41,6 +42,6 @@ export function summarizeThinking(thinking: string): string {
 /** The block above the answer: a quote saying how long the model thought, and the summary. */
 export function reasoningBlock(thinking: string, ms: number): string {
   const summary = summarizeThinking(thinking);
-  const heading = `> 💭 _Thought for ${thoughtSeconds(ms)} s_`;
+  const heading = `> ${thoughtForText(thoughtSeconds(ms))}`;
   return summary === '' ? `${heading}\n\n` : `${heading}\n> ${summary}\n\n`;
 }
