@@ -109,6 +109,18 @@ describe('ThinkSplitter', () => {
     expect(split(['ends with </thi'])).toMatchObject({ answer: 'ends with </thi', thinking: '' });
   });
 
+  it('takes a </think> in code for the answer’s text, not the end of a thinking', () => {
+    const inline = 'Close it with `</think>` and go on.';
+    for (const pieces of cuts(inline))
+      expect(split(pieces), JSON.stringify(pieces)).toMatchObject({ answer: inline, bare: false });
+    const fenced = 'Like this:\n```xml\n<think>a</think>\n```\nDone.';
+    expect(split([fenced.slice(0, 20), fenced.slice(20)])).toMatchObject({
+      answer: fenced,
+      thinking: '',
+      retracted: [],
+    });
+  });
+
   it('reads only the first </think>: a later one is the answer’s text', () => {
     expect(split(['<think>a</think>b </think> c'])).toMatchObject({
       answer: 'b </think> c',

@@ -51,6 +51,15 @@ function partialTagAt(text: string, tag: string): number {
   return 0;
 }
 
+/**
+ * Whether a `</think>` after `text` stands in code (an inline code span, or a
+ * fenced block still open): a model writing about the tags, not closing one.
+ */
+function quoted(text: string): boolean {
+  if (text.endsWith('`')) return true;
+  return (text.match(/^\s*(```|~~~)/gm) ?? []).length % 2 === 1;
+}
+
 export class ThinkSplitter {
   private state: State = 'start';
   private buffer = '';
@@ -117,6 +126,14 @@ export class ThinkSplitter {
         break;
       }
       const before = this.buffer.slice(0, at);
+      if (this.state === 'answer' && quoted(this.given + answer + before)) {
+        // An answer about the tag (in code), not the end of a thinking.
+        const text = before + CLOSE;
+        this.given += text;
+        answer += text;
+        this.buffer = this.buffer.slice(at + CLOSE.length);
+        continue;
+      }
       this.buffer = this.buffer.slice(at + CLOSE.length);
       if (this.state === 'answer') {
         // Everything so far was thinking: what earlier pieces gave out is taken back.
