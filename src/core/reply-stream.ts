@@ -435,6 +435,11 @@ export class ReplyRenderer {
   private thinkingOp(): Op | undefined {
     if (this.thinkingSince === undefined) return undefined;
     const ms = this.now() - this.thinkingSince;
+    if (this.native && !this.native.open && !this.native.stream.pending) {
+      // A stream with no pending status (a Slack DM) would show nothing for the whole
+      // think: the reply says it in a message, and the answer follows by edits there.
+      this.native = undefined;
+    }
     if (this.native) {
       if (this.native.open || !this.native.stream.pending) return undefined;
       const text = thinkingStatus(ms);
@@ -447,6 +452,8 @@ export class ReplyRenderer {
         return undefined;
       return { kind: 'status', text };
     }
+    if (this.messages.length === 0)
+      return { kind: 'post', index: 0, text: thinkingPlaceholder(ms) };
     // Only the placeholder this reply posted (and knows the text of) is edited.
     if (this.shown[0] === undefined) return undefined;
     const text = thinkingPlaceholder(ms);

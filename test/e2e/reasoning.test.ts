@@ -123,7 +123,7 @@ describe('reasoning models on Discord', () => {
       model: 'think-rc',
       completion_tokens: THOUGHTS.length + ANSWER.length,
     });
-  });
+  }, 45_000);
 
   it('takes back a DeepSeek-R1 style thinking (only </think>), and holds it back next time', async () => {
     await set(channel(2), [{ name: 'model', type: STRING, value: 'think-r1' }]);
@@ -206,7 +206,29 @@ describe('reasoning models on Slack', () => {
     expect(statuses).toContain('is thinking…');
     expect(statuses.some((s) => /^is thinking… \d+ s$/.test(s))).toBe(true);
     expect((await storedAnswers('slack', 1)).at(-1)).toBe(ANSWER.join(''));
-  });
+  }, 45_000);
+
+  it('in a DM, where no status shows, says it is thinking in the reply itself', async () => {
+    stack.chutes.script({
+      reasoningStyle: 'reasoning_content',
+      thinking: THOUGHTS,
+      chunks: ANSWER,
+      chunkDelayMs: 1_300,
+    });
+    const sent = stack.slack.sendDm({ channel: SLACK.dm, user: SLACK.ann.id, text: 'dm sum?' });
+    const reply = await stack.slack.waitFor(
+      () =>
+        stack.slack
+          .botMessages(SLACK.dm)
+          .find((m) => m.ts > sent.ts && !m.threadTs && m.text === ANSWER.join('')),
+      20_000,
+      'the answer in the DM',
+    );
+    const texts = reply.history.map((v) => v.text);
+    expect(texts.some((t) => /^⏳ _Thinking… \d+ s_$/.test(t))).toBe(true);
+    for (const text of texts) expect(text).not.toContain('SECRET');
+    expect((await storedAnswers('slack', 2)).at(-1)).toBe(ANSWER.join(''));
+  }, 45_000);
 
   it('with show_reasoning, the streamed answer starts with the quoted summary', async () => {
     const where = SLACK.channel(3);
@@ -216,6 +238,6 @@ describe('reasoning models on Slack', () => {
     expect(reply.markdown).toMatch(
       /^> 💭 _Thought for \d+ s_\n> SECRET-1 .* with the sum\.\n\nThe sum is 4\.$/s,
     );
-    expect((await storedAnswers('slack', 2)).at(-1)).toBe(ANSWER.join(''));
+    expect((await storedAnswers('slack', 3)).at(-1)).toBe(ANSWER.join(''));
   });
 });

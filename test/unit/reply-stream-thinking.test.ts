@@ -80,6 +80,27 @@ describe('ReplyRenderer while the model thinks', () => {
     expect(surface.streamCalls.at(-1)!.op).toBe('stop');
   });
 
+  it('posts a message saying so where a stream has no pending status, and answers there', async () => {
+    const surface = new MemoryStreamSurface(STREAM_LIMITS);
+    surface.offersPending = false;
+    const reply = renderer(surface);
+    await reply.start('placeholder');
+    expect(surface.calls).toEqual([]);
+    reply.thinking(Date.now());
+    await vi.advanceTimersByTimeAsync(6_000);
+    expect(surface.calls.map((c) => [c.op, c.text])).toEqual([
+      ['post', '⏳ _Thinking…_'],
+      ['edit', '⏳ _Thinking… 5 s_'],
+    ]);
+    reply.thinking(undefined);
+    reply.append('Answer');
+    const done = reply.finish('Answer');
+    await vi.runAllTimersAsync();
+    await done;
+    expect(surface.streamCalls).toEqual([]);
+    expect(surface.contents.get('m1')).toBe('Answer');
+  });
+
   it('replaces text taken back: a stream that showed it is closed and edited', async () => {
     const surface = new MemoryStreamSurface(STREAM_LIMITS);
     const reply = renderer(surface);
