@@ -481,7 +481,9 @@ describe('manifest.json and the command definitions', () => {
     expect(manifest.display_information.name).toBe('chutes-bot');
     expect(manifest.features.bot_user).toEqual({ display_name: 'chutes-bot', always_online: true });
     // The assistant pane is on; its prompts come per thread from `suggested_prompts`, not from here.
-    expect(manifest.features.assistant_view).toMatchObject({ suggested_prompts: [] });
+    expect(manifest.features.assistant_view).toEqual({
+      assistant_description: expect.any(String),
+    });
     expect(manifest.settings.socket_mode_enabled).toBe(false);
     expect(manifest.settings.org_deploy_enabled).toBe(false);
     expect(manifest.settings.token_rotation_enabled).toBe(false);
