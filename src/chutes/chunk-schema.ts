@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /*
  * The stream chunk schema (test/fakes/chutes/schemas/chat-completion-chunk.schema.json) made
- * lenient: unknown fields pass (reasoning_content, stop_reason, …) and the fields the bot does
+ * lenient: unknown fields pass (stop_reason, …) and the fields the bot does
  * not read may be missing, so a proxy that trims them does not break answers.
  */
 
@@ -15,6 +15,10 @@ const Usage = z.looseObject({
 const Delta = z.looseObject({
   role: z.string().nullish(),
   content: z.string().nullish(),
+  /** A reasoning model's thinking (vLLM's and SGLang's reasoning parsers). */
+  reasoning_content: z.string().nullish(),
+  /** The same, as newer vLLM names it. */
+  reasoning: z.string().nullish(),
 });
 
 const Choice = z.looseObject({

@@ -21,6 +21,7 @@ import type { ChatModel, ConversationStore, HistoryView, UsageRecord } from './p
 import type { Quotas } from './quota.js';
 import { spend, type RateBudget } from './rate-budget.js';
 import { budgetBuckets } from './budget-buckets.js';
+import { ThinkingAnswer } from './reasoning/thinking-answer.js';
 import { ReplyRenderer, type ReplyRendererOptions } from './reply-stream.js';
 import { modelList, type SettingsSource } from './settings/index.js';
 import { SurfaceError, type ChatSurface, type MessageRef, type ReplyTarget } from './surface.js';
@@ -185,6 +186,12 @@ export async function handleChatJob(
     // Another model's answer says so; its usage counts against the model that answered.
     let note = '';
     const modelSignal = ctx.signal ? AbortSignal.any([abort.signal, ctx.signal]) : abort.signal;
+    // A reasoning model's thinking is shown as such, never as (or stored with) the answer.
+    const reply = new ThinkingAnswer(renderer, {
+      model: settings.model,
+      showReasoning: settings.showReasoning,
+      now,
+    });
     for await (const event of streamWithFallback(
       deps.model,
       { model: settings.model, messages, ...settings.sampling },
@@ -204,10 +211,10 @@ export async function handleChatJob(
           ),
       },
     )) {
-      if (event.type === 'delta') {
+      if (event.type === 'delta' || event.type === 'reasoning') {
         firstTokenAt ??= now();
-        answer += event.content;
-        renderer.append(event.content);
+        reply.take(event);
+        answer = reply.answer;
       } else if (event.type === 'finish') {
         finishReason = event.reason;
       } else {
@@ -215,7 +222,9 @@ export async function handleChatJob(
       }
     }
 
-    const shown = shownText(answer, finishReason) + note;
+    reply.end();
+    answer = reply.answer;
+    const shown = reply.prefix + shownText(answer, finishReason) + note;
     const kept = await storeExchange(job, ctx, deps, answer, () => renderer.finish(shown), {
       ...usage,
       ...answerTokens(tokens, usage, answer),

@@ -271,3 +271,18 @@ function echo(typed: string): string {
   const short = clean.length > ECHO_MAX ? `${clean.slice(0, ECHO_MAX - 1)}…` : clean;
   return `\`${short}\``;
 }
+
+/** The placeholder while a reasoning model thinks, after `seconds` (0: the plain placeholder). */
+export function thinkingForText(seconds: number): string {
+  return seconds > 0 ? `⏳ _Thinking… ${seconds} s_` : PLACEHOLDER;
+}
+
+/** A thread's status while a reasoning model thinks (Slack shows "<app> is thinking… 12 s"). */
+export function thinkingStatusText(seconds: number): string {
+  return seconds > 0 ? `is thinking… ${seconds} s` : 'is thinking…';
+}
+
+/** The heading of show_reasoning's summary above an answer. */
+export function thoughtForText(seconds: number): string {
+  return `💭 _Thought for ${seconds} s_`;
+}

@@ -6,6 +6,7 @@ import {
   type Defaults,
   type SettingChanges,
 } from '../../src/core/settings/index.js';
+import { DEFAULT_SUGGESTED_PROMPTS } from '../../src/core/settings/suggested-prompts.js';
 import { settingsAudit, tenantSettings } from '../../src/db/schema.js';
 import { PgSettingsStore } from '../../src/db/settings-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
@@ -73,6 +74,8 @@ describe('PgSettingsStore.apply', () => {
       repetition_penalty: 1.1,
       forget_admin_only: 'true',
       reply_in_thread: 'yes',
+      show_reasoning: 'on',
+      suggested_prompts: 'Plan my week | Review this code',
       daily_token_limit: '5000',
       daily_image_limit: 3,
     });
@@ -84,6 +87,8 @@ describe('PgSettingsStore.apply', () => {
       fallbackModels: 'spare/one, spare/two',
       forgetAdminOnly: true,
       replyInThread: true,
+      showReasoning: true,
+      suggestedPrompts: 'Plan my week | Review this code',
       quotas: { dailyTokens: 5000, dailyImages: 3 },
       sampling: {
         temperature: 0.2,
@@ -204,6 +209,8 @@ describe('PgSettingsStore.reset', () => {
       fallbackModels: '',
       forgetAdminOnly: false,
       replyInThread: false,
+      showReasoning: false,
+      suggestedPrompts: DEFAULT_SUGGESTED_PROMPTS,
       quotas: {},
       sampling: { temperature: 0.7, max_tokens: 1024 },
     };

@@ -42,6 +42,8 @@ describe('SETTING_KEYS and SETTING_SPECS', () => {
       'repetition_penalty',
       'forget_admin_only',
       'reply_in_thread',
+      'show_reasoning',
+      'suggested_prompts',
       'daily_token_limit',
       'daily_image_limit',
       'daily_user_token_limit',

@@ -32,6 +32,8 @@ export interface StoredSettings {
   readonly fallbackModels?: string | null;
   readonly forgetAdminOnly?: boolean | null;
   readonly replyInThread?: boolean | null;
+  readonly showReasoning?: boolean | null;
+  readonly suggestedPrompts?: string | null;
   /** Daily quotas; 0 (or null) means no limit. */
   readonly dailyTokenLimit?: number | null;
   readonly dailyImageLimit?: number | null;
@@ -71,6 +73,10 @@ export interface EffectiveSettings {
   readonly forgetAdminOnly: boolean;
   /** A mention in a channel is answered in a new thread named after the question. */
   readonly replyInThread: boolean;
+  /** A reasoning model's answer starts with a short summary of its thinking. */
+  readonly showReasoning: boolean;
+  /** Slack assistant threads: the prompts offered when one starts (suggested-prompts.ts). */
+  readonly suggestedPrompts: string;
   readonly quotas: Quotas;
   /** Sent to Chutes as they are: only parameters of its request schema, snake_case. */
   readonly sampling: SamplingParams;

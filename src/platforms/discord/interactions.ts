@@ -75,7 +75,8 @@ export function isDiscordAdmin(interaction: Interaction): boolean {
 function modelCatalogOf(option: string) {
   const key = resolveSettingKey(option);
   const spec = key === undefined ? undefined : SETTING_SPECS[key];
-  return spec && 'catalog' in spec ? spec.catalog : undefined;
+  const catalog = spec && 'catalog' in spec ? spec.catalog : undefined;
+  return catalog === 'chat-models' || catalog === 'chat-model-list' ? catalog : undefined;
 }
 
 export function createInteractionHandler(options: {

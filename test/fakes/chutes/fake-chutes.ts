@@ -144,7 +144,10 @@ export async function startFakeChutes(options: FakeChutesOptions): Promise<FakeC
       // A cold, overloaded or unpaid model answers so before any script is consumed.
       const state = states.get(body.model);
       if (state) return sendScriptedError(res, stateError(body.model, state));
-      const script = chatScripts.shift() ?? options.defaultChat?.(body) ?? {};
+      const script = {
+        reasoningStyle: options.reasoningModels?.[body.model],
+        ...(chatScripts.shift() ?? options.defaultChat?.(body) ?? {}),
+      };
       if (script.error) return sendScriptedError(res, script.error);
       if (!options.recordChunks) return answerChat(res, body, script, validators.chatChunk);
       const sent: SentChunk[] = [];

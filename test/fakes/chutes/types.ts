@@ -35,7 +35,24 @@ export interface ScriptedChat {
   bareErrorAfterChunks?: number;
   /** Writes `: ping` comments between chunks, as proxies keeping the connection open do. */
   keepAlive?: boolean;
+  /**
+   * How the model streams its thinking before the answer (default: the model's entry in
+   * `reasoningModels`; unset there: it does not think).
+   */
+  reasoningStyle?: ReasoningStyle;
+  /** The thinking's pieces. Default: a sentence about the last user message, split in words. */
+  thinking?: string[];
 }
+
+/**
+ * How a reasoning model streams its thinking, as Chutes' inference servers do:
+ * - `reasoning_content`: in `delta.reasoning_content`, `content` null (vLLM/SGLang reasoning parsers);
+ * - `reasoning`: in `delta.reasoning`, no `content` (newer vLLM);
+ * - `think-tags`: inside `<think>…</think>` in `content` (tags cut across chunks);
+ * - `think-close-only`: in `content`, ended by `</think>` with no opening tag (DeepSeek-R1
+ *   templates put `<think>` into the prompt).
+ */
+export type ReasoningStyle = 'reasoning_content' | 'reasoning' | 'think-tags' | 'think-close-only';
 
 export type ImageMode = 'bytes-png' | 'bytes-jpeg' | 'b64_json' | 'url' | 'not-an-image';
 
@@ -121,6 +138,8 @@ export interface FakeChutesOptions {
    * failure for some prompts). Unset: the image, as `bytes-jpeg`.
    */
   defaultImage?: (body: ImageRequestBody) => ScriptedImage;
+  /** Models that think before answering, and how each streams its thinking. */
+  reasoningModels?: Record<string, ReasoningStyle>;
   /** Record each streamed chunk's send time on the request (`chunks`, `endedAt`). Default false. */
   recordChunks?: boolean;
 }

@@ -1,3 +1,4 @@
+import type { PromptsRecord, TitleRecord } from './assistant-methods.js';
 import { fail } from './errors.js';
 import { TsClock } from './ids.js';
 import type {
@@ -50,6 +51,9 @@ export class FakeState {
   /** Every upload ticket, by file id, shared or not. */
   readonly files = new Map<string, StoredFile>();
   readonly statuses: StatusRecord[] = [];
+  /** Every assistant.threads.setTitle and setSuggestedPrompts that Slack accepted. */
+  readonly titles: TitleRecord[] = [];
+  readonly prompts: PromptsRecord[] = [];
   readonly ephemerals: EphemeralRecord[] = [];
   /** Milliseconds the Web API waits before answering a method, by method name (a slow Slack). */
   readonly methodDelayMs: Record<string, number> = {};
