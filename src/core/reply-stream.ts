@@ -296,6 +296,7 @@ export class ReplyRenderer {
 
   private async loop(): Promise<void> {
     await this.starting?.catch(() => undefined);
+    let refused: { ticket: string; priority: BudgetPriority; op: SurfaceOp } | undefined;
     while (!this.closed && this.fatal === undefined && !this.options.signal?.aborted) {
       if (this.native?.open && !this.muted(this.text).startsWith(this.native.sent)) {
         // Text taken back: a stream only appends, edits show the rest.
@@ -319,8 +320,13 @@ export class ReplyRenderer {
       }
       const priority = this.priorityOf(op);
       const buckets = this.buckets(OP_BUDGET[op.kind]);
-      const ticket = newTicket();
+      // A request that waited asks again with its ticket, keeping its place in line.
+      const ticket =
+        refused?.priority === priority && refused.op === OP_BUDGET[op.kind]
+          ? refused.ticket
+          : newTicket();
       const waitMs = await this.options.budget.tryTake(buckets, priority, ticket);
+      refused = waitMs > 0 ? { ticket, priority, op: OP_BUDGET[op.kind] } : undefined;
       if (waitMs > 0) {
         // A stream starts now or not at all: waiting for one would only delay the answer.
         if (op.kind === 'streamStart') this.native = undefined;
