@@ -3,7 +3,9 @@ import {
   DEFAULT_SUGGESTED_PROMPTS,
   suggestedPrompts,
 } from '../../src/core/settings/suggested-prompts.js';
-import { threadTitle } from '../../src/platforms/slack/assistant.js';
+import type { WebClient } from '@slack/web-api';
+import { SlackAssistant, threadTitle } from '../../src/platforms/slack/assistant.js';
+import { SLACK_LIMITS } from '../../src/platforms/slack/surface.js';
 
 describe('suggestedPrompts', () => {
   it('reads up to four `|`-separated prompts, blanks dropped, long titles cut', () => {
@@ -33,5 +35,41 @@ describe('threadTitle', () => {
     const title = threadTitle(`${'tide '.repeat(30)}end`);
     expect(title.length).toBeLessThanOrEqual(80);
     expect(title).toMatch(/^tide( tide)*…$/);
+  });
+});
+
+describe('a started assistant thread', () => {
+  it('is offered the default prompts when the workspace settings cannot be read', async () => {
+    const offered: unknown[] = [];
+    const warned: string[] = [];
+    const client = {
+      assistant: {
+        threads: {
+          setSuggestedPrompts: async (args: unknown) => {
+            offered.push(args);
+            return { ok: true };
+          },
+        },
+      },
+    } as unknown as WebClient;
+    const assistant = new SlackAssistant({
+      client,
+      surface: { platform: 'slack', limits: SLACK_LIMITS },
+      budget: { tryTake: async () => 0 },
+      settings: { get: () => Promise.reject(new Error('database away')) },
+      log: { warn: (_details, message) => void warned.push(message) },
+    });
+    await assistant.started(
+      { assistant_thread: { user_id: 'U1', channel_id: 'D1', thread_ts: '1.2' } },
+      'T1',
+    );
+    expect(offered).toEqual([
+      expect.objectContaining({
+        channel_id: 'D1',
+        thread_ts: '1.2',
+        prompts: suggestedPrompts(DEFAULT_SUGGESTED_PROMPTS),
+      }),
+    ]);
+    expect(warned).toEqual(['offering the default suggested prompts']);
   });
 });

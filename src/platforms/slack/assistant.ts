@@ -15,7 +15,10 @@ import { abortable } from '../../core/abortable.js';
 import { budgetBuckets } from '../../core/budget-buckets.js';
 import { spend, type BudgetPriority, type RateBudget } from '../../core/rate-budget.js';
 import type { SettingsSource } from '../../core/settings/index.js';
-import { suggestedPrompts } from '../../core/settings/suggested-prompts.js';
+import {
+  DEFAULT_SUGGESTED_PROMPTS,
+  suggestedPrompts,
+} from '../../core/settings/suggested-prompts.js';
 import { clip } from '../../core/split.js';
 import type { ChatSurface } from '../../core/surface.js';
 import { call } from './errors.js';
@@ -75,11 +78,18 @@ export class SlackAssistant {
     const { channel_id: channel, thread_ts: threadTs } = event.assistant_thread;
     this.remember(`${channel}/${threadTs}`);
     try {
-      const settings = await abortable(
+      const chosen = await abortable(
         this.deps.settings.get('slack', teamId),
         AbortSignal.timeout(SETTINGS_PATIENCE_MS),
+      ).then(
+        (settings) => settings.suggestedPrompts,
+        (error: unknown) => {
+          // The settings are away or slow: the thread still gets the defaults.
+          this.deps.log.warn({ err: error, channel }, 'offering the default suggested prompts');
+          return DEFAULT_SUGGESTED_PROMPTS;
+        },
       );
-      const prompts = suggestedPrompts(settings.suggestedPrompts);
+      const prompts = suggestedPrompts(chosen);
       if (prompts.length === 0) return;
       // The prompts are what the person sees first in the new thread.
       await this.spend('threadPrompts', 'first', channel, teamId, () =>
