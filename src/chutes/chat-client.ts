@@ -4,11 +4,19 @@ import { ChatStreamDecoder } from './chat-stream-decoder.js';
 import type { ChatRequest, ChatStreamEvent } from './chat-types.js';
 import { ModelListSchema } from './chunk-schema.js';
 import { ChutesError } from './errors.js';
+import type { ModelEntry } from './model-catalog.js';
 import { chutesErrorFromResponse } from './http-errors.js';
 import { MAX_ERROR_BODY_BYTES, postToChutes } from './post.js';
 import { readText } from './read-body.js';
 
-export type { ChatMessage, ChatRequest, ChatStreamEvent, SamplingParams } from './chat-types.js';
+export type {
+  ChatMessage,
+  ChatRequest,
+  ChatStreamEvent,
+  ContentPart,
+  PartsMessage,
+  SamplingParams,
+} from './chat-types.js';
 
 export interface ChutesClientOptions {
   /** OpenAI-compatible base URL, without the trailing path: `https://llm.chutes.ai/v1`. */
@@ -119,7 +127,15 @@ export class ChutesChatClient {
    * Model ids from `GET {baseUrl}/models`, which Chutes serves without auth;
    * `withKey` sends the API key too, so a refused key fails (`unauthorized`).
    */
-  async listModels(signal?: AbortSignal, { withKey = false } = {}): Promise<string[]> {
+  async listModels(signal?: AbortSignal, options: { withKey?: boolean } = {}): Promise<string[]> {
+    return (await this.listModelEntries(signal, options)).map((model) => model.id);
+  }
+
+  /** The models list with what each model takes as input, where Chutes says. */
+  async listModelEntries(
+    signal?: AbortSignal,
+    { withKey = false } = {},
+  ): Promise<ModelEntry[]> {
     const operation = withKey ? 'Checking CHUTES_API_KEY' : 'Listing Chutes models';
     const scope = new AbortScope(signal);
     let phase: Phase = 'connect';
@@ -152,7 +168,10 @@ export class ChutesChatClient {
           status: res.status,
         });
       }
-      return parsed.data.data.map((model) => model.id);
+      return parsed.data.data.map((model) => ({
+        id: model.id,
+        ...(model.input_modalities ? { inputModalities: model.input_modalities } : {}),
+      }));
     } catch (err) {
       throw scope.toError(err, phase, operation);
     } finally {

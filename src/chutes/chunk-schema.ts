@@ -36,5 +36,11 @@ export type ChatChunk = z.infer<typeof ChatChunkSchema>;
 export type ChunkUsage = z.infer<typeof Usage>;
 
 export const ModelListSchema = z.looseObject({
-  data: z.array(z.looseObject({ id: z.string() })),
+  data: z.array(
+    z.looseObject({
+      id: z.string(),
+      // Where Chutes knows them: `text`, `image`, … (an unreadable list counts as unknown).
+      input_modalities: z.array(z.string()).optional().catch(undefined),
+    }),
+  ),
 });

@@ -4,7 +4,14 @@
  * change. A failed refresh serves the previous list while it is not too old.
  */
 export interface ModelLister {
-  listModels(signal?: AbortSignal): Promise<string[]>;
+  listModelEntries(signal?: AbortSignal): Promise<ModelEntry[]>;
+}
+
+/** One model of `GET /v1/models`. */
+export interface ModelEntry {
+  readonly id: string;
+  /** `input_modalities` (`text`, `image`, …); unset where Chutes does not say. */
+  readonly inputModalities?: readonly string[];
 }
 
 export const MODEL_CATALOG_DEFAULTS = {
@@ -15,8 +22,8 @@ export const MODEL_CATALOG_DEFAULTS = {
 } as const;
 
 export class CachedModelCatalog {
-  private cached?: { models: readonly string[]; at: number };
-  private inFlight?: Promise<readonly string[]>;
+  private cached?: { models: readonly ModelEntry[]; at: number };
+  private inFlight?: Promise<readonly ModelEntry[]>;
 
   constructor(
     private readonly lister: ModelLister,
@@ -24,12 +31,21 @@ export class CachedModelCatalog {
   ) {}
 
   async chatModels(): Promise<readonly string[]> {
+    return (await this.entries()).map((model) => model.id);
+  }
+
+  /** What `model` takes as input, as the list says; undefined for a model not listed or not said. */
+  async inputModalities(model: string): Promise<readonly string[] | undefined> {
+    return (await this.entries()).find((entry) => entry.id === model)?.inputModalities;
+  }
+
+  async entries(): Promise<readonly ModelEntry[]> {
     const now = this.options.now ?? Date.now;
     const ttl = this.options.ttlMs ?? MODEL_CATALOG_DEFAULTS.ttlMs;
     const stale = this.options.staleMs ?? MODEL_CATALOG_DEFAULTS.staleMs;
     if (this.cached && now() - this.cached.at < ttl) return this.cached.models;
     this.inFlight ??= this.lister
-      .listModels()
+      .listModelEntries()
       .then((models) => {
         this.cached = { models, at: now() };
         return models;

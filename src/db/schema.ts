@@ -103,6 +103,8 @@ export const tenantSettings = pgTable(
     maxTokens: integer('max_tokens'),
     systemPrompt: text('system_prompt'),
     imageModel: text('image_model'),
+    /** Answers questions with images when the chat model cannot see them. */
+    visionModel: text('vision_model'),
     forgetAdminOnly: boolean('forget_admin_only'),
     /** Discord: a mention in a channel is answered in a new thread. */
     replyInThread: boolean('reply_in_thread'),

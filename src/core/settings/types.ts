@@ -28,6 +28,7 @@ export interface StoredSettings {
   readonly maxTokens?: number | null;
   readonly systemPrompt?: string | null;
   readonly imageModel?: string | null;
+  readonly visionModel?: string | null;
   readonly forgetAdminOnly?: boolean | null;
   readonly replyInThread?: boolean | null;
   /** Daily quotas; 0 (or null) means no limit. */
@@ -60,6 +61,8 @@ export interface Quotas {
 export interface EffectiveSettings {
   readonly model: string;
   readonly imageModel: string;
+  /** Answers questions with images when `model` cannot see them; '' for none. */
+  readonly visionModel: string;
   readonly systemPrompt: string;
   readonly forgetAdminOnly: boolean;
   /** A mention in a channel is answered in a new thread named after the question. */
