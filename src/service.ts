@@ -250,6 +250,7 @@ export async function startService(
             settings,
             quotas,
             history: config.history,
+            models,
             log,
           },
         }),

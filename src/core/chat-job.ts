@@ -5,6 +5,12 @@
  * an answer it already stored.
  */
 import { ChutesError } from '../chutes/errors.js';
+import {
+  IMAGE_TOKENS,
+  withAttachments,
+  withImages,
+  type ModalityLookup,
+} from './attachments/index.js';
 import { buildWindow } from './conversation.js';
 import {
   classifyFailure,
@@ -44,6 +50,8 @@ export interface ChatJobDeps {
   /** Daily quotas; unset: none are checked. */
   readonly quotas?: Pick<Quotas, 'refusal'>;
   readonly history: { readonly tokenBudget: number; readonly maxMessages: number };
+  /** Which models take images (the models list); unset: none is sent images. */
+  readonly models?: ModalityLookup;
   readonly log: {
     warn(details: object, message: string): void;
     info(details: object, message: string): void;
@@ -89,10 +97,14 @@ export async function handleChatJob(
     model: '',
   };
   let answer = '';
+  // What the reply says above the answer about the question's files.
+  let lead = '';
+  // The question as the history keeps it: with its files' text and a note per image.
+  let asStored = job;
   // Every step, from the first lookup on, is inside the path that tells the
   // user on the final attempt: nothing leaves a reply on "Thinking…".
   try {
-    if (job.text.trim() === '') {
+    if (job.text.trim() === '' && !job.attachments?.length) {
       // Nothing to answer (and so never an answer stored for it).
       await renderer.finish(EMPTY_PROMPT);
       return;
@@ -144,11 +156,25 @@ export async function handleChatJob(
       await renderer.finish(refused);
       return;
     }
+    const surface = deps.surface(job.platform);
+    const asked = await withAttachments(job, settings, {
+      fetch: surface.fetchAttachment
+        ? (file, signal) => surface.fetchAttachment!(job.tenantId, file, signal)
+        : undefined,
+      models: deps.models,
+      signal: ctx.signal,
+      log: deps.log,
+    });
+    const model = asked.model;
+    usage = { ...usage, model };
+    asStored = { ...job, text: asked.stored };
+    lead = asked.lead;
+    if (lead !== '') renderer.append(lead);
     const messages = buildWindow({
       systemPrompt: settings.systemPrompt,
       history,
-      current: { authorName: job.author.name, content: job.text },
-      tokenBudget: deps.history.tokenBudget,
+      current: { authorName: job.author.name, content: asked.text },
+      tokenBudget: deps.history.tokenBudget - asked.images.length * IMAGE_TOKENS,
     });
     usage = { ...usage, ...estimatedPromptTokens(messages) };
     let firstTokenAt: number | undefined;
@@ -156,7 +182,7 @@ export async function handleChatJob(
     let tokens: { prompt: number; completion: number } | undefined;
     const modelSignal = ctx.signal ? AbortSignal.any([abort.signal, ctx.signal]) : abort.signal;
     for await (const event of deps.model.streamChat(
-      { model: settings.model, messages, ...settings.sampling },
+      { model, messages: withImages(messages, asked.images), ...settings.sampling },
       modelSignal,
     )) {
       if (event.type === 'delta') {
@@ -170,8 +196,8 @@ export async function handleChatJob(
       }
     }
 
-    const shown = shownText(answer, finishReason);
-    const kept = await storeExchange(job, ctx, deps, answer, () => renderer.finish(shown), {
+    const shown = lead + shownText(answer, finishReason);
+    const kept = await storeExchange(asStored, ctx, deps, answer, () => renderer.finish(shown), {
       ...usage,
       ...answerTokens(tokens, usage, answer),
       timeToFirstTokenMs: firstTokenAt === undefined ? undefined : firstTokenAt - started,
@@ -181,11 +207,11 @@ export async function handleChatJob(
     await ctx.answered?.();
     // What the conversation remembers is what the reply shows, even where two
     // workers raced to store this job's answer.
-    await renderer.finish(kept === answer ? shown : shownText(kept));
+    await renderer.finish(kept === answer ? shown : lead + shownText(kept));
     deps.log.info(
       {
         jobId: ctx.jobId,
-        model: settings.model,
+        model,
         chars: answer.length,
         tokens,
         ms: now() - started,
@@ -196,26 +222,36 @@ export async function handleChatJob(
     // Stopped from outside (lock lost, shutdown): not a failure to tell anyone about.
     if (ctx.signal?.aborted) throw error;
     if (renderer.stopped) {
-      await finishStopped({ job, ctx, deps, renderer, answer, usage, started, now });
+      await finishStopped({
+        job: asStored,
+        ctx,
+        deps,
+        renderer,
+        answer,
+        usage,
+        started,
+        now,
+        lead,
+      });
       return;
     }
     if (error === tooLong) {
       // The renderer ends the last page it keeps with a note saying so.
-      await storeExchange(job, ctx, deps, answer, () => renderer.finish(answer), {
+      await storeExchange(asStored, ctx, deps, answer, () => renderer.finish(lead + answer), {
         ...usage,
         ...estimatedCompletionTokens(answer),
         durationMs: now() - started,
         outcome: 'too_long',
       });
       await ctx.answered?.();
-      await renderer.finish(answer);
+      await renderer.finish(lead + answer);
       return;
     }
     throw await reportFailure(error, {
       ctx,
       deps,
       renderer,
-      answer,
+      answer: lead + answer,
       usage,
       started,
       now,
@@ -293,8 +329,8 @@ interface AttemptState {
  * the reply keeps what was written and says it was stopped, and what the
  * user saw is what the conversation remembers.
  */
-async function finishStopped(x: AttemptState & { job: ChatJob }): Promise<void> {
-  const shown = x.answer.trim() === '' ? STOPPED : `${x.answer}\n\n${STOPPED}`;
+async function finishStopped(x: AttemptState & { job: ChatJob; lead: string }): Promise<void> {
+  const shown = x.lead + (x.answer.trim() === '' ? STOPPED : `${x.answer}\n\n${STOPPED}`);
   await storeExchange(x.job, x.ctx, x.deps, x.answer, () => x.renderer.finish(shown), {
     ...x.usage,
     ...estimatedCompletionTokens(x.answer),

@@ -8,6 +8,7 @@
 import { questionText } from '../../core/conversation.js';
 import { encodeConversationKey, type ConversationKey } from '../../core/conversation-key.js';
 import type { ChatJob } from '../../core/jobs.js';
+import { attachmentsOfFiles, type SlackFile } from './files.js';
 import { mentionsAnyone } from './text.js';
 
 /** The fields of an `app_mention` or `message` event that matter here. */
@@ -21,6 +22,8 @@ export interface IncomingSlackMessage {
   readonly text?: string;
   readonly ts: string;
   readonly thread_ts?: string;
+  /** Files shared with the message (subtype `file_share`; an `app_mention` carries them too). */
+  readonly files?: readonly SlackFile[];
 }
 
 /** Where a Slack message's answer goes and which conversation it belongs to. */
@@ -102,6 +105,7 @@ export function toChatJob(
   },
 ): ChatJob {
   const place = placeOf(event);
+  const attachments = attachmentsOfFiles(event.files);
   return {
     v: 1,
     platform: 'slack',
@@ -112,6 +116,7 @@ export function toChatJob(
     messageId: event.ts,
     author: { id: event.user!, name: x.authorName },
     text: questionText(x.text),
+    ...(attachments.length > 0 ? { attachments } : {}),
     ...(x.unnamed?.length ? { unnamed: x.unnamed } : {}),
     receivedAt: x.receivedAt.toISOString(),
   };
