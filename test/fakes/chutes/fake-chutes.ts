@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { answerChat } from './chat-route.js';
 import { flatHeaders, parseJson, presentedKey, readBody, sendBytes, sendJson } from './http.js';
+import { imageProblem, textOf } from './image-parts.js';
 import { answerImage, type ImageBody } from './image-route.js';
 import type {
   FakeChutes,
@@ -86,7 +87,13 @@ export async function startFakeChutes(options: FakeChutesOptions): Promise<FakeC
         return sendJson(res, 401, { detail: 'Authentication required.' });
       }
       const created = Math.floor(Date.now() / 1000);
-      const data = models.map((id) => ({ id, object: 'model', created, owned_by: 'chutes' }));
+      const data = models.map((id) => ({
+        id,
+        object: 'model',
+        created,
+        owned_by: 'chutes',
+        ...(options.inputModalities?.[id] ? { input_modalities: options.inputModalities[id] } : {}),
+      }));
       return sendJson(res, 200, { object: 'list', data });
     }
     const file = method === 'GET' && /^\/files\/([\w.-]+)$/.exec(path)?.[1];
@@ -103,7 +110,13 @@ export async function startFakeChutes(options: FakeChutesOptions): Promise<FakeC
       if (!models.includes(body.model)) {
         return sendJson(res, 404, { detail: `model not found: ${body.model}` });
       }
-      const script = chatScripts.shift() ?? options.defaultChat?.(body) ?? {};
+      const refused = imageProblem(body.model, body.messages, options.inputModalities);
+      if (refused) return sendJson(res, 400, { detail: refused });
+      const asText = {
+        ...body,
+        messages: body.messages.map((m) => ({ role: m.role, content: textOf(m.content) })),
+      };
+      const script = chatScripts.shift() ?? options.defaultChat?.(asText) ?? {};
       if (script.error) return sendScriptedError(res, script.error);
       if (!options.recordChunks) return answerChat(res, body, script, validators.chatChunk);
       const sent: SentChunk[] = [];

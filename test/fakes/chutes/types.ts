@@ -78,7 +78,7 @@ export interface SentChunk {
   content: string;
 }
 
-/** The parts of a valid chat request body a `defaultChat` callback may read. */
+/** The parts of a valid chat request body a `defaultChat` callback may read (text parts joined). */
 export interface ChatRequestBody {
   model: string;
   messages: { role: string; content: string }[];
@@ -99,6 +99,11 @@ export interface FakeChutesOptions {
   apiKey: string;
   /** Chat models it serves. Default `['model-a']`. */
   models?: string[];
+  /**
+   * `input_modalities` per chat model, listed in `GET /v1/models` (`['text', 'image']`
+   * for a vision model). A model listed without `image` refuses image parts (400).
+   */
+  inputModalities?: Record<string, string[]>;
   /** Image models it serves; unset accepts any model name. */
   imageModels?: string[];
   /**

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { FakeContext } from './context.js';
 import type { Deliverer, DeliveryOptions, DeliveryResult } from './delivery.js';
 import { slackId } from './ids.js';
+import { fileObject, shareFiles, type SharedFileInput } from './shared-files.js';
 import { notDelivered } from './subscriptions.js';
 import type { StoredMessage } from './types.js';
 
@@ -13,6 +14,8 @@ export interface UserMessageInput {
   text: string;
   /** Post as a reply in this thread. */
   threadTs?: string;
+  /** Files shared with the message: the events carry them (`file_share`), `url_private` serves them. */
+  files?: SharedFileInput[];
 }
 
 export interface SendMentionInput extends UserMessageInput, DeliveryOptions {
@@ -110,6 +113,9 @@ export class Events {
     const m = this.addUserMessage(input);
     const { text } = input;
     const parent = m.threadTs !== undefined ? state.message(ch.id, m.threadTs) : undefined;
+    const shared = input.files?.length
+      ? shareFiles(this.ctx, input.user, input.files).map((f) => fileObject(this.ctx, f))
+      : undefined;
     const event = {
       user: input.user,
       ts: m.ts,
@@ -121,6 +127,7 @@ export class Events {
       ...(m.threadTs !== undefined ? { thread_ts: m.threadTs } : {}),
       ...(parent?.user !== undefined ? { parent_user_id: parent.user } : {}),
       event_ts: m.ts,
+      ...(shared ? { files: shared, upload: false, display_as_bot: false } : {}),
     };
     const posted: PostedMessage = { ts: m.ts };
     const subs = options.subscriptions;
@@ -134,7 +141,12 @@ export class Events {
     if (!notDelivered(subs, 'message', ch)) {
       // The mention's own event id is the app_mention's; its message event gets another.
       const eventId = posted.mention ? undefined : input.eventId;
-      const message = { ...event, type: 'message', channel_type: ch.type };
+      const message = {
+        ...event,
+        type: 'message',
+        ...(shared ? { subtype: 'file_share' } : {}),
+        channel_type: ch.type,
+      };
       posted.message = { ts: m.ts, ...this.send(message, input, eventId) };
     }
     return posted;

@@ -1,3 +1,4 @@
+import type { SharedFile } from './shared-files.js';
 import { fail } from './errors.js';
 import { TsClock } from './ids.js';
 import type {
@@ -49,6 +50,8 @@ export class FakeState {
   readonly channels = new Map<string, ChannelState>();
   /** Every upload ticket, by file id, shared or not. */
   readonly files = new Map<string, StoredFile>();
+  /** Files people shared with their messages, by id (shared-files.ts). */
+  readonly sharedFiles = new Map<string, SharedFile>();
   readonly statuses: StatusRecord[] = [];
   readonly ephemerals: EphemeralRecord[] = [];
   /** Milliseconds the Web API waits before answering a method, by method name (a slow Slack). */
