@@ -146,6 +146,9 @@ export class FakeState {
     for (const a of m.attachments) this.files.set(a.id, a);
   }
 
+  /** Added to the CDN's clock: a test moves it past a link's expiry. */
+  cdnClockMs = 0;
+
   attachment(id: string): StoredAttachment | undefined {
     return this.files.get(id);
   }
