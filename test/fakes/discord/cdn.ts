@@ -25,13 +25,13 @@ export function signedQuery(path: string, now: number): string {
   return `ex=${ex}&is=${is}&hm=${signature(path, ex, is)}&`;
 }
 
-/** Serves an attachment's bytes for a valid, unexpired link; 404 otherwise. */
+/** Serves an attachment's bytes for a valid, unexpired link; 404 otherwise. Returns the status. */
 export function serveCdn(
   url: URL,
   file: StoredAttachment | undefined,
   res: ServerResponse,
   now = Date.now(),
-): void {
+): number {
   const ex = url.searchParams.get('ex') ?? '';
   const is = url.searchParams.get('is') ?? '';
   const hm = url.searchParams.get('hm') ?? '';
@@ -40,8 +40,9 @@ export function serveCdn(
     res
       .writeHead(404, { 'Content-Type': 'text/plain' })
       .end('This content is no longer available.');
-    return;
+    return 404;
   }
   res.writeHead(200, { 'Content-Type': file.contentType, 'Content-Length': file.size });
   res.end(file.bytes);
+  return 200;
 }

@@ -186,6 +186,8 @@ export class RestServer {
   /** Attachment URLs in message payloads point here: signed links serve the stored bytes. */
   private cdn(url: URL, res: ServerResponse): void {
     const [, , , id] = url.pathname.split('/');
-    serveCdn(url, this.ctx.state.attachment(id ?? ''), res, Date.now() + this.ctx.state.cdnClockMs);
+    const { state } = this.ctx;
+    const status = serveCdn(url, state.attachment(id ?? ''), res, Date.now() + state.cdnClockMs);
+    state.cdnRequests.push({ id: id ?? '', status, at: Date.now() });
   }
 }
