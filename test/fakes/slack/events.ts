@@ -88,6 +88,7 @@ export class Events {
     const threadTs =
       input.threadTs !== undefined ? state.threadRoot(ch.id, input.threadTs) : undefined;
     const now = Date.now();
+    if (input.files?.length) shareFiles(this.ctx, input.user, input.files);
     return state.addMessage({
       channel: ch.id,
       ts: state.clock.next(now),
@@ -110,12 +111,13 @@ export class Events {
   sendMessage(input: SendMentionInput): PostedMessage {
     const { state, options } = this.ctx;
     const ch = state.requireChannel(input.channel);
-    const m = this.addUserMessage(input);
+    const { files, ...withoutFiles } = input;
+    const m = this.addUserMessage(withoutFiles);
+    const shared = files?.length
+      ? shareFiles(this.ctx, input.user, files).map((f) => fileObject(this.ctx, f))
+      : undefined;
     const { text } = input;
     const parent = m.threadTs !== undefined ? state.message(ch.id, m.threadTs) : undefined;
-    const shared = input.files?.length
-      ? shareFiles(this.ctx, input.user, input.files).map((f) => fileObject(this.ctx, f))
-      : undefined;
     const event = {
       user: input.user,
       ts: m.ts,
