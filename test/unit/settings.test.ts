@@ -40,6 +40,7 @@ describe('effectiveSettings', () => {
     expect(effectiveSettings(defaults, undefined)).toEqual({
       model: 'd/model',
       imageModel: 'd/image',
+      visionModel: '',
       systemPrompt: 'You are helpful.',
       forgetAdminOnly: false,
       replyInThread: false,
@@ -63,6 +64,7 @@ describe('effectiveSettings', () => {
     expect(effective).toEqual({
       model: 'chosen/model',
       imageModel: 'd/image',
+      visionModel: '',
       systemPrompt: 'You are helpful.',
       forgetAdminOnly: true,
       replyInThread: true,
@@ -217,6 +219,7 @@ describe('settings in one channel', () => {
     expect(effectiveSettings(defaults, tenant, channel)).toEqual({
       model: 'channel/model',
       imageModel: 'd/image',
+      visionModel: '',
       systemPrompt: 'You are helpful.',
       forgetAdminOnly: true,
       replyInThread: false,
