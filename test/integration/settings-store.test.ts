@@ -79,6 +79,7 @@ describe('PgSettingsStore.apply', () => {
     const expected = {
       model: 'chosen/model',
       imageModel: 'flux',
+      visionModel: '',
       systemPrompt: 'Be brief.',
       forgetAdminOnly: true,
       replyInThread: true,
@@ -198,6 +199,7 @@ describe('PgSettingsStore.reset', () => {
     const expectedDefaults = {
       model: 'd/model',
       imageModel: 'd/image',
+      visionModel: '',
       systemPrompt: 'You are helpful.',
       forgetAdminOnly: false,
       replyInThread: false,
