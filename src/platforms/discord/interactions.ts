@@ -78,7 +78,7 @@ export function createInteractionHandler(options: {
   async function autocomplete(interaction: AutocompleteInteraction): Promise<void> {
     const focused = interaction.options.getFocused(true);
     let choices: string[] = [];
-    if (focused.name === 'model') {
+    if (focused.name === 'model' || focused.name === 'vision_model') {
       const typed = String(focused.value).toLowerCase();
       const list = await Promise.race([
         models.chatModels().catch(() => [] as readonly string[]),
