@@ -132,10 +132,7 @@ export class ChutesChatClient {
   }
 
   /** The models list with what each model takes as input, where Chutes says. */
-  async listModelEntries(
-    signal?: AbortSignal,
-    { withKey = false } = {},
-  ): Promise<ModelEntry[]> {
+  async listModelEntries(signal?: AbortSignal, { withKey = false } = {}): Promise<ModelEntry[]> {
     const operation = withKey ? 'Checking CHUTES_API_KEY' : 'Listing Chutes models';
     const scope = new AbortScope(signal);
     let phase: Phase = 'connect';
