@@ -169,6 +169,11 @@ export async function handleChatJob(
     usage = { ...usage, model };
     asStored = { ...job, text: asked.stored };
     lead = asked.lead;
+    if (asked.text.trim() === '' && asked.images.length === 0) {
+      // Only files, and none of them could be read: nothing to answer.
+      await renderer.finish(lead + EMPTY_PROMPT);
+      return;
+    }
     if (lead !== '') renderer.append(lead);
     const messages = buildWindow({
       systemPrompt: settings.systemPrompt,
