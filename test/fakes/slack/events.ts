@@ -143,8 +143,10 @@ export class Events {
     if (!notDelivered(subs, 'message', ch)) {
       // The mention's own event id is the app_mention's; its message event gets another.
       const eventId = posted.mention ? undefined : input.eventId;
+      // A `file_share` message event comes without `team` (slackapi/slack-api-specs#62).
+      const { team: _noTeam, ...withoutTeam } = event;
       const message = {
-        ...event,
+        ...(shared ? withoutTeam : event),
         type: 'message',
         ...(shared ? { subtype: 'file_share' } : {}),
         channel_type: ch.type,
