@@ -55,7 +55,10 @@ async function main(): Promise<void> {
   let service: Service | undefined = undefined;
   let stopping = false;
   let exitCode = 0;
-  const shutdown = (signal: string) => {
+  const shutdown = (
+    signal: string,
+    boundMs = config.worker.shutdownGraceMs + HAND_BACK_MS + CLOSE_MS,
+  ) => {
     if (stopping) {
       // Ctrl-C again: the user will not wait for the answers in flight. Their
       // jobs stay in the queue and are continued after their locks expire; the
@@ -68,13 +71,10 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     // A dependency that is away (Redis, Postgres) must not keep the process
     // from exiting: its jobs are resumed by other workers after their locks expire.
-    setTimeout(
-      () => {
-        log.error('shutdown did not finish in time; exiting anyway');
-        process.exit(1);
-      },
-      config.worker.shutdownGraceMs + HAND_BACK_MS + CLOSE_MS,
-    ).unref();
+    setTimeout(() => {
+      log.error('shutdown did not finish in time; exiting anyway');
+      process.exit(1);
+    }, boundMs).unref();
     if (!service) {
       // Start-up stops at its next wait and closes what it opened (see below).
       starting.abort(new Error(`${signal} while starting`));
@@ -97,11 +97,15 @@ async function main(): Promise<void> {
   try {
     started = await startService(config, log, {
       signal: starting.signal,
-      // The service cannot go on (its embedded Postgres is gone): stop as on SIGTERM, exit 1.
+      // The service cannot go on (its embedded Postgres is gone): stop as on
+      // SIGTERM, exit 1. Without its database no answer in flight can be
+      // stored or handed back, so the stop is bounded by the close alone: a
+      // program now on the database's port may accept connections and never
+      // answer them.
       onFatal: (error) => {
         log.error(error.message);
         exitCode = 1;
-        shutdown('fatal error');
+        shutdown('fatal error', CLOSE_MS);
       },
     });
   } catch (error) {

@@ -5,6 +5,7 @@
  */
 import type { RequestListener, Server } from 'node:http';
 import path from 'node:path';
+import { tokenCounter } from './core/token-count.js';
 import { ChutesChatClient } from './chutes/chat-client.js';
 import { ChutesImageClient } from './chutes/image-client.js';
 import { checkChutesKey } from './chutes/key-check.js';
@@ -238,6 +239,11 @@ export async function startService(
         metrics,
         outage: queueOutage,
       };
+      // Loaded before the first job: the encoding's first load holds the
+      // process for a moment (hundreds of ms on a busy machine), which must
+      // not fall on the first questions of a burst. The models list too.
+      await tokenCounter();
+      void models.chatModels().catch(() => undefined);
       const workers: JobWorker[] = [
         startChatWorker({
           ...workerOptions,
@@ -249,7 +255,7 @@ export async function startService(
             store: observedStore,
             settings,
             quotas,
-            history: config.history,
+            history: { ...config.history, contextLength: (model) => models.contextLength(model) },
             models,
             log,
           },

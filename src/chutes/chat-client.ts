@@ -4,8 +4,8 @@ import { ChatStreamDecoder } from './chat-stream-decoder.js';
 import type { ChatRequest, ChatStreamEvent } from './chat-types.js';
 import { ModelListSchema } from './chunk-schema.js';
 import { ChutesError } from './errors.js';
-import type { ModelEntry } from './model-catalog.js';
 import { chutesErrorFromResponse } from './http-errors.js';
+import type { ModelInfo } from './model-catalog.js';
 import { MAX_ERROR_BODY_BYTES, postToChutes } from './post.js';
 import { readText } from './read-body.js';
 
@@ -128,11 +128,11 @@ export class ChutesChatClient {
    * `withKey` sends the API key too, so a refused key fails (`unauthorized`).
    */
   async listModels(signal?: AbortSignal, options: { withKey?: boolean } = {}): Promise<string[]> {
-    return (await this.listModelEntries(signal, options)).map((model) => model.id);
+    return (await this.listModelInfo(signal, options)).map((model) => model.id);
   }
 
-  /** The models list with what each model takes as input, where Chutes says. */
-  async listModelEntries(signal?: AbortSignal, { withKey = false } = {}): Promise<ModelEntry[]> {
+  /** The models of `GET {baseUrl}/models` with what the list tells of each (see listModels). */
+  async listModelInfo(signal?: AbortSignal, { withKey = false } = {}): Promise<ModelInfo[]> {
     const operation = withKey ? 'Checking CHUTES_API_KEY' : 'Listing Chutes models';
     const scope = new AbortScope(signal);
     let phase: Phase = 'connect';
@@ -167,6 +167,7 @@ export class ChutesChatClient {
       }
       return parsed.data.data.map((model) => ({
         id: model.id,
+        contextLength: model.context_length ?? model.max_model_len,
         ...(model.input_modalities ? { inputModalities: model.input_modalities } : {}),
       }));
     } catch (err) {

@@ -35,10 +35,16 @@ export const ChatChunkSchema = z.looseObject({
 export type ChatChunk = z.infer<typeof ChatChunkSchema>;
 export type ChunkUsage = z.infer<typeof Usage>;
 
+/** A listed context length: an odd value (null, 0, text) counts as none rather than failing the list. */
+const ContextLength = z.number().int().positive().optional().catch(undefined);
+
 export const ModelListSchema = z.looseObject({
   data: z.array(
     z.looseObject({
       id: z.string(),
+      // Chutes' field; vLLM's own list names it max_model_len.
+      context_length: ContextLength,
+      max_model_len: ContextLength,
       // Where Chutes knows them: `text`, `image`, … (an unreadable list counts as unknown).
       input_modalities: z.array(z.string()).optional().catch(undefined),
     }),

@@ -11,7 +11,8 @@ import {
   withImages,
   type ModalityLookup,
 } from './attachments/index.js';
-import { buildWindow } from './conversation.js';
+import { contextLengthOf, fitHistory, HISTORY_FIT } from './history-fit.js';
+import { tokenCounter } from './token-count.js';
 import {
   classifyFailure,
   isUnreachable,
@@ -38,6 +39,7 @@ import {
   RETRYING_OTHER,
   STOPPED,
   TOO_LONG,
+  questionTooLongText,
   userMessageFor,
 } from './user-messages.js';
 
@@ -49,7 +51,15 @@ export interface ChatJobDeps {
   readonly settings: SettingsSource;
   /** Daily quotas; unset: none are checked. */
   readonly quotas?: Pick<Quotas, 'refusal'>;
-  readonly history: { readonly tokenBudget: number; readonly maxMessages: number };
+  readonly history: {
+    readonly tokenBudget: number;
+    readonly maxMessages: number;
+    /**
+     * A model's context length as the models list gives it; unset, or where
+     * it gives none, HISTORY_FIT.defaultContextLength (see history-fit.ts).
+     */
+    readonly contextLength?: (model: string) => Promise<number | undefined>;
+  };
   /** Which models take images (the models list); unset: none is sent images. */
   readonly models?: ModalityLookup;
   readonly log: {
@@ -142,7 +152,7 @@ export async function handleChatJob(
       );
     }
     if (!fresh) renderer.start(PLACEHOLDER).catch(() => undefined);
-    const { settings, named, history } = await lookups;
+    const { settings, named, history, contextLength, count } = await lookups;
     job = named;
     usage = { ...usage, model: settings.model, userName: job.author.name };
     const refused = await deps.quotas?.refusal(
@@ -165,7 +175,10 @@ export async function handleChatJob(
       signal: ctx.signal,
       log: deps.log,
     });
+    // vision_model may answer instead of the chat model: its context counts.
     const model = asked.model;
+    const context =
+      model === settings.model ? contextLength : await contextLengthOf(model, deps.history);
     usage = { ...usage, model };
     asStored = { ...job, text: asked.stored };
     lead = asked.lead;
@@ -174,13 +187,27 @@ export async function handleChatJob(
       await renderer.finish(lead + EMPTY_PROMPT);
       return;
     }
-    if (lead !== '') renderer.append(lead);
-    const messages = buildWindow({
+    const fit = fitHistory({
       systemPrompt: settings.systemPrompt,
       history,
       current: { authorName: job.author.name, content: asked.text },
-      tokenBudget: deps.history.tokenBudget - asked.images.length * IMAGE_TOKENS,
+      historyBudget: deps.history.tokenBudget,
+      // The images take their share of the context too.
+      contextLength: context - asked.images.length * IMAGE_TOKENS,
+      answerTokens: settings.sampling.max_tokens ?? HISTORY_FIT.answerTokens,
+      count,
     });
+    if (!fit.fits) {
+      // No model call: a shorter question is the user's to send.
+      deps.log.info(
+        { jobId: ctx.jobId, model, contextLength: context },
+        'question too long for the model',
+      );
+      await renderer.finish(lead + questionTooLongText(model, fit));
+      return;
+    }
+    if (lead !== '') renderer.append(lead);
+    const { messages } = fit;
     usage = { ...usage, ...estimatedPromptTokens(messages) };
     let firstTokenAt: number | undefined;
     let finishReason: string | undefined;
@@ -264,10 +291,14 @@ export async function handleChatJob(
   }
 }
 
-/** What an answer needs besides the question: the settings, the names, the history. */
+/**
+ * What an answer needs besides the question: the settings, the names, the
+ * history, and what it takes to fit the history to the model.
+ */
 async function lookUp(job: ChatJob, deps: ChatJobDeps) {
-  const [settings, named, history] = await Promise.all([
-    deps.settings.get(job.platform, job.tenantId, settingsChannel(job)),
+  const read = deps.settings.get(job.platform, job.tenantId, settingsChannel(job));
+  const [settings, named, history, contextLength, count] = await Promise.all([
+    read,
     withNames(job, deps),
     deps.store.history(
       job.platform,
@@ -275,8 +306,10 @@ async function lookUp(job: ChatJob, deps: ChatJobDeps) {
       deps.history.maxMessages,
       historyView(job),
     ),
+    read.then((settings) => contextLengthOf(settings.model, deps.history)),
+    tokenCounter(),
   ]);
-  return { settings, named, history };
+  return { settings, named, history, contextLength, count };
 }
 
 /**

@@ -50,7 +50,8 @@ export interface RateBudget {
    * Takes one point from every bucket if all have one left now, beyond what
    * the priority must leave for higher ones. Returns 0 when taken, or how many
    * milliseconds to wait before asking again. A `ticket` names the point, for
-   * settle().
+   * settle(): a take with one is a call that will be settled, and its point
+   * counts as in flight, beyond its window, until then.
    */
   tryTake(
     buckets: readonly BudgetBucket[],

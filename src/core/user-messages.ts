@@ -3,6 +3,7 @@
  * error's code. Never the raw error: it could name internals or secrets.
  */
 import { ChutesError } from '../chutes/errors.js';
+import { count } from './numbers.js';
 import type { OptionError, OptionErrorCode, TextError } from './commands/options.js';
 import type { SettingError, SettingErrorCode } from './settings/index.js';
 
@@ -36,6 +37,26 @@ export const INTERNAL =
 /** A store (the database) stayed out of reach longer than a job waits for it. */
 export const STORE_UNAVAILABLE =
   "⚠️ I can't reach my database right now, so I couldn't finish this. Please try again in a few minutes.";
+
+/**
+ * The question (with the system prompt) does not fit the model's context,
+ * less the tokens kept for the answer: no model was called. `questionRoom`
+ * is the longest question that would fit, in tokens; 0 or less: none would.
+ */
+export function questionTooLongText(
+  model: string,
+  limit: { contextLength: number; answerTokens: number; questionRoom: number },
+): string {
+  const context = count(limit.contextLength);
+  const answer = count(limit.answerTokens);
+  if (limit.questionRoom <= 0) {
+    return `⚠️ The model \`${model}\` has no room for a question: its context of ${context} tokens is taken by the system prompt and the ${answer} tokens kept for the answer, so an admin needs to shorten the system prompt or lower max_tokens.`;
+  }
+  // About four characters a token in English; fewer in most other languages.
+  const chars = limit.questionRoom * 4;
+  const rounded = count(chars >= 1000 ? Math.floor(chars / 1000) * 1000 : chars);
+  return `⚠️ Your question is too long for the model \`${model}\`: its context of ${context} tokens, less the system prompt and the ${answer} tokens kept for the answer, leaves room for about ${count(limit.questionRoom)} tokens (roughly ${rounded} characters), so please shorten it.`;
+}
 
 export function userMessageFor(error: unknown, model: string): string {
   if (error instanceof ChutesError) return CHUTES_TEXT[error.code](model);

@@ -19,6 +19,13 @@ export function createPool(
   const busy = new Set<pg.PoolClient>();
   connections.set(pool, { open, busy });
   pool.on('connect', (client) => {
+    // A checked-out connection that the server ends between two queries (a
+    // stop, `pg_terminate_backend`) reports it as an 'error' event, which
+    // would crash the process with no listener; the pool listens only to the
+    // idle ones. Its holder learns of it at its next query.
+    client.on('error', (error) => {
+      if (busy.has(client)) onIdleError?.(error);
+    });
     open.add(client);
     client.once('end', () => open.delete(client));
   });

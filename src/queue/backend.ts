@@ -5,7 +5,6 @@
  * which one runs.
  */
 import {
-  createPostgresBackend,
   DEFAULT_SCHEMA,
   Queue,
   runMigrations,
@@ -15,6 +14,7 @@ import {
   type Processor,
   type WorkerOptions as BullWorkerOptions,
 } from 'bullmq';
+import { createGuardedPostgresBackend } from './pg-queue-backend.js';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { RateBudget } from '../core/rate-budget.js';
@@ -182,9 +182,14 @@ export async function openPostgresBackend(
   const budgetPool = createPool(databaseUrl, onIdleError, { max: BUDGET_POOL_SIZE });
   return {
     kind: 'postgres',
-    queue: (name) => new Queue(name, { connection: queuePool }, createPostgresBackend),
+    queue: (name) => new Queue(name, { connection: queuePool }, createGuardedPostgresBackend),
     worker: (name, processor, options) =>
-      new Worker(name, processor, { ...options, connection: queuePool }, createPostgresBackend),
+      new Worker(
+        name,
+        processor,
+        { ...options, connection: queuePool },
+        createGuardedPostgresBackend,
+      ),
     order: new ConversationOrder(new PgLines(appPool)),
     budget: new PgBudget(budgetPool),
     learnedRules: new PgLearnedRules(appPool),

@@ -16,7 +16,7 @@ import {
 import { DEMAND_GRACE_MS, OWED_TTL_MS, RANK } from './budget-signals.js';
 import { MEMBER_TTL_MS, type ConversationLines, type Lane } from './conversation-order.js';
 import type { LearnedRulesStore } from './learned-rates.js';
-import { budgetWindowMs } from './rate-budget.js';
+import { budgetWindowMs, FLIGHT_HOLD_MS } from './rate-budget.js';
 
 /** Buckets unused for this long are deleted (their windows are long past). */
 const BUCKET_IDLE_MS = 3_600_000;
@@ -66,24 +66,29 @@ export class PgLines implements ConversationLines {
 export class PgBudget implements RateBudget {
   private sweptAt = Date.now();
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly flightHoldMs: number = FLIGHT_HOLD_MS,
+  ) {}
 
   async tryTake(
     buckets: readonly BudgetBucket[],
     priority: BudgetPriority = 'first',
-    ticket: string = randomUUID(),
+    ticket?: string,
   ): Promise<number> {
     if (buckets.length === 0) return 0;
     this.sweep();
     const { rows } = await this.pool.query<{ wait: string }>(
-      'SELECT rate_take($1, $2, $3, $4, $5, $6) AS wait',
+      'SELECT rate_take($1, $2, $3, $4, $5, $6, $7) AS wait',
       [
         buckets.map((b) => b.key),
         buckets.map((b) => usablePoints(priority, b)),
         buckets.map((b) => budgetWindowMs(b.spec)),
         RANK[priority],
         DEMAND_GRACE_MS,
-        ticket,
+        ticket ?? randomUUID(),
+        // Only a call with a ticket is settled: its point stays in flight until then.
+        ticket === undefined ? 0 : this.flightHoldMs,
       ],
     );
     return Number(rows[0]!.wait);
@@ -110,6 +115,8 @@ export class PgBudget implements RateBudget {
     if (kept.length < allowed) return 0;
     if (kept.length === 0) return window;
     const index = Math.min(kept.length - 1, Math.max(0, kept.length - allowed));
+    // A point still in flight counts for a window from its answer, still to come.
+    if (kept[index]! > now) return window;
     return Math.max(1, kept[index]! + window - now);
   }
 

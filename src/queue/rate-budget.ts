@@ -25,13 +25,21 @@ import { BudgetSignals, DEMAND_GRACE_MS, RANK } from './budget-signals.js';
 import { RedisScripts } from './redis-scripts.js';
 
 /**
- * A platform counts a window from when a request arrives. A point counts
- * from when it was taken, a little earlier, until its call is answered and
- * settle() moves it to the answer's time, which is no earlier than the
- * arrival. Windows are lengthened a little for the calls that are not
- * settled (a worker that died mid-call) and for the clocks' granularity.
+ * A platform counts a window from when a request arrives. A point taken for
+ * a call that will be settled counts as in flight (it does not expire) until
+ * the call is answered and settle() moves it to the answer's time, which is
+ * no earlier than the arrival; so a window counted from the point is never
+ * shorter than the platform's, however long the call took to leave. Windows
+ * are lengthened a little for the clocks' granularity.
  */
-export const WINDOW_MARGIN = { factor: 1.0, extraMs: 100 } as const;
+export const WINDOW_MARGIN = { factor: 1.0, extraMs: 25 } as const;
+
+/**
+ * How long a point stays in flight when its call is never settled (its
+ * worker died mid-call): longer than any platform call is let run
+ * (the surfaces' clients give up on a request after 15 s).
+ */
+export const FLIGHT_HOLD_MS = 20_000;
 
 export function budgetWindowMs(spec: RateSpec): number {
   return Math.ceil(spec.windowMs * WINDOW_MARGIN.factor + WINDOW_MARGIN.extraMs);
@@ -41,7 +49,11 @@ export class RedisBudget implements RateBudget {
   private readonly signals: BudgetSignals;
   private readonly scripts: RedisScripts;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(
+    redis: Redis,
+    prefix: string,
+    private readonly flightHoldMs: number = FLIGHT_HOLD_MS,
+  ) {
     this.signals = new BudgetSignals(redis, `${prefix}:rate`);
     this.scripts = new RedisScripts(redis);
   }
@@ -49,11 +61,18 @@ export class RedisBudget implements RateBudget {
   async tryTake(
     buckets: readonly BudgetBucket[],
     priority: BudgetPriority = 'first',
-    ticket: string = randomUUID(),
+    ticket?: string,
   ): Promise<number> {
     if (buckets.length === 0) return 0;
     const keys = buckets.flatMap((b) => this.signals.keysOf(b.key));
-    const args: (string | number)[] = [ticket, RANK[priority], DEMAND_GRACE_MS];
+    // Only a call with a ticket is settled: its point stays in flight until then.
+    const flight = ticket === undefined ? 0 : this.flightHoldMs;
+    const args: (string | number)[] = [
+      ticket ?? randomUUID(),
+      RANK[priority],
+      DEMAND_GRACE_MS,
+      flight,
+    ];
     for (const bucket of buckets) {
       args.push(usablePoints(priority, bucket), budgetWindowMs(bucket.spec));
     }

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = `${ROOT}dist/main.js`;
@@ -46,10 +47,13 @@ export class ServiceProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: options.detached ?? false,
     });
+    // The last lines it wrote may still be in the pipe at 'exit': they are
+    // read first (for a moment at most: a process it started may hold the pipe).
+    const drained = new Promise<void>((resolve) => this.child.stdout!.once('end', resolve));
     this.exited = new Promise((resolve) =>
       this.child.once('exit', (code) => {
         this.exitedAt = Date.now();
-        resolve(code);
+        void Promise.race([drained, sleep(1_000)]).then(() => resolve(code));
       }),
     );
     let buffered = '';

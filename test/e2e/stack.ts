@@ -57,8 +57,8 @@ export interface StackOptions {
   readonly discord?: Partial<FakeDiscordOptions> | false;
   /** Options of a fake Slack, which the service is then configured for. */
   readonly slack?: Partial<FakeSlackOptions>;
-  /** Options of the fake Chutes (its key and models are the stack's). */
-  readonly chutes?: Omit<FakeChutesOptions, 'apiKey' | 'models'>;
+  /** Options of the fake Chutes (its key is the stack's; its models default to model-a and model-b). */
+  readonly chutes?: Omit<FakeChutesOptions, 'apiKey'>;
   /**
    * Where the service keeps its data: `redis` (DATABASE_URL and REDIS_URL,
    * the default), `postgres` (DATABASE_URL only) or `embedded` (neither: its
@@ -162,7 +162,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const chutes = await startFakeChutes({
     ...options.chutes,
     apiKey: CHUTES_KEY,
-    models: ['model-a', 'model-b'],
+    models: options.chutes?.models ?? ['model-a', 'model-b'],
   });
   const topology = options.topology ?? 'redis';
   // The service applies its own migrations at start.

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
+import { MAX_QUESTION_CHARS } from '../../src/core/conversation.js';
 import { EMPTY_PROMPT } from '../../src/core/user-messages.js';
 import { jobIdFor, QUEUES } from '../../src/queue/jobs.js';
 import { SLACK_EVENTS_PATH } from '../../src/platforms/slack/gateway.js';
@@ -84,7 +85,7 @@ describe('bad input', () => {
     expect(lastUserContent()).toBe('Ann: hello there');
   });
 
-  it('answers a 100 KB Slack message within the history budget, saying the question was cut', async () => {
+  it('answers a 100 KB Slack message cut to the longest question kept, saying so', async () => {
     const sent = stack.slack.sendMention({
       channel: SLACK.channel(1),
       user: SLACK.ann.id,
@@ -97,8 +98,11 @@ describe('bad input', () => {
       'an answer to the long message',
     );
     const content = lastUserContent();
-    // HISTORY_TOKEN_BUDGET 6,000 (default) at about four characters a token.
-    expect(content.length).toBeLessThan(6_000 * 4);
+    // 40,000 characters, some 7,300 tokens: whole beyond HISTORY_TOKEN_BUDGET (6,000 tokens of
+    // history), within the default context.
+    // The author's name goes before it.
+    expect(content.length).toBeLessThanOrEqual(MAX_QUESTION_CHARS + 20);
+    expect(content.length).toBeGreaterThan(MAX_QUESTION_CHARS - 100);
     expect(content).toMatch(/too long\]$/);
   });
 

@@ -62,7 +62,7 @@ describe('the fake Chutes and image parts', () => {
   it('lists input_modalities, which the client reads', async () => {
     const fake = await chutes();
     const client = new ChutesChatClient({ baseUrl: fake.baseUrl, apiKey: KEY });
-    expect(await client.listModelEntries()).toEqual([
+    expect(await client.listModelInfo()).toEqual([
       { id: 'seer', inputModalities: ['text', 'image'] },
       { id: 'blind', inputModalities: ['text'] },
     ]);

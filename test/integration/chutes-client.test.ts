@@ -13,7 +13,10 @@ const ASK: ChatRequest = {
 
 let chutes: FakeChutes;
 beforeEach(async () => {
-  chutes = await startFakeChutes({ apiKey: KEY, models: ['model-a', 'model-b'] });
+  chutes = await startFakeChutes({
+    apiKey: KEY,
+    models: ['model-a', { id: 'model-b', contextLength: 8_192 }],
+  });
 });
 afterEach(async () => {
   await chutes.close();
@@ -259,5 +262,27 @@ describe('ChutesChatClient against the fake Chutes', () => {
     expect(await client().listModels()).toEqual(['model-a', 'model-b']);
     expect(chutes.requests[0]).toMatchObject({ method: 'GET', path: '/v1/models' });
     expect(chutes.requests[0]?.headers.authorization).toBeUndefined();
+  });
+
+  it("is refused, as vLLM refuses it, when the prompt and max_tokens pass the model's context", async () => {
+    const ask = (maxTokens: number) =>
+      (async () => {
+        const events = client().streamChat({
+          model: 'model-b',
+          messages: [{ role: 'user', content: 'word '.repeat(4_000) }],
+          max_tokens: maxTokens,
+        });
+        for await (const _ of events) void _;
+      })();
+    await ask(4_000);
+    await expect(ask(5_000)).rejects.toMatchObject({ code: 'bad_request', status: 400 });
+    expect(chutes.requests.at(-1)?.valid).toBe(true);
+  });
+
+  it("reads each model's context length where the list gives one", async () => {
+    expect(await client().listModelInfo()).toEqual([
+      { id: 'model-a', contextLength: undefined },
+      { id: 'model-b', contextLength: 8_192 },
+    ]);
   });
 });

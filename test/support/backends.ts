@@ -22,8 +22,13 @@ export interface TestBackend {
   readonly backend: QueueBackend;
   /** The app's database (a fresh one per backend). */
   readonly db: Db;
-  /** Another client of the same shared budget, as a second process would have. */
-  budget(): RateBudget & Required<Pick<RateBudget, 'owe' | 'settle'>>;
+  /**
+   * Another client of the same shared budget, as a second process would have
+   * (`flightHoldMs`: how long an unsettled call's point stays in flight).
+   */
+  budget(options?: {
+    flightHoldMs?: number;
+  }): RateBudget & Required<Pick<RateBudget, 'owe' | 'settle' | 'wouldWait'>>;
   /** Another client of the same learned-rate store. */
   learnedRules(): LearnedRulesStore;
   close(): Promise<void>;
@@ -42,7 +47,7 @@ export async function openTestBackend(kind: QueueBackend['kind']): Promise<TestB
       kind,
       backend,
       db: database.db,
-      budget: () => new RedisBudget(redis, prefix),
+      budget: (options = {}) => new RedisBudget(redis, prefix, options.flightHoldMs),
       learnedRules: () => new RedisLearnedRules(redis, prefix),
       async close() {
         await backend.close();
@@ -57,7 +62,7 @@ export async function openTestBackend(kind: QueueBackend['kind']): Promise<TestB
     kind,
     backend,
     db: database.db,
-    budget: () => new PgBudget(database.pool),
+    budget: (options = {}) => new PgBudget(database.pool, options.flightHoldMs),
     learnedRules: () => new PgLearnedRules(database.pool),
     async close() {
       await backend.close();

@@ -3,6 +3,11 @@
   (rate-budget.ts, RedisBudget.tryTake). A sliding log per bucket: no window
   of a bucket's length, wherever it starts, holds more than its points.
 
+  A point taken for a call that will be settled is scored in the future (now
+  plus the flight hold) until settle moves it to its answer's time: while the
+  call is under way the point counts, however long the call takes; a call
+  never settled (its worker died) frees it after the hold and a window.
+
   A lower priority first stands back while a higher one is marked as waiting;
   an update also leaves the points owed to final renders; a higher priority
   that must wait marks its buckets for the length of its wait.
@@ -17,8 +22,9 @@
     ARGV[1]        the ticket: the log member this point is recorded as
     ARGV[2]        the priority's rank: 0 first, 1 final, 2 update
     ARGV[3]        how long a demand mark outlives its wait, ms
-    ARGV[4+b*2]    bucket b: the points this priority may use
-    ARGV[5+b*2]    bucket b: its window, ms
+    ARGV[4]        the flight hold, ms: 0 for a call that will not be settled
+    ARGV[5+b*2]    bucket b: the points this priority may use
+    ARGV[6+b*2]    bucket b: its window, ms
 
   Output:
     0 when a point was taken from every bucket, else the ms to wait before
@@ -38,8 +44,8 @@ end
 if wait > 0 then return wait end
 for b = 0, buckets - 1 do
   local log = KEYS[b * 4 + 1]
-  local allowed = tonumber(ARGV[4 + b * 2])
-  local window = tonumber(ARGV[5 + b * 2])
+  local allowed = tonumber(ARGV[5 + b * 2])
+  local window = tonumber(ARGV[6 + b * 2])
   if rank == 2 then
     allowed = allowed - redis.call('ZCOUNT', KEYS[b * 4 + 2], now, '+inf')
   end
@@ -51,7 +57,9 @@ for b = 0, buckets - 1 do
       -- The entry whose expiry leaves this priority a point (the oldest, when it may use none).
       local index = math.min(count - 1, math.max(0, count - allowed))
       local entry = redis.call('ZRANGE', log, index, index, 'WITHSCORES')
-      ms = tonumber(entry[2]) + window - now
+      local at = tonumber(entry[2])
+      -- A point still in flight counts for a window from its answer, still to come.
+      if at > now then ms = window else ms = at + window - now end
     end
     if ms > wait then wait = ms end
   end
@@ -64,8 +72,9 @@ if wait > 0 then
   end
   return wait
 end
+local flight = tonumber(ARGV[4])
 for b = 0, buckets - 1 do
-  redis.call('ZADD', KEYS[b * 4 + 1], now, ARGV[1])
-  redis.call('PEXPIRE', KEYS[b * 4 + 1], tonumber(ARGV[5 + b * 2]))
+  redis.call('ZADD', KEYS[b * 4 + 1], now + flight, ARGV[1])
+  redis.call('PEXPIRE', KEYS[b * 4 + 1], tonumber(ARGV[6 + b * 2]) + flight)
 end
 return 0

@@ -22,4 +22,7 @@ if count < allowed then return 0 end
 if count == 0 then return window end
 local index = expired + math.min(count - 1, math.max(0, count - allowed))
 local entry = redis.call('ZRANGE', KEYS[1], index, index, 'WITHSCORES')
-return math.max(1, tonumber(entry[2]) + window - now)
+local at = tonumber(entry[2])
+-- A point still in flight counts for a window from its answer, still to come.
+if at > now then return window end
+return math.max(1, at + window - now)

@@ -22,6 +22,34 @@ function sendScriptedError(res: ServerResponse, error: ScriptedError): void {
 }
 
 /**
+ * vLLM's refusal of a request whose prompt and max_tokens pass the model's context
+ * (serving_engine.py `_validate_input`), or undefined. The prompt is counted with cl100k_base
+ * plus 4 tokens a message, standing in for the model's own tokenizer and chat template.
+ */
+async function beyondContext(
+  body: { messages: { content: unknown }[]; max_tokens?: number | null },
+  contextLength: number | undefined,
+): Promise<object | undefined> {
+  if (contextLength === undefined) return undefined;
+  const { countTokens } = await import('gpt-tokenizer/encoding/cl100k_base');
+  const prompt = body.messages.reduce(
+    (sum, m) => sum + 4 + (typeof m.content === 'string' ? countTokens(m.content, AS_TEXT) : 0),
+    0,
+  );
+  const completion = body.max_tokens ?? 0;
+  if (prompt + completion <= contextLength) return undefined;
+  return {
+    object: 'error',
+    message: `This model's maximum context length is ${contextLength} tokens. However, you requested ${prompt + completion} tokens (${prompt} in the messages, ${completion} in the completion). Please reduce the length of the messages or completion.`,
+    type: 'BadRequestError',
+    param: null,
+    code: 400,
+  };
+}
+
+const AS_TEXT = { disallowedSpecial: new Set<string>() };
+
+/**
  * Starts a fake Chutes on 127.0.0.1 (random port) that speaks the wire protocol of
  * llm.chutes.ai and image.chutes.ai, as strictly as they do and a little more: request
  * bodies are checked against the published schemas with every object closed.
@@ -29,7 +57,10 @@ function sendScriptedError(res: ServerResponse, error: ScriptedError): void {
  * Scripts are consumed only by requests that got past auth, JSON, schema and model checks.
  */
 export async function startFakeChutes(options: FakeChutesOptions): Promise<FakeChutes> {
-  const models = options.models ?? ['model-a'];
+  const listed = (options.models ?? ['model-a']).map((m) =>
+    typeof m === 'string' ? { id: m } : m,
+  );
+  const models = listed.map((m) => m.id);
   const validators = createValidators();
   const requests: RecordedRequest[] = [];
   const chatScripts: ScriptedChat[] = [];
@@ -87,11 +118,12 @@ export async function startFakeChutes(options: FakeChutesOptions): Promise<FakeC
         return sendJson(res, 401, { detail: 'Authentication required.' });
       }
       const created = Math.floor(Date.now() / 1000);
-      const data = models.map((id) => ({
+      const data = listed.map(({ id, contextLength }) => ({
         id,
         object: 'model',
         created,
         owned_by: 'chutes',
+        ...(contextLength === undefined ? {} : { context_length: contextLength }),
         ...(options.inputModalities?.[id] ? { input_modalities: options.inputModalities[id] } : {}),
       }));
       return sendJson(res, 200, { object: 'list', data });
@@ -116,6 +148,11 @@ export async function startFakeChutes(options: FakeChutesOptions): Promise<FakeC
         ...body,
         messages: body.messages.map((m) => ({ role: m.role, content: textOf(m.content) })),
       };
+      const overContext = await beyondContext(
+        asText,
+        listed.find((m) => m.id === body.model)?.contextLength,
+      );
+      if (overContext) return sendJson(res, 400, overContext);
       const script = chatScripts.shift() ?? options.defaultChat?.(asText) ?? {};
       if (script.error) return sendScriptedError(res, script.error);
       if (!options.recordChunks) return answerChat(res, body, script, validators.chatChunk);

@@ -7,6 +7,7 @@ export type {
   ChatRequestBody,
   FakeChutes,
   FakeChutesOptions,
+  FakeModel,
   ImageRequestBody,
   ImageMode,
   RecordedRequest,

@@ -95,10 +95,24 @@ export interface ImageRequestBody {
   seed?: number | null;
 }
 
+/** A chat model of the fake's list. */
+export interface FakeModel {
+  id: string;
+  /**
+   * Listed as `context_length` (absent from the entry when unset, as for models Chutes knows
+   * none of); a chat request whose prompt (cl100k_base, 4 tokens a message) and max_tokens pass
+   * it is refused with vLLM's 400.
+   */
+  contextLength?: number;
+}
+
 export interface FakeChutesOptions {
   apiKey: string;
-  /** Chat models it serves. Default `['model-a']`. */
-  models?: string[];
+  /**
+   * Chat models it serves, by id or with what `GET /v1/models` lists of them (Chutes gives
+   * `context_length` where known). Default `['model-a']`.
+   */
+  models?: (string | FakeModel)[];
   /**
    * `input_modalities` per chat model, listed in `GET /v1/models` (`['text', 'image']`
    * for a vision model). A model listed without `image` refuses image parts (400).
