@@ -80,4 +80,27 @@ describe('the models list schema', () => {
       undefined,
     ]);
   });
+
+  it('reads input_modalities where they are a list of words, and treats anything else as unsaid', async () => {
+    const parsed = ModelListSchema.parse({
+      data: [
+        { id: 'seer', input_modalities: ['text', 'image'] },
+        { id: 'blind', input_modalities: ['text'] },
+        { id: 'odd', input_modalities: 'image' },
+        { id: 'quiet' },
+      ],
+    });
+    expect(parsed.data.map((m) => m.input_modalities)).toEqual([
+      ['text', 'image'],
+      ['text'],
+      undefined,
+      undefined,
+    ]);
+    const catalog = new CachedModelCatalog(
+      lister([[{ id: 'seer', inputModalities: ['text', 'image'] }, { id: 'quiet' }]]),
+    );
+    expect(await catalog.inputModalities('seer')).toEqual(['text', 'image']);
+    expect(await catalog.inputModalities('quiet')).toBeUndefined();
+    expect(await catalog.inputModalities('not-listed')).toBeUndefined();
+  });
 });
