@@ -117,11 +117,21 @@ describe("the fake Slack's private file links", () => {
     return { url, name: 'a.txt', contentType: 'text/plain' };
   };
 
-  it('serves the bytes to the bot token', async () => {
+  it('serves the bytes to the bot token, url_private by way of a presigned CDN link', async () => {
     const fake = await slack();
     const file = share(fake);
-    const res = await fetchSlackFile(file, TOKEN, fake.apiUrl, AbortSignal.timeout(5_000));
-    expect(await res.text()).toBe('the file');
+    const direct = { ...file, url: file.url.replace(/\/a\.txt$/, '/download/a.txt') };
+    for (const link of [file, direct]) {
+      const res = await fetchSlackFile(link, TOKEN, fake.apiUrl, AbortSignal.timeout(5_000));
+      expect(await res.text()).toBe('the file');
+    }
+    const [shared] = fake.sharedFiles;
+    // url_private: the token to Slack, then the CDN link; url_private_download: the bytes.
+    expect(shared!.downloads.map((d) => [d.served, d.edge === true])).toEqual([
+      [true, false],
+      [true, true],
+      [true, false],
+    ]);
   });
 
   it('sends a wrong token, and an app without files:read, to its sign-in page', async () => {
@@ -149,5 +159,53 @@ describe("the fake Slack's private file links", () => {
     await expect(
       fetchSlackFile(file, TOKEN, fake.apiUrl, AbortSignal.timeout(5_000)),
     ).rejects.toThrow(/not a Slack file link/);
+  });
+
+  it("follows Slack's redirects with the token only where it belongs, and no others", async () => {
+    const seen: { url: string; auth: string | null }[] = [];
+    const hops: Record<string, Response> = {
+      'https://files.slack.com/files-pri/T1-F1/a.png': new Response(null, {
+        status: 302,
+        headers: { location: 'https://files-origin.slack.com/files-pri/T1-F1/a.png' },
+      }),
+      'https://files-origin.slack.com/files-pri/T1-F1/a.png': new Response(null, {
+        status: 302,
+        headers: { location: 'https://a.slack-edge.com/F1/a.png?sig=1' },
+      }),
+      'https://a.slack-edge.com/F1/a.png?sig=1': new Response('png bytes'),
+      'https://files.slack.com/files-pri/T1-F2/b.png': new Response(null, {
+        status: 302,
+        headers: { location: 'https://evil.example/steal' },
+      }),
+    };
+    const fetchImpl = (async (input: URL | string, init?: RequestInit) => {
+      const url = String(input);
+      seen.push({ url, auth: new Headers(init?.headers).get('authorization') });
+      return hops[url] ?? new Response('not found', { status: 404 });
+    }) as typeof fetch;
+    const api = 'https://slack.com/api/';
+    const got = await fetchSlackFile(
+      { url: 'https://files.slack.com/files-pri/T1-F1/a.png', name: 'a.png' },
+      TOKEN,
+      api,
+      AbortSignal.timeout(5_000),
+      fetchImpl,
+    );
+    expect(await got.text()).toBe('png bytes');
+    expect(seen).toEqual([
+      { url: 'https://files.slack.com/files-pri/T1-F1/a.png', auth: `Bearer ${TOKEN}` },
+      { url: 'https://files-origin.slack.com/files-pri/T1-F1/a.png', auth: `Bearer ${TOKEN}` },
+      { url: 'https://a.slack-edge.com/F1/a.png?sig=1', auth: null },
+    ]);
+    await expect(
+      fetchSlackFile(
+        { url: 'https://files.slack.com/files-pri/T1-F2/b.png', name: 'b.png' },
+        TOKEN,
+        api,
+        AbortSignal.timeout(5_000),
+        fetchImpl,
+      ),
+    ).rejects.toThrow(/not Slack's/);
+    expect(seen.some((s) => s.url.startsWith('https://evil.example'))).toBe(false);
   });
 });

@@ -1,10 +1,13 @@
 /**
  * Files people share with a message: the event's `files[]` and the private
  * links that serve them. As on Slack, `url_private` and `url_private_download`
- * serve the bytes only to `Authorization: Bearer <bot token>` of an app that
- * holds `files:read`; anyone else is redirected to the workspace's sign-in
- * page (a 302, then an HTML 200), not given an error status.
+ * answer only `Authorization: Bearer <bot token>` of an app that holds
+ * `files:read`; anyone else is redirected to the workspace's sign-in page (a
+ * 302, then an HTML 200), not given an error status. `url_private_download`
+ * serves the bytes; `url_private` redirects to a presigned CDN link (as Slack
+ * does for some files), which serves them without a token.
  */
+import { createHmac } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { FakeContext } from './context.js';
 import { slackId } from './ids.js';
@@ -23,8 +26,11 @@ export interface SharedFile {
   bytes: Buffer;
   user: string;
   created: number;
-  /** Each download of it: whether it was served, and the Authorization sent. */
-  downloads: { served: boolean; authorization?: string; at: number }[];
+  /**
+   * Each download of it: whether it was served, the Authorization sent, and
+   * `edge` for the presigned CDN link `url_private` redirects to.
+   */
+  downloads: { served: boolean; authorization?: string; at: number; edge?: boolean }[];
 }
 
 const TYPES: Record<string, string> = {
@@ -113,7 +119,9 @@ export function serveSharedFile(
       .end('<!DOCTYPE html><html><head><title>Sign in | Slack</title></head><body></body></html>');
     return true;
   }
-  const match = /^\/files-pri\/([A-Z0-9]+)-(F[A-Z0-9]+)\/(?:download\/)?[^/]+$/.exec(url.pathname);
+  const edge = /^\/files-edge\/(F[A-Z0-9]+)\/[^/]+$/.exec(url.pathname);
+  if (edge) return serveEdge(ctx, url, edge[1]!, res);
+  const match = /^\/files-pri\/([A-Z0-9]+)-(F[A-Z0-9]+)\/(download\/)?[^/]+$/.exec(url.pathname);
   if (!match) return false;
   const file = ctx.state.sharedFiles.get(match[2]!);
   const allowed =
@@ -133,6 +141,36 @@ export function serveSharedFile(
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('file not found');
     return true;
   }
+  if (!match[3]) {
+    // `url_private` of a file Slack keeps on its CDN: a presigned link there, no token needed.
+    const exp = String(Date.now() + EDGE_TTL_MS);
+    const edgeUrl = `${ctx.state.baseUrl}/files-edge/${file.id}/${encodeURIComponent(file.name)}?exp=${exp}&sig=${edgeSignature(file.id, exp)}`;
+    res.writeHead(302, { Location: edgeUrl }).end();
+    return true;
+  }
+  res
+    .writeHead(200, { 'Content-Type': file.mimetype, 'Content-Length': file.bytes.length })
+    .end(file.bytes);
+  return true;
+}
+
+/** How long a presigned CDN link works. */
+const EDGE_TTL_MS = 5 * 60_000;
+
+function edgeSignature(id: string, exp: string): string {
+  return createHmac('sha256', 'fake-slack-edge').update(`${id}|${exp}`).digest('hex');
+}
+
+/** A presigned CDN link: the bytes for a valid, unexpired signature, with or without a token. */
+function serveEdge(ctx: FakeContext, url: URL, id: string, res: ServerResponse): boolean {
+  const file = ctx.state.sharedFiles.get(id);
+  const exp = url.searchParams.get('exp') ?? '';
+  const valid = url.searchParams.get('sig') === edgeSignature(id, exp) && Number(exp) > Date.now();
+  if (!file || !valid) {
+    res.writeHead(403, { 'Content-Type': 'text/plain' }).end('Forbidden');
+    return true;
+  }
+  file.downloads.push({ served: true, at: Date.now(), edge: true });
   res
     .writeHead(200, { 'Content-Type': file.mimetype, 'Content-Length': file.bytes.length })
     .end(file.bytes);
