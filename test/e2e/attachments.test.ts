@@ -253,6 +253,9 @@ describe('files shared on Slack', () => {
     );
     const body = chatBodies()[before]!;
     expect(body.model).toBe('model-a');
+    // Its app_mention and its file_share message event are one question, answered once.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(chatBodies().length).toBe(before + 1);
     const [image] = imagesOf(body);
     expect(image!.mime).toBe('image/jpeg');
     const meta = await sharp(image!.bytes).metadata();

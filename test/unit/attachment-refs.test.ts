@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { toChatJob as discordJob } from '../../src/platforms/discord/messages.js';
 import { attachmentsOfFiles } from '../../src/platforms/slack/files.js';
-import { toChatJob as slackJob } from '../../src/platforms/slack/events.js';
+import { isFileShareMention, toChatJob as slackJob } from '../../src/platforms/slack/events.js';
 import { chatJobSchema } from '../../src/queue/jobs.js';
 
 const BOT = '900000000000000001';
@@ -96,5 +96,23 @@ describe('Slack files in a job', () => {
     );
     expect(job.attachments).toHaveLength(1);
     expect(chatJobSchema.safeParse(job).success).toBe(true);
+  });
+
+  it('takes a channel file share that mentions the bot as a question, and nothing else', () => {
+    const share = {
+      type: 'message',
+      subtype: 'file_share',
+      channel: 'C1',
+      channel_type: 'channel',
+      user: 'U1',
+      text: '<@UBOT> look',
+      ts: '1700000000.000200',
+    };
+    expect(isFileShareMention(share, 'UBOT')).toBe(true);
+    expect(isFileShareMention({ ...share, text: 'look' }, 'UBOT')).toBe(false);
+    expect(isFileShareMention({ ...share, subtype: undefined }, 'UBOT')).toBe(false);
+    expect(isFileShareMention({ ...share, user: 'UBOT' }, 'UBOT')).toBe(false);
+    expect(isFileShareMention({ ...share, bot_id: 'B1' }, 'UBOT')).toBe(false);
+    expect(isFileShareMention({ ...share, channel: 'D1', channel_type: 'im' }, 'UBOT')).toBe(false);
   });
 });

@@ -54,6 +54,22 @@ export function isQuestion(event: IncomingSlackMessage, botUserId: string): bool
 }
 
 /**
+ * Whether a channel `message` event is a person's file share that mentions the
+ * bot: Slack has been seen to send such a message without its `app_mention`
+ * (slackapi/bolt-python#925), so it is a question too. When both arrive they
+ * are one job (messageEventId), answered once.
+ */
+export function isFileShareMention(event: IncomingSlackMessage, botUserId: string): boolean {
+  return (
+    event.type === 'message' &&
+    event.subtype === 'file_share' &&
+    !isDirectChannel(event) &&
+    byPerson(event, botUserId, ['file_share']) &&
+    (event.text ?? '').includes(`<@${botUserId}>`)
+  );
+}
+
+/**
  * Whether a channel `message` event is a follow-up, should the bot have
  * answered in its thread: a person's reply in a thread (also sent to the
  * channel or not) that mentions nobody. A reply that mentions the bot is
