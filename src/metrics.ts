@@ -9,6 +9,7 @@
 import type { RequestListener } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { outcomeLabel, type Metrics } from './core/metrics.js';
+import { NO_BALANCE } from './core/payment-notice.js';
 
 export const METRICS_PATH = '/metrics';
 
@@ -95,6 +96,12 @@ export function createPromMetrics(): PromMetrics {
     help: 'Jobs that failed for good (kept in the failed set)',
     registers,
   });
+  const paymentRequired = new Counter({
+    name: `${PREFIX}chutes_payment_required_total`,
+    help: 'Answers and images Chutes refused because the account has no balance or quota left (HTTP 402)',
+    labelNames: ['platform', 'kind'],
+    registers,
+  });
   const streams = new Gauge({
     name: `${PREFIX}active_streams`,
     help: 'Model streams open in this process',
@@ -104,6 +111,8 @@ export function createPromMetrics(): PromMetrics {
   const metrics: Metrics = {
     event: (platform, kind) => events.inc({ platform, kind }),
     usage(record) {
+      if (record.outcome === NO_BALANCE)
+        paymentRequired.inc({ platform: record.platform, kind: record.kind });
       const outcome = outcomeLabel(record.kind, record.outcome);
       if (record.kind === 'image') {
         images.inc({ outcome });

@@ -10,6 +10,7 @@ import { ChutesChatClient } from './chutes/chat-client.js';
 import { ChutesImageClient } from './chutes/image-client.js';
 import { checkChutesKey } from './chutes/key-check.js';
 import { CachedModelCatalog } from './chutes/model-catalog.js';
+import { PaymentNotices } from './core/payment-notice.js';
 import type { Config } from './config.js';
 import {
   observeChatModel,
@@ -227,6 +228,8 @@ export async function startService(
       const observedStore = observeStore(conversations, metrics);
       const usage = new PgUsageStore(db);
       const quotas = new Quotas(usage, metrics);
+      // A used-up balance is logged once per tenant an hour, by answers and images together.
+      const payments = new PaymentNotices(log);
       const settings = new PgSettingsStore(db, config.defaults);
       const turns = new Turns(order, [queues.chat, queues.commands], config.worker.lockMs, log);
       const workerOptions: WorkerOptions = {
@@ -255,8 +258,11 @@ export async function startService(
             store: observedStore,
             settings,
             quotas,
+            payments,
             history: { ...config.history, contextLength: (model) => models.contextLength(model) },
-            models,
+            models: {
+              inputModalities: async (id) => (await models.modelInfo(id))?.inputModalities,
+            },
             log,
           },
         }),
@@ -275,6 +281,7 @@ export async function startService(
             settings,
             usage: observedStore,
             quotas,
+            payments,
             log,
           },
           commands: {
@@ -283,6 +290,7 @@ export async function startService(
             settings,
             conversations,
             usage,
+            payments: usage,
             models,
             defaults: config.defaults,
             log,

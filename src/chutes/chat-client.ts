@@ -2,21 +2,13 @@ import { AbortScope, type Phase } from './abort-scope.js';
 import { buildChatBody } from './chat-request.js';
 import { ChatStreamDecoder } from './chat-stream-decoder.js';
 import type { ChatRequest, ChatStreamEvent } from './chat-types.js';
-import { ModelListSchema } from './chunk-schema.js';
 import { ChutesError } from './errors.js';
 import { chutesErrorFromResponse } from './http-errors.js';
-import type { ModelInfo } from './model-catalog.js';
+import { modelInfoOf, ModelListSchema, type ModelInfo } from './model-info.js';
 import { MAX_ERROR_BODY_BYTES, postToChutes } from './post.js';
 import { readText } from './read-body.js';
 
-export type {
-  ChatMessage,
-  ChatRequest,
-  ChatStreamEvent,
-  ContentPart,
-  PartsMessage,
-  SamplingParams,
-} from './chat-types.js';
+export type { ChatMessage, ChatRequest, ChatStreamEvent, SamplingParams } from './chat-types.js';
 
 export interface ChutesClientOptions {
   /** OpenAI-compatible base URL, without the trailing path: `https://llm.chutes.ai/v1`. */
@@ -127,12 +119,12 @@ export class ChutesChatClient {
    * Model ids from `GET {baseUrl}/models`, which Chutes serves without auth;
    * `withKey` sends the API key too, so a refused key fails (`unauthorized`).
    */
-  async listModels(signal?: AbortSignal, options: { withKey?: boolean } = {}): Promise<string[]> {
-    return (await this.listModelInfo(signal, options)).map((model) => model.id);
+  async listModels(signal?: AbortSignal, { withKey = false } = {}): Promise<string[]> {
+    return (await this.listModelInfos(signal, { withKey })).map((model) => model.id);
   }
 
-  /** The models of `GET {baseUrl}/models` with what the list tells of each (see listModels). */
-  async listModelInfo(signal?: AbortSignal, { withKey = false } = {}): Promise<ModelInfo[]> {
+  /** Each model of `GET {baseUrl}/models` with its modalities, prices and context length. */
+  async listModelInfos(signal?: AbortSignal, { withKey = false } = {}): Promise<ModelInfo[]> {
     const operation = withKey ? 'Checking CHUTES_API_KEY' : 'Listing Chutes models';
     const scope = new AbortScope(signal);
     let phase: Phase = 'connect';
@@ -165,11 +157,7 @@ export class ChutesChatClient {
           status: res.status,
         });
       }
-      return parsed.data.data.map((model) => ({
-        id: model.id,
-        contextLength: model.context_length ?? model.max_model_len,
-        ...(model.input_modalities ? { inputModalities: model.input_modalities } : {}),
-      }));
+      return parsed.data.data.map(modelInfoOf);
     } catch (err) {
       throw scope.toError(err, phase, operation);
     } finally {

@@ -157,6 +157,8 @@ export class ChatStreamDecoder {
     for (const choice of parsed.data.choices) {
       // The bot never asks for n > 1; other choices would interleave unrelated text.
       if (choice.index !== 0) continue;
+      const thinking = choice.delta?.reasoning_content ?? choice.delta?.reasoning;
+      if (thinking) this.pending.push({ type: 'reasoning', content: thinking });
       const content = choice.delta?.content;
       if (content) this.pending.push({ type: 'delta', content });
       if (choice.finish_reason && !this.finishSeen) {

@@ -34,6 +34,12 @@ export interface ChatRequest extends SamplingParams {
 
 export type ChatStreamEvent =
   | { type: 'delta'; content: string }
+  /**
+   * A reasoning model's thinking, sent apart from the answer (`reasoning_content`, or
+   * `reasoning` on newer servers). Thinking written inside `<think>` tags in the
+   * content arrives as `delta`: the core separates it (core/reasoning/).
+   */
+  | { type: 'reasoning'; content: string }
   /** `finish_reason` of the choice: `stop`, `length`, … */
   | { type: 'finish'; reason: string }
   | { type: 'usage'; promptTokens: number; completionTokens: number; totalTokens: number };

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /*
  * The stream chunk schema (test/fakes/chutes/schemas/chat-completion-chunk.schema.json) made
- * lenient: unknown fields pass (reasoning_content, stop_reason, …) and the fields the bot does
+ * lenient: unknown fields pass (stop_reason, …) and the fields the bot does
  * not read may be missing, so a proxy that trims them does not break answers.
  */
 
@@ -15,6 +15,10 @@ const Usage = z.looseObject({
 const Delta = z.looseObject({
   role: z.string().nullish(),
   content: z.string().nullish(),
+  /** A reasoning model's thinking (vLLM's and SGLang's reasoning parsers). */
+  reasoning_content: z.string().nullish(),
+  /** The same, as newer vLLM names it. */
+  reasoning: z.string().nullish(),
 });
 
 const Choice = z.looseObject({
@@ -34,19 +38,3 @@ export const ChatChunkSchema = z.looseObject({
 
 export type ChatChunk = z.infer<typeof ChatChunkSchema>;
 export type ChunkUsage = z.infer<typeof Usage>;
-
-/** A listed context length: an odd value (null, 0, text) counts as none rather than failing the list. */
-const ContextLength = z.number().int().positive().optional().catch(undefined);
-
-export const ModelListSchema = z.looseObject({
-  data: z.array(
-    z.looseObject({
-      id: z.string(),
-      // Chutes' field; vLLM's own list names it max_model_len.
-      context_length: ContextLength,
-      max_model_len: ContextLength,
-      // Where Chutes knows them: `text`, `image`, … (an unreadable list counts as unknown).
-      input_modalities: z.array(z.string()).optional().catch(undefined),
-    }),
-  ),
-});

@@ -4,18 +4,13 @@
  * change, and every question asks for its model's context length. A failed
  * refresh serves the previous list while it is not too old.
  */
+import type { ModelInfo } from './model-info.js';
 
-/** What the models list tells of one model. */
-export interface ModelInfo {
-  readonly id: string;
-  /** Tokens of prompt and answer together; undefined where the list gives none. */
-  readonly contextLength?: number;
-  /** `input_modalities` (`text`, `image`, …); undefined where the list gives none. */
-  readonly inputModalities?: readonly string[];
-}
+export type { ModelInfo, ModelPricing } from './model-info.js';
+export { costUsd, takesImages } from './model-info.js';
 
 export interface ModelLister {
-  listModelInfo(signal?: AbortSignal): Promise<readonly ModelInfo[]>;
+  listModelInfos(signal?: AbortSignal): Promise<ModelInfo[]>;
 }
 
 export const MODEL_CATALOG_DEFAULTS = {
@@ -30,9 +25,15 @@ export const MODEL_CATALOG_DEFAULTS = {
   retryMs: 30_000,
 } as const;
 
+interface Listed {
+  readonly infos: readonly ModelInfo[];
+  readonly ids: readonly string[];
+  readonly byId: ReadonlyMap<string, ModelInfo>;
+}
+
 export class CachedModelCatalog {
-  private cached?: { models: readonly string[]; info: readonly ModelInfo[]; at: number };
-  private inFlight?: Promise<{ models: readonly string[]; info: readonly ModelInfo[] }>;
+  private cached?: Listed & { at: number };
+  private inFlight?: Promise<Listed>;
   private failed?: { error: unknown; at: number };
 
   constructor(
@@ -45,21 +46,27 @@ export class CachedModelCatalog {
     } = {},
   ) {}
 
+  /** The ids of the chat models, as listed. */
   async chatModels(): Promise<readonly string[]> {
-    return (await this.list()).models;
+    return (await this.listed()).ids;
+  }
+
+  /** Every chat model with its modalities, prices and context length, as listed. */
+  async modelInfos(): Promise<readonly ModelInfo[]> {
+    return (await this.listed()).infos;
+  }
+
+  /** One model's info; undefined when the list does not hold it. */
+  async modelInfo(id: string): Promise<ModelInfo | undefined> {
+    return (await this.listed()).byId.get(id);
   }
 
   /** The context length the list gives for `model`; undefined where it gives none. */
   async contextLength(model: string): Promise<number | undefined> {
-    return (await this.list()).info.find((entry) => entry.id === model)?.contextLength;
+    return (await this.modelInfo(model))?.contextLength;
   }
 
-  /** What `model` takes as input, as the list says; undefined where it does not say. */
-  async inputModalities(model: string): Promise<readonly string[] | undefined> {
-    return (await this.list()).info.find((entry) => entry.id === model)?.inputModalities;
-  }
-
-  private async list(): Promise<{ models: readonly string[]; info: readonly ModelInfo[] }> {
+  private async listed(): Promise<Listed> {
     const now = this.options.now ?? Date.now;
     const ttl = this.options.ttlMs ?? MODEL_CATALOG_DEFAULTS.ttlMs;
     const stale = this.options.staleMs ?? MODEL_CATALOG_DEFAULTS.staleMs;
@@ -70,11 +77,16 @@ export class CachedModelCatalog {
       throw this.failed.error;
     }
     this.inFlight ??= this.lister
-      .listModelInfo()
-      .then((info) => {
-        this.cached = { models: info.map((entry) => entry.id), info, at: now() };
+      .listModelInfos()
+      .then((infos) => {
+        const listed = {
+          infos,
+          ids: infos.map((info) => info.id),
+          byId: new Map(infos.map((info) => [info.id, info])),
+        };
+        this.cached = { ...listed, at: now() };
         this.failed = undefined;
-        return this.cached;
+        return listed;
       })
       .finally(() => (this.inFlight = undefined));
     try {

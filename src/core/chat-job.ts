@@ -6,12 +6,16 @@
  */
 import { ChutesError } from '../chutes/errors.js';
 import {
+  fallbacksFor,
   IMAGE_TOKENS,
   withAttachments,
   withImages,
+  withLead,
   type ModalityLookup,
 } from './attachments/index.js';
 import { contextLengthOf, fitHistory, HISTORY_FIT } from './history-fit.js';
+import { streamWithFallback } from './model-fallback.js';
+import { NO_BALANCE, type PaymentNotices } from './payment-notice.js';
 import { tokenCounter } from './token-count.js';
 import {
   classifyFailure,
@@ -25,14 +29,16 @@ import type { ChatModel, ConversationStore, HistoryView, UsageRecord } from './p
 import type { Quotas } from './quota.js';
 import { spend, type RateBudget } from './rate-budget.js';
 import { budgetBuckets } from './budget-buckets.js';
+import { ThinkingAnswer } from './reasoning/thinking-answer.js';
 import { ReplyRenderer, type ReplyRendererOptions } from './reply-stream.js';
-import type { SettingsSource } from './settings/index.js';
+import { modelList, type SettingsSource } from './settings/index.js';
 import { SurfaceError, type ChatSurface, type MessageRef, type ReplyTarget } from './surface.js';
 import { answerTokens, estimatedCompletionTokens, estimatedPromptTokens } from './usage.js';
 import {
   CUT_OFF,
   EMPTY_ANSWER,
   EMPTY_PROMPT,
+  fallbackNote,
   INTERNAL,
   PLACEHOLDER,
   RETRYING,
@@ -51,6 +57,8 @@ export interface ChatJobDeps {
   readonly settings: SettingsSource;
   /** Daily quotas; unset: none are checked. */
   readonly quotas?: Pick<Quotas, 'refusal'>;
+  /** Where a used-up Chutes balance is logged, once per tenant per period; unset: not logged. */
+  readonly payments?: Pick<PaymentNotices, 'note'>;
   readonly history: {
     readonly tokenBudget: number;
     readonly maxMessages: number;
@@ -206,21 +214,47 @@ export async function handleChatJob(
       await renderer.finish(lead + questionTooLongText(model, fit));
       return;
     }
-    if (lead !== '') renderer.append(lead);
     const { messages } = fit;
     usage = { ...usage, ...estimatedPromptTokens(messages) };
     let firstTokenAt: number | undefined;
     let finishReason: string | undefined;
     let tokens: { prompt: number; completion: number } | undefined;
+    // Another model's answer says so; its usage counts against the model that answered.
+    let note = '';
     const modelSignal = ctx.signal ? AbortSignal.any([abort.signal, ctx.signal]) : abort.signal;
-    for await (const event of deps.model.streamChat(
+    // A reasoning model's thinking is shown as such, never as (or stored with) the answer.
+    const reply = new ThinkingAnswer(withLead(renderer, lead), {
+      model,
+      showReasoning: settings.showReasoning,
+      now,
+    });
+    for await (const event of streamWithFallback(
+      deps.model,
       { model, messages: withImages(messages, asked.images), ...settings.sampling },
-      modelSignal,
+      {
+        fallbacks: await fallbacksFor(
+          modelList(settings.fallbackModels),
+          asked.images.length > 0,
+          deps.models,
+        ),
+        signal: modelSignal,
+        sleep: deps.sleep,
+        onFallback: (used) => {
+          usage = { ...usage, model: used.model };
+          note = `\n\n${fallbackNote(used)}`;
+          deps.log.info({ jobId: ctx.jobId, ...used }, 'a fallback model answers');
+        },
+        onSkipped: (model, err) =>
+          deps.log.warn(
+            { jobId: ctx.jobId, model, err },
+            'a fallback model failed; trying the next',
+          ),
+      },
     )) {
-      if (event.type === 'delta') {
+      if (event.type === 'delta' || event.type === 'reasoning') {
         firstTokenAt ??= now();
-        answer += event.content;
-        renderer.append(event.content);
+        reply.take(event);
+        answer = reply.answer;
       } else if (event.type === 'finish') {
         finishReason = event.reason;
       } else {
@@ -228,7 +262,9 @@ export async function handleChatJob(
       }
     }
 
-    const shown = lead + shownText(answer, finishReason);
+    reply.end();
+    answer = reply.answer;
+    const shown = lead + reply.prefix + shownText(answer, finishReason) + note;
     const kept = await storeExchange(asStored, ctx, deps, answer, () => renderer.finish(shown), {
       ...usage,
       ...answerTokens(tokens, usage, answer),
@@ -243,7 +279,7 @@ export async function handleChatJob(
     deps.log.info(
       {
         jobId: ctx.jobId,
-        model,
+        model: usage.model,
         chars: answer.length,
         tokens,
         ms: now() - started,
@@ -439,6 +475,8 @@ async function reportFailure(error: unknown, x: AttemptState): Promise<JobError>
       );
     }
   }
+  if (failure.code === NO_BALANCE)
+    x.deps.payments?.note(x.usage.platform, x.usage.tenantId, x.usage.model);
   if (failure.final) {
     await recordUsageBestEffort(
       x.deps.store,

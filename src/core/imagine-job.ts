@@ -9,6 +9,7 @@ import { withActor } from './commands/actor.js';
 import { checkOptions, type OptionSpec } from './commands/options.js';
 import { classifyFailure, toJobError } from './job-error.js';
 import { settingsChannel, type CommandJob, type JobContext } from './jobs.js';
+import { NO_BALANCE, type PaymentNotices } from './payment-notice.js';
 import type { Quotas } from './quota.js';
 import type { SettingsSource } from './settings/index.js';
 import type { InteractionSurface } from './surface.js';
@@ -67,6 +68,8 @@ export interface ImagineDeps {
   readonly usage: Pick<ConversationStore, 'recordUsage'>;
   /** Daily quotas; unset: none are checked. */
   readonly quotas?: Pick<Quotas, 'refusal'>;
+  /** Where a used-up Chutes balance is logged, once per tenant per period; unset: not logged. */
+  readonly payments?: Pick<PaymentNotices, 'note'>;
   readonly log: {
     warn(details: object, message: string): void;
     info(details: object, message: string): void;
@@ -172,6 +175,7 @@ export async function handleImagineJob(
   } catch (error) {
     if (ctx.signal?.aborted) throw error;
     const failure = classifyFailure(error, ctx);
+    if (failure.code === NO_BALANCE) deps.payments?.note(job.platform, job.tenantId, usage.model);
     if (failure.final) {
       try {
         await surface.respond(job.interaction, { text: imageFailureText(error, usage.model) });

@@ -6,6 +6,7 @@
  */
 import type { ChatRequest, ChatStreamEvent } from '../chutes/chat-client.js';
 import type { GeneratedImage, ImageRequest } from '../chutes/image-client.js';
+import type { ModelInfo } from '../chutes/model-info.js';
 import type { StoredMessage } from './conversation.js';
 import type { ConversationKey } from './conversation-key.js';
 import type { ChatJob } from './jobs.js';
@@ -107,4 +108,6 @@ export interface SettingsAdmin extends SettingsSource {
 /** The chat models Chutes serves, to check a `model` setting against. */
 export interface ModelCatalog {
   chatModels(): Promise<readonly string[]>;
+  /** Each chat model with its input modalities, prices and context length, as listed. */
+  modelInfos(): Promise<readonly ModelInfo[]>;
 }

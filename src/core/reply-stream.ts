@@ -27,6 +27,11 @@ import {
 import { isUnreachable } from './job-error.js';
 import { capPages, closeOpenFence, GrowingPages, splitFrom, START } from './split.js';
 import {
+  thinkingPlaceholder,
+  thinkingStatus,
+  THINKING_STATUS_EVERY_MS,
+} from './reasoning/thinking-status.js';
+import {
   SurfaceError,
   type ChatSurface,
   type MessageRef,
@@ -74,6 +79,7 @@ export const DEFAULT_MAX_PAGES = 10;
 
 type Op =
   | { kind: 'post' | 'edit'; index: number; text: string }
+  | { kind: 'status'; text: string }
   | { kind: 'streamStart' | 'streamAppend'; text: string }
   | { kind: 'streamEnd' };
 
@@ -83,6 +89,7 @@ const OP_BUDGET: Record<Op['kind'], SurfaceOp> = {
   streamStart: 'streamStart',
   streamAppend: 'streamAppend',
   streamEnd: 'streamStop',
+  status: 'status',
 };
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -101,7 +108,12 @@ export class ReplyRenderer {
   private readonly calls: StreamCalls;
   private text = '';
   /** The streaming text's pages. */
-  private readonly growing: GrowingPages;
+  private growing: GrowingPages;
+  /** Since when the model thinks, shown while the answer has no text (see thinking()). */
+  private thinkingSince?: number;
+  /** The native stream's pending status last shown, and when. */
+  private statusShown?: string;
+  private statusAt = Number.NEGATIVE_INFINITY;
   private starting?: Promise<void>;
   private pump?: Promise<void>;
   /** The pump's current wait: cut short by finish(), and by new text when `onText`. */
@@ -180,6 +192,35 @@ export class ReplyRenderer {
   append(delta: string): void {
     if (this.closed || delta === '') return;
     this.text += delta;
+    this.wake();
+  }
+
+  /**
+   * Shows, while the answer has no text, that the model has been thinking
+   * since `since` (a `now()` time) and for how long; undefined: it no longer
+   * thinks. Cosmetic: the placeholder's edits (or a native stream's pending
+   * status) follow as the pacing and the budget allow.
+   */
+  thinking(since: number | undefined): void {
+    if (this.closed || since === this.thinkingSince) return;
+    this.thinkingSince = since;
+    this.wake();
+  }
+
+  /**
+   * Forgets the text appended so far (it turned out not to be the answer):
+   * what is appended next replaces it. A native stream cannot take text back,
+   * so its message continues by edits.
+   */
+  retract(): void {
+    if (this.closed || this.text === '') return;
+    this.text = '';
+    this.growing = new GrowingPages(this.limits.maxMessageLength);
+    this.wake();
+  }
+
+  /** Starts the update loop if it is not running, and cuts its wait for new text short. */
+  private wake(): void {
     // A failure of the loop itself (the budget store away) stops streaming edits;
     // finish() still renders the whole answer.
     this.pump ??= this.loop().catch((error: unknown) => {
@@ -255,10 +296,17 @@ export class ReplyRenderer {
 
   private async loop(): Promise<void> {
     await this.starting?.catch(() => undefined);
+    let refused: { ticket: string; priority: BudgetPriority; op: SurfaceOp } | undefined;
     while (!this.closed && this.fatal === undefined && !this.options.signal?.aborted) {
+      if (this.native?.open && !this.muted(this.text).startsWith(this.native.sent)) {
+        // Text taken back: a stream only appends, edits show the rest.
+        await this.fallBack();
+        continue;
+      }
       const op = this.nextOp();
       if (!op) {
-        await this.wait(undefined);
+        // While the model thinks, the time shown moves on without new text.
+        await this.wait(this.thinkingSince === undefined ? undefined : 1_000, true);
         continue;
       }
       // Smooth pacing: one update per share of the window, not a burst then a stall.
@@ -272,8 +320,13 @@ export class ReplyRenderer {
       }
       const priority = this.priorityOf(op);
       const buckets = this.buckets(OP_BUDGET[op.kind]);
-      const ticket = newTicket();
+      // A request that waited asks again with its ticket, keeping its place in line.
+      const ticket =
+        refused?.priority === priority && refused.op === OP_BUDGET[op.kind]
+          ? refused.ticket
+          : newTicket();
       const waitMs = await this.options.budget.tryTake(buckets, priority, ticket);
+      refused = waitMs > 0 ? { ticket, priority, op: OP_BUDGET[op.kind] } : undefined;
       if (waitMs > 0) {
         // A stream starts now or not at all: waiting for one would only delay the answer.
         if (op.kind === 'streamStart') this.native = undefined;
@@ -338,12 +391,12 @@ export class ReplyRenderer {
   }
 
   /** Waits `ms` (or, with undefined, for new text); finish() always ends the wait. */
-  private wait(ms: number | undefined): Promise<void> {
+  private wait(ms: number | undefined, onText = ms === undefined): Promise<void> {
     if (this.closed) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const timer = ms === undefined ? undefined : setTimeout(resolve, ms);
       this.waiter = {
-        onText: ms === undefined,
+        onText,
         resolve: () => {
           clearTimeout(timer);
           resolve();
@@ -354,7 +407,7 @@ export class ReplyRenderer {
 
   /** What to send next: the stream's new text, or the first page whose message does not show it. */
   private nextOp(): Op | undefined {
-    if (this.text.trim() === '') return undefined;
+    if (this.text.trim() === '') return this.thinkingOp();
     const max = this.limits.maxMessageLength;
     const text = this.muted(this.text);
     const pages = this.growing.pages(text);
@@ -382,6 +435,35 @@ export class ReplyRenderer {
       if (this.shown[index] !== text) return { kind: 'edit', index, text };
     }
     return undefined;
+  }
+
+  /** Shows how long the model has been thinking: the placeholder edited, or the stream's status. */
+  private thinkingOp(): Op | undefined {
+    if (this.thinkingSince === undefined) return undefined;
+    const ms = this.now() - this.thinkingSince;
+    if (this.native && !this.native.open && !this.native.stream.pending) {
+      // A stream with no pending status (a Slack DM) would show nothing for the whole
+      // think: the reply says it in a message, and the answer follows by edits there.
+      this.native = undefined;
+    }
+    if (this.native) {
+      if (this.native.open || !this.native.stream.pending) return undefined;
+      const text = thinkingStatus(ms);
+      // The first seconds are what start()'s pending status says already.
+      if (
+        text === thinkingStatus(0) ||
+        text === this.statusShown ||
+        this.now() - this.statusAt < THINKING_STATUS_EVERY_MS
+      )
+        return undefined;
+      return { kind: 'status', text };
+    }
+    if (this.messages.length === 0)
+      return { kind: 'post', index: 0, text: thinkingPlaceholder(ms) };
+    // Only the placeholder this reply posted (and knows the text of) is edited.
+    if (this.shown[0] === undefined) return undefined;
+    const text = thinkingPlaceholder(ms);
+    return this.shown[0] === text ? undefined : { kind: 'edit', index: 0, text };
   }
 
   /** Makes one call; with a priority it first waits for the budget, as long as it takes. */
@@ -437,6 +519,16 @@ export class ReplyRenderer {
         this.lastEditAt = this.now();
         return;
       }
+      case 'status':
+        this.statusShown = op.text;
+        this.statusAt = this.now();
+        try {
+          await this.native?.stream.pending?.(op.text);
+        } catch (error) {
+          // Cosmetic: the answer does not depend on it.
+          this.options.log?.warn({ err: error }, 'could not show the thinking status');
+        }
+        return;
       case 'streamEnd':
         await this.endStream(this.growing.pages(this.muted(this.text))[0]!, false);
         this.native = undefined;

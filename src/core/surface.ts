@@ -40,6 +40,10 @@ export type SurfaceOp =
   | 'mark'
   | 'unmark'
   | 'thread'
+  /** An assistant thread's title (Slack's AI-app split view). */
+  | 'threadTitle'
+  /** The prompts an assistant thread offers when it starts. */
+  | 'threadPrompts'
   | 'other';
 
 /** What a platform allows, declared as data; the core reads these, never hard-codes them. */
@@ -107,8 +111,11 @@ export interface StreamTarget extends ReplyTarget {
  * throws `stopped`.
  */
 export interface NativeStream {
-  /** Shows that an answer is on its way before any text exists ("is thinking…"). */
-  pending?(): Promise<void>;
+  /**
+   * Shows that an answer is on its way before any text exists: `status`, or
+   * the platform's own "is thinking…" (may be called again with a new status).
+   */
+  pending?(status?: string): Promise<void>;
   /** Opens the stream with its first text. */
   start(text: string): Promise<MessageRef>;
   append(message: MessageRef, text: string): Promise<void>;

@@ -23,6 +23,32 @@ const CHUTES_TEXT: Record<ChutesError['code'], (model: string) => string> = {
   bad_response: () => '⚠️ The model stopped answering halfway. Please try again.',
 };
 
+/** The last line of an answer another model gave because the model was cold or full. */
+export function fallbackNote(used: {
+  readonly model: string;
+  readonly from: string;
+  readonly reason: 'cold' | 'full';
+}): string {
+  const why = used.reason === 'cold' ? 'has no instance running' : 'is at capacity';
+  return `_(Answered by \`${used.model}\`: \`${used.from}\` ${why} right now.)_`;
+}
+
+/** The /usage line for admins after Chutes refused answers for lack of balance (402). */
+export function paymentRefusalsText(
+  refusals: { readonly count: number; readonly lastAt: Date },
+  now: Date,
+): string {
+  const minutes = Math.max(0, Math.round((now.getTime() - refusals.lastAt.getTime()) / 60_000));
+  const ago =
+    minutes < 60
+      ? `${minutes} min ago`
+      : minutes < 48 * 60
+        ? `${Math.round(minutes / 60)} h ago`
+        : `${Math.round(minutes / 1440)} days ago`;
+  const times = refusals.count === 1 ? 'once' : `${refusals.count} times`;
+  return `⚠️ **Chutes refused ${times} in 30 days because the account has no balance left** (last ${ago}): top it up on chutes.ai.`;
+}
+
 export const PLACEHOLDER = '⏳ _Thinking…_';
 export const RETRYING = '⏳ _The model is busy; trying again in a moment…_';
 /** A retry after something other than the model failed (the database, the platform). */
@@ -110,6 +136,16 @@ export function optionErrorsText(errors: readonly OptionError[]): string {
 export function settingErrorsText(errors: readonly SettingError[]): string {
   const lines = errors.map((e) => `• ${optionErrorText(e)}`);
   return ['⚠️ Nothing was changed:', ...lines].join('\n');
+}
+
+/** `/settings show` for admins: a model in force that the models list no longer holds. */
+export function missingModelText(model: string, key: string): string {
+  return `⚠️ \`${model.replace(/`/g, "'")}\` (**${key}**) is no longer in the Chutes models list: answers with it fail; pick another with \`/settings set\`.`;
+}
+
+/** After a refused model name: models to choose from, with their prices and whether they take images. */
+export function modelChoicesText(line: string, suggested: boolean): string {
+  return `${suggested ? 'Close matches' : 'Some models'}: ${line}`;
 }
 
 export const NO_SETTING_CHANGES = 'Nothing to change: name at least one setting and its new value.';
@@ -234,4 +270,19 @@ function echo(typed: string): string {
   const clean = typed.replace(/[`\r\n]+/g, ' ').trim();
   const short = clean.length > ECHO_MAX ? `${clean.slice(0, ECHO_MAX - 1)}…` : clean;
   return `\`${short}\``;
+}
+
+/** The placeholder while a reasoning model thinks, after `seconds` (0: the plain placeholder). */
+export function thinkingForText(seconds: number): string {
+  return seconds > 0 ? `⏳ _Thinking… ${seconds} s_` : PLACEHOLDER;
+}
+
+/** A thread's status while a reasoning model thinks (Slack shows "<app> is thinking… 12 s"). */
+export function thinkingStatusText(seconds: number): string {
+  return seconds > 0 ? `is thinking… ${seconds} s` : 'is thinking…';
+}
+
+/** The heading of show_reasoning's summary above an answer. */
+export function thoughtForText(seconds: number): string {
+  return `💭 _Thought for ${seconds} s_`;
 }

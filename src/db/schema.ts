@@ -105,9 +105,15 @@ export const tenantSettings = pgTable(
     imageModel: text('image_model'),
     /** Answers questions with images when the chat model cannot see them. */
     visionModel: text('vision_model'),
+    /** Models that answer when the model is cold or full, comma-separated; '' for none. */
+    fallbackModels: text('fallback_models'),
     forgetAdminOnly: boolean('forget_admin_only'),
     /** Discord: a mention in a channel is answered in a new thread. */
     replyInThread: boolean('reply_in_thread'),
+    /** A short summary of a reasoning model's thinking above its answer. */
+    showReasoning: boolean('show_reasoning'),
+    /** Slack assistant threads: the prompts offered when one starts, `|`-separated. */
+    suggestedPrompts: text('suggested_prompts'),
     /** Daily quotas for the whole tenant; null or 0: no limit. */
     dailyTokenLimit: integer('daily_token_limit'),
     dailyImageLimit: integer('daily_image_limit'),

@@ -12,6 +12,11 @@ import {
   type UsageWindow,
 } from '../core/usage.js';
 import type { Db } from './client.js';
+import {
+  NO_BALANCE,
+  type PaymentRefusalSource,
+  type PaymentRefusals,
+} from '../core/payment-notice.js';
 import { usage } from './schema.js';
 
 const answered = sql`${usage.kind} = 'chat' AND ${usage.outcome} IN (${sql.join(
@@ -36,7 +41,7 @@ interface GroupRow extends Record<string, unknown> {
   estimated: boolean;
 }
 
-export class PgUsageStore implements UsageSource {
+export class PgUsageStore implements UsageSource, PaymentRefusalSource {
   constructor(private readonly db: Db) {}
 
   async usageGroups(platform: string, tenantId: string, now: Date): Promise<UsageGroup[]> {
@@ -97,5 +102,25 @@ export class PgUsageStore implements UsageSource {
         ${member}`);
     const row = rows[0];
     return { tokens: Number(row?.tokens ?? 0), images: Number(row?.images ?? 0) };
+  }
+
+  /** Chutes' refusals for lack of balance (usage rows with that outcome) in the last 30 days. */
+  async paymentRefusals(
+    platform: string,
+    tenantId: string,
+    now: Date,
+  ): Promise<PaymentRefusals | undefined> {
+    const at = now.toISOString();
+    const { rows } = await this.db.execute<{ count: number; last_at: string | Date | null }>(sql`
+      SELECT count(*)::int AS count, max(${usage.createdAt}) AS last_at
+      FROM ${usage}
+      WHERE ${usage.platform} = ${platform}
+        AND ${usage.tenantId} = ${tenantId}
+        AND ${usage.outcome} = ${NO_BALANCE}
+        AND ${usage.createdAt} > ${at}::timestamptz - interval '30 days'
+        AND ${usage.createdAt} <= ${at}::timestamptz`);
+    const row = rows[0];
+    if (!row || !row.count || row.last_at === null) return undefined;
+    return { count: Number(row.count), lastAt: new Date(row.last_at) };
   }
 }

@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import type { CommandStyle } from '../core/commands/definition.js';
 import type { JobSink } from '../core/jobs.js';
 import type { Metrics } from '../core/metrics.js';
+import type { ModelInfo } from '../chutes/model-info.js';
 import type { ConversationPresence } from '../core/ports.js';
 import type { RateBudget } from '../core/rate-budget.js';
 import type { RateLearning } from '../core/rate-learning.js';
@@ -21,6 +22,8 @@ export type { LearnedRule, RateLearning } from '../core/rate-learning.js';
 /** The chat models Chutes serves, for a gateway that offers them as you type. */
 export interface ModelSuggestions {
   chatModels(): Promise<readonly string[]>;
+  /** The same with prices and modalities, for choices that show them. */
+  modelInfos(): Promise<readonly ModelInfo[]>;
 }
 
 export interface GatewayContext {

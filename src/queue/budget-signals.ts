@@ -17,6 +17,11 @@ import type { BudgetPriority } from '../core/rate-budget.js';
 export const RANK: Record<BudgetPriority, number> = { first: 0, final: 1, update: 2 };
 /** A waiting request's mark outlives its wait by this much, so it can retry first. */
 export const DEMAND_GRACE_MS = 250;
+/**
+ * A first message waiting for a point that has not come back for this long
+ * (its worker died, its job ended) leaves the line of waiters.
+ */
+export const WAITER_TTL_MS = 15_000;
 /** An answer that owes a final render for longer than this is taken to have died. */
 export const OWED_TTL_MS = 10 * 60_000;
 
@@ -28,7 +33,8 @@ export class BudgetSignals {
 
   /**
    * A bucket's keys as the take script reads them: its log, the answers owing
-   * it a final render, and the demand marks of first messages and finals.
+   * it a final render, the demand marks of first messages and finals, and the
+   * line of first messages waiting.
    */
   keysOf(key: string): string[] {
     return [
@@ -36,6 +42,7 @@ export class BudgetSignals {
       this.owedKey(key),
       this.demandKey(key, 'first'),
       this.demandKey(key, 'final'),
+      `${this.prefix}:waiting:${key}`,
     ];
   }
 

@@ -13,7 +13,7 @@ import {
   type BudgetPriority,
   type RateBudget,
 } from '../core/rate-budget.js';
-import { DEMAND_GRACE_MS, OWED_TTL_MS, RANK } from './budget-signals.js';
+import { DEMAND_GRACE_MS, OWED_TTL_MS, RANK, WAITER_TTL_MS } from './budget-signals.js';
 import { MEMBER_TTL_MS, type ConversationLines, type Lane } from './conversation-order.js';
 import type { LearnedRulesStore } from './learned-rates.js';
 import { budgetWindowMs, FLIGHT_HOLD_MS } from './rate-budget.js';
@@ -79,7 +79,7 @@ export class PgBudget implements RateBudget {
     if (buckets.length === 0) return 0;
     this.sweep();
     const { rows } = await this.pool.query<{ wait: string }>(
-      'SELECT rate_take($1, $2, $3, $4, $5, $6, $7) AS wait',
+      'SELECT rate_take($1, $2, $3, $4, $5, $6, $7, $8) AS wait',
       [
         buckets.map((b) => b.key),
         buckets.map((b) => usablePoints(priority, b)),
@@ -87,8 +87,11 @@ export class PgBudget implements RateBudget {
         RANK[priority],
         DEMAND_GRACE_MS,
         ticket ?? randomUUID(),
-        // Only a call with a ticket is settled: its point stays in flight until then.
+        // Only a call with a ticket is settled, and asks again with the same
+        // ticket: its point stays in flight until settled, and a first message
+        // waits in line.
         ticket === undefined ? 0 : this.flightHoldMs,
+        ticket === undefined ? 0 : WAITER_TTL_MS,
       ],
     );
     return Number(rows[0]!.wait);

@@ -21,7 +21,7 @@ import {
   type RateBudget,
 } from '../core/rate-budget.js';
 import type { RateSpec } from '../core/surface.js';
-import { BudgetSignals, DEMAND_GRACE_MS, RANK } from './budget-signals.js';
+import { BudgetSignals, DEMAND_GRACE_MS, RANK, WAITER_TTL_MS } from './budget-signals.js';
 import { RedisScripts } from './redis-scripts.js';
 
 /**
@@ -65,13 +65,17 @@ export class RedisBudget implements RateBudget {
   ): Promise<number> {
     if (buckets.length === 0) return 0;
     const keys = buckets.flatMap((b) => this.signals.keysOf(b.key));
-    // Only a call with a ticket is settled: its point stays in flight until then.
+    // Only a call with a ticket is settled, and asks again with the same
+    // ticket: its point stays in flight until settled, and a first message
+    // waits in line.
     const flight = ticket === undefined ? 0 : this.flightHoldMs;
+    const waiterTtl = ticket === undefined ? 0 : WAITER_TTL_MS;
     const args: (string | number)[] = [
       ticket ?? randomUUID(),
       RANK[priority],
       DEMAND_GRACE_MS,
       flight,
+      waiterTtl,
     ];
     for (const bucket of buckets) {
       args.push(usablePoints(priority, bucket), budgetWindowMs(bucket.spec));

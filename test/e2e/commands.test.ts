@@ -240,8 +240,9 @@ describe('slash commands, end to end', () => {
     expect(callback.acknowledged && callback.type).toBe(8);
     if (callback.acknowledged) {
       expect(callback.data.choices).toEqual([
-        { name: 'model-a', value: 'model-a' },
-        { name: 'model-b', value: 'model-b' },
+        // Each with its price per million tokens and whether it takes images.
+        { name: 'model-a · $0.2/$0.8 per M tokens · text only', value: 'model-a' },
+        { name: 'model-b · $0.2/$0.8 per M tokens · text only', value: 'model-b' },
       ]);
     }
   });

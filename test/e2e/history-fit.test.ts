@@ -21,7 +21,7 @@ let stack: Stack;
 beforeAll(async () => {
   stack = await startStack({
     chutes: {
-      models: [{ id: 'model-a', contextLength: CONTEXT }, 'model-b'],
+      models: [{ id: 'model-a', context_length: CONTEXT }, 'model-b'],
       defaultChat: () => ({ chunks: [ANSWER] }),
     },
     env: { DEFAULT_MAX_TOKENS: '100', DEFAULT_SYSTEM_PROMPT: 'Be brief.' },

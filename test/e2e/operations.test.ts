@@ -215,9 +215,11 @@ describe('/usage', () => {
     const state = await interactionAnswer(stack, usageCommand(PERMISSIONS.admin).id);
     expect(state.callback?.flags).toBe(64);
     const text = state.original!.content;
-    expect(text).toContain('**Last 24 h**: 1 answer, 31 prompt + 7 completion tokens, 1 image');
-    expect(text).toContain('**Last 30 days**: 1 answer, 31 prompt + 7 completion tokens, 1 image');
-    expect(text).toContain('• `model-a`: 1 answer, 31 prompt + 7 completion tokens');
+    // What the tokens cost at the list's prices ($0.2 and $0.8 per million): 31 × 0.2 + 7 × 0.8.
+    const tokens = '31 prompt + 7 completion tokens (≈ $0.000012)';
+    expect(text).toContain(`**Last 24 h**: 1 answer, ${tokens}, 1 image`);
+    expect(text).toContain(`**Last 30 days**: 1 answer, ${tokens}, 1 image`);
+    expect(text).toContain(`• \`model-a\`: 1 answer, ${tokens}`);
     expect(text).toContain('• `image-model`: 1 image');
     expect(text).toContain('1. Ann: 38 tokens (1 answer)');
     expect(text).toMatch(/Quotas today\*\*: 38 tokens \(no limit\) · 1 image \(no limit\)/);

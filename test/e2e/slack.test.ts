@@ -558,6 +558,27 @@ describe('slash commands over Slack, end to end', () => {
     await commandAnswer(reset.id, 'the reset answer');
   });
 
+  it('/settings set follows a refused model with models to pick, their prices and image input', async () => {
+    const settings = async (text: string) => {
+      const sent = stack.slack.runCommand({
+        command: '/settings',
+        text,
+        user: SLACK.boss.id,
+        channel: SLACK.channel(10),
+      });
+      return (await commandAnswer(sent.id, `the answer to ${text}`)).text;
+    };
+    const refused = await settings('set fallback_models model-b, gpt-4');
+    expect(refused).toContain('Nothing was changed');
+    expect(refused).toContain('gpt-4');
+    expect(refused).toContain('model-a` ($0.2/$0.8 per M tokens · text only)');
+    // Typed as Slack text, the list may hold spaces: the value is the rest of the text.
+    expect(await settings('set fallback_models model-b,  MODEL-A')).toMatch(
+      /fallback_models.*model-b, model-a/,
+    );
+    await settings('reset');
+  });
+
   it('/forget clears every thread of the channel, so the next question comes alone', async () => {
     const channel = SLACK.channel(11);
     const first = stack.slack.sendMention({ channel, user: SLACK.ann.id, text: 'remember apples' });

@@ -162,7 +162,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const chutes = await startFakeChutes({
     ...options.chutes,
     apiKey: CHUTES_KEY,
-    models: options.chutes?.models ?? ['model-a', 'model-b'],
+    models: [
+      ...(options.chutes?.models ?? ['model-a', 'model-b']),
+      ...Object.keys(options.chutes?.reasoningModels ?? {}),
+    ],
   });
   const topology = options.topology ?? 'redis';
   // The service applies its own migrations at start.

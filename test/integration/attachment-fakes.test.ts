@@ -62,9 +62,10 @@ describe('the fake Chutes and image parts', () => {
   it('lists input_modalities, which the client reads', async () => {
     const fake = await chutes();
     const client = new ChutesChatClient({ baseUrl: fake.baseUrl, apiKey: KEY });
-    expect(await client.listModelInfo()).toEqual([
-      { id: 'seer', inputModalities: ['text', 'image'] },
-      { id: 'blind', inputModalities: ['text'] },
+    const infos = await client.listModelInfos();
+    expect(infos.map((m) => [m.id, m.inputModalities])).toEqual([
+      ['seer', ['text', 'image']],
+      ['blind', ['text']],
     ]);
   });
 

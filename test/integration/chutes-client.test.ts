@@ -15,7 +15,7 @@ let chutes: FakeChutes;
 beforeEach(async () => {
   chutes = await startFakeChutes({
     apiKey: KEY,
-    models: ['model-a', { id: 'model-b', contextLength: 8_192 }],
+    models: ['model-a', { id: 'model-b', context_length: 8_192 }],
   });
 });
 afterEach(async () => {
@@ -279,10 +279,15 @@ describe('ChutesChatClient against the fake Chutes', () => {
     expect(chutes.requests.at(-1)?.valid).toBe(true);
   });
 
-  it("reads each model's context length where the list gives one", async () => {
-    expect(await client().listModelInfo()).toEqual([
-      { id: 'model-a', contextLength: undefined },
-      { id: 'model-b', contextLength: 8_192 },
-    ]);
+  it("reads each model's modalities, prices and context length from the list", async () => {
+    const infos = await client().listModelInfos();
+    expect(infos.map((m) => m.id)).toEqual(['model-a', 'model-b']);
+    // The fake lists Chutes' fields for every model: text only, its default prices and context.
+    expect(infos[0]).toEqual({
+      id: 'model-a',
+      inputModalities: ['text'],
+      pricing: { prompt: 0.2, completion: 0.8 },
+      contextLength: 65_536,
+    });
   });
 });

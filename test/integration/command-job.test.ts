@@ -42,7 +42,10 @@ const deps: CommandDeps = {
   settings: new PgSettingsStore(db, TEST_DEFAULTS),
   conversations: new PgConversationStore(db),
   usage: new PgUsageStore(db),
-  models: { chatModels: async () => ['test-model'] },
+  models: {
+    chatModels: async () => ['test-model'],
+    modelInfos: async () => [{ id: 'test-model', inputModalities: ['text'] }],
+  },
   defaults: TEST_DEFAULTS,
   log: { info: () => undefined, warn: () => undefined },
 };

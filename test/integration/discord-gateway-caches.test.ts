@@ -49,7 +49,7 @@ beforeAll(async () => {
     token: TOKEN,
     apiUrl: discord.apiUrl,
     producer: new JobProducer({ chat: queue, commands: queue }, t.backend.order, 1),
-    models: { chatModels: async () => [] },
+    models: { chatModels: async () => [], modelInfos: async () => [] },
     log,
     notices: {
       surface: new DiscordSurface(createDiscordRest(TOKEN, discord.apiUrl)),

@@ -102,6 +102,31 @@ describe.each(BACKEND_KINDS)('the shared rate budget on %s', (kind) => {
     expect(await budget.tryTake([bucket], 'first')).toBe(0);
   });
 
+  it('lines up first messages that wait: each comes back when its own point frees, in order', async () => {
+    const budget = t.budget();
+    const bucket = { key: 'discord:global-line', spec: { points: 2, windowMs: 600 } };
+    const window = budgetWindowMs(bucket.spec);
+    expect(await budget.tryTake([bucket], 'first')).toBe(0);
+    await sleep(100);
+    expect(await budget.tryTake([bucket], 'first')).toBe(0);
+    // Three first messages refused in turn: the next point to free, the one after, and the
+    // first one again a window later (a point freed is taken by the one ahead).
+    const a = await budget.tryTake([bucket], 'first', 'wait-a');
+    const b = await budget.tryTake([bucket], 'first', 'wait-b');
+    const c = await budget.tryTake([bucket], 'first', 'wait-c');
+    expect(a).toBeGreaterThan(window - 250);
+    expect(a).toBeLessThanOrEqual(window - 90);
+    expect(b - a).toBeGreaterThan(50);
+    expect(b - a).toBeLessThan(150);
+    expect(c - a).toBeGreaterThan(window - 50);
+    // Asking again keeps one's place: b is still second in line, not behind c.
+    const again = await budget.tryTake([bucket], 'first', 'wait-b');
+    expect(again).toBeLessThan(c);
+    // Coming back when told, the first in line gets its point.
+    await sleep(a + 10);
+    expect(await budget.tryTake([bucket], 'first', 'wait-a')).toBe(0);
+  });
+
   it('keeps windows shorter than a second exact', async () => {
     const budget = t.budget();
     const reactions = { key: 'discord:reactions:c1', spec: { points: 1, windowMs: 250 } };

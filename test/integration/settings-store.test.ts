@@ -6,6 +6,7 @@ import {
   type Defaults,
   type SettingChanges,
 } from '../../src/core/settings/index.js';
+import { DEFAULT_SUGGESTED_PROMPTS } from '../../src/core/settings/suggested-prompts.js';
 import { settingsAudit, tenantSettings } from '../../src/db/schema.js';
 import { PgSettingsStore } from '../../src/db/settings-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
@@ -60,6 +61,7 @@ describe('PgSettingsStore.apply', () => {
     expect(await store.stored('discord', tenant)).toBeUndefined();
     const changes = valid({
       model: 'chosen/model',
+      fallback_models: 'spare/one,spare/two',
       temperature: '0.2',
       top_p: 0.9,
       max_tokens: 256,
@@ -72,6 +74,8 @@ describe('PgSettingsStore.apply', () => {
       repetition_penalty: 1.1,
       forget_admin_only: 'true',
       reply_in_thread: 'yes',
+      show_reasoning: 'on',
+      suggested_prompts: 'Plan my week | Review this code',
       daily_token_limit: '5000',
       daily_image_limit: 3,
     });
@@ -81,8 +85,11 @@ describe('PgSettingsStore.apply', () => {
       imageModel: 'flux',
       visionModel: '',
       systemPrompt: 'Be brief.',
+      fallbackModels: 'spare/one, spare/two',
       forgetAdminOnly: true,
       replyInThread: true,
+      showReasoning: true,
+      suggestedPrompts: 'Plan my week | Review this code',
       quotas: { dailyTokens: 5000, dailyImages: 3 },
       sampling: {
         temperature: 0.2,
@@ -201,8 +208,11 @@ describe('PgSettingsStore.reset', () => {
       imageModel: 'd/image',
       visionModel: '',
       systemPrompt: 'You are helpful.',
+      fallbackModels: '',
       forgetAdminOnly: false,
       replyInThread: false,
+      showReasoning: false,
+      suggestedPrompts: DEFAULT_SUGGESTED_PROMPTS,
       quotas: {},
       sampling: { temperature: 0.7, max_tokens: 1024 },
     };

@@ -44,6 +44,25 @@ function row(partial: Partial<UsageRecord>, at: Date) {
   };
 }
 
+describe('PgUsageStore.paymentRefusals', () => {
+  it("counts a tenant's refusals for lack of balance in 30 days, and when the last was", async () => {
+    await database.db.insert(usage).values([
+      row({ tenantId: 'pay', outcome: 'no_balance' }, hoursAgo(5)),
+      row({ tenantId: 'pay', outcome: 'no_balance', kind: 'image' }, hoursAgo(2)),
+      // Older than 30 days, another outcome, another tenant: not counted.
+      row({ tenantId: 'pay', outcome: 'no_balance' }, hoursAgo(31 * 24)),
+      row({ tenantId: 'pay', outcome: 'overloaded' }, hoursAgo(1)),
+      row({ tenantId: 'other', outcome: 'no_balance' }, hoursAgo(1)),
+    ]);
+    const store = new PgUsageStore(database.db);
+    expect(await store.paymentRefusals('discord', 'pay', NOW)).toEqual({
+      count: 2,
+      lastAt: hoursAgo(2),
+    });
+    expect(await store.paymentRefusals('discord', 'nobody', NOW)).toBeUndefined();
+  });
+});
+
 describe('PgUsageStore', () => {
   it('groups a tenant’s last 30 days by window, kind, model and user', async () => {
     await database.db.insert(usage).values([

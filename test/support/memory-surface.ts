@@ -128,6 +128,8 @@ export interface StreamCall {
 export class MemoryStreamSurface extends MemorySurface {
   readonly streamCalls: StreamCall[] = [];
   refuseStart = false;
+  /** false: streams offer no pending status (a Slack DM's top level). */
+  offersPending = true;
   /** The platform's muting of untrusted text, where a test gives it one. */
   mute?: (text: string) => string;
   /** After this many appends, a stream answers as a stream the platform closed. */
@@ -138,7 +140,14 @@ export class MemoryStreamSurface extends MemorySurface {
 
   openStream(target: StreamTarget): NativeStream | undefined {
     return {
-      pending: async () => void this.streamCalls.push({ op: 'pending', at: Date.now() }),
+      pending: this.offersPending
+        ? async (status) =>
+            void this.streamCalls.push({
+              op: 'pending',
+              at: Date.now(),
+              ...(status !== undefined ? { text: status } : {}),
+            })
+        : undefined,
       start: async (text) => {
         if (this.refuseStart) throw new SurfaceError('stream_refused', 'feature_not_enabled');
         const ref = this.newMessage(target.channelId, text);

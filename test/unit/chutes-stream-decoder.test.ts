@@ -87,14 +87,36 @@ describe('ChatStreamDecoder', () => {
   it('tolerates fields outside the schema and skips other choices', () => {
     const reasoning = `data: ${JSON.stringify({
       choices: [
-        { index: 0, delta: { reasoning_content: 'hmm', content: null } },
+        { index: 0, delta: { reasoning_content: 'hmm', content: null, stop_reason: 3 } },
         { index: 1, delta: { content: 'other' } },
         { index: 0, delta: { content: 'yes' } },
       ],
     })}\n\n`;
     expect(run([reasoning, chunk('', 'stop'), DONE])).toEqual([
+      { type: 'reasoning', content: 'hmm' },
       { type: 'delta', content: 'yes' },
       { type: 'finish', reason: 'stop' },
+    ]);
+  });
+
+  it('reads thinking from reasoning_content and from reasoning (newer vLLM), apart from the answer', () => {
+    const thought = (delta: object) =>
+      `data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: null }] })}\n\n`;
+    const events = run([
+      thought({ role: 'assistant', reasoning_content: 'Let me ', content: null }),
+      thought({ reasoning: 'think.' }),
+      thought({ reasoning: null, content: 'Answer' }),
+      chunk('', 'stop'),
+      usage(4, 9),
+      DONE,
+    ]);
+    expect(events).toEqual([
+      { type: 'reasoning', content: 'Let me ' },
+      { type: 'reasoning', content: 'think.' },
+      { type: 'delta', content: 'Answer' },
+      { type: 'finish', reason: 'stop' },
+      // The thinking's tokens are in the usage the server reports.
+      { type: 'usage', promptTokens: 4, completionTokens: 9, totalTokens: 13 },
     ]);
   });
 

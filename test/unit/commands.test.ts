@@ -389,7 +389,7 @@ function fakes(style: CommandStyle, forgetAdminOnly = false) {
       reset: () => Promise.reject(new Error('not in this test')),
     },
     conversations: { forget: async () => 0 },
-    models: { chatModels: async () => [] },
+    models: { chatModels: async () => [], modelInfos: async () => [] },
     usage: { usageGroups: async () => [], usedSince: async () => ({ tokens: 0, images: 0 }) },
     defaults: { model: 'm', imageModel: 'i', temperature: 1, maxTokens: 1, systemPrompt: '' },
     log: { info: () => undefined, warn: () => undefined },

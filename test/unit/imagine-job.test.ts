@@ -169,6 +169,24 @@ describe('handleImagineJob', () => {
     expect(replies[0]!.text).toContain('refused');
   });
 
+  it('does not retry a used-up balance, and notes it for the admins', async () => {
+    const { deps, replies, usage } = setup(() =>
+      Promise.reject(new ChutesError('no_balance', 'pay up', { status: 402 })),
+    );
+    const noted: string[][] = [];
+    const withPayments = {
+      ...deps,
+      payments: { note: (...args: string[]) => noted.push(args) > 0 },
+    };
+    const error = await handleImagineJob(job({ prompt: 'x' }), ctx(false), withPayments).catch(
+      (e: unknown) => e,
+    );
+    expect((error as JobError).retryable).toBe(false);
+    expect(replies).toHaveLength(1);
+    expect(usage.map((u) => u.outcome)).toEqual(['no_balance']);
+    expect(noted).toEqual([['memory', 't', 'img-x']]);
+  });
+
   it('never generates or posts twice because the usage row could not be written', async () => {
     const { deps, replies, requests } = setup(async () => PNG);
     const failingUsage: ImagineDeps = {

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ModelListSchema } from '../../src/chutes/chunk-schema.js';
+import { ModelListSchema } from '../../src/chutes/model-info.js';
 import { CachedModelCatalog, type ModelInfo } from '../../src/chutes/model-catalog.js';
 
-function lister(lists: (readonly ModelInfo[] | Error)[]) {
+function lister(lists: (ModelInfo[] | Error)[]) {
   let calls = 0;
   return {
     get calls() {
       return calls;
     },
-    async listModelInfo() {
+    async listModelInfos() {
       const next = lists[Math.min(calls++, lists.length - 1)]!;
       if (next instanceof Error) throw next;
       return next;
@@ -18,7 +18,12 @@ function lister(lists: (readonly ModelInfo[] | Error)[]) {
 
 describe('CachedModelCatalog', () => {
   it('answers the models and their context lengths from one fetched list', async () => {
-    const source = lister([[{ id: 'a', contextLength: 4_096 }, { id: 'b' }]]);
+    const source = lister([
+      [
+        { id: 'a', inputModalities: ['text'], contextLength: 4_096 },
+        { id: 'b', inputModalities: ['text'] },
+      ],
+    ]);
     const catalog = new CachedModelCatalog(source);
     expect(await catalog.chatModels()).toEqual(['a', 'b']);
     expect(await catalog.contextLength('a')).toBe(4_096);
@@ -29,7 +34,10 @@ describe('CachedModelCatalog', () => {
 
   it('asks again after the ttl, and serves the old list while a refresh fails', async () => {
     let now = 0;
-    const source = lister([[{ id: 'a', contextLength: 4_096 }], new Error('down')]);
+    const source = lister([
+      [{ id: 'a', inputModalities: ['text'], contextLength: 4_096 }],
+      new Error('down'),
+    ]);
     const catalog = new CachedModelCatalog(source, {
       ttlMs: 10,
       staleMs: 100,
@@ -46,7 +54,10 @@ describe('CachedModelCatalog', () => {
 
   it('does not ask again on every question while the list cannot be read', async () => {
     let now = 0;
-    const source = lister([new Error('down'), [{ id: 'a', contextLength: 4_096 }]]);
+    const source = lister([
+      new Error('down'),
+      [{ id: 'a', inputModalities: ['text'], contextLength: 4_096 }],
+    ]);
     const catalog = new CachedModelCatalog(source, { retryMs: 1_000, now: () => now });
     await expect(catalog.contextLength('a')).rejects.toThrow('down');
     now = 999;
@@ -68,39 +79,14 @@ describe('the models list schema', () => {
         { id: 'c', context_length: null },
         { id: 'd', context_length: 0 },
         { id: 'e', context_length: 'lots' },
-        { id: 'f' },
+        { id: 'f', inputModalities: ['text'] },
       ],
     });
-    expect(parsed.data.map((m) => m.context_length ?? m.max_model_len)).toEqual([
-      65_536,
-      8_192,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-    ]);
-  });
-
-  it('reads input_modalities where they are a list of words, and treats anything else as unsaid', async () => {
-    const parsed = ModelListSchema.parse({
-      data: [
-        { id: 'seer', input_modalities: ['text', 'image'] },
-        { id: 'blind', input_modalities: ['text'] },
-        { id: 'odd', input_modalities: 'image' },
-        { id: 'quiet' },
-      ],
-    });
-    expect(parsed.data.map((m) => m.input_modalities)).toEqual([
-      ['text', 'image'],
-      ['text'],
-      undefined,
-      undefined,
-    ]);
-    const catalog = new CachedModelCatalog(
-      lister([[{ id: 'seer', inputModalities: ['text', 'image'] }, { id: 'quiet' }]]),
-    );
-    expect(await catalog.inputModalities('seer')).toEqual(['text', 'image']);
-    expect(await catalog.inputModalities('quiet')).toBeUndefined();
-    expect(await catalog.inputModalities('not-listed')).toBeUndefined();
+    expect(
+      parsed.data.map(
+        (m: { context_length?: number; max_model_len?: number }) =>
+          m.context_length ?? m.max_model_len,
+      ),
+    ).toEqual([65_536, 8_192, undefined, undefined, undefined, undefined]);
   });
 });

@@ -40,7 +40,7 @@ describe('optionErrorText', () => {
         ' (did you mean `deepseek-ai/DeepSeek-V3`?).',
     );
     expect(optionErrorText(errorFor('colour', 'red'))).toMatch(
-      /^There is no setting `colour`; the settings are one of model, temperature, .*daily_user_image_limit\.$/,
+      /^There is no setting `colour`; the settings are one of model, fallback_models, temperature, .*daily_user_image_limit\.$/,
     );
   });
 

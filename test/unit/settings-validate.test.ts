@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  modelList,
   SETTING_KEYS,
   SETTING_SPECS,
   resolveSettingKey,
@@ -28,6 +29,7 @@ describe('SETTING_KEYS and SETTING_SPECS', () => {
   it('lists every user-facing key once, in display order, each with a spec', () => {
     expect(SETTING_KEYS).toEqual([
       'model',
+      'fallback_models',
       'temperature',
       'top_p',
       'max_tokens',
@@ -41,6 +43,8 @@ describe('SETTING_KEYS and SETTING_SPECS', () => {
       'repetition_penalty',
       'forget_admin_only',
       'reply_in_thread',
+      'show_reasoning',
+      'suggested_prompts',
       'daily_token_limit',
       'daily_image_limit',
       'daily_user_token_limit',
@@ -238,6 +242,27 @@ describe('validateSetting: text and models', () => {
   it('vision_model is checked against the chat model list, as the model is', () => {
     expect(accepted('vision_model', 'Qwen/Qwen3-32B', known)).toBe('Qwen/Qwen3-32B');
     expect(code('vision_model', 'not-listed', known)).toBe('unknown_model');
+  });
+
+  it('fallback_models is a list of listed models, stored as listed, or none', () => {
+    expect(accepted('fallback_models', 'qwen/qwen3-32b,  deepseek-ai/DeepSeek-R1', known)).toBe(
+      'Qwen/Qwen3-32B, deepseek-ai/DeepSeek-R1',
+    );
+    // The same model twice is tried once.
+    expect(accepted('fallback_models', 'Qwen/Qwen3-32B Qwen/Qwen3-32B', known)).toBe(
+      'Qwen/Qwen3-32B',
+    );
+    expect(accepted('fallback_models', 'none', known)).toBe('');
+    expect(accepted('fallback_models', 'OFF', known)).toBe('');
+    expect(rejected('fallback_models', 'Qwen/Qwen3-32B, gpt-4', known)).toMatchObject({
+      code: 'unknown_model',
+      key: 'fallback_models',
+      received: 'gpt-4',
+    });
+    expect(code('fallback_models', '', known)).toBe('empty');
+    expect(modelList('a, b,c  d')).toEqual(['a', 'b', 'c', 'd']);
+    expect(modelList('none')).toEqual([]);
+    expect(modelList('')).toEqual([]);
   });
 
   it('image_model is not checked against the chat model list', () => {

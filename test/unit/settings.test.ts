@@ -1,3 +1,4 @@
+import { DEFAULT_SUGGESTED_PROMPTS } from '../../src/core/settings/suggested-prompts.js';
 import { describe, expect, it } from 'vitest';
 import { settingsChannel } from '../../src/core/jobs.js';
 import {
@@ -42,8 +43,11 @@ describe('effectiveSettings', () => {
       imageModel: 'd/image',
       visionModel: '',
       systemPrompt: 'You are helpful.',
+      fallbackModels: '',
       forgetAdminOnly: false,
       replyInThread: false,
+      showReasoning: false,
+      suggestedPrompts: DEFAULT_SUGGESTED_PROMPTS,
       quotas: {},
       sampling: { temperature: 0.7, max_tokens: 1024 },
     });
@@ -66,8 +70,11 @@ describe('effectiveSettings', () => {
       imageModel: 'd/image',
       visionModel: '',
       systemPrompt: 'You are helpful.',
+      fallbackModels: '',
       forgetAdminOnly: true,
       replyInThread: true,
+      showReasoning: false,
+      suggestedPrompts: DEFAULT_SUGGESTED_PROMPTS,
       // 0 is "no limit", as is null.
       quotas: { dailyTokens: 5000 },
       sampling: { temperature: 0, top_p: 0.9, max_tokens: 1024 },
@@ -221,8 +228,11 @@ describe('settings in one channel', () => {
       imageModel: 'd/image',
       visionModel: '',
       systemPrompt: 'You are helpful.',
+      fallbackModels: '',
       forgetAdminOnly: true,
       replyInThread: false,
+      showReasoning: false,
+      suggestedPrompts: DEFAULT_SUGGESTED_PROMPTS,
       quotas: { dailyTokens: 5000 },
       sampling: { temperature: 1.2, max_tokens: 64, top_k: 5 },
     });

@@ -480,7 +480,10 @@ describe('manifest.json and the command definitions', () => {
   it('is the HTTP-mode, single-workspace app the README describes', () => {
     expect(manifest.display_information.name).toBe('chutes-bot');
     expect(manifest.features.bot_user).toEqual({ display_name: 'chutes-bot', always_online: true });
-    expect(manifest.features.assistant_view).toBeUndefined();
+    // The assistant pane is on; its prompts come per thread from `suggested_prompts`, not from here.
+    expect(manifest.features.assistant_view).toEqual({
+      assistant_description: expect.any(String),
+    });
     expect(manifest.settings.socket_mode_enabled).toBe(false);
     expect(manifest.settings.org_deploy_enabled).toBe(false);
     expect(manifest.settings.token_rotation_enabled).toBe(false);

@@ -20,9 +20,12 @@ export const METHOD_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'chat.startStream': ['chat:write'],
   'chat.appendStream': ['chat:write'],
   'chat.stopStream': ['chat:write'],
-  // chat:write since the 2026-03-05 changelog ("set status scope update"); assistant:write
-  // would also be accepted for now, but it demands the assistant view this app does not use.
+  // chat:write since the 2026-03-05 changelog ("set status scope update"), so it works in
+  // every thread; assistant:write (below) would also be accepted.
   'assistant.threads.setStatus': ['chat:write'],
+  // Assistant threads (the AI-app split view); the scope also shows the app's assistant pane.
+  'assistant.threads.setTitle': ['assistant:write'],
+  'assistant.threads.setSuggestedPrompts': ['assistant:write'],
   'users.info': ['users:read'],
   'files.getUploadURLExternal': ['files:write'],
   'files.completeUploadExternal': ['files:write'],
@@ -36,6 +39,10 @@ export const HELPER_METHODS: Readonly<Record<string, readonly string[]>> = {
 /** Bot event → why the gateway needs it, and its scope. */
 export const EVENT_SCOPES: Readonly<Record<string, { scope: string; why: string }>> = {
   app_mention: { scope: 'app_mentions:read', why: 'mentions in channels and threads' },
+  assistant_thread_started: {
+    scope: 'assistant:write',
+    why: 'a thread opened in the assistant pane: suggested prompts, and its title',
+  },
   'message.im': { scope: 'im:history', why: 'DMs, answered without a mention' },
   'message.channels': { scope: 'channels:history', why: 'follow-ups in public channel threads' },
   'message.groups': { scope: 'groups:history', why: 'follow-ups in private channel threads' },

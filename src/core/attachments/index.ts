@@ -5,6 +5,7 @@ export { prepareImage, dataUri, type PreparedImage } from './image.js';
 export { pdfText } from './pdf.js';
 export { readCapped, TooLargeError } from './read-capped.js';
 export { readAttachments, type AttachmentFetcher, type ImageInput } from './read.js';
-export { routeForImages, type ModalityLookup } from './route.js';
+export { fallbacksFor, routeForImages, type ModalityLookup } from './route.js';
+export { withLead } from './lead-sink.js';
 export { IMAGE_TOKENS, withAttachments, withImages, type QuestionWithFiles } from './question.js';
 export type { AttachmentRef, FileKind } from './types.js';

@@ -3,7 +3,7 @@
  * (route.ts), the files read (read.ts), the text the model gets and the text
  * the history keeps, and the sentences shown above the answer.
  */
-import type { ChatMessage, PartsMessage } from '../../chutes/chat-client.js';
+import type { ChatMessage, PartsMessage } from '../../chutes/chat-types.js';
 import { readAttachments, type AttachmentFetcher, type ImageInput } from './read.js';
 import { fileKind } from './kind.js';
 import { routeForImages, type ModalityLookup } from './route.js';

@@ -49,3 +49,25 @@ export async function routeForImages(
     note: attachmentText.cannotSee(settings.model),
   };
 }
+
+/**
+ * The fallback models that may answer a question: with images, only those the
+ * models list says take images (a text model would refuse the request).
+ */
+export async function fallbacksFor(
+  fallbacks: readonly string[],
+  hasImages: boolean,
+  models: ModalityLookup | undefined,
+): Promise<string[]> {
+  if (!hasImages) return [...fallbacks];
+  const seeing = await Promise.all(
+    fallbacks.map(async (model) => {
+      try {
+        return (await models?.inputModalities(model))?.includes('image') ?? false;
+      } catch {
+        return false;
+      }
+    }),
+  );
+  return fallbacks.filter((_, i) => seeing[i]);
+}

@@ -9,6 +9,7 @@ import type { ImagineDeps } from '../imagine-job.js';
 import type { ConversationKey } from '../conversation-key.js';
 import type { CommandJob, JobContext } from '../jobs.js';
 import type { ModelCatalog, SettingsAdmin } from '../ports.js';
+import type { PaymentRefusalSource } from '../payment-notice.js';
 import type { UsageSource } from '../usage.js';
 import type { Actor, Defaults, EffectiveSettings } from '../settings/index.js';
 import type { InteractionSurface } from '../surface.js';
@@ -25,6 +26,8 @@ export interface CommandDeps {
   };
   readonly models: ModelCatalog;
   readonly usage: UsageSource;
+  /** Chutes' refusals for lack of balance, for `/usage`; unset: not shown. */
+  readonly payments?: PaymentRefusalSource;
   readonly defaults: Defaults;
   /** For a command that answers by itself (/imagine), when the worker hands it here. */
   readonly imagine?: ImagineDeps;

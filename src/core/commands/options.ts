@@ -22,9 +22,10 @@ export interface StringSpec extends SpecBase {
   readonly noun?: string;
   /**
    * The value is a Chutes chat model: Discord offers the list as the person
-   * types, and `/settings set` checks the name against it.
+   * types, and `/settings set` checks the name against it; `chat-model-list`,
+   * models separated by commas, each checked the same way.
    */
-  readonly catalog?: 'chat-models';
+  readonly catalog?: 'chat-models' | 'chat-model-list';
 }
 
 /** One of a fixed list of words. */

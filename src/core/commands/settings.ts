@@ -10,16 +10,20 @@ import {
   canSeeUsage,
   describeSettings,
   effectiveSettings,
+  resolveSettingKey,
   settingEntry,
   SETTING_KEYS,
   SETTING_SPECS,
   validateChanges,
+  type SettingError,
   type SettingRow,
   type SettingSource,
 } from '../settings/index.js';
+import { missingModelLines, modelsLine } from '../model-choices.js';
 import { quotaLine } from '../usage-text.js';
 import {
   MODEL_LIST_UNAVAILABLE,
+  modelChoicesText,
   NO_SETTING_CHANGES,
   SETTINGS_RESET,
   channelSettingsResetText,
@@ -87,7 +91,7 @@ export const settings = defineGroup({
         }
         if (Object.keys(given).length === 0) return NO_SETTING_CHANGES;
         let knownModels: readonly string[] | undefined;
-        if ('model' in given) {
+        if (Object.keys(given).some(namesModels)) {
           try {
             knownModels = await deps.models.chatModels();
           } catch {
@@ -96,7 +100,8 @@ export const settings = defineGroup({
           }
         }
         const checked = validateChanges(given, { knownModels });
-        if (!checked.ok) return settingErrorsText(checked.errors);
+        if (!checked.ok)
+          return withModelChoices(settingErrorsText(checked.errors), checked.errors, deps);
         const keys = Object.keys(checked.changes) as (keyof typeof checked.changes)[];
         const tenantOnly = keys.filter((key) => settingEntry(key).tenantOnly);
         if (channelId !== undefined && tenantOnly.length > 0)
@@ -128,6 +133,36 @@ export const settings = defineGroup({
   ],
 });
 
+/** Whether a typed key is a setting whose value names chat models (checked against the list). */
+function namesModels(typed: string): boolean {
+  const key = resolveSettingKey(typed);
+  return key !== undefined && 'catalog' in SETTING_SPECS[key];
+}
+
+/** How many models a refused model name is followed by. */
+const MODEL_CHOICES = 5;
+
+/**
+ * A refused model name is followed by models to pick from (the close
+ * matches, else the first listed), each with its price and whether it takes
+ * images: Slack has no autocomplete to show them.
+ */
+async function withModelChoices(
+  text: string,
+  errors: readonly SettingError[],
+  deps: CommandDeps,
+): Promise<string> {
+  const refused = errors.find((error) => error.code === 'unknown_model');
+  if (!refused) return text;
+  const infos = await deps.models.modelInfos().catch(() => [] as const);
+  const suggested = refused.suggestions ?? [];
+  const shown = (
+    suggested.length > 0 ? infos.filter((info) => suggested.includes(info.id)) : infos
+  ).slice(0, MODEL_CHOICES);
+  if (shown.length === 0) return text;
+  return `${text}\n${modelChoicesText(modelsLine(shown), suggested.length > 0)}`;
+}
+
 /** The channel a checked channel option names; `here` is the job's (a thread's parent). */
 function channelOf(job: CommandJob, value: string): string {
   return value === HERE ? settingsChannel(job) : value;
@@ -150,6 +185,9 @@ async function showSettings(
     const { quotas } = effectiveSettings(deps.defaults, layers.tenant, layers.channel);
     const now = deps.now?.() ?? new Date();
     rows.push(quotaLine(await quotaState(deps.usage, platform, tenantId, quotas, now), now));
+    // Without the list nothing can be said about it; the settings still show.
+    const known = await deps.models.chatModels().catch(() => undefined);
+    if (known) rows.push(...missingModelLines(layers, deps.defaults, known));
   }
   const where =
     channelId === undefined ? `for the whole ${style.words.tenant}` : `in <#${channelId}>`;

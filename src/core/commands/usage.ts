@@ -1,8 +1,9 @@
-/** /usage: the tenant's answers, tokens and images for 1, 7 and 30 days, and its quotas. */
+/** /usage: the tenant's answers, tokens (and their cost) and images for 1, 7 and 30 days, and its quotas. */
 import { quotaState } from '../quota.js';
 import { summarizeUsage } from '../usage.js';
+import { usageCosts } from '../usage-cost.js';
 import { usageReportText } from '../usage-text.js';
-import { usageAdminOnlyText } from '../user-messages.js';
+import { paymentRefusalsText, usageAdminOnlyText } from '../user-messages.js';
 import { defineCommand } from './definition.js';
 import { admins } from './preconditions.js';
 
@@ -14,11 +15,17 @@ export const usage = defineCommand({
   private: true,
   run: async ({ job, here }, deps) => {
     const now = deps.now?.() ?? new Date();
-    const [groups, settings] = await Promise.all([
+    const [groups, settings, infos, refusals] = await Promise.all([
       deps.usage.usageGroups(job.platform, job.tenantId, now),
       here.settings(),
+      // Without the models list the report still comes, without costs.
+      deps.models.modelInfos().catch(() => undefined),
+      deps.payments?.paymentRefusals(job.platform, job.tenantId, now),
     ]);
     const quota = await quotaState(deps.usage, job.platform, job.tenantId, settings.quotas, now);
-    return usageReportText(summarizeUsage(groups), quota, now);
+    return usageReportText(summarizeUsage(groups), quota, now, {
+      ...(infos ? { costs: usageCosts(groups, infos) } : {}),
+      ...(refusals ? { notices: [paymentRefusalsText(refusals, now)] } : {}),
+    });
   },
 });

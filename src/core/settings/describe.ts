@@ -27,8 +27,6 @@ export interface SettingRow {
 export const SHOWN_PROMPT_CHARS = 200;
 /** The value of a sampling parameter nobody set: nothing is sent and the model decides. */
 export const MODEL_DEFAULT = "not set (the model's own default)";
-/** An empty text setting: none in force. */
-export const NONE = 'none';
 /** The value of a daily quota nobody set, or set to 0. */
 export const NO_LIMIT = 'no limit';
 
@@ -71,8 +69,8 @@ function unsetText(key: SettingKey): string {
 /** A value as text; a long one (only a system prompt is that long) cut between characters. */
 function show(value: SettingValue): string {
   if (typeof value !== 'string') return String(value);
-  // An empty text (no vision_model, no system prompt) reads as such, not as empty quotes.
-  if (value === '') return NONE;
+  // An empty list (fallback_models) is set, to nothing.
+  if (value === '') return 'none';
   const chars = Array.from(value);
   return chars.length > SHOWN_PROMPT_CHARS
     ? `${chars.slice(0, SHOWN_PROMPT_CHARS - 1).join('')}…`

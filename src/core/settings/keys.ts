@@ -10,6 +10,7 @@
  */
 import type { SamplingParams } from '../../chutes/chat-types.js';
 import type { BooleanSpec, IntegerSpec, NumberSpec, StringSpec } from '../commands/options.js';
+import { DEFAULT_SUGGESTED_PROMPTS } from './suggested-prompts.js';
 import type { ColumnField, Defaults, EffectiveSettings, Quotas, StoredSettings } from './types.js';
 
 /** How a setting is given and checked (commands/options.ts); its description is the entry's. */
@@ -130,6 +131,19 @@ export const SETTINGS = defineSettings({
     effective: { field: 'model' },
     default: { env: 'model' },
   },
+  fallback_models: {
+    description:
+      'Models that answer, in this order, when the model has no instance up or no capacity; none: off',
+    spec: {
+      type: 'string',
+      maxLength: 1000,
+      noun: 'Chutes model names separated by commas, or none,',
+      catalog: 'chat-model-list',
+    },
+    stored: { column: 'fallbackModels' },
+    effective: { field: 'fallbackModels' },
+    default: { value: '' },
+  },
   temperature: {
     description: 'Randomness: 0 is focused and repeatable, 2 is very random',
     spec: { type: 'number', min: 0, max: 2 },
@@ -224,6 +238,22 @@ export const SETTINGS = defineSettings({
     stored: { column: 'replyInThread' },
     effective: { field: 'replyInThread' },
     default: { value: false },
+  },
+  show_reasoning: {
+    description: 'Reasoning models: show a short summary of the thinking above the answer',
+    spec: { type: 'boolean' },
+    stored: { column: 'showReasoning' },
+    effective: { field: 'showReasoning' },
+    default: { value: false },
+  },
+  suggested_prompts: {
+    description: 'Slack assistant threads: prompts offered when one starts, separated by |',
+    spec: { type: 'string', maxLength: 1000 },
+    stored: { column: 'suggestedPrompts' },
+    effective: { field: 'suggestedPrompts' },
+    default: { value: DEFAULT_SUGGESTED_PROMPTS },
+    // The prompts belong to the app's assistant pane, which has no channel.
+    tenantOnly: true,
   },
   daily_token_limit: {
     description: 'Most tokens of answers per UTC day for everyone here together; 0 means no limit',

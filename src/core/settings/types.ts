@@ -29,8 +29,12 @@ export interface StoredSettings {
   readonly systemPrompt?: string | null;
   readonly imageModel?: string | null;
   readonly visionModel?: string | null;
+  /** Models that answer when the model is cold or full, comma-separated; '' for none. */
+  readonly fallbackModels?: string | null;
   readonly forgetAdminOnly?: boolean | null;
   readonly replyInThread?: boolean | null;
+  readonly showReasoning?: boolean | null;
+  readonly suggestedPrompts?: string | null;
   /** Daily quotas; 0 (or null) means no limit. */
   readonly dailyTokenLimit?: number | null;
   readonly dailyImageLimit?: number | null;
@@ -64,9 +68,18 @@ export interface EffectiveSettings {
   /** Answers questions with images when `model` cannot see them; '' for none. */
   readonly visionModel: string;
   readonly systemPrompt: string;
+  /**
+   * Models that answer, in order, when the model has no instance up or no
+   * capacity: names separated by commas ('' for none); read with `modelList`.
+   */
+  readonly fallbackModels: string;
   readonly forgetAdminOnly: boolean;
   /** A mention in a channel is answered in a new thread named after the question. */
   readonly replyInThread: boolean;
+  /** A reasoning model's answer starts with a short summary of its thinking. */
+  readonly showReasoning: boolean;
+  /** Slack assistant threads: the prompts offered when one starts (suggested-prompts.ts). */
+  readonly suggestedPrompts: string;
   readonly quotas: Quotas;
   /** Sent to Chutes as they are: only parameters of its request schema, snake_case. */
   readonly sampling: SamplingParams;

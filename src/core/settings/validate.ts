@@ -73,10 +73,45 @@ export function validateSetting(
   const checked = checkValue(key, spec, raw);
   // A setting is never a choice, and its key is known: the codes left are settings' too.
   if (!checked.ok) return { ok: false, error: checked.error as SettingError };
-  const known = 'catalog' in spec ? ctx.knownModels : undefined;
-  if (known === undefined || typeof checked.value !== 'string')
+  if (!('catalog' in spec) || typeof checked.value !== 'string')
     return { ok: true, key, value: checked.value };
+  if (spec.catalog === 'chat-model-list')
+    return checkModelList(key, checked.value, ctx.knownModels);
+  const known = ctx.knownModels;
+  if (known === undefined) return { ok: true, key, value: checked.value };
   return checkModel(key, checked.value, known);
+}
+
+/** What turns a list of models off: no fallbacks. */
+const NO_MODELS = /^(none|off|-)$/i;
+
+/** The models of a list setting (`fallback_models`), in order: '' and `none` are none. */
+export function modelList(value: string): string[] {
+  if (NO_MODELS.test(value.trim())) return [];
+  return [...new Set(value.split(/[\s,]+/).filter((name) => name !== ''))];
+}
+
+/**
+ * A list of models, each checked like a `model` (when the list is known),
+ * stored as its names separated by a comma and a space; `none` is ''.
+ */
+function checkModelList(
+  key: SettingKey,
+  value: string,
+  known: readonly string[] | undefined,
+): SettingResult {
+  const names = modelList(value);
+  const checked: string[] = [];
+  for (const name of names) {
+    if (known === undefined) {
+      checked.push(name);
+      continue;
+    }
+    const one = checkModel(key, name, known);
+    if (!one.ok) return one;
+    checked.push(String(one.value));
+  }
+  return { ok: true, key, value: [...new Set(checked)].join(', ') };
 }
 
 /**

@@ -74,7 +74,7 @@ function option(spec: OptionSpec): APIApplicationCommandBasicOption {
         type: ApplicationCommandOptionType.String,
         ...base,
         max_length: spec.maxLength,
-        ...(spec.catalog === 'chat-models' ? { autocomplete: true } : {}),
+        ...(spec.catalog ? { autocomplete: true } : {}),
       };
     case 'choice':
       return {

@@ -12,10 +12,13 @@ import {
   type ChatInputCommandInteraction,
   type Interaction,
 } from 'discord.js';
+import type { ModelInfo } from '../../chutes/model-info.js';
 import { isGroup, type Action } from '../../core/commands/definition.js';
 import { commandFor, commandNamed } from '../../core/commands/index.js';
 import type { CommandName } from '../../core/commands/index.js';
 import { encodeConversationKey } from '../../core/conversation-key.js';
+import { modelCompletions, type ModelChoice } from '../../core/model-choices.js';
+import { resolveSettingKey, SETTING_SPECS } from '../../core/settings/index.js';
 import type { CommandJob } from '../../core/jobs.js';
 import { COMMAND_NOT_QUEUED } from '../../core/user-messages.js';
 import type { Logger } from '../../log.js';
@@ -68,6 +71,14 @@ export function isDiscordAdmin(interaction: Interaction): boolean {
   return interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false;
 }
 
+/** Which models an option names (a setting's `catalog`), for its autocomplete; else undefined. */
+function modelCatalogOf(option: string) {
+  const key = resolveSettingKey(option);
+  const spec = key === undefined ? undefined : SETTING_SPECS[key];
+  const catalog = spec && 'catalog' in spec ? spec.catalog : undefined;
+  return catalog === 'chat-models' || catalog === 'chat-model-list' ? catalog : undefined;
+}
+
 export function createInteractionHandler(options: {
   readonly producer: Pick<JobSink, 'enqueueCommand'>;
   readonly models: ModelSuggestions;
@@ -77,20 +88,19 @@ export function createInteractionHandler(options: {
 
   async function autocomplete(interaction: AutocompleteInteraction): Promise<void> {
     const focused = interaction.options.getFocused(true);
-    let choices: string[] = [];
-    if (focused.name === 'model' || focused.name === 'vision_model') {
-      const typed = String(focused.value).toLowerCase();
+    let choices: ModelChoice[] = [];
+    const kind = modelCatalogOf(focused.name);
+    if (kind) {
       const list = await Promise.race([
-        models.chatModels().catch(() => [] as readonly string[]),
-        new Promise<readonly string[]>((resolve) =>
+        models.modelInfos().catch(() => [] as readonly ModelInfo[]),
+        new Promise<readonly ModelInfo[]>((resolve) =>
           setTimeout(() => resolve([]), AUTOCOMPLETE_BUDGET_MS),
         ),
       ]);
-      choices = list
-        .filter((m) => m.toLowerCase().includes(typed) && m.length <= 100)
-        .slice(0, MAX_CHOICES);
+      // Each choice shows the model's price and whether it takes images.
+      choices = modelCompletions(list, String(focused.value), kind, MAX_CHOICES);
     }
-    await interaction.respond(choices.map((name) => ({ name, value: name })));
+    await interaction.respond(choices);
   }
 
   async function command(interaction: ChatInputCommandInteraction): Promise<void> {

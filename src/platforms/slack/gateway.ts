@@ -40,6 +40,7 @@ import {
   type IncomingSlackMessage,
 } from './events.js';
 import { SLACK_EVENTS_PATH } from './events-path.js';
+import type { AssistantThreadStarted, SlackAssistant } from './assistant.js';
 import { encodeSlackInteraction } from './interaction-ref.js';
 import { SlackPeople } from './people.js';
 import { mentionedUserIds, slackToPlainText } from './text.js';
@@ -63,6 +64,8 @@ export interface SlackGatewayOptions {
   /** The workers' surface and budget, for the sentence about a question not queued. */
   readonly notices: NoticeDeps;
   readonly producer: JobSink;
+  /** Slack's assistant threads: prompts when one starts, a title from its first question. */
+  readonly assistant?: SlackAssistant;
   /** Where the answered threads are found: replies there are follow-ups. */
   readonly conversations: ConversationPresence;
   readonly log: Logger;
@@ -143,6 +146,12 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
       const result = await producer.enqueueChat(job, messageEventId(event));
       // From now on, the thread's replies are follow-ups for the bot.
       if (job.threadId) threads.joined(job.conversationKey);
+      // Not awaited: named after the acknowledgement, on the shared budget.
+      if (!result.duplicate)
+        void options.assistant?.asked(
+          { channelId: job.channelId, threadId: job.threadId, tenantId: job.tenantId },
+          job.text,
+        );
       log.info(
         { ...result, platform: job.platform, tenantId: job.tenantId },
         result.duplicate ? `Slack ${what} already queued` : `Slack ${what} queued`,
@@ -168,6 +177,13 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
     }
   }
 
+  app.event('assistant_thread_started', async ({ event, body }) => {
+    // Not awaited: the event is acknowledged now; the prompts wait for their budget.
+    void options.assistant?.started(
+      event as unknown as AssistantThreadStarted,
+      body.team_id ?? auth.team_id!,
+    );
+  });
   app.event('app_mention', async ({ event, body }) => {
     const message = event as IncomingSlackMessage;
     if (isQuestion(message, botUserId)) await onQuestion(message, body, 'mention');

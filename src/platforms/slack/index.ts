@@ -2,6 +2,7 @@
 import type { PlatformEntry } from '../platform.js';
 import { createSlackClient } from './client.js';
 import { SLACK_STYLE } from './command-text.js';
+import { SlackAssistant } from './assistant.js';
 import { startSlackGateway } from './gateway.js';
 import { SlackSurface } from './surface.js';
 
@@ -18,7 +19,7 @@ export const slack: PlatformEntry = {
       name: 'slack',
       surface,
       commandStyle: SLACK_STYLE,
-      startGateway: ({ producer, budget, conversations }) =>
+      startGateway: ({ producer, budget, conversations, settings: tenantSettings }) =>
         startSlackGateway({
           botToken: settings.botToken,
           signingSecret: settings.signingSecret,
@@ -27,6 +28,13 @@ export const slack: PlatformEntry = {
           client,
           surface,
           notices: { surface, budget, log },
+          assistant: new SlackAssistant({
+            client,
+            surface,
+            budget,
+            settings: tenantSettings,
+            log,
+          }),
           producer,
           conversations,
           log,

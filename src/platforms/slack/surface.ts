@@ -49,6 +49,9 @@ export const SLACK_LIMITS = {
     streamStop: [perWorkspace('chat.stopStream', 20)],
     status: [perWorkspace('assistant.threads.setStatus', 50)],
     mark: [perWorkspace('assistant.threads.setStatus', 50)],
+    // Tier 4 (docs.slack.dev assistant.threads.setTitle, .setSuggestedPrompts).
+    threadTitle: [perWorkspace('assistant.threads.setTitle', 100)],
+    threadPrompts: [perWorkspace('assistant.threads.setSuggestedPrompts', 100)],
   },
 } as const satisfies SurfaceLimits;
 
@@ -155,12 +158,12 @@ export class SlackSurface implements ChatSurface, InteractionSurface {
     const client = this.client;
     return {
       pending: threadId
-        ? async () => {
+        ? async (status) => {
             await call('assistant.threads.setStatus', () =>
               client.assistant.threads.setStatus({
                 channel_id: channelId,
                 thread_ts: threadId,
-                status: PENDING_STATUS,
+                status: status ?? PENDING_STATUS,
               }),
             );
           }

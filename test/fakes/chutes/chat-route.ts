@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { pause, sendJson } from './http.js';
 import { textOf, type Content } from './image-parts.js';
-import type { ScriptedChat } from './types.js';
+import type { ReasoningStyle, ScriptedChat } from './types.js';
 import type { ValidateFunction } from 'ajv';
 
 interface ChatBody {
@@ -16,6 +16,34 @@ export function defaultChunks(messages: ChatBody['messages']): string[] {
   const found = [...messages].reverse().find((m) => m.role === 'user');
   const last = found ? textOf(found.content) : '';
   return `You said: ${last}`.split(/(?<=\s)/);
+}
+
+/** `Thinking about: <last user message>. I will echo it.`, in word-sized chunks. */
+export function defaultThinking(messages: ChatBody['messages']): string[] {
+  const found = [...messages].reverse().find((m) => m.role === 'user');
+  const last = found ? textOf(found.content) : '';
+  return `Thinking about: ${last}. I will echo it.`.split(/(?<=\s)/);
+}
+
+/** The deltas of an answer, its thinking first in the style the script asks for. */
+function deltasOf(answer: string[], thinking: string[], style: ReasoningStyle | undefined) {
+  const content = (piece: string) => ({ content: piece });
+  switch (style) {
+    case undefined:
+      return answer.map(content);
+    case 'reasoning_content':
+      return [
+        ...thinking.map((piece) => ({ reasoning_content: piece, content: null })),
+        ...answer.map(content),
+      ];
+    case 'reasoning':
+      return [...thinking.map((piece) => ({ reasoning: piece })), ...answer.map(content)];
+    case 'think-tags':
+      // Tags cut across chunks, as tokenizers do.
+      return ['<thi', 'nk>', ...thinking, '</th', 'ink>\n\n', ...answer].map(content);
+    case 'think-close-only':
+      return [...thinking, '\n</think', '>\n\n', ...answer].map(content);
+  }
 }
 
 function usageFor(body: ChatBody, pieces: string[], script: ScriptedChat) {
@@ -47,7 +75,11 @@ export async function answerChat(
   chunkValidator: ValidateFunction,
   observer?: ChunkObserver,
 ): Promise<void> {
-  const pieces = script.chunks ?? defaultChunks(body.messages);
+  const answerPieces = script.chunks ?? defaultChunks(body.messages);
+  const thinking = script.reasoningStyle ? (script.thinking ?? defaultThinking(body.messages)) : [];
+  const deltas = deltasOf(answerPieces, thinking, script.reasoningStyle);
+  // The usage counts the thinking's tokens too.
+  const pieces = [...thinking, ...answerPieces];
   const finishReason = script.finishReason ?? 'stop';
   const id = `chatcmpl-${randomUUID().replaceAll('-', '')}`;
   const created = Math.floor(Date.now() / 1000);
@@ -55,8 +87,10 @@ export async function answerChat(
 
   if (body.stream !== true) {
     if (!(await pause(script.firstChunkDelayMs ?? 0, res))) return;
-    const content = pieces.join('');
-    const message = { role: 'assistant', content };
+    const content = answerPieces.join('');
+    const message = script.reasoningStyle
+      ? { role: 'assistant', content, reasoning_content: thinking.join('') }
+      : { role: 'assistant', content };
     const choice = { index: 0, message, finish_reason: finishReason, logprobs: null };
     sendJson(res, 200, {
       id,
@@ -78,7 +112,7 @@ export async function answerChat(
     }
     return `data: ${JSON.stringify(payload)}\n\n`;
   };
-  const chunk = (i: number, content: string, finish: string | null): unknown => ({
+  const chunk = (i: number, delta: object, finish: string | null): unknown => ({
     id,
     object: 'chat.completion.chunk',
     created,
@@ -86,7 +120,7 @@ export async function answerChat(
     choices: [
       {
         index: 0,
-        delta: i === 0 ? { role: 'assistant', content } : { content },
+        delta: i === 0 ? { role: 'assistant', ...delta } : delta,
         finish_reason: finish,
         logprobs: null,
       },
@@ -122,14 +156,15 @@ export async function answerChat(
     return false;
   };
 
-  const contents = pieces.length > 0 ? pieces : [''];
-  for (const [i, content] of contents.entries()) {
+  const contents = deltas.length > 0 ? deltas : [{ content: '' }];
+  for (const [i, delta] of contents.entries()) {
     if (i > 0 && !(await pause(script.chunkDelayMs ?? 0, res))) return;
     if (await interrupt(i)) return;
     if (script.keepAlive) await write(res, ': ping\n\n');
     const last = i === contents.length - 1;
-    const framed = frame(chunk(i, content, last ? finishReason : null));
-    observer?.chunk(content);
+    const framed = frame(chunk(i, delta, last ? finishReason : null));
+    const text = Object.values(delta).find((value) => typeof value === 'string');
+    observer?.chunk(text ?? '');
     await write(res, framed);
   }
   if (await interrupt(contents.length)) return;

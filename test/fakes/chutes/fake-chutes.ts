@@ -4,6 +4,7 @@ import { answerChat } from './chat-route.js';
 import { flatHeaders, parseJson, presentedKey, readBody, sendBytes, sendJson } from './http.js';
 import { imageProblem, textOf } from './image-parts.js';
 import { answerImage, type ImageBody } from './image-route.js';
+import { modelEntry, modelId, stateError, type ModelState } from './model-list.js';
 import type {
   FakeChutes,
   FakeChutesOptions,
@@ -57,10 +58,22 @@ const AS_TEXT = { disallowedSpecial: new Set<string>() };
  * Scripts are consumed only by requests that got past auth, JSON, schema and model checks.
  */
 export async function startFakeChutes(options: FakeChutesOptions): Promise<FakeChutes> {
-  const listed = (options.models ?? ['model-a']).map((m) =>
-    typeof m === 'string' ? { id: m } : m,
+  const listed = options.models ?? ['model-a'];
+  const models = listed.map(modelId);
+  // What each model reads: the option's, else the model's own, else text only.
+  const modalities = Object.fromEntries(
+    listed.map((model) => [
+      modelId(model),
+      options.inputModalities?.[modelId(model)] ??
+        (typeof model === 'string' ? undefined : model.input_modalities) ?? ['text'],
+    ]),
   );
-  const models = listed.map((m) => m.id);
+  const states = new Map<string, ModelState>(Object.entries(options.modelStates ?? {}));
+  // Only a context given with the model is enforced: the default one is only listed.
+  const contextOf = (id: string) => {
+    const model = listed.find((m) => modelId(m) === id);
+    return typeof model === 'object' ? model.context_length : undefined;
+  };
   const validators = createValidators();
   const requests: RecordedRequest[] = [];
   const chatScripts: ScriptedChat[] = [];
@@ -118,13 +131,9 @@ export async function startFakeChutes(options: FakeChutesOptions): Promise<FakeC
         return sendJson(res, 401, { detail: 'Authentication required.' });
       }
       const created = Math.floor(Date.now() / 1000);
-      const data = listed.map(({ id, contextLength }) => ({
-        id,
-        object: 'model',
-        created,
-        owned_by: 'chutes',
-        ...(contextLength === undefined ? {} : { context_length: contextLength }),
-        ...(options.inputModalities?.[id] ? { input_modalities: options.inputModalities[id] } : {}),
+      const data = listed.map((model) => ({
+        ...modelEntry(model, created),
+        input_modalities: modalities[modelId(model)],
       }));
       return sendJson(res, 200, { object: 'list', data });
     }
@@ -142,18 +151,21 @@ export async function startFakeChutes(options: FakeChutesOptions): Promise<FakeC
       if (!models.includes(body.model)) {
         return sendJson(res, 404, { detail: `model not found: ${body.model}` });
       }
-      const refused = imageProblem(body.model, body.messages, options.inputModalities);
+      const refused = imageProblem(body.model, body.messages, modalities);
       if (refused) return sendJson(res, 400, { detail: refused });
       const asText = {
         ...body,
         messages: body.messages.map((m) => ({ role: m.role, content: textOf(m.content) })),
       };
-      const overContext = await beyondContext(
-        asText,
-        listed.find((m) => m.id === body.model)?.contextLength,
-      );
+      const overContext = await beyondContext(asText, contextOf(body.model));
       if (overContext) return sendJson(res, 400, overContext);
-      const script = chatScripts.shift() ?? options.defaultChat?.(asText) ?? {};
+      // A cold, overloaded or unpaid model answers so before any script is consumed.
+      const state = states.get(body.model);
+      if (state) return sendScriptedError(res, stateError(body.model, state));
+      const script = {
+        reasoningStyle: options.reasoningModels?.[body.model],
+        ...(chatScripts.shift() ?? options.defaultChat?.(asText) ?? {}),
+      };
       if (script.error) return sendScriptedError(res, script.error);
       if (!options.recordChunks) return answerChat(res, body, script, validators.chatChunk);
       const sent: SentChunk[] = [];
@@ -201,6 +213,7 @@ export async function startFakeChutes(options: FakeChutesOptions): Promise<FakeC
     },
     script: (reply) => void chatScripts.push(reply),
     scriptImage: (reply) => void imageScripts.push(reply),
+    setModelState: (model, state) => void (state ? states.set(model, state) : states.delete(model)),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

@@ -3,11 +3,11 @@ export { closeSchema, createValidators, IMAGE_REQUEST_SCHEMA } from './validator
 export { encodeJpeg } from './jpeg.js';
 export { encodePng } from './png.js';
 export { imageBytes } from './image-route.js';
+export { FAKE_MODEL_DEFAULTS, type FakeModel, type ModelState } from './model-list.js';
 export type {
   ChatRequestBody,
   FakeChutes,
   FakeChutesOptions,
-  FakeModel,
   ImageRequestBody,
   ImageMode,
   RecordedRequest,

@@ -1,3 +1,5 @@
+import type { FakeModel, ModelState } from './model-list.js';
+
 /** An error answer the fake gives instead of the normal one. */
 export interface ScriptedError {
   status: number;
@@ -33,7 +35,24 @@ export interface ScriptedChat {
   bareErrorAfterChunks?: number;
   /** Writes `: ping` comments between chunks, as proxies keeping the connection open do. */
   keepAlive?: boolean;
+  /**
+   * How the model streams its thinking before the answer (default: the model's entry in
+   * `reasoningModels`; unset there: it does not think).
+   */
+  reasoningStyle?: ReasoningStyle;
+  /** The thinking's pieces. Default: a sentence about the last user message, split in words. */
+  thinking?: string[];
 }
+
+/**
+ * How a reasoning model streams its thinking, as Chutes' inference servers do:
+ * - `reasoning_content`: in `delta.reasoning_content`, `content` null (vLLM/SGLang reasoning parsers);
+ * - `reasoning`: in `delta.reasoning`, no `content` (newer vLLM);
+ * - `think-tags`: inside `<think>…</think>` in `content` (tags cut across chunks);
+ * - `think-close-only`: in `content`, ended by `</think>` with no opening tag (DeepSeek-R1
+ *   templates put `<think>` into the prompt).
+ */
+export type ReasoningStyle = 'reasoning_content' | 'reasoning' | 'think-tags' | 'think-close-only';
 
 export type ImageMode = 'bytes-png' | 'bytes-jpeg' | 'b64_json' | 'url' | 'not-an-image';
 
@@ -96,28 +115,22 @@ export interface ImageRequestBody {
 }
 
 /** A chat model of the fake's list. */
-export interface FakeModel {
-  id: string;
-  /**
-   * Listed as `context_length` (absent from the entry when unset, as for models Chutes knows
-   * none of); a chat request whose prompt (cl100k_base, 4 tokens a message) and max_tokens pass
-   * it is refused with vLLM's 400.
-   */
-  contextLength?: number;
-}
-
 export interface FakeChutesOptions {
   apiKey: string;
   /**
-   * Chat models it serves, by id or with what `GET /v1/models` lists of them (Chutes gives
-   * `context_length` where known). Default `['model-a']`.
+   * Chat models it serves, by id (text only, default prices and context) or with their
+   * modalities, prices and context length. A request to a model given with its own
+   * `context_length` whose prompt (cl100k_base, 4 tokens a message) and max_tokens pass it
+   * is refused with vLLM's 400. Default `['model-a']`.
    */
   models?: (string | FakeModel)[];
   /**
-   * `input_modalities` per chat model, listed in `GET /v1/models` (`['text', 'image']`
-   * for a vision model). A model listed without `image` refuses image parts (400).
+   * `input_modalities` per chat model, listed in `GET /v1/models` over the model's own
+   * (`['text', 'image']` for a vision model). A model without `image` refuses image parts (400).
    */
   inputModalities?: Record<string, string[]>;
+  /** Models that answer 503 (cold), 429 (overloaded) or 402 (no balance) from the start. */
+  modelStates?: Record<string, ModelState>;
   /** Image models it serves; unset accepts any model name. */
   imageModels?: string[];
   /**
@@ -130,6 +143,8 @@ export interface FakeChutesOptions {
    * failure for some prompts). Unset: the image, as `bytes-jpeg`.
    */
   defaultImage?: (body: ImageRequestBody) => ScriptedImage;
+  /** Models that think before answering, and how each streams its thinking. */
+  reasoningModels?: Record<string, ReasoningStyle>;
   /** Record each streamed chunk's send time on the request (`chunks`, `endedAt`). Default false. */
   recordChunks?: boolean;
 }
@@ -144,5 +159,7 @@ export interface FakeChutes {
   readonly lastImageBytes: Buffer | undefined;
   script(reply: ScriptedChat): void;
   scriptImage(reply: ScriptedImage): void;
+  /** Makes a model cold, overloaded or unpaid (answered before any script), or well again. */
+  setModelState(model: string, state: ModelState | undefined): void;
   close(): Promise<void>;
 }

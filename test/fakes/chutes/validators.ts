@@ -48,6 +48,31 @@ export interface Validators {
   imageRequest: ValidateFunction;
 }
 
+/**
+ * The published chunk schema without the thinking fields reasoning models stream: vLLM's
+ * DeltaMessage has `reasoning_content` (and, in newer versions, `reasoning`), string or null,
+ * when the chute runs a reasoning parser (vllm `entrypoints/openai/protocol.py`).
+ */
+function withReasoning(schema: Schema): Schema {
+  const definitions = schema.definitions as Record<string, Schema>;
+  const delta = definitions.DeltaMessage!;
+  const text = { anyOf: [{ type: 'string' }, { type: 'null' }], default: null };
+  return {
+    ...schema,
+    definitions: {
+      ...definitions,
+      DeltaMessage: {
+        ...delta,
+        properties: {
+          ...(delta.properties as Schema),
+          reasoning_content: text,
+          reasoning: text,
+        },
+      },
+    },
+  };
+}
+
 export function createValidators(): Validators {
   // strict off: the schemas carry `title`/`default` next to `$ref` and `const` next to `enum`.
   const ajv = new Ajv({ strict: false, allErrors: true });
@@ -55,7 +80,9 @@ export function createValidators(): Validators {
     chatRequest: ajv.compile(
       closeSchema(loadSchema('chat-completion-request.schema.json')) as Schema,
     ),
-    chatChunk: ajv.compile(closeSchema(loadSchema('chat-completion-chunk.schema.json')) as Schema),
+    chatChunk: ajv.compile(
+      closeSchema(withReasoning(loadSchema('chat-completion-chunk.schema.json'))) as Schema,
+    ),
     imageRequest: ajv.compile(IMAGE_REQUEST_SCHEMA),
   };
 }

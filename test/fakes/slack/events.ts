@@ -177,6 +177,46 @@ export class Events {
     return posted.mention!;
   }
 
+  /**
+   * A person opens the app's assistant pane: Slack starts a thread in their
+   * DM with the app (its root is the app's) and sends `assistant_thread_started`.
+   */
+  startAssistantThread(input: { user: string; dm: string; context?: string }): SentEvent {
+    const { state, options } = this.ctx;
+    const ch = state.requireChannel(input.dm);
+    if (!ch.isIm || (ch.user && ch.user !== input.user))
+      throw new Error(`fake-slack: ${ch.id} is not ${input.user}'s DM with the app`);
+    const refused = notDelivered(options.subscriptions, 'assistant_thread_started', ch);
+    if (refused)
+      throw new Error(`fake-slack: no assistant_thread_started would arrive: ${refused}`);
+    const now = Date.now();
+    const ts = state.clock.next(now);
+    state.addMessage({
+      channel: ch.id,
+      ts,
+      user: options.botUserId,
+      botId: options.botId,
+      text: '',
+      history: [{ text: '', at: now, via: 'post' }],
+      postedAt: now,
+      deleted: false,
+      origin: 'bot',
+    });
+    const event = {
+      type: 'assistant_thread_started',
+      assistant_thread: {
+        user_id: input.user,
+        context: input.context
+          ? { channel_id: input.context, team_id: options.teamId, enterprise_id: null }
+          : {},
+        channel_id: ch.id,
+        thread_ts: ts,
+      },
+      event_ts: state.clock.next(now),
+    };
+    return { ts, ...this.send(event, {}) };
+  }
+
   /** A user writes to the bot in a DM: stored, then a `message` event with `channel_type: 'im'`. */
   sendDm(input: SendMentionInput): SentEvent {
     const { state, options } = this.ctx;

@@ -60,6 +60,7 @@ import { infoMethods } from './info-methods.js';
 import { HttpServer } from './server.js';
 import { SocketMode, type SocketConnectionInfo } from './socket-mode.js';
 import { statusMethods } from './status-methods.js';
+import { assistantMethods, type PromptsRecord, type TitleRecord } from './assistant-methods.js';
 import { FakeState, type MessageQuery, type PingRecord } from './state.js';
 import { stopByUser, streamMethods } from './stream-methods.js';
 import type { SharedFile } from './shared-files.js';
@@ -148,6 +149,16 @@ export interface FakeSlack {
   readonly sharedFiles: readonly SharedFile[];
   /** Every `assistant.threads.setStatus`, with when and why it was cleared. */
   readonly statuses: readonly StatusRecord[];
+  /** Every assistant thread title and suggested prompts set, oldest first. */
+  readonly titles: readonly TitleRecord[];
+  readonly suggestedPrompts: readonly PromptsRecord[];
+  /**
+   * A person opens the app's assistant pane (the AI-app split view): a new
+   * thread in their DM with the app, and an `assistant_thread_started` event
+   * (needs the `assistant:write` scope and the subscription). `context` is
+   * the channel they were looking at.
+   */
+  startAssistantThread(input: { user: string; dm: string; context?: string }): SentEvent;
   /** The status shown under a thread now. */
   status(channel: string, threadTs: string): string | undefined;
   readonly ephemerals: readonly EphemeralRecord[];
@@ -183,6 +194,9 @@ export const DEFAULT_TIER_POINTS: Record<TieredMethod, number> = {
   'chat.appendStream': 100,
   'chat.stopStream': 20,
   'assistant.threads.setStatus': 100,
+  // Tier 4 (docs.slack.dev method pages).
+  'assistant.threads.setTitle': 100,
+  'assistant.threads.setSuggestedPrompts': 100,
   'users.info': 100,
   'files.getUploadURLExternal': 20,
   'files.completeUploadExternal': 20,
@@ -244,6 +258,7 @@ export async function startFakeSlack(input: FakeSlackOptions = {}): Promise<Fake
     ...chatMethods(ctx),
     ...streamMethods(ctx),
     ...statusMethods(ctx),
+    ...assistantMethods(ctx),
     ...fileMethods(ctx),
   });
   const server = new HttpServer(ctx, api, commands, socket);
@@ -297,6 +312,9 @@ export async function startFakeSlack(input: FakeSlackOptions = {}): Promise<Fake
         .sort((a, b) => (a.completedAt ?? 0) - (b.completedAt ?? 0));
     },
     statuses: state.statuses,
+    titles: state.titles,
+    suggestedPrompts: state.prompts,
+    startAssistantThread: (input) => events.startAssistantThread(input),
     status: (channel, threadTs) => state.status(channel, threadTs)?.status,
     ephemerals: state.ephemerals,
     pings: state.pings,

@@ -1,3 +1,4 @@
+import type { PromptsRecord, TitleRecord } from './assistant-methods.js';
 import type { SharedFile } from './shared-files.js';
 import { fail } from './errors.js';
 import { TsClock } from './ids.js';
@@ -53,6 +54,9 @@ export class FakeState {
   /** Files people shared with their messages, by id (shared-files.ts). */
   readonly sharedFiles = new Map<string, SharedFile>();
   readonly statuses: StatusRecord[] = [];
+  /** Every assistant.threads.setTitle and setSuggestedPrompts that Slack accepted. */
+  readonly titles: TitleRecord[] = [];
+  readonly prompts: PromptsRecord[] = [];
   readonly ephemerals: EphemeralRecord[] = [];
   /** Milliseconds the Web API waits before answering a method, by method name (a slow Slack). */
   readonly methodDelayMs: Record<string, number> = {};

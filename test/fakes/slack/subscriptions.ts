@@ -45,6 +45,8 @@ const MESSAGE_EVENTS: Record<ConversationType, string> = {
 /** The scope each bot event needs (docs.slack.dev, the events' "Required scopes"). */
 export function scopeOf(event: string): string | undefined {
   if (event === 'app_mention') return 'app_mentions:read';
+  if (event === 'assistant_thread_started' || event === 'assistant_thread_context_changed')
+    return 'assistant:write';
   const kind = /^message\.(channels|groups|im|mpim)$/.exec(event)?.[1];
   return kind ? `${kind}:history` : undefined;
 }
@@ -75,6 +77,10 @@ export function notDelivered(
     if (!subscribed(subs, 'app_mention')) return 'the app does not subscribe to app_mention';
     // Slack offers to invite the app instead of delivering the mention.
     if (!ch.botIsMember) return `the bot is not in ${ch.id}`;
+    return undefined;
+  }
+  if (type.startsWith('assistant_thread_')) {
+    if (!subscribed(subs, type)) return `the app does not subscribe to ${type} with its scope`;
     return undefined;
   }
   if (type !== 'message') return undefined;

@@ -15,6 +15,8 @@ export type TieredMethod =
   | 'chat.appendStream'
   | 'chat.stopStream'
   | 'assistant.threads.setStatus'
+  | 'assistant.threads.setTitle'
+  | 'assistant.threads.setSuggestedPrompts'
   | 'users.info'
   | 'files.getUploadURLExternal'
   | 'files.completeUploadExternal';

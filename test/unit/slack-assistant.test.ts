@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_SUGGESTED_PROMPTS,
+  suggestedPrompts,
+} from '../../src/core/settings/suggested-prompts.js';
+import { threadTitle } from '../../src/platforms/slack/assistant.js';
+
+describe('suggestedPrompts', () => {
+  it('reads up to four `|`-separated prompts, blanks dropped, long titles cut', () => {
+    expect(suggestedPrompts(DEFAULT_SUGGESTED_PROMPTS)).toHaveLength(4);
+    expect(suggestedPrompts(' a |  | b\n c | d | e ')).toEqual([
+      { title: 'a', message: 'a' },
+      { title: 'b c', message: 'b c' },
+      { title: 'd', message: 'd' },
+      { title: 'e', message: 'e' },
+    ]);
+    const long = 'word '.repeat(30).trim();
+    const [prompt] = suggestedPrompts(long);
+    expect(prompt!.message).toBe(long);
+    expect(prompt!.title).toHaveLength(60);
+    expect(prompt!.title.endsWith('…')).toBe(true);
+  });
+
+  it('offers none for off, none or nothing', () => {
+    for (const value of ['off', ' NONE ', '', ' | '])
+      expect(suggestedPrompts(value), value).toEqual([]);
+  });
+});
+
+describe('threadTitle', () => {
+  it('is the question on one line, cut at a word past 80 characters', () => {
+    expect(threadTitle('  How do\n tides work?  ')).toBe('How do tides work?');
+    const title = threadTitle(`${'tide '.repeat(30)}end`);
+    expect(title.length).toBeLessThanOrEqual(80);
+    expect(title).toMatch(/^tide( tide)*…$/);
+  });
+});
