@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import {
   ATTACHMENT_LIMITS,
+  fallbacksFor,
   fileKind,
   readAttachments,
   readCapped,
@@ -111,6 +112,26 @@ describe('routeForImages', () => {
     );
     expect(routed.seesImages).toBe(false);
     expect(errors).toHaveLength(1);
+  });
+});
+
+describe('fallbacksFor', () => {
+  const models = {
+    inputModalities: async (model: string) =>
+      ({ seer: ['text', 'image'], blind: ['text'], seer2: ['image', 'text'] })[model],
+  };
+
+  it('keeps every fallback for text, only those that see for images', async () => {
+    expect(await fallbacksFor(['blind', 'seer', 'seer2'], false, models)).toEqual([
+      'blind',
+      'seer',
+      'seer2',
+    ]);
+    expect(await fallbacksFor(['blind', 'seer', 'unknown', 'seer2'], true, models)).toEqual([
+      'seer',
+      'seer2',
+    ]);
+    expect(await fallbacksFor(['seer'], true, undefined)).toEqual([]);
   });
 });
 
