@@ -260,6 +260,9 @@ export async function startService(
             quotas,
             payments,
             history: { ...config.history, contextLength: (model) => models.contextLength(model) },
+            models: {
+              inputModalities: async (id) => (await models.modelInfo(id))?.inputModalities,
+            },
             log,
           },
         }),

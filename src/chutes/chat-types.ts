@@ -3,6 +3,17 @@ export interface ChatMessage {
   content: string;
 }
 
+/** A part of a message in the OpenAI form: text, or an image (an http(s) or `data:` URL). */
+export type ContentPart =
+  | { readonly type: 'text'; readonly text: string }
+  | { readonly type: 'image_url'; readonly image_url: { readonly url: string } };
+
+/** A question with images: its text and image parts (only for models that take images). */
+export interface PartsMessage {
+  role: 'user';
+  content: readonly ContentPart[];
+}
+
 /** The Chutes (vLLM/SGLang) sampling parameters the bot lets admins set. */
 export interface SamplingParams {
   temperature?: number;
@@ -18,7 +29,7 @@ export interface SamplingParams {
 
 export interface ChatRequest extends SamplingParams {
   model: string;
-  messages: ChatMessage[];
+  messages: (ChatMessage | PartsMessage)[];
 }
 
 export type ChatStreamEvent =

@@ -5,6 +5,14 @@
  * an answer it already stored.
  */
 import { ChutesError } from '../chutes/errors.js';
+import {
+  fallbacksFor,
+  IMAGE_TOKENS,
+  withAttachments,
+  withImages,
+  withLead,
+  type ModalityLookup,
+} from './attachments/index.js';
 import { contextLengthOf, fitHistory, HISTORY_FIT } from './history-fit.js';
 import { streamWithFallback } from './model-fallback.js';
 import { NO_BALANCE, type PaymentNotices } from './payment-notice.js';
@@ -60,6 +68,8 @@ export interface ChatJobDeps {
      */
     readonly contextLength?: (model: string) => Promise<number | undefined>;
   };
+  /** Which models take images (the models list); unset: none is sent images. */
+  readonly models?: ModalityLookup;
   readonly log: {
     warn(details: object, message: string): void;
     info(details: object, message: string): void;
@@ -105,10 +115,14 @@ export async function handleChatJob(
     model: '',
   };
   let answer = '';
+  // What the reply says above the answer about the question's files.
+  let lead = '';
+  // The question as the history keeps it: with its files' text and a note per image.
+  let asStored = job;
   // Every step, from the first lookup on, is inside the path that tells the
   // user on the final attempt: nothing leaves a reply on "Thinking…".
   try {
-    if (job.text.trim() === '') {
+    if (job.text.trim() === '' && !job.attachments?.length) {
       // Nothing to answer (and so never an answer stored for it).
       await renderer.finish(EMPTY_PROMPT);
       return;
@@ -160,22 +174,44 @@ export async function handleChatJob(
       await renderer.finish(refused);
       return;
     }
+    const surface = deps.surface(job.platform);
+    const asked = await withAttachments(job, settings, {
+      fetch: surface.fetchAttachment
+        ? (file, signal) => surface.fetchAttachment!(job.tenantId, file, signal)
+        : undefined,
+      models: deps.models,
+      signal: ctx.signal,
+      log: deps.log,
+    });
+    // vision_model may answer instead of the chat model: its context counts.
+    const model = asked.model;
+    const context =
+      model === settings.model ? contextLength : await contextLengthOf(model, deps.history);
+    usage = { ...usage, model };
+    asStored = { ...job, text: asked.stored };
+    lead = asked.lead;
+    if (asked.text.trim() === '' && asked.images.length === 0) {
+      // Only files, and none of them could be read: nothing to answer.
+      await renderer.finish(lead + EMPTY_PROMPT);
+      return;
+    }
     const fit = fitHistory({
       systemPrompt: settings.systemPrompt,
       history,
-      current: { authorName: job.author.name, content: job.text },
+      current: { authorName: job.author.name, content: asked.text },
       historyBudget: deps.history.tokenBudget,
-      contextLength,
+      // The images take their share of the context too.
+      contextLength: context - asked.images.length * IMAGE_TOKENS,
       answerTokens: settings.sampling.max_tokens ?? HISTORY_FIT.answerTokens,
       count,
     });
     if (!fit.fits) {
       // No model call: a shorter question is the user's to send.
       deps.log.info(
-        { jobId: ctx.jobId, model: settings.model, contextLength },
+        { jobId: ctx.jobId, model, contextLength: context },
         'question too long for the model',
       );
-      await renderer.finish(questionTooLongText(settings.model, fit));
+      await renderer.finish(lead + questionTooLongText(model, fit));
       return;
     }
     const { messages } = fit;
@@ -187,16 +223,20 @@ export async function handleChatJob(
     let note = '';
     const modelSignal = ctx.signal ? AbortSignal.any([abort.signal, ctx.signal]) : abort.signal;
     // A reasoning model's thinking is shown as such, never as (or stored with) the answer.
-    const reply = new ThinkingAnswer(renderer, {
-      model: settings.model,
+    const reply = new ThinkingAnswer(withLead(renderer, lead), {
+      model,
       showReasoning: settings.showReasoning,
       now,
     });
     for await (const event of streamWithFallback(
       deps.model,
-      { model: settings.model, messages, ...settings.sampling },
+      { model, messages: withImages(messages, asked.images), ...settings.sampling },
       {
-        fallbacks: modelList(settings.fallbackModels),
+        fallbacks: await fallbacksFor(
+          modelList(settings.fallbackModels),
+          asked.images.length > 0,
+          deps.models,
+        ),
         signal: modelSignal,
         sleep: deps.sleep,
         onFallback: (used) => {
@@ -224,8 +264,8 @@ export async function handleChatJob(
 
     reply.end();
     answer = reply.answer;
-    const shown = reply.prefix + shownText(answer, finishReason) + note;
-    const kept = await storeExchange(job, ctx, deps, answer, () => renderer.finish(shown), {
+    const shown = lead + reply.prefix + shownText(answer, finishReason) + note;
+    const kept = await storeExchange(asStored, ctx, deps, answer, () => renderer.finish(shown), {
       ...usage,
       ...answerTokens(tokens, usage, answer),
       timeToFirstTokenMs: firstTokenAt === undefined ? undefined : firstTokenAt - started,
@@ -235,7 +275,7 @@ export async function handleChatJob(
     await ctx.answered?.();
     // What the conversation remembers is what the reply shows, even where two
     // workers raced to store this job's answer.
-    await renderer.finish(kept === answer ? shown : shownText(kept));
+    await renderer.finish(kept === answer ? shown : lead + shownText(kept));
     deps.log.info(
       {
         jobId: ctx.jobId,
@@ -250,26 +290,36 @@ export async function handleChatJob(
     // Stopped from outside (lock lost, shutdown): not a failure to tell anyone about.
     if (ctx.signal?.aborted) throw error;
     if (renderer.stopped) {
-      await finishStopped({ job, ctx, deps, renderer, answer, usage, started, now });
+      await finishStopped({
+        job: asStored,
+        ctx,
+        deps,
+        renderer,
+        answer,
+        usage,
+        started,
+        now,
+        lead,
+      });
       return;
     }
     if (error === tooLong) {
       // The renderer ends the last page it keeps with a note saying so.
-      await storeExchange(job, ctx, deps, answer, () => renderer.finish(answer), {
+      await storeExchange(asStored, ctx, deps, answer, () => renderer.finish(lead + answer), {
         ...usage,
         ...estimatedCompletionTokens(answer),
         durationMs: now() - started,
         outcome: 'too_long',
       });
       await ctx.answered?.();
-      await renderer.finish(answer);
+      await renderer.finish(lead + answer);
       return;
     }
     throw await reportFailure(error, {
       ctx,
       deps,
       renderer,
-      answer,
+      answer: lead + answer,
       usage,
       started,
       now,
@@ -353,8 +403,8 @@ interface AttemptState {
  * the reply keeps what was written and says it was stopped, and what the
  * user saw is what the conversation remembers.
  */
-async function finishStopped(x: AttemptState & { job: ChatJob }): Promise<void> {
-  const shown = x.answer.trim() === '' ? STOPPED : `${x.answer}\n\n${STOPPED}`;
+async function finishStopped(x: AttemptState & { job: ChatJob; lead: string }): Promise<void> {
+  const shown = x.lead + (x.answer.trim() === '' ? STOPPED : `${x.answer}\n\n${STOPPED}`);
   await storeExchange(x.job, x.ctx, x.deps, x.answer, () => x.renderer.finish(shown), {
     ...x.usage,
     ...estimatedCompletionTokens(x.answer),

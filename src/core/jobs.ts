@@ -1,4 +1,5 @@
 /** The jobs the gateway hands to workers: plain JSON, validated at both ends (src/queue/jobs.ts). */
+import type { AttachmentRef } from './attachments/types.js';
 import type { Actor } from './settings/index.js';
 import type { ConversationKey } from './conversation-key.js';
 import type { InteractionRef, MessageRef, ReplyTarget } from './surface.js';
@@ -37,6 +38,11 @@ export interface ChatJob {
   readonly newThread?: { readonly name: string };
   readonly author: JobAuthor;
   readonly text: string;
+  /**
+   * Files attached to the question, as the platform described them; the
+   * worker fetches them (core/attachments), the gateway only notes them.
+   */
+  readonly attachments?: readonly AttachmentRef[];
   /**
    * People the gateway could not name without a platform call on its
    * acknowledgement path: the text shows them as `@<id>`, an author among

@@ -70,7 +70,8 @@ export function modelsLine(infos: readonly ModelInfo[]): string {
 function namedModels(key: SettingKey, value: unknown): string[] {
   const spec = SETTING_SPECS[key];
   if (!('catalog' in spec) || typeof value !== 'string') return [];
-  return spec.catalog === 'chat-model-list' ? modelList(value) : [value];
+  // An empty one (vision_model unset) names no model.
+  return spec.catalog === 'chat-model-list' ? modelList(value) : value === '' ? [] : [value];
 }
 
 /**

@@ -2,6 +2,7 @@
  * The port every chat platform implements. The core reaches Discord, Slack or
  * any other platform only through this interface; platform types never cross it.
  */
+import type { AttachmentRef } from './attachments/types.js';
 import { BotError } from '../errors.js';
 import type { Actor } from './settings/index.js';
 
@@ -158,6 +159,11 @@ export interface ChatSurface {
   startThread?(question: QuestionRef, name: string, options?: CallOptions): Promise<ReplyTarget>;
   /** Display names of people in a tenant, by id; whoever cannot be found is left out. */
   names?(tenantId: string, userIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
+  /**
+   * Fetches a file attached to a question (ChatJob.attachments) with what the
+   * platform needs (Slack: the bot token); the core reads the body with its caps.
+   */
+  fetchAttachment?(tenantId: string, file: AttachmentRef, signal: AbortSignal): Promise<Response>;
 }
 
 /** A question someone asked: where it is, and where its answer goes. */

@@ -103,6 +103,8 @@ export const tenantSettings = pgTable(
     maxTokens: integer('max_tokens'),
     systemPrompt: text('system_prompt'),
     imageModel: text('image_model'),
+    /** Answers questions with images when the chat model cannot see them. */
+    visionModel: text('vision_model'),
     /** Models that answer when the model is cold or full, comma-separated; '' for none. */
     fallbackModels: text('fallback_models'),
     forgetAdminOnly: boolean('forget_admin_only'),

@@ -47,6 +47,17 @@ export const chatJobSchema = z.object({
   newThread: z.object({ name: z.string().min(1).max(200) }).optional(),
   author: z.object({ id, name: z.string().min(1).max(200) }),
   text: z.string().max(40_000),
+  attachments: z
+    .array(
+      z.object({
+        url: z.url({ protocol: /^https?$/ }).max(2_000),
+        name: z.string().min(1).max(300),
+        size: z.number().int().nonnegative().optional(),
+        contentType: z.string().max(200).optional(),
+      }),
+    )
+    .max(100)
+    .optional(),
   unnamed: z.array(id).max(100).optional(),
   receivedAt: z.iso.datetime(),
   shared: z.boolean().optional(),

@@ -147,7 +147,7 @@ describe.each(BACKEND_KINDS)('chat queue on %s', (kind) => {
     await waitFor(async () => (await queue.getCompletedCount()) === 3);
 
     const call = (text: string) =>
-      model.calls.find((c) => c.request.messages.at(-1)!.content.endsWith(`: ${text}`))!;
+      model.calls.find((c) => String(c.request.messages.at(-1)!.content).endsWith(`: ${text}`))!;
     const sent = (text: string) => call(text).request.messages.map((m) => m.content);
     // Bob did not wait for Ann; Ann's second question waited for her first.
     expect(call('two').startedAt).toBeLessThan(call('one').endedAt!);

@@ -83,6 +83,7 @@ describe('PgSettingsStore.apply', () => {
     const expected = {
       model: 'chosen/model',
       imageModel: 'flux',
+      visionModel: '',
       systemPrompt: 'Be brief.',
       fallbackModels: 'spare/one, spare/two',
       forgetAdminOnly: true,
@@ -205,6 +206,7 @@ describe('PgSettingsStore.reset', () => {
     const expectedDefaults = {
       model: 'd/model',
       imageModel: 'd/image',
+      visionModel: '',
       systemPrompt: 'You are helpful.',
       fallbackModels: '',
       forgetAdminOnly: false,

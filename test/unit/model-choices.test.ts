@@ -69,6 +69,10 @@ describe('model choices', () => {
     expect(lines[1]).toContain('`old/one` (**fallback_models**)');
     // The image model is not a chat model: never checked against the chat list.
     expect(missingModelLines({}, defaults, ['a/text'])).toEqual([]);
+    // vision_model is checked like the model once set; unset, it names none.
+    expect(
+      missingModelLines({ tenant: { visionModel: 'gone/eyes' } }, defaults, ['a/text']),
+    ).toEqual([expect.stringContaining('`gone/eyes` (**vision_model**)')]);
   });
 });
 

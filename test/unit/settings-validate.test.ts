@@ -35,6 +35,7 @@ describe('SETTING_KEYS and SETTING_SPECS', () => {
       'max_tokens',
       'system_prompt',
       'image_model',
+      'vision_model',
       'top_k',
       'min_p',
       'frequency_penalty',
@@ -236,6 +237,11 @@ describe('validateSetting: text and models', () => {
     });
     expect(rejected('model', 'gpt-4', known).suggestions).toBeUndefined();
     expect(code('model', 'gpt-4', [])).toBe('unknown_model');
+  });
+
+  it('vision_model is checked against the chat model list, as the model is', () => {
+    expect(accepted('vision_model', 'Qwen/Qwen3-32B', known)).toBe('Qwen/Qwen3-32B');
+    expect(code('vision_model', 'not-listed', known)).toBe('unknown_model');
   });
 
   it('fallback_models is a list of listed models, stored as listed, or none', () => {

@@ -41,6 +41,7 @@ describe('effectiveSettings', () => {
     expect(effectiveSettings(defaults, undefined)).toEqual({
       model: 'd/model',
       imageModel: 'd/image',
+      visionModel: '',
       systemPrompt: 'You are helpful.',
       fallbackModels: '',
       forgetAdminOnly: false,
@@ -67,6 +68,7 @@ describe('effectiveSettings', () => {
     expect(effective).toEqual({
       model: 'chosen/model',
       imageModel: 'd/image',
+      visionModel: '',
       systemPrompt: 'You are helpful.',
       fallbackModels: '',
       forgetAdminOnly: true,
@@ -224,6 +226,7 @@ describe('settings in one channel', () => {
     expect(effectiveSettings(defaults, tenant, channel)).toEqual({
       model: 'channel/model',
       imageModel: 'd/image',
+      visionModel: '',
       systemPrompt: 'You are helpful.',
       fallbackModels: '',
       forgetAdminOnly: true,

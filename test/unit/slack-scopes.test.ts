@@ -7,7 +7,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS_SCOPE, EVENT_SCOPES, HELPER_METHODS, METHOD_SCOPES } from './slack-scopes.js';
+import {
+  COMMANDS_SCOPE,
+  DOWNLOAD_SCOPES,
+  EVENT_SCOPES,
+  HELPER_METHODS,
+  METHOD_SCOPES,
+} from './slack-scopes.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SLACK_SRC = path.join(ROOT, 'src/platforms/slack');
@@ -47,6 +53,15 @@ function calledMethods(): Map<string, string[]> {
 
 const sorted = (values: Iterable<string>) => [...new Set(values)].sort();
 
+/** The downloads (DOWNLOAD_SCOPES) whose marker the Slack adapter's source mentions. */
+function downloads(): string[] {
+  const code = readdirSync(SLACK_SRC)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => readFileSync(path.join(SLACK_SRC, f), 'utf8'))
+    .join('\n');
+  return Object.keys(DOWNLOAD_SCOPES).filter((d) => code.includes(DOWNLOAD_SCOPES[d]!.marker));
+}
+
 describe('the Slack manifest and what the code calls', () => {
   it('has a row in the scope table for every Web API method the code calls, and no stale row', () => {
     const called = calledMethods();
@@ -67,7 +82,10 @@ describe('the Slack manifest and what the code calls', () => {
       ...Object.values(METHOD_SCOPES).flat(),
       ...manifest.settings.event_subscriptions.bot_events.map((e) => EVENT_SCOPES[e]!.scope),
       ...(manifest.features.slash_commands?.length ? [COMMANDS_SCOPE] : []),
+      ...downloads().map((d) => DOWNLOAD_SCOPES[d]!.scope),
     ];
+    // The scan finds the file downloads: a marker that went stale would drop their scope.
+    expect(downloads()).toEqual(['url_private']);
     expect(sorted(manifest.oauth_config.scopes.bot)).toEqual(sorted(needed));
     // Listed once each, in order, so a diff of the manifest reads well.
     expect(manifest.oauth_config.scopes.bot).toEqual(sorted(manifest.oauth_config.scopes.bot));

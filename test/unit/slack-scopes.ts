@@ -51,3 +51,19 @@ export const EVENT_SCOPES: Readonly<Record<string, { scope: string; why: string 
 
 /** Slash commands (`features.slash_commands`) need this scope. */
 export const COMMANDS_SCOPE = 'commands';
+
+/**
+ * What the code fetches outside the Web API, with the bot token, and the scope
+ * that needs: shared files' `url_private` (docs.slack.dev, "Working with files":
+ * downloading needs `files:read`; without it Slack answers its sign-in page).
+ * `marker` is what the source of the download says, found by the test.
+ */
+export const DOWNLOAD_SCOPES: Readonly<
+  Record<string, { scope: string; marker: string; why: string }>
+> = {
+  url_private: {
+    scope: 'files:read',
+    marker: 'url_private',
+    why: 'files shared with a question, read for the model',
+  },
+};

@@ -179,6 +179,20 @@ export const SETTINGS = defineSettings({
     effective: { field: 'imageModel' },
     default: { env: 'imageModel' },
   },
+  vision_model: {
+    description: 'Model that answers questions with images when the chat model cannot see them',
+    spec: {
+      type: 'string',
+      maxLength: 200,
+      noSpaces: true,
+      noun: 'a model name',
+      catalog: 'chat-models',
+    },
+    stored: { column: 'visionModel' },
+    effective: { field: 'visionModel' },
+    // Empty: none; a question with images to a model that cannot see them says so.
+    default: { value: '' },
+  },
   top_k: {
     description: 'Pick only from the k likeliest tokens; -1 turns this off',
     spec: { type: 'integer', min: 1, max: 1000, off: -1 },

@@ -28,6 +28,7 @@ export interface StoredSettings {
   readonly maxTokens?: number | null;
   readonly systemPrompt?: string | null;
   readonly imageModel?: string | null;
+  readonly visionModel?: string | null;
   /** Models that answer when the model is cold or full, comma-separated; '' for none. */
   readonly fallbackModels?: string | null;
   readonly forgetAdminOnly?: boolean | null;
@@ -64,6 +65,8 @@ export interface Quotas {
 export interface EffectiveSettings {
   readonly model: string;
   readonly imageModel: string;
+  /** Answers questions with images when `model` cannot see them; '' for none. */
+  readonly visionModel: string;
   readonly systemPrompt: string;
   /**
    * Models that answer, in order, when the model has no instance up or no

@@ -19,6 +19,7 @@ import type { Logger } from '../../log.js';
 import type { JobSink, ModelSuggestions } from '../platform.js';
 import { discordIntentError } from './credentials.js';
 import { createInteractionHandler, parentOfThread, withParent } from './interactions.js';
+import { attachmentsOf } from './attachments.js';
 import { inNewThread, mayOpenThread, toChatJob, type IncomingDiscordMessage } from './messages.js';
 import { notQueued, type NoticeDeps } from '../../core/notice.js';
 
@@ -182,6 +183,7 @@ function incomingMessage(message: Message, botId: string): IncomingDiscordMessag
     // Threads come with the Guilds intent (GUILD_CREATE, THREAD_CREATE): an unknown channel counts as strict.
     sharedChannel: message.inGuild() && !!channel && !channel.isThread() && !channel.isDMBased(),
     content: message.content,
+    attachments: attachmentsOf(message),
     createdAt: message.createdAt,
     author: {
       id: message.author.id,

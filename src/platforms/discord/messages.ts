@@ -1,4 +1,5 @@
 /** Turns a Discord message that talks to the bot into a platform-neutral ChatJob. */
+import type { AttachmentRef } from '../../core/attachments/types.js';
 import { questionText } from '../../core/conversation.js';
 import { encodeConversationKey } from '../../core/conversation-key.js';
 import type { ChatJob } from '../../core/jobs.js';
@@ -17,6 +18,8 @@ export interface IncomingDiscordMessage {
    */
   readonly sharedChannel: boolean;
   readonly content: string;
+  /** Files attached to it (empty without the Message Content intent, except mentions and DMs). */
+  readonly attachments?: readonly AttachmentRef[];
   readonly createdAt: Date;
   readonly author: { readonly id: string; readonly name: string; readonly bot: boolean };
   /** Users mentioned in the message, by id, with the name to show the model (a pinged reply's author too). */
@@ -84,6 +87,7 @@ export function toChatJob(
     replyTo: message.id,
     author: { id: message.author.id, name: message.author.name },
     text: cleanText(message.content, [botId, ...message.botRoleIds], message.mentionedUsers),
+    ...(message.attachments?.length ? { attachments: message.attachments } : {}),
     receivedAt: message.createdAt.toISOString(),
     // A server channel's questions are answered side by side, each person's
     // in order; a thread or a DM keeps strict order.

@@ -2,6 +2,8 @@
  * The Discord side of the core's ChatSurface and InteractionSurface, over REST
  * only: any worker can answer without holding the gateway websocket.
  */
+import type { AttachmentRef } from '../../core/attachments/types.js';
+import { fetchDiscordAttachment } from './attachments.js';
 import { DiscordAPIError, REST, RESTEvents } from '@discordjs/rest';
 import { createHash } from 'node:crypto';
 import {
@@ -107,6 +109,11 @@ export class DiscordSurface implements ChatSurface, InteractionSurface {
         if (seen) learning.learn(seen.op, seen.rule);
       });
     }
+  }
+
+  /** From Discord's CDN, by the signed link the message carried. */
+  fetchAttachment(_tenantId: string, file: AttachmentRef, signal: AbortSignal): Promise<Response> {
+    return fetchDiscordAttachment(file, signal);
   }
 
   get limits(): SurfaceLimits {

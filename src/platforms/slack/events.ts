@@ -8,6 +8,7 @@
 import { questionText } from '../../core/conversation.js';
 import { encodeConversationKey, type ConversationKey } from '../../core/conversation-key.js';
 import type { ChatJob } from '../../core/jobs.js';
+import { attachmentsOfFiles, type SlackFile } from './files.js';
 import { mentionsAnyone } from './text.js';
 
 /** The fields of an `app_mention` or `message` event that matter here. */
@@ -21,6 +22,8 @@ export interface IncomingSlackMessage {
   readonly text?: string;
   readonly ts: string;
   readonly thread_ts?: string;
+  /** Files shared with the message (subtype `file_share`; an `app_mention` carries them too). */
+  readonly files?: readonly SlackFile[];
 }
 
 /** Where a Slack message's answer goes and which conversation it belongs to. */
@@ -48,6 +51,22 @@ export function isQuestion(event: IncomingSlackMessage, botUserId: string): bool
   if (!byPerson(event, botUserId, ['file_share'])) return false;
   if (event.type === 'app_mention') return !isDirectChannel(event);
   return event.type === 'message' && isDirectChannel(event);
+}
+
+/**
+ * Whether a channel `message` event is a person's file share that mentions the
+ * bot: Slack has been seen to send such a message without its `app_mention`
+ * (slackapi/bolt-python#925), so it is a question too. When both arrive they
+ * are one job (messageEventId), answered once.
+ */
+export function isFileShareMention(event: IncomingSlackMessage, botUserId: string): boolean {
+  return (
+    event.type === 'message' &&
+    event.subtype === 'file_share' &&
+    !isDirectChannel(event) &&
+    byPerson(event, botUserId, ['file_share']) &&
+    (event.text ?? '').includes(`<@${botUserId}>`)
+  );
 }
 
 /**
@@ -102,6 +121,7 @@ export function toChatJob(
   },
 ): ChatJob {
   const place = placeOf(event);
+  const attachments = attachmentsOfFiles(event.files);
   return {
     v: 1,
     platform: 'slack',
@@ -112,6 +132,7 @@ export function toChatJob(
     messageId: event.ts,
     author: { id: event.user!, name: x.authorName },
     text: questionText(x.text),
+    ...(attachments.length > 0 ? { attachments } : {}),
     ...(x.unnamed?.length ? { unnamed: x.unnamed } : {}),
     receivedAt: x.receivedAt.toISOString(),
   };

@@ -31,6 +31,7 @@ import {
   slackBotTokenError,
 } from './credentials.js';
 import {
+  isFileShareMention,
   isFollowUpCandidate,
   isQuestion,
   messageEventId,
@@ -191,6 +192,8 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
     const message = event as IncomingSlackMessage;
     // DMs: every message of the person is a question.
     if (isQuestion(message, botUserId)) await onQuestion(message, body, 'mention');
+    // A file shared with a mention, whose app_mention Slack may not send.
+    else if (isFileShareMention(message, botUserId)) await onQuestion(message, body, 'mention');
     // Channels: only replies in threads the bot answered in, without a mention.
     else if (isFollowUpCandidate(message, botUserId) && (await answeredIn(message)))
       await onQuestion(message, body, 'follow-up');

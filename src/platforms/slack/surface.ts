@@ -20,6 +20,8 @@ import {
   type StreamTarget,
   type SurfaceLimits,
 } from '../../core/surface.js';
+import type { AttachmentRef } from '../../core/attachments/types.js';
+import { fetchSlackFile } from './files.js';
 import { call, slackErrorCode, toSurfaceError } from './errors.js';
 import { decodeSlackInteraction } from './interaction-ref.js';
 import { toMrkdwn } from './markdown.js';
@@ -79,6 +81,12 @@ export class SlackSurface implements ChatSurface, InteractionSurface {
     private readonly fetchImpl: typeof fetch = fetch,
   ) {
     this.people = new SlackPeople(client);
+  }
+
+  /** From `url_private`, with the bot token (scope `files:read`). */
+  fetchAttachment(_tenantId: string, file: AttachmentRef, signal: AbortSignal): Promise<Response> {
+    const token = this.client.token ?? '';
+    return fetchSlackFile(file, token, this.client.slackApiUrl, signal, this.fetchImpl);
   }
 
   /** users.info, remembered for a minute per process: a command's actor the gateway did not look up. */

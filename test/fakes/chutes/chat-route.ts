@@ -1,24 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { pause, sendJson } from './http.js';
+import { textOf, type Content } from './image-parts.js';
 import type { ReasoningStyle, ScriptedChat } from './types.js';
 import type { ValidateFunction } from 'ajv';
 
 interface ChatBody {
   model: string;
-  messages: { role: string; content: string }[];
+  messages: { role: string; content: Content }[];
   stream?: boolean | null;
 }
 
 /** `You said: <last user message>`, in word-sized chunks. */
 export function defaultChunks(messages: ChatBody['messages']): string[] {
-  const last = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+  const found = [...messages].reverse().find((m) => m.role === 'user');
+  const last = found ? textOf(found.content) : '';
   return `You said: ${last}`.split(/(?<=\s)/);
 }
 
 /** `Thinking about: <last user message>. I will echo it.`, in word-sized chunks. */
 export function defaultThinking(messages: ChatBody['messages']): string[] {
-  const last = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+  const found = [...messages].reverse().find((m) => m.role === 'user');
+  const last = found ? textOf(found.content) : '';
   return `Thinking about: ${last}. I will echo it.`.split(/(?<=\s)/);
 }
 
@@ -44,7 +47,7 @@ function deltasOf(answer: string[], thinking: string[], style: ReasoningStyle | 
 }
 
 function usageFor(body: ChatBody, pieces: string[], script: ScriptedChat) {
-  const promptChars = body.messages.reduce((n, m) => n + m.content.length, 0);
+  const promptChars = body.messages.reduce((n, m) => n + textOf(m.content).length, 0);
   const prompt = script.usage?.prompt_tokens ?? Math.ceil(promptChars / 4);
   const completion = script.usage?.completion_tokens ?? pieces.length;
   return {

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { answerChat } from './chat-route.js';
 import { flatHeaders, parseJson, presentedKey, readBody, sendBytes, sendJson } from './http.js';
+import { imageProblem, textOf } from './image-parts.js';
 import { answerImage, type ImageBody } from './image-route.js';
 import { modelEntry, modelId, stateError, type ModelState } from './model-list.js';
 import type {
@@ -59,6 +60,14 @@ const AS_TEXT = { disallowedSpecial: new Set<string>() };
 export async function startFakeChutes(options: FakeChutesOptions): Promise<FakeChutes> {
   const listed = options.models ?? ['model-a'];
   const models = listed.map(modelId);
+  // What each model reads: the option's, else the model's own, else text only.
+  const modalities = Object.fromEntries(
+    listed.map((model) => [
+      modelId(model),
+      options.inputModalities?.[modelId(model)] ??
+        (typeof model === 'string' ? undefined : model.input_modalities) ?? ['text'],
+    ]),
+  );
   const states = new Map<string, ModelState>(Object.entries(options.modelStates ?? {}));
   // Only a context given with the model is enforced: the default one is only listed.
   const contextOf = (id: string) => {
@@ -122,7 +131,10 @@ export async function startFakeChutes(options: FakeChutesOptions): Promise<FakeC
         return sendJson(res, 401, { detail: 'Authentication required.' });
       }
       const created = Math.floor(Date.now() / 1000);
-      const data = listed.map((model) => modelEntry(model, created));
+      const data = listed.map((model) => ({
+        ...modelEntry(model, created),
+        input_modalities: modalities[modelId(model)],
+      }));
       return sendJson(res, 200, { object: 'list', data });
     }
     const file = method === 'GET' && /^\/files\/([\w.-]+)$/.exec(path)?.[1];
@@ -139,14 +151,20 @@ export async function startFakeChutes(options: FakeChutesOptions): Promise<FakeC
       if (!models.includes(body.model)) {
         return sendJson(res, 404, { detail: `model not found: ${body.model}` });
       }
-      const overContext = await beyondContext(body, contextOf(body.model));
+      const refused = imageProblem(body.model, body.messages, modalities);
+      if (refused) return sendJson(res, 400, { detail: refused });
+      const asText = {
+        ...body,
+        messages: body.messages.map((m) => ({ role: m.role, content: textOf(m.content) })),
+      };
+      const overContext = await beyondContext(asText, contextOf(body.model));
       if (overContext) return sendJson(res, 400, overContext);
       // A cold, overloaded or unpaid model answers so before any script is consumed.
       const state = states.get(body.model);
       if (state) return sendScriptedError(res, stateError(body.model, state));
       const script = {
         reasoningStyle: options.reasoningModels?.[body.model],
-        ...(chatScripts.shift() ?? options.defaultChat?.(body) ?? {}),
+        ...(chatScripts.shift() ?? options.defaultChat?.(asText) ?? {}),
       };
       if (script.error) return sendScriptedError(res, script.error);
       if (!options.recordChunks) return answerChat(res, body, script, validators.chatChunk);

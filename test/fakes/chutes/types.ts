@@ -97,7 +97,7 @@ export interface SentChunk {
   content: string;
 }
 
-/** The parts of a valid chat request body a `defaultChat` callback may read. */
+/** The parts of a valid chat request body a `defaultChat` callback may read (text parts joined). */
 export interface ChatRequestBody {
   model: string;
   messages: { role: string; content: string }[];
@@ -124,6 +124,11 @@ export interface FakeChutesOptions {
    * is refused with vLLM's 400. Default `['model-a']`.
    */
   models?: (string | FakeModel)[];
+  /**
+   * `input_modalities` per chat model, listed in `GET /v1/models` over the model's own
+   * (`['text', 'image']` for a vision model). A model without `image` refuses image parts (400).
+   */
+  inputModalities?: Record<string, string[]>;
   /** Models that answer 503 (cold), 429 (overloaded) or 402 (no balance) from the start. */
   modelStates?: Record<string, ModelState>;
   /** Image models it serves; unset accepts any model name. */

@@ -58,6 +58,7 @@ export function userMessage(
       contentType: a.contentType ?? 'application/octet-stream',
       size: a.bytes.length,
       bytes: a.bytes,
+      issuedAt: Date.now(),
     })),
     ...(replyTo
       ? {

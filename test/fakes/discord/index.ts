@@ -86,6 +86,10 @@ export interface FakeDiscord {
   message(id: string): StoredMessage | undefined;
   interactionState(id: string): InteractionState | undefined;
   readonly requests: readonly RequestLogEntry[];
+  /** Every download from the CDN (attachment links), by attachment id, with its status. */
+  readonly cdnRequests: readonly { id: string; status: number; at: number }[];
+  /** Moves the CDN's clock forward: links issued earlier than a day before it have expired. */
+  advanceCdnClock(ms: number): void;
   readonly rateLimited: readonly RateLimitRecord[];
   readonly invalidRequests: number;
   readonly commands: readonly StoredCommand[];
@@ -169,6 +173,8 @@ export async function startFakeDiscord(input: FakeDiscordOptions): Promise<FakeD
     message: (id) => state.message(id),
     interactionState: (id) => interactions.get(id),
     requests: server.requests,
+    cdnRequests: state.cdnRequests,
+    advanceCdnClock: (ms) => void (state.cdnClockMs += ms),
     rateLimited: server.rateLimited,
     get invalidRequests() {
       return server.invalidRequests;

@@ -1,3 +1,4 @@
+import { signedQuery } from './cdn.js';
 import { Locale } from 'discord.js';
 import type {
   APIAttachment,
@@ -207,7 +208,8 @@ export function attachmentPayload(
   channelId: string,
   a: StoredAttachment,
 ): APIAttachment {
-  const url = `${state.baseUrl}/attachments/${channelId}/${a.id}/${encodeURIComponent(a.filename)}`;
+  const path = `/attachments/${channelId}/${a.id}/${encodeURIComponent(a.filename)}`;
+  const url = `${state.baseUrl}${path}?${signedQuery(path, a.issuedAt ?? Date.now())}`;
   return {
     id: a.id,
     filename: a.filename,

@@ -1,3 +1,4 @@
+import { serveCdn } from './cdn.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { FakeContext } from './context.js';
 import { DiscordError, Errors } from './errors.js';
@@ -182,15 +183,11 @@ export class RestServer {
     });
   }
 
-  /** Attachment URLs in message payloads point here and serve the stored bytes. */
+  /** Attachment URLs in message payloads point here: signed links serve the stored bytes. */
   private cdn(url: URL, res: ServerResponse): void {
     const [, , , id] = url.pathname.split('/');
-    const file = this.ctx.state.attachment(id ?? '');
-    if (!file) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'Content-Type': file.contentType, 'Content-Length': file.size });
-    res.end(file.bytes);
+    const { state } = this.ctx;
+    const status = serveCdn(url, state.attachment(id ?? ''), res, Date.now() + state.cdnClockMs);
+    state.cdnRequests.push({ id: id ?? '', status, at: Date.now() });
   }
 }

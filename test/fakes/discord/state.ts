@@ -146,6 +146,11 @@ export class FakeState {
     for (const a of m.attachments) this.files.set(a.id, a);
   }
 
+  /** Added to the CDN's clock: a test moves it past a link's expiry. */
+  cdnClockMs = 0;
+  /** Every CDN request, by attachment id, with its status. */
+  readonly cdnRequests: { id: string; status: number; at: number }[] = [];
+
   attachment(id: string): StoredAttachment | undefined {
     return this.files.get(id);
   }

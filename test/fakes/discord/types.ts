@@ -83,6 +83,8 @@ export interface StoredAttachment {
   size: number;
   bytes: Buffer;
   description?: string;
+  /** When its CDN link was issued (the link expires a day later). Default: when it is shown. */
+  issuedAt?: number;
 }
 
 export interface MessageEdit {

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { FakeContext } from './context.js';
 import type { Deliverer, DeliveryOptions, DeliveryResult } from './delivery.js';
 import { slackId } from './ids.js';
+import { fileObject, shareFiles, type SharedFileInput } from './shared-files.js';
 import { notDelivered } from './subscriptions.js';
 import type { StoredMessage } from './types.js';
 
@@ -13,6 +14,8 @@ export interface UserMessageInput {
   text: string;
   /** Post as a reply in this thread. */
   threadTs?: string;
+  /** Files shared with the message: the events carry them (`file_share`), `url_private` serves them. */
+  files?: SharedFileInput[];
 }
 
 export interface SendMentionInput extends UserMessageInput, DeliveryOptions {
@@ -85,6 +88,7 @@ export class Events {
     const threadTs =
       input.threadTs !== undefined ? state.threadRoot(ch.id, input.threadTs) : undefined;
     const now = Date.now();
+    if (input.files?.length) shareFiles(this.ctx, input.user, input.files);
     return state.addMessage({
       channel: ch.id,
       ts: state.clock.next(now),
@@ -107,7 +111,11 @@ export class Events {
   sendMessage(input: SendMentionInput): PostedMessage {
     const { state, options } = this.ctx;
     const ch = state.requireChannel(input.channel);
-    const m = this.addUserMessage(input);
+    const { files, ...withoutFiles } = input;
+    const m = this.addUserMessage(withoutFiles);
+    const shared = files?.length
+      ? shareFiles(this.ctx, input.user, files).map((f) => fileObject(this.ctx, f))
+      : undefined;
     const { text } = input;
     const parent = m.threadTs !== undefined ? state.message(ch.id, m.threadTs) : undefined;
     const event = {
@@ -121,6 +129,7 @@ export class Events {
       ...(m.threadTs !== undefined ? { thread_ts: m.threadTs } : {}),
       ...(parent?.user !== undefined ? { parent_user_id: parent.user } : {}),
       event_ts: m.ts,
+      ...(shared ? { files: shared, upload: false, display_as_bot: false } : {}),
     };
     const posted: PostedMessage = { ts: m.ts };
     const subs = options.subscriptions;
@@ -134,7 +143,14 @@ export class Events {
     if (!notDelivered(subs, 'message', ch)) {
       // The mention's own event id is the app_mention's; its message event gets another.
       const eventId = posted.mention ? undefined : input.eventId;
-      const message = { ...event, type: 'message', channel_type: ch.type };
+      // A `file_share` message event comes without `team` (slackapi/slack-api-specs#62).
+      const { team: _noTeam, ...withoutTeam } = event;
+      const message = {
+        ...(shared ? withoutTeam : event),
+        type: 'message',
+        ...(shared ? { subtype: 'file_share' } : {}),
+        channel_type: ch.type,
+      };
       posted.message = { ts: m.ts, ...this.send(message, input, eventId) };
     }
     return posted;

@@ -63,6 +63,7 @@ import { statusMethods } from './status-methods.js';
 import { assistantMethods, type PromptsRecord, type TitleRecord } from './assistant-methods.js';
 import { FakeState, type MessageQuery, type PingRecord } from './state.js';
 import { stopByUser, streamMethods } from './stream-methods.js';
+import type { SharedFile } from './shared-files.js';
 import { checkSubscriptions, manifestSubscriptions } from './subscriptions.js';
 import type {
   CommandResponse,
@@ -95,6 +96,7 @@ export { STALE_SECONDS, signatureHeaders } from './signing.js';
 export type { SocketConnectionInfo } from './socket-mode.js';
 export type { EventSubscriptions } from './subscriptions.js';
 export { manifestSubscriptions } from './subscriptions.js';
+export type { SharedFile, SharedFileInput } from './shared-files.js';
 export type { MessageQuery, PingRecord } from './state.js';
 
 export interface UrlVerification {
@@ -143,6 +145,8 @@ export interface FakeSlack {
   message(channel: string, ts: string): StoredMessage | undefined;
   /** Files shared by `files.completeUploadExternal`, oldest first. */
   readonly files: readonly StoredFile[];
+  /** Files people shared with their messages (`files` of sendMessage and the like), with their downloads. */
+  readonly sharedFiles: readonly SharedFile[];
   /** Every `assistant.threads.setStatus`, with when and why it was cleared. */
   readonly statuses: readonly StatusRecord[];
   /** Every assistant thread title and suggested prompts set, oldest first. */
@@ -299,6 +303,9 @@ export async function startFakeSlack(input: FakeSlackOptions = {}): Promise<Fake
         .messages(channel, threadTs !== undefined ? { threadTs } : {})
         .filter((m) => m.user === options.botUserId && m.botId === options.botId),
     message: (channel, ts) => state.message(channel, ts),
+    get sharedFiles() {
+      return [...state.sharedFiles.values()];
+    },
     get files() {
       return [...state.files.values()]
         .filter((f) => f.completedAt !== undefined)

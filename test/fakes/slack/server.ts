@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Commands } from './commands.js';
 import type { FakeContext } from './context.js';
 import { receiveUpload } from './file-methods.js';
+import { serveSharedFile } from './shared-files.js';
 import { readBody } from '../shared.js';
 import type { SocketMode } from './socket-mode.js';
 import type { WebApi } from './web-api.js';
@@ -75,6 +76,8 @@ export class HttpServer {
       const reply = this.commands.handleResponseUrl(rest[0] ?? '', body);
       return send(res, reply.status, reply.body);
     }
+    if (req.method === 'GET' && serveSharedFile(this.ctx, url, req.headers.authorization, res))
+      return;
     send(res, 404, 'not found');
   }
 }

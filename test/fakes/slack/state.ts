@@ -1,4 +1,5 @@
 import type { PromptsRecord, TitleRecord } from './assistant-methods.js';
+import type { SharedFile } from './shared-files.js';
 import { fail } from './errors.js';
 import { TsClock } from './ids.js';
 import type {
@@ -50,6 +51,8 @@ export class FakeState {
   readonly channels = new Map<string, ChannelState>();
   /** Every upload ticket, by file id, shared or not. */
   readonly files = new Map<string, StoredFile>();
+  /** Files people shared with their messages, by id (shared-files.ts). */
+  readonly sharedFiles = new Map<string, SharedFile>();
   readonly statuses: StatusRecord[] = [];
   /** Every assistant.threads.setTitle and setSuggestedPrompts that Slack accepted. */
   readonly titles: TitleRecord[] = [];

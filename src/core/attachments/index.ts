@@ -1,0 +1,11 @@
+export { ATTACHMENT_LIMITS, type AttachmentLimits } from './limits.js';
+export { fileKind } from './kind.js';
+export { attachmentText, SUPPORTED } from './messages.js';
+export { prepareImage, dataUri, type PreparedImage } from './image.js';
+export { pdfText } from './pdf.js';
+export { readCapped, TooLargeError } from './read-capped.js';
+export { readAttachments, type AttachmentFetcher, type ImageInput } from './read.js';
+export { fallbacksFor, routeForImages, type ModalityLookup } from './route.js';
+export { withLead } from './lead-sink.js';
+export { IMAGE_TOKENS, withAttachments, withImages, type QuestionWithFiles } from './question.js';
+export type { AttachmentRef, FileKind } from './types.js';
