@@ -34,6 +34,8 @@ import {
   type JobWorker,
   type WaitFor,
 } from './queue/backend.js';
+import { StopWatch } from './core/controls/stop-watch.js';
+import { PgStopStore } from './db/stop-store.js';
 import { QUEUES } from './queue/jobs.js';
 import { Outbox, OUTBOX_LIMIT, type OutboxEntry } from './queue/outbox.js';
 import { OutboxJournal } from './queue/outbox-journal.js';
@@ -228,6 +230,10 @@ export async function startService(
       const quotas = new Quotas(usage, metrics);
       const settings = new PgSettingsStore(db, config.defaults);
       const turns = new Turns(order, [queues.chat, queues.commands], config.worker.lockMs, log);
+      // Stop presses, recorded by whichever worker takes them, reach the one streaming.
+      const stopStore = new PgStopStore(db);
+      const stops = new StopWatch(stopStore, log);
+      closers.push(async () => stops.stop());
       const workerOptions: WorkerOptions = {
         backend,
         log,
@@ -251,6 +257,7 @@ export async function startService(
             quotas,
             history: config.history,
             log,
+            stops,
           },
         }),
         startCommandWorker({
@@ -280,6 +287,7 @@ export async function startService(
             defaults: config.defaults,
             log,
           },
+          controls: { interactions: surface, stops: stopStore, store: conversations, log },
         }),
       ];
       closers.push(() =>

@@ -19,6 +19,8 @@ import type { Quotas } from './quota.js';
 import { spend, type RateBudget } from './rate-budget.js';
 import { budgetBuckets } from './budget-buckets.js';
 import { ReplyRenderer, type ReplyRendererOptions } from './reply-stream.js';
+import { answerControls } from './controls/reply-controls.js';
+import type { StopWatch } from './controls/stop-watch.js';
 import type { SettingsSource } from './settings/index.js';
 import { SurfaceError, type ChatSurface, type MessageRef, type ReplyTarget } from './surface.js';
 import { answerTokens, estimatedCompletionTokens, estimatedPromptTokens } from './usage.js';
@@ -50,6 +52,8 @@ export interface ChatJobDeps {
   };
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Where Stop presses reach this answer; unset: answers carry no buttons. */
+  readonly stops?: Pick<StopWatch, 'watch'>;
 }
 
 export async function handleChatJob(
@@ -73,6 +77,7 @@ export async function handleChatJob(
       onGiveUp: (reason) => abort.abort(reason === 'too_long' ? tooLong : reason),
       tooLongNote: TOO_LONG,
       signal: ctx.signal,
+      controls: deps.stops && answerControls(job.author.id, ctx.jobId),
     });
   // Until a thread is opened for it, the answer goes where the gateway said.
   let renderer = renderTo(ctx.target ?? inPlace(job));
@@ -89,6 +94,7 @@ export async function handleChatJob(
     model: '',
   };
   let answer = '';
+  let stopButton: ReturnType<StopWatch['watch']> | undefined;
   // Every step, from the first lookup on, is inside the path that tells the
   // user on the final attempt: nothing leaves a reply on "Thinking…".
   try {
@@ -154,7 +160,10 @@ export async function handleChatJob(
     let firstTokenAt: number | undefined;
     let finishReason: string | undefined;
     let tokens: { prompt: number; completion: number } | undefined;
-    const modelSignal = ctx.signal ? AbortSignal.any([abort.signal, ctx.signal]) : abort.signal;
+    stopButton = deps.stops?.watch(ctx.jobId);
+    const modelSignal = AbortSignal.any(
+      [abort.signal, ctx.signal, stopButton?.signal].filter((signal) => signal !== undefined),
+    );
     for await (const event of deps.model.streamChat(
       { model: settings.model, messages, ...settings.sampling },
       modelSignal,
@@ -195,7 +204,7 @@ export async function handleChatJob(
   } catch (error) {
     // Stopped from outside (lock lost, shutdown): not a failure to tell anyone about.
     if (ctx.signal?.aborted) throw error;
-    if (renderer.stopped) {
+    if (renderer.stopped || stopButton?.signal.aborted) {
       await finishStopped({ job, ctx, deps, renderer, answer, usage, started, now });
       return;
     }
@@ -220,6 +229,8 @@ export async function handleChatJob(
       started,
       now,
     });
+  } finally {
+    stopButton?.close();
   }
 }
 

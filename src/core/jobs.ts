@@ -1,6 +1,7 @@
 /** The jobs the gateway hands to workers: plain JSON, validated at both ends (src/queue/jobs.ts). */
 import type { Actor } from './settings/index.js';
 import type { ConversationKey } from './conversation-key.js';
+import type { ControlAction } from './controls/control-id.js';
 import type { InteractionRef, MessageRef, ReplyTarget } from './surface.js';
 
 export interface JobAuthor {
@@ -87,6 +88,30 @@ export interface CommandJob {
 }
 
 /**
+ * Someone pressed a button on an answer (controls/control-id.ts); the
+ * platform already acknowledged the press. Handled by any worker.
+ */
+export interface ControlJob {
+  readonly v: 1;
+  readonly platform: string;
+  readonly tenantId: string;
+  readonly channelId: string;
+  readonly action: ControlAction;
+  /** The chat job that made the answer. */
+  readonly answerId: string;
+  /** Who asked the question (from the button's id). */
+  readonly askerId: string;
+  /** Answers the person who pressed, privately. */
+  readonly interaction: InteractionRef;
+  /** Who pressed; with `actorPending`, only the id and name the platform sent. */
+  readonly actor: Actor;
+  readonly actorPending?: boolean;
+  /** The message the button is on. */
+  readonly message: MessageRef;
+  readonly receivedAt: string;
+}
+
+/**
  * The channel whose settings are in force for a job: its own, or the parent
  * channel's where it runs in a thread (a Slack thread's job names its channel already).
  */
@@ -136,10 +161,19 @@ export interface JobSink {
   /** `eventId` names the platform event the job comes from (default: the question's id). */
   enqueueChat(job: ChatJob, eventId?: string): Promise<EnqueueResult>;
   enqueueCommand(job: CommandJob, interactionId: string): Promise<EnqueueResult>;
+  /** `pressId` names the press (Discord's interaction id, Slack's trigger id). */
+  enqueueControl?(job: ControlJob, pressId: string): Promise<EnqueueResult>;
   /**
    * The job an earlier delivery of this event became (queued, or kept until
    * the queue is back), if any; queues and takes nothing. Lets a redelivery
    * be told apart before anything is counted against its author.
    */
   queuedChat?(job: ChatJob, eventId?: string): Promise<EnqueueResult | undefined>;
+}
+
+/** A sink that takes button presses; throws where the one given does not. */
+export function controlSink(sink: JobSink): Required<Pick<JobSink, 'enqueueControl'>> {
+  const enqueue = sink.enqueueControl?.bind(sink);
+  if (!enqueue) throw new Error('this job sink takes no button presses');
+  return { enqueueControl: enqueue };
 }

@@ -214,3 +214,17 @@ function echo(typed: string): string {
   const short = clean.length > ECHO_MAX ? `${clean.slice(0, ECHO_MAX - 1)}…` : clean;
   return `\`${short}\``;
 }
+
+/** What the buttons on an answer say. */
+export const CONTROL_LABELS = {
+  stop: 'Stop',
+  regenerate: 'Regenerate',
+  up: '👍',
+  down: '👎',
+} as const;
+/** A button pressed by someone who neither asked the question nor is an admin. */
+export const CONTROL_NOT_YOURS = 'Only the person who asked, or an admin, can use this button.';
+/** A button on an answer that already ended, was stopped, replaced or deleted. */
+export const CONTROL_STALE = 'This answer has already ended, so the button does nothing now.';
+/** A button press that could not be queued. */
+export const CONTROL_NOT_QUEUED = 'I could not take that button press right now; please try again.';

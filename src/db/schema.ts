@@ -144,3 +144,19 @@ export const settingsAudit = pgTable(
   },
   (t) => [index('settings_audit_tenant_time').on(t.platform, t.tenantId, t.at)],
 );
+
+/**
+ * Answers someone stopped with their Stop button, by chat job id: the worker
+ * streaming the answer looks here (core/controls/stop-watch.ts), whichever
+ * worker took the press. Rows older than three days are of no use (a job's
+ * id is not reused within that time) and are removed as new ones come.
+ */
+export const answerStops = pgTable(
+  'answer_stops',
+  {
+    jobId: text('job_id').primaryKey(),
+    requestedBy: text('requested_by').notNull(),
+    requestedAt: timestamp('requested_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('answer_stops_time').on(t.requestedAt)],
+);
