@@ -79,8 +79,7 @@ export class StopWatch {
       return;
     }
     for (const id of stopped) {
-      for (const controller of this.watched.get(id) ?? [])
-        controller.abort(new StopRequested());
+      for (const controller of this.watched.get(id) ?? []) controller.abort(new StopRequested());
     }
   }
 }
