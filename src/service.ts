@@ -36,6 +36,8 @@ import {
 } from './queue/backend.js';
 import { StopWatch } from './core/controls/stop-watch.js';
 import { PgStopStore } from './db/stop-store.js';
+import { PgFeedbackStore } from './db/feedback-store.js';
+import { answerMessages } from './queue/answer-messages.js';
 import { QUEUES } from './queue/jobs.js';
 import { Outbox, OUTBOX_LIMIT, type OutboxEntry } from './queue/outbox.js';
 import { OutboxJournal } from './queue/outbox-journal.js';
@@ -232,6 +234,7 @@ export async function startService(
       const turns = new Turns(order, [queues.chat, queues.commands], config.worker.lockMs, log);
       // Stop presses, recorded by whichever worker takes them, reach the one streaming.
       const stopStore = new PgStopStore(db);
+      const feedback = new PgFeedbackStore(db);
       const stops = new StopWatch(stopStore, log);
       closers.push(async () => stops.stop());
       const workerOptions: WorkerOptions = {
@@ -284,10 +287,23 @@ export async function startService(
             conversations,
             usage,
             models,
+            feedback,
             defaults: config.defaults,
             log,
           },
-          controls: { interactions: surface, stops: stopStore, store: conversations, log },
+          controls: {
+            interactions: surface,
+            stops: stopStore,
+            store: conversations,
+            answers: conversations,
+            // A regeneration is queued like a question.
+            sink: new JobProducer(queues, order, config.worker.attempts),
+            messagesOf: answerMessages(queues.chat),
+            feedback,
+            settings,
+            metrics,
+            log,
+          },
         }),
       ];
       closers.push(() =>

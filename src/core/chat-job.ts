@@ -72,7 +72,8 @@ export async function handleChatJob(
     replyTo(job, deps, {
       target,
       idempotencyKey: ctx.jobId,
-      existing: ctx.progress,
+      // A regeneration streams into the answer it replaces.
+      existing: ctx.progress.length > 0 ? ctx.progress : (job.regenerates?.messages ?? []),
       onMessages: (messages) => ctx.saveProgress(messages),
       onGiveUp: (reason) => abort.abort(reason === 'too_long' ? tooLong : reason),
       tooLongNote: TOO_LONG,
@@ -100,7 +101,7 @@ export async function handleChatJob(
   try {
     if (job.text.trim() === '') {
       // Nothing to answer (and so never an answer stored for it).
-      await renderer.finish(EMPTY_PROMPT);
+      await renderer.finish(EMPTY_PROMPT, []);
       return;
     }
     const storedLookup = deps.store.storedAnswer(ctx.jobId);
@@ -147,7 +148,7 @@ export async function handleChatJob(
       job.author.id,
     );
     if (refused !== undefined) {
-      await renderer.finish(refused);
+      await renderer.finish(refused, []);
       return;
     }
     const messages = buildWindow({
@@ -254,6 +255,12 @@ async function lookUp(job: ChatJob, deps: ChatJobDeps) {
  * it arrived, plus its author's own exchanges (undefined: strict order, all).
  */
 function historyView(job: ChatJob): HistoryView | undefined {
+  if (job.regenerates)
+    return {
+      arrivedAt: job.arrivedAt ?? 0,
+      authorId: job.author.id,
+      before: job.regenerates.answerId,
+    };
   return job.shared && job.arrivedAt !== undefined
     ? { arrivedAt: job.arrivedAt, authorId: job.author.id }
     : undefined;
@@ -368,7 +375,7 @@ async function reportFailure(error: unknown, x: AttemptState): Promise<JobError>
     const retrying = error instanceof ChutesError ? RETRYING : RETRYING_OTHER;
     const notice = failure.final ? userMessageFor(error, x.usage.model) : retrying;
     try {
-      await x.renderer.finish(partial + notice);
+      await x.renderer.finish(partial + notice, []);
     } catch (renderError) {
       x.deps.log.warn(
         { err: renderError, jobId: x.ctx.jobId },
@@ -445,6 +452,8 @@ export async function reportAbandonedChat(
   await replyTo(job, deps, {
     existing: messages,
     sleep: deps.sleep,
+    // Its buttons go: nothing on it can be pressed any more.
+    controls: { streaming: [], final: [] },
     ...(target ? { target } : {}),
   }).finish(INTERNAL);
 }

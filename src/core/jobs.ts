@@ -58,6 +58,13 @@ export interface ChatJob {
    * and kept with the job, so a retry sees the history the first attempt saw.
    */
   readonly arrivedAt?: number;
+  /**
+   * Asks again for an answer someone chose to regenerate: the answer streams
+   * into its `messages`, the history is the one before it, and the stored
+   * answer is replaced (the old one kept aside). `answerId` is the job id the
+   * answer is stored under.
+   */
+  readonly regenerates?: { readonly answerId: string; readonly messages: readonly MessageRef[] };
 }
 
 /** Someone ran one of the bot's commands; the platform already acknowledged it. */
@@ -106,8 +113,10 @@ export interface ControlJob {
   /** Who pressed; with `actorPending`, only the id and name the platform sent. */
   readonly actor: Actor;
   readonly actorPending?: boolean;
-  /** The message the button is on. */
-  readonly message: MessageRef;
+  /** The message the button is on (`threadId`: the thread it is in, on Slack). */
+  readonly message: MessageRef & { readonly threadId?: string };
+  /** The press's own id (Discord's interaction id, Slack's trigger id). */
+  readonly pressId: string;
   readonly receivedAt: string;
 }
 

@@ -33,6 +33,8 @@ export interface Metrics {
   jobFailed(): void;
   /** A model stream opened (+1) or closed (-1). */
   activeStreams(delta: 1 | -1): void;
+  /** Someone voted on an answer (a new or changed vote). */
+  feedback?(platform: string, value: 'up' | 'down'): void;
 }
 
 /** Observes nothing: the default where no monitoring is wired (unit tests, tools). */

@@ -47,6 +47,11 @@ export interface HistoryView {
   /** When the question arrived (ChatJob.arrivedAt, ms since the epoch). */
   readonly arrivedAt: number;
   readonly authorId: string;
+  /**
+   * A regeneration: the messages before the exchange whose answer is stored
+   * under this job id (what was there when it was first asked), whatever else.
+   */
+  readonly before?: string;
 }
 
 /** Where conversations and usage are kept (Postgres in production). */
@@ -107,4 +112,30 @@ export interface SettingsAdmin extends SettingsSource {
 /** The chat models Chutes serves, to check a `model` setting against. */
 export interface ModelCatalog {
   chatModels(): Promise<readonly string[]>;
+}
+
+/** An exchange as stored, found by its answer's id (a regeneration asks its question again). */
+export interface StoredExchange {
+  readonly answerId: string;
+  readonly platform: string;
+  readonly tenantId: string;
+  readonly conversationKey: ConversationKey;
+  readonly answer: string;
+  /** When the question arrived (ms since the epoch). */
+  readonly askedAt: number;
+  readonly question: {
+    readonly text: string;
+    readonly authorId: string;
+    readonly authorName: string;
+    /** The question's own message id on the platform. */
+    readonly messageId: string;
+  };
+}
+
+/** The exchanges the buttons on answers act on. */
+export interface AnswerStore {
+  /** The exchange whose answer is stored under `answerId` now; undefined: none. */
+  exchangeOf(answerId: string): Promise<StoredExchange | undefined>;
+  /** The answer was replaced by a regeneration. */
+  wasReplaced(answerId: string): Promise<boolean>;
 }

@@ -216,7 +216,7 @@ export class ReplyRenderer {
    */
   async finish(
     finalText: string,
-    controls: readonly Control[] = [],
+    controls: readonly Control[] = this.options.controls?.final ?? [],
   ): Promise<readonly MessageRef[]> {
     this.finalControls = controls;
     try {

@@ -226,5 +226,7 @@ export const CONTROL_LABELS = {
 export const CONTROL_NOT_YOURS = 'Only the person who asked, or an admin, can use this button.';
 /** A button on an answer that already ended, was stopped, replaced or deleted. */
 export const CONTROL_STALE = 'This answer has already ended, so the button does nothing now.';
+/** The private answer to a 👍 or 👎. */
+export const FEEDBACK_THANKS = 'Thanks for the feedback! Only you can see this.';
 /** A button press that could not be queued. */
 export const CONTROL_NOT_QUEUED = 'I could not take that button press right now; please try again.';

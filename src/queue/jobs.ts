@@ -51,6 +51,9 @@ export const chatJobSchema = z.object({
   receivedAt: z.iso.datetime(),
   shared: z.boolean().optional(),
   arrivedAt: z.number().int().positive().optional(),
+  regenerates: z
+    .object({ answerId: id, messages: z.array(z.object({ channelId: id, messageId: id })).max(20) })
+    .optional(),
 }) satisfies z.ZodType<ChatJob>;
 
 /**
@@ -90,7 +93,8 @@ export const controlJobSchema = z.object({
   interaction: interactionRef,
   actor: z.object({ id, name: z.string().min(1).max(200), isAdmin: z.boolean() }),
   actorPending: z.boolean().optional(),
-  message: z.object({ channelId: id, messageId: id }),
+  message: z.object({ channelId: id, messageId: id, threadId: id.optional() }),
+  pressId: id,
   receivedAt: z.iso.datetime(),
 }) satisfies z.ZodType<ControlJob>;
 

@@ -10,6 +10,7 @@ import type { ConversationKey } from '../conversation-key.js';
 import type { CommandJob, JobContext } from '../jobs.js';
 import type { ModelCatalog, SettingsAdmin } from '../ports.js';
 import type { UsageSource } from '../usage.js';
+import type { FeedbackStore } from '../controls/feedback.js';
 import type { Actor, Defaults, EffectiveSettings } from '../settings/index.js';
 import type { InteractionSurface } from '../surface.js';
 import type { OptionSpec, OptionValues } from './options.js';
@@ -25,6 +26,8 @@ export interface CommandDeps {
   };
   readonly models: ModelCatalog;
   readonly usage: UsageSource;
+  /** Votes on answers, for /usage; unset: it says nothing of them. */
+  readonly feedback?: Pick<FeedbackStore, 'byModel'>;
   readonly defaults: Defaults;
   /** For a command that answers by itself (/imagine), when the worker hands it here. */
   readonly imagine?: ImagineDeps;

@@ -5,6 +5,7 @@ import { usageReportText } from '../usage-text.js';
 import { usageAdminOnlyText } from '../user-messages.js';
 import { defineCommand } from './definition.js';
 import { admins } from './preconditions.js';
+import { FEEDBACK_DAYS, feedbackLines } from '../controls/feedback-text.js';
 
 export const usage = defineCommand({
   name: 'usage',
@@ -18,7 +19,13 @@ export const usage = defineCommand({
       deps.usage.usageGroups(job.platform, job.tenantId, now),
       here.settings(),
     ]);
-    const quota = await quotaState(deps.usage, job.platform, job.tenantId, settings.quotas, now);
-    return usageReportText(summarizeUsage(groups), quota, now);
+    const since = new Date(now.getTime() - FEEDBACK_DAYS * 24 * 3600_000);
+    const [quota, votes] = await Promise.all([
+      quotaState(deps.usage, job.platform, job.tenantId, settings.quotas, now),
+      deps.feedback?.byModel(job.platform, job.tenantId, since) ?? [],
+    ]);
+    return [usageReportText(summarizeUsage(groups), quota, now), ...feedbackLines(votes)].join(
+      '\n',
+    );
   },
 });

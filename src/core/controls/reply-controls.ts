@@ -9,6 +9,8 @@ import { CONTROL_LABELS } from '../user-messages.js';
 export interface ReplyControls {
   /** On the first message while the answer streams (post + edit). */
   readonly streaming: readonly Control[];
+  /** On the last page of a finished answer (what finish() puts there unless told otherwise). */
+  readonly final: readonly Control[];
 }
 
 /** Which buttons a message carries, comparable: their ids in order. */
@@ -25,9 +27,16 @@ export function control(action: ControlAction, askerId: string, answerId: string
   };
 }
 
-/** The buttons of an answer while it streams: Stop. */
+/** The buttons of an answer: Stop while it streams; Regenerate, 👍 and 👎 once it is over. */
 export function streamingControls(askerId: string, answerId: string): ReplyControls {
-  return { streaming: [control('stop', askerId, answerId)] };
+  return {
+    streaming: [control('stop', askerId, answerId)],
+    final: [
+      control('regenerate', askerId, answerId),
+      control('up', askerId, answerId),
+      control('down', askerId, answerId),
+    ],
+  };
 }
 
 /** An answer's buttons; undefined where ids would not fit a button (nothing to press then). */

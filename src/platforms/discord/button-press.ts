@@ -41,6 +41,7 @@ export async function onButtonPress(
         (interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false),
     },
     message: { channelId: interaction.channelId, messageId: interaction.message.id },
+    pressId: interaction.id,
     receivedAt: interaction.createdAt.toISOString(),
   };
   try {

@@ -47,7 +47,12 @@ export function listenForButtonPresses(
           ? { id: known.id, name: known.name, isAdmin: known.isAdmin }
           : { id: body.user.id, name: body.user.name || body.user.id, isAdmin: false },
         ...(known ? {} : { actorPending: true }),
-        message: { channelId, messageId: messageTs },
+        message: {
+          channelId,
+          messageId: messageTs,
+          ...(body.container.thread_ts ? { threadId: body.container.thread_ts as string } : {}),
+        },
+        pressId: body.trigger_id,
         receivedAt: new Date().toISOString(),
       };
       try {
