@@ -12,7 +12,6 @@
  * forgotten, gets one private sentence, as does a press by someone who may not.
  */
 import type { ChatJob, ControlJob, JobSink } from '../jobs.js';
-import type { Metrics } from '../metrics.js';
 import type { AnswerStore, ConversationStore } from '../ports.js';
 import type { Actor, SettingsSource } from '../settings/index.js';
 import type { InteractionSurface, MessageRef } from '../surface.js';
@@ -31,7 +30,8 @@ export interface ControlDeps {
   readonly messagesOf: (answerId: string) => Promise<readonly MessageRef[] | undefined>;
   readonly feedback: FeedbackStore;
   readonly settings: Pick<SettingsSource, 'get'>;
-  readonly metrics?: Pick<Metrics, 'feedback'>;
+  /** Counts votes (the core's Metrics port). */
+  readonly metrics?: { feedback?(platform: string, value: 'up' | 'down'): void };
   readonly log: { info(details: object, message: string): void };
 }
 
