@@ -242,7 +242,12 @@ export class ReplyRenderer {
       max,
       this.options.tooLongNote ?? '…',
     );
-    if (this.native?.open) await this.endStream(pages[0]!, true);
+    if (this.native?.open) {
+      // A one-page answer's buttons come with the stream's end, not in an edit after it.
+      const controls = pages.length === 1 ? this.controlsFor(0, 1, true) : undefined;
+      await this.endStream(pages[0]!, true, controls);
+      if (controls) this.carried[0] = controlsKey(controls);
+    }
     this.native = undefined;
     this.finalPages = pages.length;
     for (let index = 0; index < pages.length; index++) {
@@ -431,10 +436,14 @@ export class ReplyRenderer {
    * to manage): while streaming, the first page's; once closed, the last
    * page's. A page that streamed natively gets none (its stop is the platform's).
    */
-  private controlsFor(index: number, pages?: number): readonly Control[] | undefined {
+  private controlsFor(
+    index: number,
+    pages?: number,
+    ending = false,
+  ): readonly Control[] | undefined {
     const controls = this.options.controls;
     if (!controls || !this.surface.controls) return undefined;
-    if (this.carried[index] === NATIVE) return [];
+    if (this.carried[index] === NATIVE && !ending) return undefined;
     if (!this.closed) return index === 0 ? controls.streaming : [];
     return index === (pages ?? this.finalPages ?? this.messages.length) - 1
       ? this.finalControls
@@ -494,9 +503,13 @@ export class ReplyRenderer {
   }
 
   /** Closes the open stream so that its message shows `page` (see NativeReply.end). */
-  private async endStream(page: string, final: boolean): Promise<void> {
+  private async endStream(
+    page: string,
+    final: boolean,
+    controls?: readonly Control[],
+  ): Promise<void> {
     const message = this.messages[0]!;
-    await this.native!.end(message, page, final, (text) => (this.shown[0] = text));
+    await this.native!.end(message, page, final, (text) => (this.shown[0] = text), controls);
     this.messages[0] = closedRef(message);
     await this.options.onMessages?.(this.messages);
   }

@@ -128,8 +128,11 @@ export interface NativeStream {
   /** Opens the stream with its first text. */
   start(text: string): Promise<MessageRef>;
   append(message: MessageRef, text: string): Promise<void>;
-  /** Ends the stream; `tail` is appended first (it does not replace the text). */
-  stop(message: MessageRef, tail: string): Promise<void>;
+  /**
+   * Ends the stream; `tail` is appended first (it does not replace the text).
+   * `controls`: buttons the finished message carries at its end.
+   */
+  stop(message: MessageRef, tail: string, controls?: readonly Control[]): Promise<void>;
 }
 
 export interface ChatSurface {

@@ -45,6 +45,17 @@ function requestFor(tag: string) {
 const stopId = (components: unknown[]) =>
   customIdsOf(components).find((id) => id.startsWith('cb1:s:'));
 
+/** A finished answer's buttons: Regenerate, 👍, 👎, and no Stop. */
+const FINISHED = /^cb1:[rud]:/;
+const finished = (components: unknown[]) => {
+  const ids = customIdsOf(components);
+  return ids.length === 3 && ids.every((id) => FINISHED.test(id));
+};
+const finishedOnSlack = (blocks: unknown[] | undefined) => {
+  const ids = actionIdsOf(blocks);
+  return ids.length === 3 && ids.every((id) => FINISHED.test(id));
+};
+
 /** Asks on Discord for a slow answer; resolves once it streams with its Stop button. */
 async function slowDiscordAnswer(channelId: string, tag: string) {
   const question = stack.discord.sendMessage({
@@ -125,10 +136,10 @@ describe('Discord', () => {
     const ended = await stack.discord.waitFor(
       () => {
         const m = stack.discord.message(reply.id);
-        return m?.content.endsWith(STOPPED) && m.components.length === 0 ? m : undefined;
+        return m?.content.endsWith(STOPPED) && finished(m.components) ? m : undefined;
       },
       10_000,
-      'the stopped answer without buttons',
+      'the stopped answer, its Stop button gone',
     );
     expect(ended.content.startsWith('word0 word1 word2 word3 ')).toBe(true);
     expect(ended.content).not.toContain('word599');
@@ -163,9 +174,9 @@ describe('Discord', () => {
       () =>
         stack
           .botMessages(channel(3))
-          .find((m) => m.content === words(3).join('') && m.components.length === 0),
+          .find((m) => m.content === words(3).join('') && finished(m.components)),
       20_000,
-      'the finished answer, without buttons',
+      'the finished answer, its Stop button gone',
     );
     // Its Stop button, as a message whose last edit never came would still show it.
     const customId = encodeControlId({
@@ -240,10 +251,10 @@ describe('Slack', () => {
     const ended = await stack.slack.waitFor(
       () => {
         const m = stack.slack.message(where, reply.ts);
-        return m && visibleText(m).endsWith(STOPPED) && !m.blocks ? m : undefined;
+        return m && visibleText(m).endsWith(STOPPED) && finishedOnSlack(m.blocks) ? m : undefined;
       },
       10_000,
-      'the stopped answer without buttons',
+      'the stopped answer, its Stop button gone',
     );
     expect(visibleText(ended)).toMatch(/^word0 word1 word2 word3 /);
     // Nobody else was told anything about it.

@@ -194,8 +194,8 @@ export class SlackSurface implements ChatSurface, InteractionSurface {
           true,
         );
       },
-      async stop(message, tail) {
-        // Text given to stopStream is appended, never a replacement.
+      async stop(message, tail, controls) {
+        // Text given to stopStream is appended, never a replacement; blocks go at the end.
         await call(
           'chat.stopStream',
           () =>
@@ -203,7 +203,8 @@ export class SlackSurface implements ChatSurface, InteractionSurface {
               channel: message.channelId,
               ts: message.messageId,
               ...(tail ? { markdown_text: muteMentions(tail) } : {}),
-            }),
+              ...(controls?.length ? { blocks: [actionsBlock(controls)] } : {}),
+            } as Parameters<WebClient['chat']['stopStream']>[0]),
           true,
         );
       },
@@ -316,19 +317,21 @@ const FALLBACK_TEXT_LENGTH = 3_000;
 export function withButtons(markdown: string, controls: readonly Control[]): MessageBody {
   return {
     text: clip(markdown, FALLBACK_TEXT_LENGTH),
-    blocks: [
-      { type: 'markdown', text: markdown },
-      {
-        type: 'actions',
-        elements: controls.map((control) => ({
-          type: 'button',
-          action_id: control.id,
-          text: { type: 'plain_text', text: clip(control.label, BUTTON_TEXT_LENGTH), emoji: true },
-          ...(control.style === 'primary' || control.style === 'danger'
-            ? { style: control.style }
-            : {}),
-        })),
-      },
-    ],
+    blocks: [{ type: 'markdown', text: markdown }, actionsBlock(controls)],
+  };
+}
+
+/** Buttons as an `actions` block. */
+function actionsBlock(controls: readonly Control[]): Record<string, unknown> {
+  return {
+    type: 'actions',
+    elements: controls.map((control) => ({
+      type: 'button',
+      action_id: control.id,
+      text: { type: 'plain_text', text: clip(control.label, BUTTON_TEXT_LENGTH), emoji: true },
+      ...(control.style === 'primary' || control.style === 'danger'
+        ? { style: control.style }
+        : {}),
+    })),
   };
 }

@@ -55,8 +55,10 @@ export class Actions {
     const ch = state.requireChannel(input.channel);
     const m = state.message(ch.id, input.ts);
     if (!m || m.deleted) throw new Error(`fake-slack: no message ${input.ts} in ${ch.id}`);
-    const block = (m.blocks ?? []).find((b) => actionIdsOf([b]).includes(input.actionId)) as
-      { block_id?: string; elements: Record<string, unknown>[] } | undefined;
+    // Buttons in the message's blocks, or in those a stream's stop put at its end.
+    const block = [...(m.blocks ?? []), ...(m.finalBlocks ?? [])].find((b) =>
+      actionIdsOf([b]).includes(input.actionId),
+    ) as { block_id?: string; elements: Record<string, unknown>[] } | undefined;
     const element = block?.elements.find((e) => e['action_id'] === input.actionId);
     if (!element) throw new Error(`fake-slack: message ${m.ts} has no button ${input.actionId}`);
     const user = state.users.get(input.user);
