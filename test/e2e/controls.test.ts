@@ -198,6 +198,34 @@ describe('Discord', () => {
   }, 90_000);
 });
 
+describe('Discord, across a crash', () => {
+  it('stops the answer the next process took over, from the same button', async () => {
+    const { reply, customId } = await slowDiscordAnswer(channel(7), 'tag-d4');
+    await stack.service.kill();
+    const restartedAt = Date.now();
+    stack.service = await stack.startService();
+    // The next process asks again and streams into the same message, with its Stop button.
+    const retried = await stack.discord.waitFor(
+      () => {
+        const requests = stack.chutes.requests.filter((r) =>
+          String(JSON.stringify(r.body)).includes('tag-d4'),
+        );
+        const m = stack.discord.message(reply.id);
+        const moving = m?.edits.some((e) => e.at > restartedAt && e.content.includes('word3 '));
+        return requests.length === 2 && moving && stopId(m!.components) === customId
+          ? requests[1]
+          : undefined;
+      },
+      30_000,
+      'the answer continued by the next process',
+    );
+    const { pressedAt } = await pressOnDiscord(reply, customId);
+    const closedAt = await stack.discord.waitFor(() => retried.disconnectedAt, 10_000);
+    expect(closedAt - pressedAt).toBeLessThan(1_000);
+    await stack.discord.waitFor(() => stack.discord.message(reply.id)?.content.endsWith(STOPPED));
+  }, 90_000);
+});
+
 describe('Slack', () => {
   it('refuses Stop to someone else; the asker stops a post + edit answer within a second', async () => {
     const where = SLACK.channel(1);
