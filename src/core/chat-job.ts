@@ -259,7 +259,7 @@ function historyView(job: ChatJob): HistoryView | undefined {
     return {
       arrivedAt: job.arrivedAt ?? 0,
       authorId: job.author.id,
-      before: job.regenerates.answerId,
+      before: job.regenerates.askedAt,
     };
   return job.shared && job.arrivedAt !== undefined
     ? { arrivedAt: job.arrivedAt, authorId: job.author.id }

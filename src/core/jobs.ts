@@ -64,7 +64,12 @@ export interface ChatJob {
    * answer is replaced (the old one kept aside). `answerId` is the job id the
    * answer is stored under.
    */
-  readonly regenerates?: { readonly answerId: string; readonly messages: readonly MessageRef[] };
+  readonly regenerates?: {
+    readonly answerId: string;
+    readonly messages: readonly MessageRef[];
+    /** When the question was first asked (ms since the epoch): the history is what came before. */
+    readonly askedAt: number;
+  };
 }
 
 /** Someone ran one of the bot's commands; the platform already acknowledged it. */

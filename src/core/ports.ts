@@ -48,10 +48,10 @@ export interface HistoryView {
   readonly arrivedAt: number;
   readonly authorId: string;
   /**
-   * A regeneration: the messages before the exchange whose answer is stored
-   * under this job id (what was there when it was first asked), whatever else.
+   * A regeneration: only the exchanges asked before this moment (ms since
+   * the epoch: when the regenerated question was first asked).
    */
-  readonly before?: string;
+  readonly before?: number;
 }
 
 /** Where conversations and usage are kept (Postgres in production). */

@@ -34,7 +34,8 @@ export class PgConversationStore implements ConversationStore, ConversationPrese
     view?: HistoryView,
   ): Promise<StoredMessage[]> {
     if (limit <= 0) return [];
-    if (view?.before) return this.historyBefore(platform, conversationKey, limit, view.before);
+    if (view?.before !== undefined)
+      return this.historyBefore(platform, conversationKey, limit, view.before);
     if (view) return this.sharedHistory(platform, conversationKey, limit, view);
     const rows = await this.db
       .select({
@@ -151,18 +152,34 @@ export class PgConversationStore implements ConversationStore, ConversationPrese
     return this.db.transaction(async (tx) => {
       const done = await answerOf(tx, jobId);
       if (done !== undefined) return done;
-      const [old] = await tx
-        .select()
-        .from(conversationMessages)
-        .where(
-          and(eq(conversationMessages.jobId, answerId), eq(conversationMessages.role, 'assistant')),
-        )
-        .for('update');
+      // Replaced meanwhile (two presses of Regenerate): the newest answer is the one replaced,
+      // so what the conversation remembers is what the message shows last.
+      let current = answerId;
+      let old: typeof conversationMessages.$inferSelect | undefined;
+      for (let hops = 0; hops < MAX_REPLACEMENTS; hops++) {
+        [old] = await tx
+          .select()
+          .from(conversationMessages)
+          .where(
+            and(
+              eq(conversationMessages.jobId, current),
+              eq(conversationMessages.role, 'assistant'),
+            ),
+          )
+          .for('update');
+        if (old) break;
+        const [next] = await tx
+          .select({ replacedBy: answerVersions.replacedBy })
+          .from(answerVersions)
+          .where(eq(answerVersions.jobId, current));
+        if (!next) break;
+        current = next.replacedBy;
+      }
       await tx.insert(usage).values(record).onConflictDoNothing();
-      // Forgotten, or replaced meanwhile: the answer is shown, but nothing is stored.
+      // Forgotten meanwhile: the answer is shown, but nothing is stored.
       if (!old) return answer;
       await tx.insert(answerVersions).values({
-        jobId: answerId,
+        jobId: current,
         replacedBy: jobId,
         platform: old.platform,
         tenantId: old.tenantId,
@@ -177,15 +194,13 @@ export class PgConversationStore implements ConversationStore, ConversationPrese
     });
   }
 
-  /** The messages before the exchange whose answer `answerId` is (a regeneration's history). */
+  /** The messages of exchanges asked before `before` (a regeneration's history). */
   private async historyBefore(
     platform: string,
     conversationKey: string,
     limit: number,
-    answerId: string,
+    before: number,
   ): Promise<StoredMessage[]> {
-    const answeredAt = sql`(SELECT asked_at FROM conversation_messages
-      WHERE job_id = ${answerId} AND role = 'assistant')`;
     const rows = await this.db
       .select({
         role: conversationMessages.role,
@@ -197,7 +212,7 @@ export class PgConversationStore implements ConversationStore, ConversationPrese
         and(
           eq(conversationMessages.platform, platform),
           eq(conversationMessages.conversationKey, conversationKey),
-          lt(conversationMessages.askedAt, answeredAt),
+          lt(conversationMessages.askedAt, new Date(before)),
         ),
       )
       .orderBy(desc(conversationMessages.askedAt), desc(conversationMessages.id))
@@ -286,6 +301,9 @@ export class PgConversationStore implements ConversationStore, ConversationPrese
     return deleted.length;
   }
 }
+
+/** How many regenerations in a row a replacement follows to the newest answer. */
+const MAX_REPLACEMENTS = 20;
 
 /** The answer stored for a job, in a transaction or out of one. */
 async function answerOf(db: Pick<Db, 'select'>, jobId: string): Promise<string | undefined> {

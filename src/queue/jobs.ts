@@ -52,7 +52,11 @@ export const chatJobSchema = z.object({
   shared: z.boolean().optional(),
   arrivedAt: z.number().int().positive().optional(),
   regenerates: z
-    .object({ answerId: id, messages: z.array(z.object({ channelId: id, messageId: id })).max(20) })
+    .object({
+      answerId: id,
+      messages: z.array(z.object({ channelId: id, messageId: id })).max(20),
+      askedAt: z.number().int().nonnegative(),
+    })
     .optional(),
 }) satisfies z.ZodType<ChatJob>;
 

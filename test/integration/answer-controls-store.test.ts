@@ -80,12 +80,16 @@ describe('regeneration', () => {
     });
 
     const again = job(2, {
-      regenerates: { answerId: 'j2', messages: [{ channelId: 'c1', messageId: 'a2' }] },
+      regenerates: {
+        answerId: 'j2',
+        messages: [{ channelId: 'c1', messageId: 'a2' }],
+        askedAt: exchange!.askedAt,
+      },
     });
     const before = await store.history('discord', again.conversationKey, 50, {
       arrivedAt: 0,
       authorId: 'u1',
-      before: 'j2',
+      before: exchange!.askedAt,
     });
     expect(before.map((m) => m.content)).toEqual(['question 1', 'answer 1']);
 
@@ -109,8 +113,17 @@ describe('regeneration', () => {
     expect(await store.wasReplaced('j2')).toBe(true);
     expect(await store.exchangeOf('j2')).toBeUndefined();
     expect((await store.exchangeOf('r2'))?.question.text).toBe('question 2');
-    const { rows } = await database.pool.query('SELECT content, replaced_by FROM answer_versions');
-    expect(rows).toEqual([{ content: 'answer 2', replaced_by: 'r2' }]);
+    // A second press of the old answer's button, queued before the first was stored:
+    // it replaces the newest answer, not nothing.
+    await store.saveExchange(again, 'r3', 'answer 2, third', usage('r3'));
+    expect(await store.storedAnswer('r3')).toBe('answer 2, third');
+    const { rows } = await database.pool.query(
+      'SELECT job_id, content, replaced_by FROM answer_versions ORDER BY id',
+    );
+    expect(rows).toEqual([
+      { job_id: 'j2', content: 'answer 2', replaced_by: 'r2' },
+      { job_id: 'r2', content: 'answer 2, again', replaced_by: 'r3' },
+    ]);
   });
 });
 

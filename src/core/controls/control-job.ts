@@ -100,6 +100,7 @@ async function regenerate(job: ControlJob, deps: ControlDeps) {
     receivedAt: new Date().toISOString(),
     regenerates: {
       answerId: job.answerId,
+      askedAt: exchange.askedAt,
       // Where the queue no longer knows them, the message pressed is the answer.
       messages: messages?.length
         ? messages.map(({ channelId, messageId }) => ({ channelId, messageId }))
