@@ -455,7 +455,7 @@ export class ReplyRenderer {
     switch (op.kind) {
       case 'post': {
         const { target, idempotencyKey } = this.options;
-        const controls = this.controlsFor(op.index, op.index + 1);
+        const controls = this.controlsFor(op.index);
         const ref = await this.surface.post(target.channelId, op.text, {
           replyTo: op.index === 0 ? target.replyTo : undefined,
           threadId: target.threadId,

@@ -79,4 +79,24 @@ describe('buttons on a reply', () => {
     for (const page of pages.slice(0, -1)) expect(lastOf(page)).toEqual([]);
     expect(lastOf(pages.at(-1)!)).toEqual(['cb1:r:', 'cb1:u:', 'cb1:d:']);
   });
+
+  it('put them on the last page when the final render posts every page', async () => {
+    const surface = new ButtonSurface({ ...TEST_LIMITS, maxMessageLength: 40 });
+    const renderer = new ReplyRenderer({
+      surface,
+      budget: new WindowBudget(),
+      target: { channelId: 'c1' },
+      tenantId: 't1',
+      sleep,
+      controls: streamingControls('u1', 'discord-msg-1'),
+    });
+    const done = renderer.finish('alpha beta gamma delta epsilon zeta eta theta iota kappa lambda');
+    await vi.runAllTimersAsync();
+    await done;
+    const posts = surface.carried.filter((c) => c.op === 'post');
+    expect(posts.length).toBeGreaterThan(1);
+    for (const post of posts.slice(0, -1)) expect(post.ids).toEqual([]);
+    expect(posts.at(-1)!.ids).toEqual(['cb1:r:', 'cb1:u:', 'cb1:d:']);
+    expect(surface.carried.filter((c) => c.op === 'edit')).toEqual([]);
+  });
 });
