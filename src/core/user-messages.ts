@@ -225,7 +225,8 @@ export const CONTROL_LABELS = {
 /** A button pressed by someone who neither asked the question nor is an admin. */
 export const CONTROL_NOT_YOURS = 'Only the person who asked, or an admin, can use this button.';
 /** A button on an answer that already ended, was stopped, replaced or deleted. */
-export const CONTROL_STALE = 'This answer has already ended, so the button does nothing now.';
+export const CONTROL_STALE =
+  'This answer has ended or been replaced since, so this button does nothing any more.';
 /** The private answer to a 👍 or 👎. */
 export const FEEDBACK_THANKS = 'Thanks for the feedback! Only you can see this.';
 /** A button press that could not be queued. */
