@@ -244,7 +244,7 @@ export class ReplyRenderer {
     );
     if (this.native?.open) {
       // A one-page answer's buttons come with the stream's end, not in an edit after it.
-      const controls = pages.length === 1 ? this.controlsFor(0, 1, true) : undefined;
+      const controls = pages.length === 1 ? this.controlsFor(0, 1) : undefined;
       await this.endStream(pages[0]!, true, controls);
       if (controls) this.carried[0] = controlsKey(controls);
     }
@@ -256,7 +256,10 @@ export class ReplyRenderer {
       if (index >= this.messages.length) await this.run({ kind: 'post', index, text }, 'final');
       else if (
         this.shown[index] !== text ||
-        (want !== undefined && this.carried[index] !== controlsKey(want))
+        // A page that streamed natively gets its buttons only in an edit it needs anyway.
+        (want !== undefined &&
+          this.carried[index] !== NATIVE &&
+          this.carried[index] !== controlsKey(want))
       )
         await this.run({ kind: 'edit', index, text }, 'final');
     }
@@ -434,16 +437,12 @@ export class ReplyRenderer {
   /**
    * The buttons page `index` should carry now (undefined: the reply has none
    * to manage): while streaming, the first page's; once closed, the last
-   * page's. A page that streamed natively gets none (its stop is the platform's).
+   * page's. A page streaming natively gets none (its stop is the platform's).
    */
-  private controlsFor(
-    index: number,
-    pages?: number,
-    ending = false,
-  ): readonly Control[] | undefined {
+  private controlsFor(index: number, pages?: number): readonly Control[] | undefined {
     const controls = this.options.controls;
     if (!controls || !this.surface.controls) return undefined;
-    if (this.carried[index] === NATIVE && !ending) return undefined;
+    if (this.carried[index] === NATIVE && !this.closed) return undefined;
     if (!this.closed) return index === 0 ? controls.streaming : [];
     return index === (pages ?? this.finalPages ?? this.messages.length) - 1
       ? this.finalControls
@@ -549,7 +548,7 @@ export class ReplyRenderer {
       this.options.signal?.throwIfAborted();
       await this.surface.edit(message, text, options);
     }
-    if (controls && this.carried[index] !== NATIVE) this.carried[index] = controlsKey(controls);
+    if (controls) this.carried[index] = controlsKey(controls);
   }
 
   /**

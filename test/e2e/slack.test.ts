@@ -295,6 +295,12 @@ describe('chat over Slack, end to end', () => {
     const [reply] = await botReplies(channel, sent.ts, (t) => t.includes('Stopped'));
     expect(visibleText(reply!)).toMatch(/^word0 [\s\S]*_\(Stopped\.\)_$/);
     expect(visibleText(reply!)).not.toContain('word29');
+    // The edit that says so carries the finished answer's buttons.
+    expect(actionIdsOf(reply!.blocks)).toEqual([
+      expect.stringMatching(/^cb1:r:/),
+      expect.stringMatching(/^cb1:u:/),
+      expect.stringMatching(/^cb1:d:/),
+    ]);
     const request = chatRequests().at(-1)!;
     await stack.slack.waitFor(() => request.disconnectedAt, 5_000, 'the Chutes stream to end');
   });
