@@ -37,7 +37,7 @@ import {
 import { StopWatch } from './core/controls/stop-watch.js';
 import { PgStopStore } from './db/stop-store.js';
 import { PgFeedbackStore } from './db/feedback-store.js';
-import { answerMessages } from './queue/answer-messages.js';
+import { answerPlaces } from './queue/answer-places.js';
 import { QUEUES } from './queue/jobs.js';
 import { Outbox, OUTBOX_LIMIT, type OutboxEntry } from './queue/outbox.js';
 import { OutboxJournal } from './queue/outbox-journal.js';
@@ -298,7 +298,7 @@ export async function startService(
             answers: conversations,
             // A regeneration is queued like a question.
             sink: new JobProducer(queues, order, config.worker.attempts),
-            messagesOf: answerMessages(queues.chat),
+            placeOf: answerPlaces(queues.chat),
             feedback,
             settings,
             metrics,

@@ -19,6 +19,15 @@ import { CONTROL_NOT_YOURS, CONTROL_STALE, FEEDBACK_THANKS } from '../user-messa
 import type { FeedbackStore } from './feedback.js';
 import type { StopStore } from './stop-watch.js';
 
+/** Where an answer was shown, as its chat job knew it. */
+export interface AnswerPlace {
+  readonly messages?: readonly MessageRef[];
+  /** The channel whose settings applied (a Discord thread's). */
+  readonly parentChannelId?: string;
+  /** Its conversation is shared (ChatJob.shared). */
+  readonly shared?: boolean;
+}
+
 export interface ControlDeps {
   readonly interactions: (platform: string) => InteractionSurface;
   readonly stops: Pick<StopStore, 'request'>;
@@ -26,8 +35,8 @@ export interface ControlDeps {
   readonly answers: AnswerStore;
   /** Where a regeneration's chat job goes. */
   readonly sink: Pick<JobSink, 'enqueueChat'>;
-  /** The messages an answer was shown in, where the queue still knows them. */
-  readonly messagesOf: (answerId: string) => Promise<readonly MessageRef[] | undefined>;
+  /** Where an answer was shown, while the queue still knows its job. */
+  readonly placeOf: (answerId: string) => Promise<AnswerPlace | undefined>;
   readonly feedback: FeedbackStore;
   readonly settings: Pick<SettingsSource, 'get'>;
   /** Counts votes (the core's Metrics port). */
@@ -84,7 +93,8 @@ export async function handleControlJob(job: ControlJob, deps: ControlDeps): Prom
 async function regenerate(job: ControlJob, deps: ControlDeps) {
   const exchange = await deps.answers.exchangeOf(job.answerId);
   if (!exchange) return undefined;
-  const messages = (await deps.messagesOf(job.answerId))?.filter(
+  const place = await deps.placeOf(job.answerId);
+  const messages = place?.messages?.filter(
     (message) => message.channelId === job.message.channelId,
   );
   const chat: ChatJob = {
@@ -93,7 +103,10 @@ async function regenerate(job: ControlJob, deps: ControlDeps) {
     tenantId: job.tenantId,
     conversationKey: exchange.conversationKey,
     channelId: job.message.channelId,
+    ...(place?.parentChannelId ? { parentChannelId: place.parentChannelId } : {}),
     ...(job.message.threadId ? { threadId: job.message.threadId } : {}),
+    // In a shared channel it waits only for its author's earlier questions, as a question would.
+    ...(place?.shared ? { shared: true } : {}),
     messageId: exchange.question.messageId || job.message.messageId,
     author: { id: exchange.question.authorId, name: exchange.question.authorName },
     text: exchange.question.text,
