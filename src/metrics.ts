@@ -36,6 +36,12 @@ export function createPromMetrics(): PromMetrics {
     labelNames: ['platform', 'kind'],
     registers,
   });
+  const feedback = new Counter({
+    name: `${PREFIX}feedback_total`,
+    help: 'Votes on answers (new or changed), by platform and value: up or down',
+    labelNames: ['platform', 'value'],
+    registers,
+  });
   const answers = new Counter({
     name: `${PREFIX}answers_total`,
     help: 'Chat answers by outcome: ok, too_long, stopped, refused (a quota) or error',
@@ -137,6 +143,7 @@ export function createPromMetrics(): PromMetrics {
     jobRetried: () => retried.inc(),
     jobFailed: () => failed.inc(),
     activeStreams: (delta) => streams.inc(delta),
+    feedback: (platform, value) => feedback.inc({ platform, value }),
   };
 
   const handler: RequestListener = (req, res) => {

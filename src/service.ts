@@ -36,6 +36,10 @@ import {
   type JobWorker,
   type WaitFor,
 } from './queue/backend.js';
+import { StopWatch } from './core/controls/stop-watch.js';
+import { PgStopStore } from './db/stop-store.js';
+import { PgFeedbackStore } from './db/feedback-store.js';
+import { answerPlaces } from './queue/answer-places.js';
 import { QUEUES } from './queue/jobs.js';
 import { Outbox, OUTBOX_LIMIT, type OutboxEntry } from './queue/outbox.js';
 import { OutboxJournal } from './queue/outbox-journal.js';
@@ -232,6 +236,11 @@ export async function startService(
       const payments = new PaymentNotices(log);
       const settings = new PgSettingsStore(db, config.defaults);
       const turns = new Turns(order, [queues.chat, queues.commands], config.worker.lockMs, log);
+      // Stop presses, recorded by whichever worker takes them, reach the one streaming.
+      const stopStore = new PgStopStore(db);
+      const feedback = new PgFeedbackStore(db);
+      const stops = new StopWatch(stopStore, log);
+      closers.push(async () => stops.stop());
       const workerOptions: WorkerOptions = {
         backend,
         log,
@@ -264,6 +273,7 @@ export async function startService(
               inputModalities: async (id) => (await models.modelInfo(id))?.inputModalities,
             },
             log,
+            stops,
           },
         }),
         startCommandWorker({
@@ -292,7 +302,21 @@ export async function startService(
             usage,
             payments: usage,
             models,
+            feedback,
             defaults: config.defaults,
+            log,
+          },
+          controls: {
+            interactions: surface,
+            stops: stopStore,
+            store: conversations,
+            answers: conversations,
+            // A regeneration is queued like a question.
+            sink: new JobProducer(queues, order, config.worker.attempts),
+            placeOf: answerPlaces(queues.chat),
+            feedback,
+            settings,
+            metrics,
             log,
           },
         }),

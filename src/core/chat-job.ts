@@ -31,6 +31,8 @@ import { spend, type RateBudget } from './rate-budget.js';
 import { budgetBuckets } from './budget-buckets.js';
 import { ThinkingAnswer } from './reasoning/thinking-answer.js';
 import { ReplyRenderer, type ReplyRendererOptions } from './reply-stream.js';
+import { answerControls } from './controls/reply-controls.js';
+import type { StopWatch } from './controls/stop-watch.js';
 import { modelList, type SettingsSource } from './settings/index.js';
 import { SurfaceError, type ChatSurface, type MessageRef, type ReplyTarget } from './surface.js';
 import { answerTokens, estimatedCompletionTokens, estimatedPromptTokens } from './usage.js';
@@ -76,6 +78,8 @@ export interface ChatJobDeps {
   };
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Where Stop presses reach this answer; unset: answers carry no buttons. */
+  readonly stops?: Pick<StopWatch, 'watch'>;
 }
 
 export async function handleChatJob(
@@ -94,11 +98,13 @@ export async function handleChatJob(
     replyTo(job, deps, {
       target,
       idempotencyKey: ctx.jobId,
-      existing: ctx.progress,
+      // A regeneration streams into the answer it replaces.
+      existing: ctx.progress.length > 0 ? ctx.progress : (job.regenerates?.messages ?? []),
       onMessages: (messages) => ctx.saveProgress(messages),
       onGiveUp: (reason) => abort.abort(reason === 'too_long' ? tooLong : reason),
       tooLongNote: TOO_LONG,
       signal: ctx.signal,
+      controls: deps.stops && answerControls(job.author.id, ctx.jobId),
     });
   // Until a thread is opened for it, the answer goes where the gateway said.
   let renderer = renderTo(ctx.target ?? inPlace(job));
@@ -119,12 +125,13 @@ export async function handleChatJob(
   let lead = '';
   // The question as the history keeps it: with its files' text and a note per image.
   let asStored = job;
+  let stopButton: ReturnType<StopWatch['watch']> | undefined;
   // Every step, from the first lookup on, is inside the path that tells the
   // user on the final attempt: nothing leaves a reply on "Thinking…".
   try {
     if (job.text.trim() === '' && !job.attachments?.length) {
       // Nothing to answer (and so never an answer stored for it).
-      await renderer.finish(EMPTY_PROMPT);
+      await renderer.finish(EMPTY_PROMPT, []);
       return;
     }
     const storedLookup = deps.store.storedAnswer(ctx.jobId);
@@ -171,7 +178,7 @@ export async function handleChatJob(
       job.author.id,
     );
     if (refused !== undefined) {
-      await renderer.finish(refused);
+      await renderer.finish(refused, []);
       return;
     }
     const surface = deps.surface(job.platform);
@@ -192,7 +199,7 @@ export async function handleChatJob(
     lead = asked.lead;
     if (asked.text.trim() === '' && asked.images.length === 0) {
       // Only files, and none of them could be read: nothing to answer.
-      await renderer.finish(lead + EMPTY_PROMPT);
+      await renderer.finish(lead + EMPTY_PROMPT, []);
       return;
     }
     const fit = fitHistory({
@@ -211,7 +218,7 @@ export async function handleChatJob(
         { jobId: ctx.jobId, model, contextLength: context },
         'question too long for the model',
       );
-      await renderer.finish(lead + questionTooLongText(model, fit));
+      await renderer.finish(lead + questionTooLongText(model, fit), []);
       return;
     }
     const { messages } = fit;
@@ -221,7 +228,10 @@ export async function handleChatJob(
     let tokens: { prompt: number; completion: number } | undefined;
     // Another model's answer says so; its usage counts against the model that answered.
     let note = '';
-    const modelSignal = ctx.signal ? AbortSignal.any([abort.signal, ctx.signal]) : abort.signal;
+    stopButton = deps.stops?.watch(ctx.jobId);
+    const modelSignal = AbortSignal.any(
+      [abort.signal, ctx.signal, stopButton?.signal].filter((signal) => signal !== undefined),
+    );
     // A reasoning model's thinking is shown as such, never as (or stored with) the answer.
     const reply = new ThinkingAnswer(withLead(renderer, lead), {
       model,
@@ -289,7 +299,7 @@ export async function handleChatJob(
   } catch (error) {
     // Stopped from outside (lock lost, shutdown): not a failure to tell anyone about.
     if (ctx.signal?.aborted) throw error;
-    if (renderer.stopped) {
+    if (renderer.stopped || stopButton?.signal.aborted) {
       await finishStopped({
         job: asStored,
         ctx,
@@ -324,6 +334,8 @@ export async function handleChatJob(
       started,
       now,
     });
+  } finally {
+    stopButton?.close();
   }
 }
 
@@ -353,6 +365,12 @@ async function lookUp(job: ChatJob, deps: ChatJobDeps) {
  * it arrived, plus its author's own exchanges (undefined: strict order, all).
  */
 function historyView(job: ChatJob): HistoryView | undefined {
+  if (job.regenerates)
+    return {
+      arrivedAt: job.arrivedAt ?? 0,
+      authorId: job.author.id,
+      before: job.regenerates.askedAt,
+    };
   return job.shared && job.arrivedAt !== undefined
     ? { arrivedAt: job.arrivedAt, authorId: job.author.id }
     : undefined;
@@ -467,7 +485,7 @@ async function reportFailure(error: unknown, x: AttemptState): Promise<JobError>
     const retrying = error instanceof ChutesError ? RETRYING : RETRYING_OTHER;
     const notice = failure.final ? userMessageFor(error, x.usage.model) : retrying;
     try {
-      await x.renderer.finish(partial + notice);
+      await x.renderer.finish(partial + notice, []);
     } catch (renderError) {
       x.deps.log.warn(
         { err: renderError, jobId: x.ctx.jobId },
@@ -546,6 +564,8 @@ export async function reportAbandonedChat(
   await replyTo(job, deps, {
     existing: messages,
     sleep: deps.sleep,
+    // Its buttons go: nothing on it can be pressed any more.
+    controls: { streaming: [], final: [] },
     ...(target ? { target } : {}),
   }).finish(INTERNAL);
 }

@@ -6,7 +6,14 @@
  * `chutes_bot_answers_total{outcome="refused"}`.
  */
 import { BotError } from '../errors.js';
-import type { ChatJob, CommandJob, EnqueueResult, JobSink } from './jobs.js';
+import {
+  controlSink,
+  type ChatJob,
+  type CommandJob,
+  type ControlJob,
+  type EnqueueResult,
+  type JobSink,
+} from './jobs.js';
 import type { Metrics } from './metrics.js';
 import type { BudgetBucket, RateBudget } from './rate-budget.js';
 
@@ -122,6 +129,11 @@ export class FloodGuard implements JobSink {
 
   enqueueCommand(job: CommandJob, interactionId: string): Promise<EnqueueResult> {
     return this.sink.enqueueCommand(job, interactionId);
+  }
+
+  /** Button presses are not questions: no flood limit counts them. */
+  enqueueControl(job: ControlJob, pressId: string): Promise<EnqueueResult> {
+    return controlSink(this.sink).enqueueControl(job, pressId);
   }
 
   private buckets(job: ChatJob): ['user' | 'channel', BudgetBucket][] {

@@ -6,7 +6,14 @@
  * quicker would be answered first. In a shared conversation only each
  * author's questions keep their order (each author waits for no one else).
  */
-import type { ChatJob, CommandJob, EnqueueResult, JobSink } from './jobs.js';
+import {
+  controlSink,
+  type ChatJob,
+  type CommandJob,
+  type ControlJob,
+  type EnqueueResult,
+  type JobSink,
+} from './jobs.js';
 
 export class InOrder implements JobSink {
   /** The last question of each conversation still on its way, by conversation. */
@@ -32,6 +39,10 @@ export class InOrder implements JobSink {
 
   enqueueCommand(job: CommandJob, interactionId: string): Promise<EnqueueResult> {
     return this.sink.enqueueCommand(job, interactionId);
+  }
+
+  enqueueControl(job: ControlJob, pressId: string): Promise<EnqueueResult> {
+    return controlSink(this.sink).enqueueControl(job, pressId);
   }
 
   queuedChat(job: ChatJob, eventId?: string): Promise<EnqueueResult | undefined> {

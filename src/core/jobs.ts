@@ -2,6 +2,7 @@
 import type { AttachmentRef } from './attachments/types.js';
 import type { Actor } from './settings/index.js';
 import type { ConversationKey } from './conversation-key.js';
+import type { ControlAction } from './controls/control-id.js';
 import type { InteractionRef, MessageRef, ReplyTarget } from './surface.js';
 
 export interface JobAuthor {
@@ -63,6 +64,18 @@ export interface ChatJob {
    * and kept with the job, so a retry sees the history the first attempt saw.
    */
   readonly arrivedAt?: number;
+  /**
+   * Asks again for an answer someone chose to regenerate: the answer streams
+   * into its `messages`, the history is the one before it, and the stored
+   * answer is replaced (the old one kept aside). `answerId` is the job id the
+   * answer is stored under.
+   */
+  readonly regenerates?: {
+    readonly answerId: string;
+    readonly messages: readonly MessageRef[];
+    /** When the question was first asked (ms since the epoch): the history is what came before. */
+    readonly askedAt: number;
+  };
 }
 
 /** Someone ran one of the bot's commands; the platform already acknowledged it. */
@@ -89,6 +102,32 @@ export interface CommandJob {
   readonly options: Readonly<Record<string, string | number | boolean>>;
   /** Largest file the platform takes in the answer, when it says so per invocation. */
   readonly uploadLimitBytes?: number;
+  readonly receivedAt: string;
+}
+
+/**
+ * Someone pressed a button on an answer (controls/control-id.ts); the
+ * platform already acknowledged the press. Handled by any worker.
+ */
+export interface ControlJob {
+  readonly v: 1;
+  readonly platform: string;
+  readonly tenantId: string;
+  readonly channelId: string;
+  readonly action: ControlAction;
+  /** The chat job that made the answer. */
+  readonly answerId: string;
+  /** Who asked the question (from the button's id). */
+  readonly askerId: string;
+  /** Answers the person who pressed, privately. */
+  readonly interaction: InteractionRef;
+  /** Who pressed; with `actorPending`, only the id and name the platform sent. */
+  readonly actor: Actor;
+  readonly actorPending?: boolean;
+  /** The message the button is on (`threadId`: the thread it is in, on Slack). */
+  readonly message: MessageRef & { readonly threadId?: string };
+  /** The press's own id (Discord's interaction id, Slack's trigger id). */
+  readonly pressId: string;
   readonly receivedAt: string;
 }
 
@@ -142,10 +181,19 @@ export interface JobSink {
   /** `eventId` names the platform event the job comes from (default: the question's id). */
   enqueueChat(job: ChatJob, eventId?: string): Promise<EnqueueResult>;
   enqueueCommand(job: CommandJob, interactionId: string): Promise<EnqueueResult>;
+  /** `pressId` names the press (Discord's interaction id, Slack's trigger id). */
+  enqueueControl?(job: ControlJob, pressId: string): Promise<EnqueueResult>;
   /**
    * The job an earlier delivery of this event became (queued, or kept until
    * the queue is back), if any; queues and takes nothing. Lets a redelivery
    * be told apart before anything is counted against its author.
    */
   queuedChat?(job: ChatJob, eventId?: string): Promise<EnqueueResult | undefined>;
+}
+
+/** A sink that takes button presses; throws where the one given does not. */
+export function controlSink(sink: JobSink): Required<Pick<JobSink, 'enqueueControl'>> {
+  const enqueue = sink.enqueueControl?.bind(sink);
+  if (!enqueue) throw new Error('this job sink takes no button presses');
+  return { enqueueControl: enqueue };
 }

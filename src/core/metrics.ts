@@ -12,7 +12,7 @@
 import type { ChatRequest, ChatStreamEvent } from '../chutes/chat-client.js';
 import { ChutesError } from '../chutes/errors.js';
 import type { ChatModel, ConversationStore, ImageModel, UsageRecord } from './ports.js';
-import type { JobSink } from './jobs.js';
+import { controlSink, type JobSink } from './jobs.js';
 
 export interface Metrics {
   /** A platform event became a job (`kind`: `chat` or the command's name). */
@@ -33,6 +33,8 @@ export interface Metrics {
   jobFailed(): void;
   /** A model stream opened (+1) or closed (-1). */
   activeStreams(delta: 1 | -1): void;
+  /** Someone voted on an answer (a new or changed vote). */
+  feedback?(platform: string, value: 'up' | 'down'): void;
 }
 
 /** Observes nothing: the default where no monitoring is wired (unit tests, tools). */
@@ -140,5 +142,10 @@ export function observeEvents(sink: JobSink, metrics: Metrics): JobSink {
       return result;
     },
     ...(sink.queuedChat ? { queuedChat: (job, eventId) => sink.queuedChat!(job, eventId) } : {}),
+    async enqueueControl(job, pressId) {
+      const result = await controlSink(sink).enqueueControl(job, pressId);
+      if (!result.duplicate) metrics.event(job.platform, `control.${job.action}`);
+      return result;
+    },
   };
 }

@@ -6,7 +6,13 @@
  * leave the message editable.
  */
 import { newTicket, settle, spend, type BudgetBucket, type RateBudget } from './rate-budget.js';
-import { SurfaceError, type MessageRef, type NativeStream, type SurfaceOp } from './surface.js';
+import {
+  SurfaceError,
+  type Control,
+  type MessageRef,
+  type NativeStream,
+  type SurfaceOp,
+} from './surface.js';
 
 /** What a reply's stream calls share with the renderer. */
 export interface StreamCalls {
@@ -71,12 +77,13 @@ export class NativeReply {
     page: string,
     final: boolean,
     shows: (text: string | undefined) => void,
+    controls?: readonly Control[],
   ): Promise<void> {
     const { calls } = this;
     const tail = page.startsWith(this.sent) ? page.slice(this.sent.length) : '';
     const stop = () => {
       calls.signal?.throwIfAborted();
-      return this.stream.stop(message, tail);
+      return this.stream.stop(message, tail, controls);
     };
     try {
       // A message cannot be edited while it streams: the final render waits for the stop's

@@ -48,6 +48,11 @@ export interface HistoryView {
   /** When the question arrived (ChatJob.arrivedAt, ms since the epoch). */
   readonly arrivedAt: number;
   readonly authorId: string;
+  /**
+   * A regeneration: only the exchanges asked before this moment (ms since
+   * the epoch: when the regenerated question was first asked).
+   */
+  readonly before?: number;
 }
 
 /** Where conversations and usage are kept (Postgres in production). */
@@ -110,4 +115,30 @@ export interface ModelCatalog {
   chatModels(): Promise<readonly string[]>;
   /** Each chat model with its input modalities, prices and context length, as listed. */
   modelInfos(): Promise<readonly ModelInfo[]>;
+}
+
+/** An exchange as stored, found by its answer's id (a regeneration asks its question again). */
+export interface StoredExchange {
+  readonly answerId: string;
+  readonly platform: string;
+  readonly tenantId: string;
+  readonly conversationKey: ConversationKey;
+  readonly answer: string;
+  /** When the question arrived (ms since the epoch). */
+  readonly askedAt: number;
+  readonly question: {
+    readonly text: string;
+    readonly authorId: string;
+    readonly authorName: string;
+    /** The question's own message id on the platform. */
+    readonly messageId: string;
+  };
+}
+
+/** The exchanges the buttons on answers act on. */
+export interface AnswerStore {
+  /** The exchange whose answer is stored under `answerId` now; undefined: none. */
+  exchangeOf(answerId: string): Promise<StoredExchange | undefined>;
+  /** The answer was replaced by a regeneration. */
+  wasReplaced(answerId: string): Promise<boolean>;
 }

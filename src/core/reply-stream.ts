@@ -26,6 +26,7 @@ import {
 } from './rate-budget.js';
 import { isUnreachable } from './job-error.js';
 import { capPages, closeOpenFence, GrowingPages, splitFrom, START } from './split.js';
+import { controlsKey, type ReplyControls } from './controls/reply-controls.js';
 import {
   thinkingPlaceholder,
   thinkingStatus,
@@ -34,6 +35,7 @@ import {
 import {
   SurfaceError,
   type ChatSurface,
+  type Control,
   type MessageRef,
   type ReplyTarget,
   type SurfaceLimits,
@@ -64,6 +66,12 @@ export interface ReplyRendererOptions {
   /** Most messages one answer may take; the last one then ends with `tooLongNote`. */
   readonly maxPages?: number;
   readonly tooLongNote?: string;
+  /**
+   * Buttons the reply carries where the surface shows them: `streaming` on
+   * its first message while it streams by post + edit; the final render's
+   * (finish's `controls`) on its last page, and none anywhere else.
+   */
+  readonly controls?: ReplyControls;
   /** Once aborted, the reply is not written to any more: every call throws the reason. */
   readonly signal?: AbortSignal;
   readonly log?: {
@@ -92,6 +100,9 @@ const OP_BUDGET: Record<Op['kind'], SurfaceOp> = {
   status: 'status',
 };
 
+/** What `carried` says of a message that streamed natively: it never carries buttons. */
+const NATIVE = 'native';
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class ReplyRenderer {
@@ -99,6 +110,12 @@ export class ReplyRenderer {
   private readonly messages: MessageRef[];
   /** What each message shows now; undefined when unknown (left by an earlier attempt). */
   private readonly shown: (string | undefined)[];
+  /** Which buttons each message carries now (controlsKey); undefined when unknown. */
+  private readonly carried: (string | undefined)[];
+  /** The buttons of the final render. */
+  private finalControls: readonly Control[] = [];
+  /** How many pages the final render shows, once it runs. */
+  private finalPages?: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
   private readonly maxPages: number;
@@ -131,6 +148,7 @@ export class ReplyRenderer {
     this.surface = options.surface;
     this.messages = [...(options.existing ?? [])];
     this.shown = this.messages.map(() => undefined);
+    this.carried = this.messages.map(() => undefined);
     this.sleep = options.sleep ?? defaultSleep;
     this.now = options.now ?? Date.now;
     this.maxPages = Math.max(1, options.maxPages ?? DEFAULT_MAX_PAGES);
@@ -237,7 +255,11 @@ export class ReplyRenderer {
    * Stops streaming and renders `finalText` completely, waiting for budget as
    * long as it takes. Messages left over from a longer earlier attempt are removed.
    */
-  async finish(finalText: string): Promise<readonly MessageRef[]> {
+  async finish(
+    finalText: string,
+    controls: readonly Control[] = this.options.controls?.final ?? [],
+  ): Promise<readonly MessageRef[]> {
+    this.finalControls = controls;
     try {
       return await this.render(finalText);
     } finally {
@@ -261,12 +283,26 @@ export class ReplyRenderer {
       max,
       this.options.tooLongNote ?? '…',
     );
-    if (this.native?.open) await this.endStream(pages[0]!, true);
+    if (this.native?.open) {
+      // A one-page answer's buttons come with the stream's end, not in an edit after it.
+      const controls = pages.length === 1 ? this.controlsFor(0, 1) : undefined;
+      await this.endStream(pages[0]!, true, controls);
+      if (controls) this.carried[0] = controlsKey(controls);
+    }
     this.native = undefined;
+    this.finalPages = pages.length;
     for (let index = 0; index < pages.length; index++) {
       const text = pages[index]!;
+      const want = this.controlsFor(index, pages.length);
       if (index >= this.messages.length) await this.run({ kind: 'post', index, text }, 'final');
-      else if (this.shown[index] !== text) await this.run({ kind: 'edit', index, text }, 'final');
+      else if (
+        this.shown[index] !== text ||
+        // A page that streamed natively gets its buttons only in an edit it needs anyway.
+        (want !== undefined &&
+          this.carried[index] !== NATIVE &&
+          this.carried[index] !== controlsKey(want))
+      )
+        await this.run({ kind: 'edit', index, text }, 'final');
     }
     while (this.messages.length > pages.length) {
       const extra = this.messages[this.messages.length - 1]!;
@@ -280,6 +316,7 @@ export class ReplyRenderer {
       );
       this.messages.pop();
       this.shown.pop();
+      this.carried.pop();
       await this.options.onMessages?.(this.messages);
     }
     return this.messages;
@@ -479,20 +516,38 @@ export class ReplyRenderer {
     );
   }
 
+  /**
+   * The buttons page `index` should carry now (undefined: the reply has none
+   * to manage): while streaming, the first page's; once closed, the last
+   * page's. A page streaming natively gets none (its stop is the platform's).
+   */
+  private controlsFor(index: number, pages?: number): readonly Control[] | undefined {
+    const controls = this.options.controls;
+    if (!controls || !this.surface.controls) return undefined;
+    if (this.carried[index] === NATIVE && !this.closed) return undefined;
+    if (!this.closed) return index === 0 ? controls.streaming : [];
+    return index === (pages ?? this.finalPages ?? this.messages.length) - 1
+      ? this.finalControls
+      : [];
+  }
+
   private async call(op: Op): Promise<void> {
     this.options.signal?.throwIfAborted();
     switch (op.kind) {
       case 'post': {
         const { target, idempotencyKey } = this.options;
+        const controls = this.controlsFor(op.index);
         const ref = await this.surface.post(target.channelId, op.text, {
           replyTo: op.index === 0 ? target.replyTo : undefined,
           threadId: target.threadId,
           signal: this.options.signal,
           idempotencyKey:
             idempotencyKey === undefined ? undefined : `${idempotencyKey}:${op.index}`,
+          ...(controls ? { controls } : {}),
         });
         this.messages[op.index] = ref;
         this.shown[op.index] = op.text;
+        this.carried[op.index] = controls && controlsKey(controls);
         if (op.index === 0 && !this.closed) this.owe('edit');
         await this.options.onMessages?.(this.messages);
         return;
@@ -508,6 +563,7 @@ export class ReplyRenderer {
         this.owe('streamStop');
         this.messages[0] = { ...ref, stream: true };
         this.shown[0] = native.sent;
+        this.carried[0] = NATIVE;
         this.lastEditAt = this.now();
         await this.options.onMessages?.(this.messages);
         return;
@@ -538,9 +594,13 @@ export class ReplyRenderer {
   }
 
   /** Closes the open stream so that its message shows `page` (see NativeReply.end). */
-  private async endStream(page: string, final: boolean): Promise<void> {
+  private async endStream(
+    page: string,
+    final: boolean,
+    controls?: readonly Control[],
+  ): Promise<void> {
     const message = this.messages[0]!;
-    await this.native!.end(message, page, final, (text) => (this.shown[0] = text));
+    await this.native!.end(message, page, final, (text) => (this.shown[0] = text), controls);
     this.messages[0] = closedRef(message);
     await this.options.onMessages?.(this.messages);
   }
@@ -569,15 +629,18 @@ export class ReplyRenderer {
   /** Edits a page; a message found still streaming has its stream closed first. */
   private async editClosingStream(index: number, text: string): Promise<void> {
     const message = this.messages[index]!;
+    const controls = this.controlsFor(index);
+    const options = { signal: this.options.signal, ...(controls ? { controls } : {}) };
     try {
-      await this.surface.edit(message, text, { signal: this.options.signal });
+      await this.surface.edit(message, text, options);
     } catch (error) {
       if (!(error instanceof SurfaceError && error.code === 'still_streaming')) throw error;
       this.options.log?.warn({ err: error }, 'closing a stream found open before editing it');
       await this.closeStream(message);
       this.options.signal?.throwIfAborted();
-      await this.surface.edit(message, text, { signal: this.options.signal });
+      await this.surface.edit(message, text, options);
     }
+    if (controls) this.carried[index] = controlsKey(controls);
   }
 
   /**

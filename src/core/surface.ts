@@ -86,6 +86,23 @@ export interface PostOptions {
   readonly idempotencyKey?: string;
   /** Once aborted, the call gives up (where the platform's client can: a queued or sent request). */
   readonly signal?: AbortSignal;
+  /** Buttons the message carries (none when unset). */
+  readonly controls?: readonly Control[];
+}
+
+/**
+ * A button on an answer (Stop, Regenerate, 👍, 👎). `id` is built by
+ * core/controls/control-id.ts and comes back with the press.
+ */
+export interface Control {
+  readonly id: string;
+  readonly label: string;
+  readonly style?: 'primary' | 'secondary' | 'danger';
+}
+
+/** An edit: with `controls`, the message's buttons become these (an empty list takes them away). */
+export interface EditOptions extends CallOptions {
+  readonly controls?: readonly Control[];
 }
 
 /** What any write may take: the job's signal, so that a stopped job stops waiting for the platform. */
@@ -119,16 +136,24 @@ export interface NativeStream {
   /** Opens the stream with its first text. */
   start(text: string): Promise<MessageRef>;
   append(message: MessageRef, text: string): Promise<void>;
-  /** Ends the stream; `tail` is appended first (it does not replace the text). */
-  stop(message: MessageRef, tail: string): Promise<void>;
+  /**
+   * Ends the stream; `tail` is appended first (it does not replace the text).
+   * `controls`: buttons the finished message carries at its end.
+   */
+  stop(message: MessageRef, tail: string, controls?: readonly Control[]): Promise<void>;
 }
 
 export interface ChatSurface {
   /** Platform name, used to namespace rate budgets and stored rows ("discord", "slack"). */
   readonly platform: string;
   readonly limits: SurfaceLimits;
+  /**
+   * The platform shows buttons on posted and edited messages (`controls` of
+   * post and edit); unset: they are not offered.
+   */
+  readonly controls?: boolean;
   post(channelId: string, text: string, options?: PostOptions): Promise<MessageRef>;
-  edit(message: MessageRef, text: string, options?: CallOptions): Promise<void>;
+  edit(message: MessageRef, text: string, options?: EditOptions): Promise<void>;
   remove(message: MessageRef, options?: CallOptions): Promise<void>;
   /**
    * A native stream where the platform offers one for this target; undefined
@@ -232,4 +257,10 @@ export interface InteractionSurface {
   respond(interaction: InteractionRef, reply: { text: string; file?: ReplyFile }): Promise<void>;
   /** Who someone is in a tenant, for a command whose gateway did not look them up. */
   person?(tenantId: string, userId: string): Promise<Actor>;
+  /**
+   * A line only the person who pressed a button sees (Discord: an ephemeral
+   * follow-up; Slack: an ephemeral `response_url` answer), leaving the
+   * message with the button as it is.
+   */
+  whisper?(interaction: InteractionRef, text: string): Promise<void>;
 }

@@ -286,3 +286,19 @@ export function thinkingStatusText(seconds: number): string {
 export function thoughtForText(seconds: number): string {
   return `💭 _Thought for ${seconds} s_`;
 }
+/** What the buttons on an answer say. */
+export const CONTROL_LABELS = {
+  stop: 'Stop',
+  regenerate: 'Regenerate',
+  up: '👍',
+  down: '👎',
+} as const;
+/** A button pressed by someone who neither asked the question nor is an admin. */
+export const CONTROL_NOT_YOURS = 'Only the person who asked, or an admin, can use this button.';
+/** A button on an answer that already ended, was stopped, replaced or deleted. */
+export const CONTROL_STALE =
+  'This answer has ended or been replaced since, so this button does nothing any more.';
+/** The private answer to a 👍 or 👎. */
+export const FEEDBACK_THANKS = 'Thanks for the feedback! Only you can see this.';
+/** A button press that could not be queued. */
+export const CONTROL_NOT_QUEUED = 'I could not take that button press right now; please try again.';

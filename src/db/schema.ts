@@ -152,3 +152,64 @@ export const settingsAudit = pgTable(
   },
   (t) => [index('settings_audit_tenant_time').on(t.platform, t.tenantId, t.at)],
 );
+
+/**
+ * Answers someone stopped with their Stop button, by chat job id: the worker
+ * streaming the answer looks here (core/controls/stop-watch.ts), whichever
+ * worker took the press. Rows older than three days are of no use (a job's
+ * id is not reused within that time) and are removed as new ones come.
+ */
+export const answerStops = pgTable(
+  'answer_stops',
+  {
+    jobId: text('job_id').primaryKey(),
+    requestedBy: text('requested_by').notNull(),
+    requestedAt: timestamp('requested_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('answer_stops_time').on(t.requestedAt)],
+);
+
+/**
+ * Answers replaced by a regeneration, kept for feedback and audit: the
+ * conversation's row then holds the new answer (under the regenerating
+ * job's id), and this row the old one, under the id it had.
+ */
+export const answerVersions = pgTable(
+  'answer_versions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** The chat job whose answer this was. */
+    jobId: text('job_id').notNull(),
+    /** The chat job whose answer replaced it. */
+    replacedBy: text('replaced_by').notNull(),
+    platform: text('platform').notNull(),
+    tenantId: text('tenant_id').notNull(),
+    conversationKey: text('conversation_key').notNull(),
+    content: text('content').notNull(),
+    replacedAt: timestamp('replaced_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('answer_versions_job').on(t.jobId)],
+);
+
+/**
+ * 👍 / 👎 on answers: one vote per person per answer, changed in place. The
+ * model, the settings in force and the answer are those of the vote's moment.
+ */
+export const answerFeedback = pgTable(
+  'answer_feedback',
+  {
+    jobId: text('job_id').notNull(),
+    userId: text('user_id').notNull(),
+    platform: text('platform').notNull(),
+    tenantId: text('tenant_id').notNull(),
+    value: text('value', { enum: ['up', 'down'] }).notNull(),
+    model: text('model').notNull(),
+    settings: jsonb('settings').notNull(),
+    answer: text('answer').notNull(),
+    votedAt: timestamp('voted_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.jobId, t.userId] }),
+    index('answer_feedback_tenant').on(t.platform, t.tenantId, t.model),
+  ],
+);

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { COMMANDS, ORDERED_COMMANDS as ORDERED } from '../core/commands/index.js';
-import type { ChatJob, CommandJob } from '../core/jobs.js';
+import type { ChatJob, CommandJob, ControlJob } from '../core/jobs.js';
 import { isConversationKey, type ConversationKey } from '../core/conversation-key.js';
 import { toInteractionRef } from '../core/surface.js';
 import type { Lane } from './conversation-order.js';
@@ -62,6 +62,13 @@ export const chatJobSchema = z.object({
   receivedAt: z.iso.datetime(),
   shared: z.boolean().optional(),
   arrivedAt: z.number().int().positive().optional(),
+  regenerates: z
+    .object({
+      answerId: id,
+      messages: z.array(z.object({ channelId: id, messageId: id })).max(20),
+      askedAt: z.number().int().nonnegative(),
+    })
+    .optional(),
 }) satisfies z.ZodType<ChatJob>;
 
 /**
@@ -89,6 +96,26 @@ export const commandJobSchema = z.object({
   receivedAt: z.iso.datetime(),
 }) satisfies z.ZodType<CommandJob>;
 
+/** A button press (core/controls/): it names the answer by its chat job's id. */
+export const controlJobSchema = z.object({
+  v: z.literal(1),
+  platform: z.string().regex(/^[a-z][a-z0-9-]*$/),
+  tenantId: id,
+  channelId: id,
+  action: z.enum(['stop', 'regenerate', 'up', 'down']),
+  answerId: id,
+  askerId: id,
+  interaction: interactionRef,
+  actor: z.object({ id, name: z.string().min(1).max(200), isAdmin: z.boolean() }),
+  actorPending: z.boolean().optional(),
+  message: z.object({ channelId: id, messageId: id, threadId: id.optional() }),
+  pressId: id,
+  receivedAt: z.iso.datetime(),
+}) satisfies z.ZodType<ControlJob>;
+
+/** The name control jobs have on the commands queue. */
+export const CONTROL_JOB = 'control';
+
 /**
  * What an attempt leaves for the next one: the messages it posted (and where
  * they go, when that was decided while answering), whether
@@ -115,6 +142,6 @@ export function readProgress(progress: unknown): Progress {
  * same job and is dropped. BullMQ refuses ids that parse as integers and ids
  * with ':' — hence the prefix and the replacement.
  */
-export function jobIdFor(platform: string, kind: 'msg' | 'cmd', eventId: string): string {
+export function jobIdFor(platform: string, kind: 'msg' | 'cmd' | 'ctl', eventId: string): string {
   return `${platform}-${kind}-${eventId.replace(/:/g, '_')}`;
 }

@@ -15,7 +15,14 @@
  */
 import { isUnreachable } from '../core/job-error.js';
 import { BotError } from '../errors.js';
-import type { ChatJob, CommandJob, EnqueueResult, JobSink } from '../core/jobs.js';
+import {
+  controlSink,
+  type ChatJob,
+  type CommandJob,
+  type ControlJob,
+  type EnqueueResult,
+  type JobSink,
+} from '../core/jobs.js';
 import type { OutboxJournal } from './outbox-journal.js';
 
 /** Jobs kept at most; with the gateway's other state this stays within a few MB. */
@@ -82,6 +89,14 @@ export class Outbox implements JobSink {
 
   enqueueCommand(job: CommandJob, interactionId: string): Promise<EnqueueResult> {
     return this.submit({ kind: 'command', job, id: interactionId });
+  }
+
+  /**
+   * A button press goes to the queue or nowhere: kept for later it would act
+   * on an answer long over (the person is told to press again).
+   */
+  enqueueControl(job: ControlJob, pressId: string): Promise<EnqueueResult> {
+    return controlSink(this.producer).enqueueControl(job, pressId);
   }
 
   /** An earlier delivery of this event, kept here or in the queue. */

@@ -1,7 +1,15 @@
-import type { ChatJob, CommandJob, EnqueueResult } from '../core/jobs.js';
+import type { ChatJob, CommandJob, ControlJob, EnqueueResult } from '../core/jobs.js';
 import type { JobQueue } from './backend.js';
 import type { ConversationOrder } from './conversation-order.js';
-import { chatJobSchema, commandJobSchema, jobIdFor, laneOf, ORDERED_COMMANDS } from './jobs.js';
+import {
+  chatJobSchema,
+  commandJobSchema,
+  CONTROL_JOB,
+  controlJobSchema,
+  jobIdFor,
+  laneOf,
+  ORDERED_COMMANDS,
+} from './jobs.js';
 
 /** Job options every job gets; retries honour Retry-After (see worker.ts). */
 export function jobOptions(attempts: number) {
@@ -74,6 +82,18 @@ export class JobProducer {
       if (ordered) await this.order.unregister(data.conversationKey, jobId).catch(() => undefined);
       throw error;
     }
+    return { jobId, duplicate: false };
+  }
+
+  /**
+   * Enqueues a button press on the commands queue (it waits for no turn: a
+   * Stop must reach the answer while it streams); a redelivery is dropped.
+   */
+  async enqueueControl(job: ControlJob, pressId: string): Promise<EnqueueResult> {
+    const data = controlJobSchema.parse(job);
+    const jobId = jobIdFor(data.platform, 'ctl', pressId);
+    if (await this.queues.commands.getJob(jobId)) return { jobId, duplicate: true };
+    await this.queues.commands.add(CONTROL_JOB, data, { ...jobOptions(this.attempts), jobId });
     return { jobId, duplicate: false };
   }
 }

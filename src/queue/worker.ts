@@ -12,6 +12,7 @@ import {
   type ChatJobDeps,
 } from '../core/chat-job.js';
 import { handleCommandJob, reportAbandonedCommand } from '../core/command-job.js';
+import { handleControlJob, type ControlDeps } from '../core/controls/control-job.js';
 import type { CommandDeps } from '../core/commands/definition.js';
 import type { ImagineDeps } from '../core/imagine-job.js';
 import type { Metrics } from '../core/metrics.js';
@@ -22,6 +23,8 @@ import { observeJobs, STALLED_OUT } from './job-metrics.js';
 import {
   chatJobSchema,
   commandJobSchema,
+  CONTROL_JOB,
+  controlJobSchema,
   laneOf,
   ORDERED_COMMANDS,
   QUEUES,
@@ -163,11 +166,20 @@ export function startCommandWorker(
     readonly turns: Turns;
     readonly imagine: ImagineDeps;
     readonly commands: CommandDeps;
+    /** Button presses on answers; unset: they are refused as invalid jobs. */
+    readonly controls?: ControlDeps;
   },
 ): JobWorker {
   return createWorker(
     QUEUES.commands,
     async (job, token, signal) => {
+      if (job.name === CONTROL_JOB && options.controls) {
+        const press = parse(controlJobSchema, job);
+        const controls = options.controls;
+        const log = jobLog(options.log, job, press);
+        await settle(job, token, signal, () => handleControlJob(press, { ...controls, log }));
+        return;
+      }
       const data = parse(commandJobSchema, job);
       const log = jobLog(options.log, job, data);
       // Every command runs through its definition (core/commands/).

@@ -4,6 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { STALE_SECONDS, type StoredMessage } from '../fakes/slack/index.js';
+import { actionIdsOf, visibleText } from '../fakes/slack/content.js';
 import { messageEventId } from '../../src/platforms/slack/events.js';
 import { jobIdFor } from '../../src/queue/jobs.js';
 import { METHOD_SCOPES } from '../unit/slack-scopes.js';
@@ -61,7 +62,7 @@ async function botReplies(
       const mine = stack.slack
         .botMessages(channel, threadTs)
         .filter((m) => !m.deleted && (threadTs ? m.threadTs === threadTs : !m.threadTs));
-      const text = mine.map((m) => m.markdown ?? m.text).join('');
+      const text = mine.map((m) => visibleText(m)).join('');
       return mine.length > 0 && done(text) && mine.every((m) => m.streaming !== 'streaming')
         ? mine
         : undefined;
@@ -97,6 +98,13 @@ describe('chat over Slack, end to end', () => {
       expect(chunks.join('').startsWith(version.text)).toBe(true);
     // While the model had not written yet, the thread said so.
     expect(stack.slack.statuses.some((s) => s.threadTs === sent.ts && s.status !== '')).toBe(true);
+    // Its buttons (Regenerate, 👍, 👎) came with the stream's end, not in an edit after it.
+    expect(actionIdsOf(reply!.finalBlocks)).toEqual([
+      expect.stringMatching(/^cb1:r:/),
+      expect.stringMatching(/^cb1:u:/),
+      expect.stringMatching(/^cb1:d:/),
+    ]);
+    expect(reply!.history.some((v) => v.via === 'update')).toBe(false);
     const start = stack.slack.requests.find((r) => r.method === 'chat.startStream');
     expect(start?.params).toMatchObject({
       channel,
@@ -234,7 +242,7 @@ describe('chat over Slack, end to end', () => {
       const vias = reply!.history.map((v) => v.via);
       expect(vias[0]).toBe('start');
       expect(vias).toContain('update');
-      expect(reply!.markdown).toBe(chunks.join(''));
+      expect(visibleText(reply!)).toBe(chunks.join(''));
     } finally {
       stack.slack.options.streamLifetimeMs = 5 * 60_000;
     }
@@ -250,7 +258,7 @@ describe('chat over Slack, end to end', () => {
       const [reply] = await botReplies(channel, sent.ts, (t) => t === chunks.join(''));
       expect(stack.slack.botMessages(channel, sent.ts)).toHaveLength(1);
       expect(reply!.history[0]!.via).toBe('post');
-      expect(reply!.markdown).toBe(chunks.join(''));
+      expect(visibleText(reply!)).toBe(chunks.join(''));
     } finally {
       stack.slack.options.streamingEnabled = true;
     }
@@ -266,10 +274,10 @@ describe('chat over Slack, end to end', () => {
     const sent = stack.slack.sendMention({ channel, user: SLACK.ann.id, text: 'a long one' });
     const replies = await botReplies(channel, sent.ts, (t) => t.endsWith('That is all.'), 30_000);
     expect(replies.length).toBeGreaterThan(1);
-    for (const reply of replies) expect((reply.markdown ?? '').length).toBeLessThanOrEqual(12_000);
-    expect(replies.map((r) => r.markdown).join('')).toBe(answer);
+    for (const reply of replies) expect(visibleText(reply).length).toBeLessThanOrEqual(12_000);
+    expect(replies.map((r) => visibleText(r)).join('')).toBe(answer);
     // The code block fits in one message, so one message holds all of it.
-    expect(replies.some((r) => r.markdown!.includes(code))).toBe(true);
+    expect(replies.some((r) => visibleText(r).includes(code))).toBe(true);
   });
 
   it('aborts the model call when the user stops the stream, and says so', async () => {
@@ -285,8 +293,14 @@ describe('chat over Slack, end to end', () => {
     await sleep(400);
     stack.slack.stopStreamByUser(channel, streaming.ts);
     const [reply] = await botReplies(channel, sent.ts, (t) => t.includes('Stopped'));
-    expect(reply!.markdown).toMatch(/^word0 [\s\S]*_\(Stopped\.\)_$/);
-    expect(reply!.markdown).not.toContain('word29');
+    expect(visibleText(reply!)).toMatch(/^word0 [\s\S]*_\(Stopped\.\)_$/);
+    expect(visibleText(reply!)).not.toContain('word29');
+    // The edit that says so carries the finished answer's buttons.
+    expect(actionIdsOf(reply!.blocks)).toEqual([
+      expect.stringMatching(/^cb1:r:/),
+      expect.stringMatching(/^cb1:u:/),
+      expect.stringMatching(/^cb1:d:/),
+    ]);
     const request = chatRequests().at(-1)!;
     await stack.slack.waitFor(() => request.disconnectedAt, 5_000, 'the Chutes stream to end');
   });

@@ -11,6 +11,7 @@ import type { CommandJob, JobContext } from '../jobs.js';
 import type { ModelCatalog, SettingsAdmin } from '../ports.js';
 import type { PaymentRefusalSource } from '../payment-notice.js';
 import type { UsageSource } from '../usage.js';
+import type { FeedbackStore } from '../controls/feedback.js';
 import type { Actor, Defaults, EffectiveSettings } from '../settings/index.js';
 import type { InteractionSurface } from '../surface.js';
 import type { OptionSpec, OptionValues } from './options.js';
@@ -28,6 +29,8 @@ export interface CommandDeps {
   readonly usage: UsageSource;
   /** Chutes' refusals for lack of balance, for `/usage`; unset: not shown. */
   readonly payments?: PaymentRefusalSource;
+  /** Votes on answers, for /usage; unset: it says nothing of them. */
+  readonly feedback?: Pick<FeedbackStore, 'byModel'>;
   readonly defaults: Defaults;
   /** For a command that answers by itself (/imagine), when the worker hands it here. */
   readonly imagine?: ImagineDeps;

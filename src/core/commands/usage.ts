@@ -6,6 +6,7 @@ import { usageReportText } from '../usage-text.js';
 import { paymentRefusalsText, usageAdminOnlyText } from '../user-messages.js';
 import { defineCommand } from './definition.js';
 import { admins } from './preconditions.js';
+import { FEEDBACK_DAYS, feedbackLines } from '../controls/feedback-text.js';
 
 export const usage = defineCommand({
   name: 'usage',
@@ -22,10 +23,15 @@ export const usage = defineCommand({
       deps.models.modelInfos().catch(() => undefined),
       deps.payments?.paymentRefusals(job.platform, job.tenantId, now),
     ]);
-    const quota = await quotaState(deps.usage, job.platform, job.tenantId, settings.quotas, now);
-    return usageReportText(summarizeUsage(groups), quota, now, {
+    const since = new Date(now.getTime() - FEEDBACK_DAYS * 24 * 3600_000);
+    const [quota, votes] = await Promise.all([
+      quotaState(deps.usage, job.platform, job.tenantId, settings.quotas, now),
+      deps.feedback?.byModel(job.platform, job.tenantId, since) ?? [],
+    ]);
+    const report = usageReportText(summarizeUsage(groups), quota, now, {
       ...(infos ? { costs: usageCosts(groups, infos) } : {}),
       ...(refusals ? { notices: [paymentRefusalsText(refusals, now)] } : {}),
     });
+    return [report, ...feedbackLines(votes)].join('\n');
   },
 });

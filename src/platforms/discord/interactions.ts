@@ -23,6 +23,7 @@ import type { CommandJob } from '../../core/jobs.js';
 import { COMMAND_NOT_QUEUED } from '../../core/user-messages.js';
 import type { Logger } from '../../log.js';
 import type { JobSink, ModelSuggestions } from '../platform.js';
+import { onButtonPress } from './button-press.js';
 import { encodeDiscordInteraction } from './interaction-ref.js';
 
 /** Autocomplete must answer within 3 s; a slow model list answers with nothing. */
@@ -80,7 +81,7 @@ function modelCatalogOf(option: string) {
 }
 
 export function createInteractionHandler(options: {
-  readonly producer: Pick<JobSink, 'enqueueCommand'>;
+  readonly producer: JobSink;
   readonly models: ModelSuggestions;
   readonly log: Logger;
 }): (interaction: Interaction) => Promise<void> {
@@ -147,6 +148,7 @@ export function createInteractionHandler(options: {
   return async (interaction) => {
     if (interaction.isAutocomplete()) await autocomplete(interaction);
     else if (interaction.isChatInputCommand()) await command(interaction);
+    else if (interaction.isButton()) await onButtonPress(interaction, producer, log);
   };
 }
 

@@ -7,8 +7,13 @@ import { fetchDiscordAttachment } from './attachments.js';
 import { DiscordAPIError, REST, RESTEvents } from '@discordjs/rest';
 import { createHash } from 'node:crypto';
 import {
+  ButtonStyle,
+  ComponentType,
+  MessageFlags,
   RESTJSONErrorCodes,
   Routes,
+  type APIActionRowComponent,
+  type APIButtonComponent,
   type APIThreadChannel,
   type RESTPostAPIChannelMessageResult,
   type RESTPostAPIChannelMessagesThreadsJSONBody,
@@ -26,6 +31,8 @@ import {
   type InteractionSurface,
   type MessageRef,
   type CallOptions,
+  type Control,
+  type EditOptions,
   type PostOptions,
   type QuestionRef,
   type ReplyFile,
@@ -94,6 +101,7 @@ export function createDiscordRest(token: string, apiUrl: string): REST {
 export class DiscordSurface implements ChatSurface, InteractionSurface {
   readonly platform = 'discord';
   readonly adminsAre = 'members with the Manage Server permission';
+  readonly controls = true;
 
   /**
    * With `learning`, every response's rate-limit headers are shared with all
@@ -130,6 +138,7 @@ export class DiscordSurface implements ChatSurface, InteractionSurface {
       ...(options?.idempotencyKey
         ? { nonce: nonceFor(options.idempotencyKey), enforce_nonce: true }
         : {}),
+      ...(options?.controls?.length ? { components: buttonRows(options.controls) } : {}),
     };
     const message = (await call(
       () => this.rest.post(Routes.channelMessages(channelId), { body, signal: options?.signal }),
@@ -138,11 +147,17 @@ export class DiscordSurface implements ChatSurface, InteractionSurface {
     return { channelId, messageId: message.id };
   }
 
-  async edit(message: MessageRef, text: string, options?: CallOptions): Promise<void> {
+  async edit(message: MessageRef, text: string, options?: EditOptions): Promise<void> {
+    const controls = options?.controls;
     await call(
       () =>
         this.rest.patch(Routes.channelMessage(message.channelId, message.messageId), {
-          body: { content: text, allowed_mentions: NO_PINGS },
+          body: {
+            content: text,
+            allowed_mentions: NO_PINGS,
+            // Left out, the message keeps its buttons; an empty list takes them away.
+            ...(controls ? { components: buttonRows(controls) } : {}),
+          },
           signal: options?.signal,
         }),
       options?.signal,
@@ -208,6 +223,21 @@ export class DiscordSurface implements ChatSurface, InteractionSurface {
     }
   }
 
+  /** An ephemeral follow-up to a button press (acknowledged with a deferred update). */
+  async whisper(interaction: InteractionRef, text: string): Promise<void> {
+    const { applicationId, token } = decodeDiscordInteraction(interaction);
+    await call(() =>
+      this.rest.post(Routes.webhook(applicationId, token), {
+        auth: false,
+        body: {
+          content: clip(text, this.limits.maxMessageLength),
+          allowed_mentions: NO_PINGS,
+          flags: MessageFlags.Ephemeral,
+        },
+      }),
+    );
+  }
+
   /**
    * Edits the deferred interaction answer (`@original`) through the webhook
    * route: it needs no bot auth and the token works for 15 minutes.
@@ -232,6 +262,35 @@ export class DiscordSurface implements ChatSurface, InteractionSurface {
       }),
     );
   }
+}
+
+/** Discord's button styles (discord-api-docs: component reference). */
+const BUTTON_STYLE = {
+  primary: ButtonStyle.Primary,
+  secondary: ButtonStyle.Secondary,
+  danger: ButtonStyle.Danger,
+} as const;
+
+/** At most 5 buttons in an action row (discord-api-docs: component reference). */
+const BUTTONS_PER_ROW = 5;
+
+/** Buttons as Discord's action rows. */
+export function buttonRows(
+  controls: readonly Control[],
+): APIActionRowComponent<APIButtonComponent>[] {
+  const rows: APIActionRowComponent<APIButtonComponent>[] = [];
+  for (let start = 0; start < controls.length; start += BUTTONS_PER_ROW) {
+    rows.push({
+      type: ComponentType.ActionRow,
+      components: controls.slice(start, start + BUTTONS_PER_ROW).map((control) => ({
+        type: ComponentType.Button,
+        style: BUTTON_STYLE[control.style ?? 'secondary'],
+        label: control.label,
+        custom_id: control.id,
+      })),
+    });
+  }
+  return rows;
 }
 
 /** Discord's thread names: 1 to 100 characters, on one line. */

@@ -41,6 +41,7 @@ import {
 } from './events.js';
 import { SLACK_EVENTS_PATH } from './events-path.js';
 import type { AssistantThreadStarted, SlackAssistant } from './assistant.js';
+import { listenForButtonPresses } from './button-press.js';
 import { encodeSlackInteraction } from './interaction-ref.js';
 import { SlackPeople } from './people.js';
 import { mentionedUserIds, slackToPlainText } from './text.js';
@@ -60,7 +61,7 @@ export interface SlackGatewayOptions {
   readonly apiUrl: string;
   readonly client: WebClient;
   /** Answers a command that could not be queued, through its response_url. */
-  readonly surface: Pick<InteractionSurface, 'respond'>;
+  readonly surface: Pick<InteractionSurface, 'respond' | 'whisper'>;
   /** The workers' surface and budget, for the sentence about a question not queued. */
   readonly notices: NoticeDeps;
   readonly producer: JobSink;
@@ -252,6 +253,13 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
     void people.get(command.user_id).catch(() => undefined);
   }
 
+  listenForButtonPresses(app, {
+    producer,
+    people,
+    surface: options.surface,
+    teamId: auth.team_id!,
+    log,
+  });
   for (const { name } of COMMAND_LIST) {
     app.command(`/${name}`, async ({ command, ack }) => onCommand(command, ack));
   }

@@ -11,6 +11,8 @@ import {
   SurfaceError,
   type ChatSurface,
   type InteractionRef,
+  type Control,
+  type EditOptions,
   type InteractionSurface,
   type MessageRef,
   type NativeStream,
@@ -66,6 +68,7 @@ export class SlackSurface implements ChatSurface, InteractionSurface {
   readonly platform = 'slack';
   readonly limits: SurfaceLimits = SLACK_LIMITS;
   readonly adminsAre = 'workspace admins and owners';
+  readonly controls = true;
   /**
    * Slack has no per-message switch for notifications: every text the bot
    * writes has its would-be mention tokens muted (the renderer mutes the
@@ -101,20 +104,25 @@ export class SlackSurface implements ChatSurface, InteractionSurface {
   }
 
   async post(channelId: string, text: string, options?: PostOptions): Promise<MessageRef> {
-    const result = await this.withPlainFallback('chat.postMessage', text, (body) =>
-      this.client.chat.postMessage({
-        channel: channelId,
-        ...(options?.threadId ? { thread_ts: options.threadId } : {}),
-        ...body,
-        unfurl_links: false,
-        unfurl_media: false,
-      }),
+    const result = await this.withPlainFallback(
+      'chat.postMessage',
+      text,
+      options?.controls,
+      (body) =>
+        this.client.chat.postMessage({
+          channel: channelId,
+          ...(options?.threadId ? { thread_ts: options.threadId } : {}),
+          ...body,
+          unfurl_links: false,
+          unfurl_media: false,
+        }),
     );
     return { channelId, messageId: result.ts! };
   }
 
-  async edit(message: MessageRef, text: string): Promise<void> {
-    await this.withPlainFallback('chat.update', text, (body) =>
+  /** chat.update replaces the whole message: without `controls` it has no buttons afterwards. */
+  async edit(message: MessageRef, text: string, options?: EditOptions): Promise<void> {
+    await this.withPlainFallback('chat.update', text, options?.controls, (body) =>
       this.client.chat.update({ channel: message.channelId, ts: message.messageId, ...body }),
     );
   }
@@ -197,8 +205,8 @@ export class SlackSurface implements ChatSurface, InteractionSurface {
           true,
         );
       },
-      async stop(message, tail) {
-        // Text given to stopStream is appended, never a replacement.
+      async stop(message, tail, controls) {
+        // Text given to stopStream is appended, never a replacement; blocks go at the end.
         await call(
           'chat.stopStream',
           () =>
@@ -206,7 +214,8 @@ export class SlackSurface implements ChatSurface, InteractionSurface {
               channel: message.channelId,
               ts: message.messageId,
               ...(tail ? { markdown_text: muteMentions(tail) } : {}),
-            }),
+              ...(controls?.length ? { blocks: [actionsBlock(controls)] } : {}),
+            } as Parameters<WebClient['chat']['stopStream']>[0]),
           true,
         );
       },
@@ -246,6 +255,16 @@ export class SlackSurface implements ChatSurface, InteractionSurface {
     await this.postResponse(responseUrl, { delete_original: true }).catch(() => undefined);
   }
 
+  /** A line only the person who pressed a button sees; the message stays as it is. */
+  async whisper(interaction: InteractionRef, text: string): Promise<void> {
+    const { responseUrl } = decodeSlackInteraction(interaction);
+    await this.postResponse(responseUrl, {
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: clip(toMrkdwn(muteMentions(text)), 3_000),
+    });
+  }
+
   private async postResponse(url: string, body: object): Promise<void> {
     let response: Response;
     try {
@@ -275,14 +294,55 @@ export class SlackSurface implements ChatSurface, InteractionSurface {
   private async withPlainFallback<T>(
     method: string,
     markdown: string,
-    send: (body: { markdown_text: string } | { text: string }) => Promise<T>,
+    controls: readonly Control[] | undefined,
+    send: (body: MessageBody) => Promise<T>,
   ): Promise<T> {
     markdown = muteMentions(markdown);
     try {
-      return await send({ markdown_text: markdown });
+      // Buttons need blocks, and `markdown_text` takes none: the text goes as a markdown block.
+      return await send(
+        controls?.length ? withButtons(markdown, controls) : { markdown_text: markdown },
+      );
     } catch (error) {
       if (slackErrorCode(error) !== 'msg_blocks_too_long') throw toSurfaceError(error, method);
       return call(method, () => send({ text: toMrkdwn(markdown) }));
     }
   }
+}
+
+type MessageBody =
+  | { markdown_text: string }
+  | { text: string }
+  | { text: string; blocks: Record<string, unknown>[] };
+
+/** Slack's button text: plain text of at most 75 characters (Block Kit: button element). */
+const BUTTON_TEXT_LENGTH = 75;
+/** What notifications show of a message with blocks; the blocks are what the channel shows. */
+const FALLBACK_TEXT_LENGTH = 3_000;
+
+/**
+ * The answer as a `markdown` block (12,000 characters, as `markdown_text`)
+ * followed by an `actions` block with its buttons; `text` is the fallback
+ * that notifications show.
+ */
+export function withButtons(markdown: string, controls: readonly Control[]): MessageBody {
+  return {
+    text: clip(markdown, FALLBACK_TEXT_LENGTH),
+    blocks: [{ type: 'markdown', text: markdown }, actionsBlock(controls)],
+  };
+}
+
+/** Buttons as an `actions` block. */
+function actionsBlock(controls: readonly Control[]): Record<string, unknown> {
+  return {
+    type: 'actions',
+    elements: controls.map((control) => ({
+      type: 'button',
+      action_id: control.id,
+      text: { type: 'plain_text', text: clip(control.label, BUTTON_TEXT_LENGTH), emoji: true },
+      ...(control.style === 'primary' || control.style === 'danger'
+        ? { style: control.style }
+        : {}),
+    })),
+  };
 }

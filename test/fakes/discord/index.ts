@@ -10,6 +10,8 @@
  *   discord.openDm(user): string                              DM channel id
  *   discord.sendInteraction({ type?, name, options?, channelId, user, permissions?, attachmentSizeLimit? })
  *     -> { id, token, callback: Promise<CallbackOutcome> }     settles at the callback or the deadline
+ *   discord.pressButton({ messageId, customId, user, permissions? })  a MESSAGE_COMPONENT interaction;
+ *     throws unless the message carries that button; same answer as sendInteraction
  *   discord.messages(channelId, { includeDeleted? }): StoredMessage[]   oldest first
  *   discord.message(id) / discord.interactionState(id)
  *   discord.requests / rateLimited / invalidRequests          REST log, 429s given, 401+403+429 count
@@ -45,6 +47,7 @@ import { webhookRoutes } from './interaction-webhooks.js';
 import {
   Interactions,
   type InteractionState,
+  type PressButtonInput,
   type SendInteractionInput,
   type SentInteraction,
 } from './interactions.js';
@@ -66,6 +69,7 @@ export type * from './types.js';
 export type {
   CallbackOutcome,
   InteractionState,
+  PressButtonInput,
   SendInteractionInput,
   SentInteraction,
 } from './interactions.js';
@@ -82,6 +86,8 @@ export interface FakeDiscord {
   sendMessage(input: SendMessageInput): StoredMessage;
   openDm(user: FakeUser): string;
   sendInteraction(input: SendInteractionInput): SentInteraction;
+  /** Someone presses a button the message carries (throws for one it does not). */
+  pressButton(input: PressButtonInput): SentInteraction;
   messages(channelId: string, opts?: { includeDeleted?: boolean }): StoredMessage[];
   message(id: string): StoredMessage | undefined;
   interactionState(id: string): InteractionState | undefined;
@@ -169,6 +175,7 @@ export async function startFakeDiscord(input: FakeDiscordOptions): Promise<FakeD
     sendMessage,
     openDm: (user) => state.openDm(user).id,
     sendInteraction: (i) => interactions.send(i),
+    pressButton: (i) => interactions.press(i),
     messages: (channelId, opts) => state.messages(channelId, opts?.includeDeleted),
     message: (id) => state.message(id),
     interactionState: (id) => interactions.get(id),

@@ -8,7 +8,13 @@ import {
   type InteractionState,
   type Interactions,
 } from './interactions.js';
-import { assertNotEmpty, checkFiles, readDraft, resolveAttachments } from './message-input.js';
+import {
+  applyEdit,
+  assertNotEmpty,
+  checkFiles,
+  readDraft,
+  resolveAttachments,
+} from './message-input.js';
 import type { UploadedFile } from './multipart.js';
 import { messagePayload } from './payloads.js';
 import type { StoredMessage } from './types.js';
@@ -68,6 +74,23 @@ function respond(
         ]);
       }
       return postAsInteraction(ctx, s, { type: 20, flags: flags | LOADING });
+    case 6:
+      // Acknowledged; the message stays as it is.
+      return undefined;
+    case 7: {
+      const m = ctx.state.message(s.messageId ?? '');
+      if (!m || m.deleted) throw Errors.unknownMessage();
+      checkFiles(files, s.attachmentSizeLimit);
+      applyEdit(
+        ctx.state,
+        m,
+        readDraft(data),
+        files,
+        ctx.state.botPermissionsIn(ctx.state.requireChannel(m.channelId)),
+      );
+      ctx.events.updated(m);
+      return undefined;
+    }
     case 8: {
       const choices = data['choices'];
       if (!Array.isArray(choices)) {
@@ -115,9 +138,9 @@ export function callbackRoute(ctx: FakeContext, interactions: Interactions): Rou
     const { json, files } = await req.payload();
     const type = json['type'];
     const data = (json['data'] ?? {}) as Record<string, unknown>;
-    // Commands take a message, a deferral or a modal; autocomplete only choices.
-    // Types 6 and 7 belong to component interactions, which the fake does not send.
-    const allowed = s.type === 4 ? [8] : [4, 5, 9];
+    // Commands take a message, a deferral or a modal; autocomplete only choices;
+    // a button press also a deferred update (6) or an update of its message (7).
+    const allowed = s.type === 4 ? [8] : s.type === 3 ? [4, 5, 6, 7, 9] : [4, 5, 9];
     if (typeof type !== 'number' || !allowed.includes(type)) throw badType(allowed);
     const requested = typeof data['flags'] === 'number' ? data['flags'] : 0;
     // A refused body is no acknowledgement: the bot may still answer before the deadline.

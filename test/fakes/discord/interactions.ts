@@ -1,7 +1,8 @@
 import { findCommand, unavailableReason } from './commands.js';
 import type { FakeContext } from './context.js';
 import { newMessage } from './message-input.js';
-import { channelPayload, memberPayload, userPayload } from './payloads.js';
+import { customIdsOf } from './components.js';
+import { channelPayload, memberPayload, messagePayload, userPayload } from './payloads.js';
 import { EVERYONE_PERMISSIONS } from './permissions.js';
 import { interactionToken, snowflake } from './snowflake.js';
 import type { FakeUser, StoredMessage } from './types.js';
@@ -39,10 +40,22 @@ export interface CallbackRecord {
 export type CallbackOutcome =
   ({ acknowledged: true } & CallbackRecord) | { acknowledged: false; reason: 'deadline' };
 
+/** Someone presses a button on a message (a MESSAGE_COMPONENT interaction, type 3). */
+export interface PressButtonInput {
+  messageId: string;
+  customId: string;
+  user: FakeUser;
+  /** The member's permission bitfield in that channel. */
+  permissions?: string;
+}
+
 export interface InteractionState {
   id: string;
   token: string;
-  type: 2 | 4;
+  /** 2 application command, 3 message component, 4 autocomplete. */
+  type: 2 | 3 | 4;
+  /** The message whose button was pressed (type 3). */
+  messageId?: string;
   name: string;
   commandId: string;
   channelId: string;
@@ -93,6 +106,91 @@ export class Interactions {
 
   close(): void {
     for (const e of this.byId.values()) clearTimeout(e.timer);
+  }
+
+  /**
+   * A press of a button on a message. Discord sends a press only for a
+   * button the message carries now: anything else throws here.
+   */
+  press(input: PressButtonInput): SentInteraction {
+    const { state, options, gateway } = this.ctx;
+    const m = state.message(input.messageId);
+    if (!m || m.deleted) throw new Error(`message ${input.messageId} does not exist`);
+    if (m.ephemeral) throw new Error('the fake does not press buttons on ephemeral messages');
+    if (!customIdsOf(m.components).includes(input.customId))
+      throw new Error(`message ${m.id} has no button ${input.customId}; Discord would not send it`);
+    const ch = state.requireChannel(m.channelId);
+    const user = state.rememberUser(input.user);
+    const permissions = input.permissions ?? EVERYONE_PERMISSIONS;
+    const now = Date.now();
+    const s: InteractionState = {
+      id: snowflake(now),
+      token: interactionToken(),
+      type: 3,
+      messageId: m.id,
+      name: input.customId,
+      commandId: '',
+      channelId: ch.id,
+      ...(ch.guildId ? { guildId: ch.guildId } : {}),
+      user,
+      attachmentSizeLimit: options.fileSizeLimit,
+      dispatchedAt: now,
+      deadlineAt: now + options.interactionDeadlineMs,
+      expiresAt: now + options.interactionTokenTtlMs,
+      rejectedCallbacks: [],
+      followups: [],
+    };
+    const callback = this.track(s);
+    const payload = {
+      id: s.id,
+      application_id: options.applicationId,
+      type: 3,
+      token: s.token,
+      version: 1,
+      data: { custom_id: input.customId, component_type: 2 },
+      message: messagePayload(state, m),
+      ...this.who(ch, user, permissions),
+      channel_id: ch.id,
+      channel: { ...channelPayload(state, ch), ...(ch.guildId ? { permissions } : {}) },
+      app_permissions: state.botPermissionsIn(ch).toString(),
+      locale: 'en-US',
+      entitlements: [],
+      authorizing_integration_owners: { '0': ch.guildId ?? '0' },
+      context: ch.guildId ? 0 : 1,
+      attachment_size_limit: s.attachmentSizeLimit,
+    };
+    gateway.dispatch('INTERACTION_CREATE', ch.guildId, () => payload);
+    return { id: s.id, token: s.token, callback };
+  }
+
+  /** The member (in a guild, with permissions) or the user (in a DM) who acted. */
+  private who(ch: { guildId?: string; createdAt: number }, user: FakeUser, permissions: string) {
+    return ch.guildId
+      ? {
+          member: {
+            ...memberPayload(user, ch.createdAt),
+            user: userPayload(user),
+            permissions,
+          },
+          guild: { id: ch.guildId, locale: 'en-US', features: [] },
+          guild_id: ch.guildId,
+          guild_locale: 'en-US',
+        }
+      : { user: userPayload(user) };
+  }
+
+  /** Registers an interaction and its acknowledgement deadline. */
+  private track(s: InteractionState): Promise<CallbackOutcome> {
+    let settle!: (o: CallbackOutcome) => void;
+    const callback = new Promise<CallbackOutcome>((resolve) => (settle = resolve));
+    const timer = setTimeout(() => {
+      if (!s.callback) settle({ acknowledged: false, reason: 'deadline' });
+    }, this.ctx.options.interactionDeadlineMs);
+    timer.unref();
+    const entry: Entry = { state: s, settle, timer };
+    this.byId.set(s.id, entry);
+    this.byToken.set(s.token, entry);
+    return callback;
   }
 
   send(input: SendInteractionInput): SentInteraction {

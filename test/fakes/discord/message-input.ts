@@ -1,4 +1,5 @@
 import { Errors, invalidFormBody, maxLength, type FieldError } from './errors.js';
+import { checkComponents } from './components.js';
 import type { UploadedFile } from './multipart.js';
 import { Perm, has } from './permissions.js';
 import { snowflake } from './snowflake.js';
@@ -81,7 +82,10 @@ export function readDraft(json: Record<string, unknown>): MessageDraft {
     draft.embeds = json['embeds'] as Record<string, unknown>[];
     checkEmbeds(draft.embeds, errors);
   } else if (json['embeds'] === null) draft.embeds = [];
-  if (Array.isArray(json['components'])) draft.components = json['components'];
+  if (Array.isArray(json['components'])) {
+    draft.components = json['components'];
+    checkComponents(draft.components, errors);
+  }
   if (typeof json['flags'] === 'number') draft.flags = json['flags'];
   if (typeof json['tts'] === 'boolean') draft.tts = json['tts'];
   if (Array.isArray(json['attachments'])) {

@@ -114,6 +114,24 @@ export class Commands {
     return { id, responseUrl, triggerId: trigger, ack };
   }
 
+  /**
+   * A `response_url` for something other than a command (a button press):
+   * the same uses and lifetime; `ephemeral` answers are recorded, `in_channel`
+   * ones post in `channel` (in `threadTs`).
+   */
+  issueResponseUrl(channel: string, threadTs?: string): { id: string; url: string } {
+    const id = slackId('', 12).toLowerCase();
+    this.records.set(id, {
+      id,
+      channel,
+      ...(threadTs !== undefined ? { threadTs } : {}),
+      issuedAt: Date.now(),
+      uses: 0,
+      responses: [],
+    });
+    return { id, url: `${this.ctx.state.baseUrl}/commands/${id}` };
+  }
+
   responses(id: string): CommandResponse[] {
     return this.records.get(id)?.responses ?? [];
   }

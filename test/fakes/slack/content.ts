@@ -31,13 +31,21 @@ export function readBlocks(p: Params, name = 'blocks'): unknown[] | undefined {
       `no more than ${MAX_BLOCKS} items allowed [json-pointer:/${name}]`,
     );
   }
-  for (const b of blocks as unknown[]) {
+  let markdown = 0;
+  const actionIds = new Set<string>();
+  for (const [index, b] of (blocks as unknown[]).entries()) {
     const type = (b as { type?: unknown } | null)?.type;
     if (typeof type !== 'string') throw fail('invalid_blocks', 'every block needs a type');
     const text = (b as { text?: unknown }).text;
-    if (type === 'markdown' && typeof text === 'string' && text.length > MARKDOWN_LIMIT) {
-      throw fail('invalid_blocks', `markdown block longer than ${MARKDOWN_LIMIT}`);
+    if (type === 'markdown') {
+      if (typeof text !== 'string') throw fail('invalid_blocks', 'a markdown block needs text');
+      // The markdown blocks of one payload share the 12,000 characters.
+      markdown += text.length;
+      if (markdown > MARKDOWN_LIMIT)
+        throw fail('invalid_blocks', `markdown blocks longer than ${MARKDOWN_LIMIT} in all`);
     }
+    if (type === 'actions')
+      checkActions(b as Record<string, unknown>, `/${name}/${index}`, actionIds);
   }
   return blocks;
 }
@@ -74,5 +82,79 @@ export function readContent(p: Params, mode: 'post' | 'update'): MessageContent 
   };
 }
 
-export const visibleText = (c: { text?: string; markdown?: string }): string =>
-  c.markdown ?? c.text ?? '';
+/** What the channel shows: `markdown_text`, else the markdown blocks, else `text`. */
+export const visibleText = (c: {
+  text?: string;
+  markdown?: string;
+  blocks?: readonly unknown[];
+}): string => c.markdown ?? markdownOfBlocks(c.blocks) ?? c.text ?? '';
+
+/** Block Kit's limits for an actions block and its buttons (docs.slack.dev: actions block, button element). */
+export const MAX_ACTION_ELEMENTS = 25;
+export const MAX_ACTION_ID = 255;
+export const MAX_BUTTON_TEXT = 75;
+export const MAX_BUTTON_VALUE = 2_000;
+
+/**
+ * An `actions` block: 1 to 25 elements; the fake models buttons: `action_id`
+ * of at most 255 characters, unique in the message; `text` plain_text of at
+ * most 75; `value` at most 2,000; `style` primary or danger.
+ */
+function checkActions(block: Record<string, unknown>, at: string, seen: Set<string>): void {
+  const elements = block['elements'];
+  if (!Array.isArray(elements) || elements.length === 0)
+    throw fail('invalid_blocks', `missing required field: elements [json-pointer:${at}]`);
+  if (elements.length > MAX_ACTION_ELEMENTS)
+    throw fail(
+      'invalid_blocks',
+      `no more than ${MAX_ACTION_ELEMENTS} items allowed [json-pointer:${at}/elements]`,
+    );
+  for (const [i, element] of elements.entries()) {
+    const e = (element ?? {}) as Record<string, unknown>;
+    const where = `[json-pointer:${at}/elements/${i}]`;
+    if (e['type'] !== 'button') throw fail('invalid_blocks', `only buttons are modelled ${where}`);
+    const text = e['text'] as { type?: unknown; text?: unknown } | undefined;
+    if (text?.type !== 'plain_text' || typeof text.text !== 'string' || text.text.length === 0)
+      throw fail('invalid_blocks', `a button needs plain_text text ${where}`);
+    if (text.text.length > MAX_BUTTON_TEXT)
+      throw fail('invalid_blocks', `must be less than ${MAX_BUTTON_TEXT + 1} characters ${where}`);
+    const actionId = e['action_id'];
+    if (actionId !== undefined) {
+      if (typeof actionId !== 'string' || actionId.length === 0 || actionId.length > MAX_ACTION_ID)
+        throw fail('invalid_blocks', `action_id must be 1 to ${MAX_ACTION_ID} characters ${where}`);
+      if (seen.has(actionId))
+        throw fail(
+          'invalid_blocks',
+          `action_id ${actionId} is already used in this message ${where}`,
+        );
+      seen.add(actionId);
+    }
+    const value = e['value'];
+    if (value !== undefined && (typeof value !== 'string' || value.length > MAX_BUTTON_VALUE))
+      throw fail('invalid_blocks', `value must be at most ${MAX_BUTTON_VALUE} characters ${where}`);
+    const style = e['style'];
+    if (style !== undefined && style !== 'primary' && style !== 'danger')
+      throw fail('invalid_blocks', `style must be primary or danger ${where}`);
+  }
+}
+
+/** The `action_id`s of a message's buttons. */
+export function actionIdsOf(blocks: readonly unknown[] | undefined): string[] {
+  return (blocks ?? []).flatMap((b) => {
+    const block = b as { type?: unknown; elements?: unknown };
+    if (block.type !== 'actions' || !Array.isArray(block.elements)) return [];
+    return block.elements.flatMap((e) => {
+      const id = (e as { action_id?: unknown }).action_id;
+      return typeof id === 'string' ? [id] : [];
+    });
+  });
+}
+
+/** The text of a message's markdown blocks, which Slack shows in place of `text`. */
+export function markdownOfBlocks(blocks: readonly unknown[] | undefined): string | undefined {
+  const parts = (blocks ?? []).flatMap((b) => {
+    const block = b as { type?: unknown; text?: unknown };
+    return block.type === 'markdown' && typeof block.text === 'string' ? [block.text] : [];
+  });
+  return parts.length > 0 ? parts.join('\n') : undefined;
+}

@@ -3,7 +3,7 @@ import { signatureHeaders, type SigningOptions } from './signing.js';
 import type { SocketMode } from './socket-mode.js';
 import type { Transport } from './types.js';
 
-export type DeliveryKind = 'events_api' | 'slash_commands' | 'url_verification';
+export type DeliveryKind = 'events_api' | 'slash_commands' | 'interactive' | 'url_verification';
 
 export interface DeliveryOptions {
   /** Overrides the fake's `transport` option for this delivery. */
@@ -72,10 +72,14 @@ export class Deliverer {
     const transport = kind === 'url_verification' ? 'http' : this.pickTransport(opts.transport);
     const result =
       transport === 'socket'
-        ? await this.socket.deliver(kind as 'events_api' | 'slash_commands', payload, {
-            retryNum,
-            ...(opts.retryReason ? { retryReason: opts.retryReason } : {}),
-          })
+        ? await this.socket.deliver(
+            kind as 'events_api' | 'slash_commands' | 'interactive',
+            payload,
+            {
+              retryNum,
+              ...(opts.retryReason ? { retryReason: opts.retryReason } : {}),
+            },
+          )
         : await this.overHttp(kind, payload, retryNum, opts);
     this.log.push({
       ...result,
@@ -111,10 +115,14 @@ export class Deliverer {
     if (!url)
       throw new Error('fake-slack: no eventsUrl; pass it to startFakeSlack or setEventsUrl');
     const { options } = this.ctx;
-    const form = kind === 'slash_commands';
-    const body = form
-      ? new URLSearchParams(payload as Record<string, string>).toString()
-      : JSON.stringify(payload);
+    // Commands are form fields; interactivity is one form field, `payload`, holding JSON.
+    const form = kind === 'slash_commands' || kind === 'interactive';
+    const body =
+      kind === 'interactive'
+        ? new URLSearchParams({ payload: JSON.stringify(payload) }).toString()
+        : form
+          ? new URLSearchParams(payload as Record<string, string>).toString()
+          : JSON.stringify(payload);
     const headers: Record<string, string> = {
       // Exactly this, no charset: bolt compares the content type as a whole string.
       'Content-Type': form ? 'application/x-www-form-urlencoded' : 'application/json',

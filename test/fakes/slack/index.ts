@@ -17,6 +17,8 @@
  *   slack.redeliver(eventId, { retryNum?, reason? })                 same envelope, retry headers
  *   slack.runCommand({ command, text, user, channel }) -> { id, responseUrl, ack: Promise<CommandAck> }
  *   slack.commandResponses(id)                        ack body first, then response_url posts
+ *   slack.pressButton({ channel, ts, actionId, user }) -> { id, responseUrl, ack }   block_actions;
+ *     throws unless the message carries that button; its response_url answers in commandResponses(id)
  *   slack.verifyUrl()                                 url_verification challenge
  *   slack.stopStreamByUser(channel, ts)               the user pressed "stop"
  *   slack.messages(channel, { threadTs?, includeDeleted? }) / botMessages(channel, threadTs?) / message(channel, ts)
@@ -38,6 +40,7 @@ import { waitFor } from '../shared.js';
 import type { AddressInfo } from 'node:net';
 import { chatMethods } from './chat-methods.js';
 import { Commands, type RunCommandInput, type SentCommand } from './commands.js';
+import { Actions, type PressButtonInput, type SentPress } from './actions.js';
 import type { FakeContext } from './context.js';
 import {
   Deliverer,
@@ -82,6 +85,7 @@ import { WebApi } from './web-api.js';
 
 export type * from './types.js';
 export type { CommandAck, RunCommandInput, SentCommand } from './commands.js';
+export type { PressButtonInput, SentPress } from './actions.js';
 export type { DeliveryOptions, DeliveryRecord, DeliveryResult } from './delivery.js';
 export type {
   PostedMessage,
@@ -131,6 +135,8 @@ export interface FakeSlack {
   ): SentEvent;
   redeliver(eventId: string, opts?: RedeliverOptions): Promise<DeliveryResult>;
   runCommand(input: RunCommandInput): SentCommand;
+  /** Someone presses a button the message carries (throws for one it does not). */
+  pressButton(input: PressButtonInput): SentPress;
   commandResponses(id: string): CommandResponse[];
   verifyUrl(opts?: DeliveryOptions): Promise<UrlVerification>;
   readonly deliveries: readonly DeliveryRecord[];
@@ -253,6 +259,7 @@ export async function startFakeSlack(input: FakeSlackOptions = {}): Promise<Fake
   const deliverer = new Deliverer(ctx, socket);
   const events = new Events(ctx, deliverer);
   const commands = new Commands(ctx, deliverer);
+  const actions = new Actions(ctx, deliverer, commands);
   const api = new WebApi(ctx, {
     ...infoMethods(ctx, () => socket.openUrl()),
     ...chatMethods(ctx),
@@ -282,6 +289,7 @@ export async function startFakeSlack(input: FakeSlackOptions = {}): Promise<Fake
     sendMessageEvent: (fields, opts) => events.sendMessageEvent(fields, opts),
     redeliver: (eventId, opts) => events.redeliver(eventId, opts),
     runCommand: (c) => commands.run(c),
+    pressButton: (p) => actions.press(p),
     commandResponses: (id) => commands.responses(id),
     async verifyUrl(opts) {
       const challenge = slackId('', 32);

@@ -76,7 +76,7 @@ export class SocketMode {
 
   /** Sends one envelope and settles at its ack or at the ack deadline. */
   deliver(
-    type: 'events_api' | 'slash_commands',
+    type: 'events_api' | 'slash_commands' | 'interactive',
     payload: Record<string, unknown>,
     opts: { retryNum: number; retryReason?: string },
   ): Promise<DeliveryResult> {

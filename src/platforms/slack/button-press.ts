@@ -1,0 +1,74 @@
+/**
+ * Presses of the buttons on answers (`block_actions` interactivity payloads):
+ * acknowledged at once, then handed to the workers as ControlJobs; the
+ * press's `response_url` answers the person privately.
+ */
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { CONTROL_ID_PATTERN, decodeControlId } from '../../core/controls/control-id.js';
+import { controlSink, type ControlJob, type JobSink } from '../../core/jobs.js';
+import { CONTROL_NOT_QUEUED } from '../../core/user-messages.js';
+import type { InteractionSurface } from '../../core/surface.js';
+import type { Logger } from '../../log.js';
+import { encodeSlackInteraction } from './interaction-ref.js';
+import type { SlackPeople } from './people.js';
+
+export function listenForButtonPresses(
+  app: App,
+  options: {
+    readonly producer: JobSink;
+    readonly people: SlackPeople;
+    readonly surface: Pick<InteractionSurface, 'whisper'>;
+    readonly teamId: string;
+    readonly log: Logger;
+  },
+): void {
+  const { producer, people, log } = options;
+  app.action<BlockAction<ButtonAction>>(
+    { type: 'block_actions', action_id: CONTROL_ID_PATTERN },
+    async ({ ack, body, action }) => {
+      await ack();
+      const control = decodeControlId(action.action_id);
+      const channelId = body.channel?.id ?? body.container.channel_id;
+      const messageTs = body.message?.ts ?? body.container.message_ts;
+      if (!control || !channelId || !messageTs) return;
+      const interaction = encodeSlackInteraction({ responseUrl: body.response_url, channelId });
+      // Who it is only where this gateway knows already; the worker looks up the rest.
+      const known = people.known(body.user.id);
+      const job: ControlJob = {
+        v: 1,
+        platform: 'slack',
+        tenantId: body.team?.id ?? options.teamId,
+        channelId,
+        action: control.action,
+        answerId: control.answerId,
+        askerId: control.askerId,
+        interaction,
+        actor: known
+          ? { id: known.id, name: known.name, isAdmin: known.isAdmin }
+          : { id: body.user.id, name: body.user.name || body.user.id, isAdmin: false },
+        ...(known ? {} : { actorPending: true }),
+        message: {
+          channelId,
+          messageId: messageTs,
+          ...(body.container.thread_ts ? { threadId: body.container.thread_ts as string } : {}),
+        },
+        pressId: body.trigger_id,
+        receivedAt: new Date().toISOString(),
+      };
+      try {
+        const result = await controlSink(producer).enqueueControl(job, body.trigger_id);
+        log.info(
+          { ...result, platform: job.platform, tenantId: job.tenantId, control: control.action },
+          'Slack button press queued',
+        );
+      } catch (error) {
+        log.error(
+          { err: error, control: control.action },
+          'could not enqueue a Slack button press',
+        );
+        await options.surface.whisper?.(interaction, CONTROL_NOT_QUEUED).catch(() => undefined);
+      }
+      void people.get(body.user.id).catch(() => undefined);
+    },
+  );
+}
