@@ -1,10 +1,16 @@
 /**
  * Presses of the buttons on answers (`block_actions` interactivity payloads):
  * acknowledged at once, then handed to the workers as ControlJobs; the
- * press's `response_url` answers the person privately.
+ * press's `response_url` answers the person privately. 👍 and 👎 are one
+ * `feedback_buttons` element: its press carries the pressed button's value,
+ * that vote's control id (control-blocks.ts).
  */
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { CONTROL_ID_PATTERN, decodeControlId } from '../../core/controls/control-id.js';
+import type { App, BlockAction, ButtonAction, FeedbackButtonsAction } from '@slack/bolt';
+import {
+  CONTROL_ID_PATTERN,
+  decodeControlId,
+  type ControlId,
+} from '../../core/controls/control-id.js';
 import { controlSink, type ControlJob, type JobSink } from '../../core/jobs.js';
 import { CONTROL_NOT_QUEUED } from '../../core/user-messages.js';
 import type { InteractionSurface } from '../../core/surface.js';
@@ -23,11 +29,11 @@ export function listenForButtonPresses(
   },
 ): void {
   const { producer, people, log } = options;
-  app.action<BlockAction<ButtonAction>>(
+  app.action<BlockAction<ButtonAction | FeedbackButtonsAction>>(
     { type: 'block_actions', action_id: CONTROL_ID_PATTERN },
     async ({ ack, body, action }) => {
       await ack();
-      const control = decodeControlId(action.action_id);
+      const control = pressedControl(action);
       const channelId = body.channel?.id ?? body.container.channel_id;
       const messageTs = body.message?.ts ?? body.container.message_ts;
       if (!control || !channelId || !messageTs) return;
@@ -71,4 +77,21 @@ export function listenForButtonPresses(
       void people.get(body.user.id).catch(() => undefined);
     },
   );
+}
+
+/**
+ * The control a press is for: a button's `action_id`; for feedback buttons,
+ * the `value` of the one pressed, a vote on the answer the element names.
+ */
+export function pressedControl(action: {
+  readonly type: string;
+  readonly action_id: string;
+  readonly value?: string;
+}): ControlId | undefined {
+  const control = decodeControlId(action.action_id);
+  if (action.type !== 'feedback_buttons') return control;
+  const vote = decodeControlId(action.value ?? '');
+  if (!control || !vote || (vote.action !== 'up' && vote.action !== 'down')) return undefined;
+  if (vote.answerId !== control.answerId || vote.askerId !== control.askerId) return undefined;
+  return vote;
 }

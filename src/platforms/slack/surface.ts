@@ -24,6 +24,7 @@ import {
 } from '../../core/surface.js';
 import type { AttachmentRef } from '../../core/attachments/types.js';
 import { fetchSlackFile } from './files.js';
+import { controlBlocks } from './control-blocks.js';
 import { call, slackErrorCode, toSurfaceError } from './errors.js';
 import { decodeSlackInteraction } from './interaction-ref.js';
 import { toMrkdwn } from './markdown.js';
@@ -214,7 +215,7 @@ export class SlackSurface implements ChatSurface, InteractionSurface {
               channel: message.channelId,
               ts: message.messageId,
               ...(tail ? { markdown_text: muteMentions(tail) } : {}),
-              ...(controls?.length ? { blocks: [actionsBlock(controls)] } : {}),
+              ...(controls?.length ? { blocks: controlBlocks(controls) } : {}),
             } as Parameters<WebClient['chat']['stopStream']>[0]),
           true,
         );
@@ -315,34 +316,17 @@ type MessageBody =
   | { text: string }
   | { text: string; blocks: Record<string, unknown>[] };
 
-/** Slack's button text: plain text of at most 75 characters (Block Kit: button element). */
-const BUTTON_TEXT_LENGTH = 75;
 /** What notifications show of a message with blocks; the blocks are what the channel shows. */
 const FALLBACK_TEXT_LENGTH = 3_000;
 
 /**
  * The answer as a `markdown` block (12,000 characters, as `markdown_text`)
- * followed by an `actions` block with its buttons; `text` is the fallback
+ * followed by the blocks of its buttons (control-blocks.ts); `text` is the fallback
  * that notifications show.
  */
 export function withButtons(markdown: string, controls: readonly Control[]): MessageBody {
   return {
     text: clip(markdown, FALLBACK_TEXT_LENGTH),
-    blocks: [{ type: 'markdown', text: markdown }, actionsBlock(controls)],
-  };
-}
-
-/** Buttons as an `actions` block. */
-function actionsBlock(controls: readonly Control[]): Record<string, unknown> {
-  return {
-    type: 'actions',
-    elements: controls.map((control) => ({
-      type: 'button',
-      action_id: control.id,
-      text: { type: 'plain_text', text: clip(control.label, BUTTON_TEXT_LENGTH), emoji: true },
-      ...(control.style === 'primary' || control.style === 'danger'
-        ? { style: control.style }
-        : {}),
-    })),
+    blocks: [{ type: 'markdown', text: markdown }, ...controlBlocks(controls)],
   };
 }

@@ -1,6 +1,8 @@
 /**
  * Button presses (interactivity's `block_actions` payloads), as Slack sends
- * them: only for a button the message carries now, only when the app's
+ * them: only for a button the message carries now (for feedback buttons, the
+ * action is typed `feedback_buttons` and carries the pressed button's `text`
+ * and `value`), only when the app's
  * manifest enables interactivity, as a signed form POST with one field,
  * `payload` (or a socket envelope of type `interactive`), against the 3 s ack
  * deadline, with a `response_url` that answers the person who pressed.
@@ -8,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { messagePayload } from './bot-messages.js';
 import type { Commands } from './commands.js';
-import { actionIdsOf } from './content.js';
+import { actionIdsOf, feedbackButtonsOf } from './content.js';
 import type { FakeContext } from './context.js';
 import type { Deliverer, DeliveryOptions, DeliveryResult } from './delivery.js';
 import { triggerId } from './ids.js';
@@ -19,6 +21,16 @@ export interface PressButtonInput extends DeliveryOptions {
   ts: string;
   actionId: string;
   /** Who pressed. */
+  user: string;
+  /** For a `feedback_buttons` element: which of its two buttons. */
+  feedback?: 'positive' | 'negative';
+}
+
+export interface PressFeedbackInput extends DeliveryOptions {
+  channel: string;
+  /** The message the feedback buttons are on. */
+  ts: string;
+  vote: 'positive' | 'negative';
   user: string;
 }
 
@@ -48,6 +60,16 @@ export class Actions {
     private readonly commands: Commands,
   ) {}
 
+  /** Presses 👍 or 👎 of the message's feedback buttons (throws unless it carries exactly one). */
+  pressFeedback(input: PressFeedbackInput): SentPress {
+    const { vote, ...rest } = input;
+    const m = this.ctx.state.message(this.ctx.state.requireChannel(input.channel).id, input.ts);
+    const found = feedbackButtonsOf([...(m?.blocks ?? []), ...(m?.finalBlocks ?? [])]);
+    if (found.length !== 1)
+      throw new Error(`fake-slack: message ${input.ts} carries ${found.length} feedback buttons`);
+    return this.press({ ...rest, actionId: found[0]!.actionId, feedback: vote });
+  }
+
   press(input: PressButtonInput): SentPress {
     const { state, options } = this.ctx;
     if (!interactivityEnabled())
@@ -61,6 +83,15 @@ export class Actions {
     ) as { block_id?: string; elements: Record<string, unknown>[] } | undefined;
     const element = block?.elements.find((e) => e['action_id'] === input.actionId);
     if (!element) throw new Error(`fake-slack: message ${m.ts} has no button ${input.actionId}`);
+    // A feedback_buttons element is two buttons under one action_id: the press names the one.
+    const isFeedback = element['type'] === 'feedback_buttons';
+    if (isFeedback !== (input.feedback !== undefined))
+      throw new Error(
+        `fake-slack: ${input.actionId} is ${isFeedback ? 'feedback buttons: say which' : 'not feedback buttons'}`,
+      );
+    const pressed = isFeedback
+      ? (element[`${input.feedback!}_button`] as Record<string, unknown>)
+      : element;
     const user = state.users.get(input.user);
     if (!user) throw new Error(`fake-slack: unknown user ${input.user}`);
     const response = this.commands.issueResponseUrl(ch.id, m.threadTs);
@@ -89,11 +120,11 @@ export class Actions {
       actions: [
         {
           action_id: input.actionId,
-          block_id: block?.block_id ?? 'actions',
-          text: element['text'],
-          ...(element['value'] !== undefined ? { value: element['value'] } : {}),
+          block_id: block?.block_id ?? (isFeedback ? 'context_actions' : 'actions'),
+          text: pressed['text'],
+          ...(pressed['value'] !== undefined ? { value: pressed['value'] } : {}),
           ...(element['style'] !== undefined ? { style: element['style'] } : {}),
-          type: 'button',
+          type: isFeedback ? 'feedback_buttons' : 'button',
           action_ts: actionTs,
         },
       ],

@@ -19,6 +19,8 @@
  *   slack.commandResponses(id)                        ack body first, then response_url posts
  *   slack.pressButton({ channel, ts, actionId, user }) -> { id, responseUrl, ack }   block_actions;
  *     throws unless the message carries that button; its response_url answers in commandResponses(id)
+ *   slack.pressFeedback({ channel, ts, vote: 'positive' | 'negative', user })   the message's
+ *     feedback_buttons (context_actions block); the action is typed feedback_buttons with that button's value
  *   slack.verifyUrl()                                 url_verification challenge
  *   slack.stopStreamByUser(channel, ts)               the user pressed "stop"
  *   slack.messages(channel, { threadTs?, includeDeleted? }) / botMessages(channel, threadTs?) / message(channel, ts)
@@ -40,7 +42,12 @@ import { waitFor } from '../shared.js';
 import type { AddressInfo } from 'node:net';
 import { chatMethods } from './chat-methods.js';
 import { Commands, type RunCommandInput, type SentCommand } from './commands.js';
-import { Actions, type PressButtonInput, type SentPress } from './actions.js';
+import {
+  Actions,
+  type PressButtonInput,
+  type PressFeedbackInput,
+  type SentPress,
+} from './actions.js';
 import type { FakeContext } from './context.js';
 import {
   Deliverer,
@@ -85,7 +92,7 @@ import { WebApi } from './web-api.js';
 
 export type * from './types.js';
 export type { CommandAck, RunCommandInput, SentCommand } from './commands.js';
-export type { PressButtonInput, SentPress } from './actions.js';
+export type { PressButtonInput, PressFeedbackInput, SentPress } from './actions.js';
 export type { DeliveryOptions, DeliveryRecord, DeliveryResult } from './delivery.js';
 export type {
   PostedMessage,
@@ -137,6 +144,8 @@ export interface FakeSlack {
   runCommand(input: RunCommandInput): SentCommand;
   /** Someone presses a button the message carries (throws for one it does not). */
   pressButton(input: PressButtonInput): SentPress;
+  /** Someone presses 👍 or 👎 of the message's feedback buttons. */
+  pressFeedback(input: PressFeedbackInput): SentPress;
   commandResponses(id: string): CommandResponse[];
   verifyUrl(opts?: DeliveryOptions): Promise<UrlVerification>;
   readonly deliveries: readonly DeliveryRecord[];
@@ -290,6 +299,7 @@ export async function startFakeSlack(input: FakeSlackOptions = {}): Promise<Fake
     redeliver: (eventId, opts) => events.redeliver(eventId, opts),
     runCommand: (c) => commands.run(c),
     pressButton: (p) => actions.press(p),
+    pressFeedback: (p) => actions.pressFeedback(p),
     commandResponses: (id) => commands.responses(id),
     async verifyUrl(opts) {
       const challenge = slackId('', 32);
