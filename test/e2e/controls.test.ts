@@ -9,7 +9,7 @@ import { encodeControlId } from '../../src/core/controls/control-id.js';
 import { CONTROL_NOT_YOURS, CONTROL_STALE, STOPPED } from '../../src/core/user-messages.js';
 import { customIdsOf } from '../fakes/discord/components.js';
 import type { StoredMessage as DiscordMessage } from '../fakes/discord/types.js';
-import { actionIdsOf, visibleText } from '../fakes/slack/content.js';
+import { actionIdsOf, feedbackButtonsOf, visibleText } from '../fakes/slack/content.js';
 import { ANN, BOB, channel, PERMISSIONS, SLACK, startStack, type Stack } from './stack.js';
 
 /** The words of a slow answer: `count N every MS` asks for N of them, MS apart. */
@@ -51,9 +51,17 @@ const finished = (components: unknown[]) => {
   const ids = customIdsOf(components);
   return ids.length === 3 && ids.every((id) => FINISHED.test(id));
 };
+/** On Slack: Regenerate a button, 👍 and 👎 Slack's feedback buttons. */
 const finishedOnSlack = (blocks: unknown[] | undefined) => {
   const ids = actionIdsOf(blocks);
-  return ids.length === 3 && ids.every((id) => FINISHED.test(id));
+  const [feedback, ...more] = feedbackButtonsOf(blocks);
+  return (
+    ids.length === 2 &&
+    ids.every((id) => FINISHED.test(id)) &&
+    more.length === 0 &&
+    /^cb1:u:/.test(feedback?.positive ?? '') &&
+    /^cb1:d:/.test(feedback?.negative ?? '')
+  );
 };
 
 /** Asks on Discord for a slow answer; resolves once it streams with its Stop button. */

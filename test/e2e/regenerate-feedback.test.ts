@@ -14,7 +14,7 @@ import {
 } from '../../src/core/user-messages.js';
 import { customIdsOf } from '../fakes/discord/components.js';
 import type { StoredMessage as DiscordMessage } from '../fakes/discord/types.js';
-import { actionIdsOf, visibleText } from '../fakes/slack/content.js';
+import { actionIdsOf, feedbackButtonsOf, visibleText } from '../fakes/slack/content.js';
 import {
   ANN,
   BOB,
@@ -225,7 +225,7 @@ describe('Discord', () => {
 });
 
 describe('Slack', () => {
-  it('regenerates an answer and takes votes, answering privately through response_url', async () => {
+  it('regenerates an answer and takes votes through the feedback buttons, privately', async () => {
     const where = SLACK.channel(3);
     const sent = stack.slack.sendMention({
       channel: where,
@@ -236,28 +236,68 @@ describe('Slack', () => {
       () =>
         stack.slack
           .botMessages(where, sent.ts)
-          .find((m) => visibleText(m) === words(2).join('') && actionIdsOf(m.blocks).length === 3),
+          .find(
+            (m) => visibleText(m) === words(2).join('') && feedbackButtonsOf(m.blocks).length === 1,
+          ),
       20_000,
       'the finished answer with its buttons',
     );
-    const [regenerate, up] = actionIdsOf(reply.blocks);
+    // Regenerate is a button; 👍 and 👎 are Slack's feedback buttons, not buttons.
+    const [regenerate] = actionIdsOf(reply.blocks);
     expect(regenerate).toMatch(/^cb1:r:/);
-
-    const vote = stack.slack.pressButton({
-      channel: where,
-      ts: reply.ts,
-      actionId: up!,
-      user: SLACK.bob.id,
+    expect(reply.blocks).toContainEqual({
+      type: 'actions',
+      elements: [expect.objectContaining({ type: 'button', action_id: regenerate })],
     });
-    expect((await vote.ack).acknowledged).toBe(true);
-    const thanks = await stack.slack.waitFor(() =>
-      stack.slack.commandResponses(vote.id).find((r) => r.via === 'response_url'),
-    );
-    expect(thanks).toMatchObject({
+    expect(reply.blocks).toContainEqual({
+      type: 'context_actions',
+      elements: [
+        expect.objectContaining({
+          type: 'feedback_buttons',
+          positive_button: expect.objectContaining({
+            text: expect.objectContaining({ text: '👍' }),
+          }),
+          negative_button: expect.objectContaining({
+            text: expect.objectContaining({ text: '👎' }),
+          }),
+        }),
+      ],
+    });
+
+    const vote = async (who: string, value: 'positive' | 'negative') => {
+      const press = stack.slack.pressFeedback({
+        channel: where,
+        ts: reply.ts,
+        vote: value,
+        user: who,
+      });
+      expect((await press.ack).acknowledged).toBe(true);
+      return stack.slack.waitFor(
+        () => stack.slack.commandResponses(press.id).find((r) => r.via === 'response_url'),
+        10_000,
+        'the private thanks',
+      );
+    };
+    expect(await vote(SLACK.bob.id, 'positive')).toMatchObject({
       text: FEEDBACK_THANKS,
       responseType: 'ephemeral',
       replaceOriginal: false,
     });
+    await vote(SLACK.bob.id, 'negative');
+    await vote(SLACK.ann.id, 'positive');
+    const votes = await query<{ user_id: string; value: string }>(
+      `SELECT user_id, value FROM answer_feedback WHERE platform = 'slack' ORDER BY user_id`,
+      [],
+    );
+    expect(votes).toEqual([
+      { user_id: SLACK.ann.id, value: 'up' },
+      { user_id: SLACK.bob.id, value: 'down' },
+    ]);
+    const metrics = await scrape();
+    expect(metrics).toContain('chutes_bot_feedback_total{platform="slack",value="up"} 2');
+    expect(metrics).toContain('chutes_bot_feedback_total{platform="slack",value="down"} 1');
+    // Nothing public: the thread holds the answer only.
+    expect(stack.slack.botMessages(where, sent.ts)).toHaveLength(1);
 
     stack.chutes.script({ chunks: ['another ', 'take'] });
     const again = stack.slack.pressButton({
@@ -277,7 +317,8 @@ describe('Slack', () => {
       20_000,
       'the regenerated answer in the same message',
     );
-    expect(actionIdsOf(replaced.blocks)).toHaveLength(3);
+    expect(actionIdsOf(replaced.blocks)).toHaveLength(2);
+    expect(feedbackButtonsOf(replaced.blocks)).toHaveLength(1);
     expect(stack.slack.commandResponses(again.id)).toEqual([]);
   }, 60_000);
 });

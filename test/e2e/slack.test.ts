@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { STALE_SECONDS, type StoredMessage } from '../fakes/slack/index.js';
-import { actionIdsOf, visibleText } from '../fakes/slack/content.js';
+import { actionIdsOf, feedbackButtonsOf, visibleText } from '../fakes/slack/content.js';
 import { messageEventId } from '../../src/platforms/slack/events.js';
 import { jobIdFor } from '../../src/queue/jobs.js';
 import { METHOD_SCOPES } from '../unit/slack-scopes.js';
@@ -48,6 +48,24 @@ const commandAnswer = (id: string, what: string) =>
     10_000,
     what,
   );
+/** A finished answer's buttons: Regenerate in an actions block, 👍/👎 as Slack's feedback buttons. */
+function expectFinishedButtons(blocks: unknown[] | undefined): void {
+  expect((blocks ?? []).map((b) => (b as { type: string }).type)).toEqual(
+    expect.arrayContaining(['actions', 'context_actions']),
+  );
+  expect(actionIdsOf(blocks)).toEqual([
+    expect.stringMatching(/^cb1:r:/),
+    expect.stringMatching(/^cb1:u:/),
+  ]);
+  expect(feedbackButtonsOf(blocks)).toEqual([
+    {
+      actionId: expect.stringMatching(/^cb1:u:/),
+      positive: expect.stringMatching(/^cb1:u:/),
+      negative: expect.stringMatching(/^cb1:d:/),
+    },
+  ]);
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The bot's messages in a thread (or at the top of a DM), once their text satisfies `done`. */
@@ -98,12 +116,9 @@ describe('chat over Slack, end to end', () => {
       expect(chunks.join('').startsWith(version.text)).toBe(true);
     // While the model had not written yet, the thread said so.
     expect(stack.slack.statuses.some((s) => s.threadTs === sent.ts && s.status !== '')).toBe(true);
-    // Its buttons (Regenerate, 👍, 👎) came with the stream's end, not in an edit after it.
-    expect(actionIdsOf(reply!.finalBlocks)).toEqual([
-      expect.stringMatching(/^cb1:r:/),
-      expect.stringMatching(/^cb1:u:/),
-      expect.stringMatching(/^cb1:d:/),
-    ]);
+    // Its buttons (Regenerate, 👍, 👎) came with the stream's end, not in an edit after it:
+    // Regenerate a button, the votes Slack's feedback buttons.
+    expectFinishedButtons(reply!.finalBlocks);
     expect(reply!.history.some((v) => v.via === 'update')).toBe(false);
     const start = stack.slack.requests.find((r) => r.method === 'chat.startStream');
     expect(start?.params).toMatchObject({
@@ -296,11 +311,7 @@ describe('chat over Slack, end to end', () => {
     expect(visibleText(reply!)).toMatch(/^word0 [\s\S]*_\(Stopped\.\)_$/);
     expect(visibleText(reply!)).not.toContain('word29');
     // The edit that says so carries the finished answer's buttons.
-    expect(actionIdsOf(reply!.blocks)).toEqual([
-      expect.stringMatching(/^cb1:r:/),
-      expect.stringMatching(/^cb1:u:/),
-      expect.stringMatching(/^cb1:d:/),
-    ]);
+    expectFinishedButtons(reply!.blocks);
     const request = chatRequests().at(-1)!;
     await stack.slack.waitFor(() => request.disconnectedAt, 5_000, 'the Chutes stream to end');
   });

@@ -183,6 +183,18 @@ describe('fake Slack buttons', () => {
     text: { type: 'plain_text', text },
   });
 
+  const feedback = (id: string, overrides: Record<string, unknown> = {}) => ({
+    type: 'feedback_buttons',
+    action_id: id,
+    positive_button: { text: { type: 'plain_text', text: '👍' }, value: 'good' },
+    negative_button: { text: { type: 'plain_text', text: '👎' }, value: 'bad' },
+    ...overrides,
+  });
+  const contextActions = (...elements: unknown[]) => [
+    { type: 'markdown', text: 'hi' },
+    { type: 'context_actions', elements },
+  ];
+
   async function errorOf(call: Promise<unknown>): Promise<string> {
     try {
       await call;
@@ -224,6 +236,87 @@ describe('fake Slack buttons', () => {
       await errorOf(post(actions(...Array.from({ length: 26 }, (_, i) => slackButton(`b${i}`))))),
     ).toBe('invalid_blocks');
     await post(actions(slackButton('a'.repeat(255))));
+  });
+
+  it('refuses context_actions and feedback_buttons Slack refuses', async () => {
+    const { web } = await start();
+    let n = 0;
+    const post = (blocks: unknown[]) =>
+      web.chat.postMessage({ channel: `C0OTHER00${n++ % 8}`, text: 'hi', blocks: blocks as never });
+    const button = (text: unknown, value: unknown = 'v') => ({ text, value });
+    const refusals = [
+      contextActions(),
+      contextActions(...Array.from({ length: 6 }, (_, i) => feedback(`f${i}`))),
+      contextActions(slackButton('plain')),
+      contextActions(feedback('f', { negative_button: undefined })),
+      contextActions(feedback('f', { positive_button: button({ type: 'mrkdwn', text: '👍' }) })),
+      contextActions(
+        feedback('f', { positive_button: button({ type: 'plain_text', text: 'x'.repeat(76) }) }),
+      ),
+      contextActions(
+        feedback('f', {
+          negative_button: button({ type: 'plain_text', text: '👎' }, 'v'.repeat(2001)),
+        }),
+      ),
+      contextActions(
+        feedback('f', { negative_button: { text: { type: 'plain_text', text: '👎' } } }),
+      ),
+      contextActions(feedback('f', { action_id: 'a'.repeat(256) })),
+      // action_id unique across the message's blocks.
+      [...actions(slackButton('same')), { type: 'context_actions', elements: [feedback('same')] }],
+    ];
+    for (const blocks of refusals) expect(await errorOf(post(blocks))).toBe('invalid_blocks');
+    const accepted = await post([
+      ...actions(slackButton('regenerate')),
+      { type: 'context_actions', elements: [feedback('f'.repeat(255))] },
+    ]);
+    expect(accepted.ok).toBe(true);
+  });
+
+  it('delivers a feedback button press as a feedback_buttons action with its value', async () => {
+    const { slack, web } = await start();
+    const events = await app();
+    slack.setEventsUrl(events.url);
+    const posted = await web.chat.postMessage({
+      channel: CHANNEL,
+      text: 'hi',
+      blocks: contextActions(feedback('cb1:u:1:2')) as never,
+    });
+    // One action_id, two buttons: a press names which.
+    expect(() =>
+      slack.pressButton({ channel: CHANNEL, ts: posted.ts!, actionId: 'cb1:u:1:2', user: USER.id }),
+    ).toThrow(/feedback buttons/);
+    const press = slack.pressFeedback({
+      channel: CHANNEL,
+      ts: posted.ts!,
+      vote: 'negative',
+      user: USER.id,
+    });
+    expect(await press.ack).toMatchObject({ acknowledged: true });
+    const payload = JSON.parse(new URLSearchParams(events.bodies[0]).get('payload')!) as Record<
+      string,
+      unknown
+    >;
+    expect(payload).toMatchObject({
+      type: 'block_actions',
+      actions: [
+        {
+          type: 'feedback_buttons',
+          action_id: 'cb1:u:1:2',
+          value: 'bad',
+          text: { type: 'plain_text', text: '👎' },
+        },
+      ],
+      response_url: press.responseUrl,
+    });
+    const plain = await web.chat.postMessage({
+      channel: CHANNEL,
+      text: 'hi',
+      blocks: actions(slackButton('x')) as never,
+    });
+    expect(() =>
+      slack.pressFeedback({ channel: CHANNEL, ts: plain.ts!, vote: 'positive', user: USER.id }),
+    ).toThrow(/0 feedback buttons/);
   });
 
   it('delivers presses of buttons the message carries, signed, as the payload field', async () => {
