@@ -4,83 +4,43 @@
  * a crash continues in the same messages and never asks the model twice for
  * an answer it already stored.
  */
-import { ChutesError } from '../chutes/errors.js';
 import {
   fallbacksFor,
   IMAGE_TOKENS,
   withAttachments,
   withImages,
   withLead,
-  type ModalityLookup,
 } from './attachments/index.js';
 import { contextLengthOf, fitHistory, HISTORY_FIT } from './history-fit.js';
 import { streamWithFallback } from './model-fallback.js';
-import { NO_BALANCE, type PaymentNotices } from './payment-notice.js';
-import { tokenCounter } from './token-count.js';
-import {
-  classifyFailure,
-  isUnreachable,
-  OUTAGE_PATIENCE_MS,
-  toJobError,
-  type JobError,
-} from './job-error.js';
-import { settingsChannel, type ChatJob, type JobContext } from './jobs.js';
-import type { ChatModel, ConversationStore, HistoryView, UsageRecord } from './ports.js';
-import type { Quotas } from './quota.js';
-import { spend, type RateBudget } from './rate-budget.js';
-import { budgetBuckets } from './budget-buckets.js';
+import type { ChatJob, JobContext } from './jobs.js';
 import { ThinkingAnswer } from './reasoning/thinking-answer.js';
-import { ReplyRenderer, type ReplyRendererOptions } from './reply-stream.js';
 import { answerControls } from './controls/reply-controls.js';
 import type { StopWatch } from './controls/stop-watch.js';
-import { modelList, type SettingsSource } from './settings/index.js';
-import { SurfaceError, type ChatSurface, type MessageRef, type ReplyTarget } from './surface.js';
+import { modelList } from './settings/index.js';
+import type { ChatJobDeps } from './chat-job-deps.js';
+import { lookUp } from './chat-lookups.js';
+import {
+  finishStopped,
+  reportFailure,
+  shownText,
+  storeExchange,
+  type AttemptState,
+} from './chat-job-store.js';
+import { inPlace, markQueued, openThread, replyTo } from './chat-job-reply.js';
+import type { ReplyTarget } from './surface.js';
 import { answerTokens, estimatedCompletionTokens, estimatedPromptTokens } from './usage.js';
 import {
-  CUT_OFF,
-  EMPTY_ANSWER,
   EMPTY_PROMPT,
   fallbackNote,
-  INTERNAL,
   PLACEHOLDER,
-  RETRYING,
-  RETRYING_OTHER,
-  STOPPED,
   TOO_LONG,
   questionTooLongText,
-  userMessageFor,
 } from './user-messages.js';
 
-export interface ChatJobDeps {
-  readonly surface: (platform: string) => ChatSurface;
-  readonly budget: RateBudget;
-  readonly model: ChatModel;
-  readonly store: ConversationStore;
-  readonly settings: SettingsSource;
-  /** Daily quotas; unset: none are checked. */
-  readonly quotas?: Pick<Quotas, 'refusal'>;
-  /** Where a used-up Chutes balance is logged, once per tenant per period; unset: not logged. */
-  readonly payments?: Pick<PaymentNotices, 'note'>;
-  readonly history: {
-    readonly tokenBudget: number;
-    readonly maxMessages: number;
-    /**
-     * A model's context length as the models list gives it; unset, or where
-     * it gives none, HISTORY_FIT.defaultContextLength (see history-fit.ts).
-     */
-    readonly contextLength?: (model: string) => Promise<number | undefined>;
-  };
-  /** Which models take images (the models list); unset: none is sent images. */
-  readonly models?: ModalityLookup;
-  readonly log: {
-    warn(details: object, message: string): void;
-    info(details: object, message: string): void;
-  };
-  readonly now?: () => number;
-  readonly sleep?: (ms: number) => Promise<void>;
-  /** Where Stop presses reach this answer; unset: answers carry no buttons. */
-  readonly stops?: Pick<StopWatch, 'watch'>;
-}
+export type { ChatJobDeps } from './chat-job-deps.js';
+export { recordUsageBestEffort } from './chat-job-store.js';
+export { markQueued, reportAbandonedChat } from './chat-job-reply.js';
 
 export async function handleChatJob(
   queued: ChatJob,
@@ -337,292 +297,4 @@ export async function handleChatJob(
   } finally {
     stopButton?.close();
   }
-}
-
-/**
- * What an answer needs besides the question: the settings, the names, the
- * history, and what it takes to fit the history to the model.
- */
-async function lookUp(job: ChatJob, deps: ChatJobDeps) {
-  const read = deps.settings.get(job.platform, job.tenantId, settingsChannel(job));
-  const [settings, named, history, contextLength, count] = await Promise.all([
-    read,
-    withNames(job, deps),
-    deps.store.history(
-      job.platform,
-      job.conversationKey,
-      deps.history.maxMessages,
-      historyView(job),
-    ),
-    read.then((settings) => contextLengthOf(settings.model, deps.history)),
-    tokenCounter(),
-  ]);
-  return { settings, named, history, contextLength, count };
-}
-
-/**
- * What a question of a shared conversation sees of it: what was stored when
- * it arrived, plus its author's own exchanges (undefined: strict order, all).
- */
-function historyView(job: ChatJob): HistoryView | undefined {
-  if (job.regenerates)
-    return {
-      arrivedAt: job.arrivedAt ?? 0,
-      authorId: job.author.id,
-      before: job.regenerates.askedAt,
-    };
-  return job.shared && job.arrivedAt !== undefined
-    ? { arrivedAt: job.arrivedAt, authorId: job.author.id }
-    : undefined;
-}
-
-/**
- * Names the people the gateway left as ids (it makes no platform call before
- * acknowledging an event): the author, and `@<id>` in the text. Best effort:
- * whoever cannot be looked up keeps their id.
- */
-async function withNames(job: ChatJob, deps: ChatJobDeps): Promise<ChatJob> {
-  const surface = deps.surface(job.platform);
-  if (!job.unnamed?.length || !surface.names) return job;
-  let names: ReadonlyMap<string, string>;
-  try {
-    names = await surface.names(job.tenantId, job.unnamed);
-  } catch (error) {
-    deps.log.warn({ err: error }, 'could not look up the names in a question');
-    return job;
-  }
-  let text = job.text;
-  for (const [id, name] of names) {
-    const mention = new RegExp(`@${id.replace(/\W/g, '\\$&')}(?!\\w)`, 'g');
-    text = text.replace(mention, () => `@${name}`);
-  }
-  const { unnamed: _named, ...rest } = job;
-  return {
-    ...rest,
-    text,
-    author: { ...job.author, name: names.get(job.author.id) ?? job.author.name },
-  };
-}
-
-/** Where an attempt stands when it ends early. */
-interface AttemptState {
-  readonly ctx: JobContext;
-  readonly deps: ChatJobDeps;
-  readonly renderer: ReplyRenderer;
-  /** What the model wrote so far. */
-  readonly answer: string;
-  readonly usage: Omit<UsageRecord, 'durationMs' | 'outcome'>;
-  readonly started: number;
-  readonly now: () => number;
-}
-
-/**
- * The user stopped the answer on the platform: the model call was aborted,
- * the reply keeps what was written and says it was stopped, and what the
- * user saw is what the conversation remembers.
- */
-async function finishStopped(x: AttemptState & { job: ChatJob; lead: string }): Promise<void> {
-  const shown = x.lead + (x.answer.trim() === '' ? STOPPED : `${x.answer}\n\n${STOPPED}`);
-  await storeExchange(x.job, x.ctx, x.deps, x.answer, () => x.renderer.finish(shown), {
-    ...x.usage,
-    ...estimatedCompletionTokens(x.answer),
-    durationMs: x.now() - x.started,
-    outcome: 'stopped',
-  });
-  await x.ctx.answered?.();
-  await x.renderer.finish(shown);
-  x.deps.log.info({ jobId: x.ctx.jobId, chars: x.answer.length }, 'answer stopped by the user');
-}
-
-/**
- * Stores an answer the user has seen. While the database cannot be reached
- * the reply shows the answer in full (`showMeanwhile`) and the store is
- * tried again, up to the outage patience: calling the model again would pay
- * for the answer twice. Returns the answer stored for the job.
- */
-async function storeExchange(
-  job: ChatJob,
-  ctx: JobContext,
-  deps: ChatJobDeps,
-  answer: string,
-  showMeanwhile: () => Promise<unknown>,
-  usage: UsageRecord,
-): Promise<string> {
-  const now = deps.now ?? Date.now;
-  const giveUpAt = now() + OUTAGE_PATIENCE_MS;
-  for (let tries = 1; ; tries++) {
-    // A worker that lost the job stores nothing: the one that took over does.
-    ctx.signal?.throwIfAborted();
-    try {
-      return await deps.store.saveExchange(job, ctx.jobId, answer, usage);
-    } catch (error) {
-      if (!isUnreachable(error) || now() >= giveUpAt) throw error;
-      if (tries === 1) {
-        deps.log.warn(
-          { err: error, jobId: ctx.jobId },
-          'could not store an answer yet; keeping it until the database is back',
-        );
-        await showMeanwhile().catch(() => undefined);
-      }
-      await (deps.sleep ?? sleep)(Math.min(STORE_RETRY_MS * tries, STORE_RETRY_MAX_MS));
-    }
-  }
-}
-
-const STORE_RETRY_MS = 500;
-const STORE_RETRY_MAX_MS = 3_000;
-
-/** What the reply shows for a model's answer: an empty one, or one cut off at max_tokens, says so. */
-function shownText(answer: string, finishReason?: string): string {
-  const text = answer.trim() === '' ? EMPTY_ANSWER : answer;
-  return finishReason === 'length' ? `${text}\n\n${CUT_OFF}` : text;
-}
-
-async function reportFailure(error: unknown, x: AttemptState): Promise<JobError> {
-  const failure = classifyFailure(error, x.ctx);
-  const partial = x.answer.trim() === '' ? '' : `${x.answer}\n\n`;
-  if (!(error instanceof SurfaceError && !error.retryable)) {
-    const retrying = error instanceof ChutesError ? RETRYING : RETRYING_OTHER;
-    const notice = failure.final ? userMessageFor(error, x.usage.model) : retrying;
-    try {
-      await x.renderer.finish(partial + notice, []);
-    } catch (renderError) {
-      x.deps.log.warn(
-        { err: renderError, jobId: x.ctx.jobId },
-        'could not show the failure to the user',
-      );
-    }
-  }
-  if (failure.code === NO_BALANCE)
-    x.deps.payments?.note(x.usage.platform, x.usage.tenantId, x.usage.model);
-  if (failure.final) {
-    await recordUsageBestEffort(
-      x.deps.store,
-      { ...x.usage, durationMs: x.now() - x.started, outcome: failure.code },
-      x.deps.log,
-    );
-  }
-  return toJobError(error, failure);
-}
-
-/**
- * Records usage; losing the row must neither hide a failure nor fail a job
- * whose answer is already shown (a retry would pay for it twice).
- */
-export async function recordUsageBestEffort(
-  store: Pick<ConversationStore, 'recordUsage'>,
-  usage: UsageRecord,
-  log: ChatJobDeps['log'],
-): Promise<void> {
-  try {
-    await store.recordUsage(usage);
-  } catch (storeError) {
-    log.warn({ err: storeError, jobId: usage.jobId }, 'could not record usage');
-  }
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/**
- * Marks a question that must wait for earlier ones in its conversation as
- * seen (or takes the mark away when its turn comes), where the platform has
- * such a mark. The mark is the question's first visible sign, so it has the
- * priority of an answer's first message, on a bucket of its own (reactions),
- * so it holds up no answer; taking it away can wait behind everything.
- */
-export async function markQueued(
-  job: ChatJob,
-  deps: Pick<ChatJobDeps, 'surface' | 'budget'>,
-  waiting: boolean,
-): Promise<void> {
-  const surface = deps.surface(job.platform);
-  if (!surface.markWaiting) return;
-  const where = { channelId: job.channelId, tenantId: job.tenantId };
-  const op = waiting ? 'mark' : 'unmark';
-  const question = { channelId: job.channelId, threadId: job.threadId, messageId: job.messageId };
-  await spend(
-    deps.budget,
-    budgetBuckets(surface, op, where),
-    sleep,
-    waiting ? 'first' : 'update',
-    () => surface.markWaiting!(question, waiting),
-  );
-}
-
-/**
- * A job the queue gave up on without running it to the end (its workers kept
- * dying): the reply it left behind says so instead of "Thinking…" forever,
- * through the budget, closing a native stream it left open first.
- */
-export async function reportAbandonedChat(
-  job: ChatJob,
-  messages: readonly MessageRef[],
-  deps: Pick<ChatJobDeps, 'surface' | 'budget' | 'log' | 'sleep'>,
-  target?: ReplyTarget,
-): Promise<void> {
-  if (messages.length === 0) return;
-  await replyTo(job, deps, {
-    existing: messages,
-    sleep: deps.sleep,
-    // Its buttons go: nothing on it can be pressed any more.
-    controls: { streaming: [], final: [] },
-    ...(target ? { target } : {}),
-  }).finish(INTERNAL);
-}
-
-/** Where the gateway said a question's answer goes. */
-function inPlace(job: ChatJob): ReplyTarget {
-  return { channelId: job.channelId, threadId: job.threadId, replyTo: job.replyTo };
-}
-
-/**
- * Opens the thread a job asks for. A surface that cannot open one here (none
- * offered, no permission, a channel without threads) answers in place.
- */
-async function openThread(
-  job: ChatJob,
-  name: string,
-  ctx: JobContext,
-  deps: Pick<ChatJobDeps, 'surface' | 'budget' | 'log'>,
-): Promise<ReplyTarget> {
-  const surface = deps.surface(job.platform);
-  let target = inPlace(job);
-  if (surface.startThread) {
-    const question = { ...target, messageId: job.messageId };
-    const where = { channelId: job.channelId, tenantId: job.tenantId };
-    try {
-      target = await spend(
-        deps.budget,
-        budgetBuckets(surface, 'thread', where),
-        sleep,
-        'first',
-        () => surface.startThread!(question, name, { signal: ctx.signal }),
-        ctx.signal,
-      );
-    } catch (error) {
-      if (!(error instanceof SurfaceError) || error.retryable) throw error;
-      deps.log.warn(
-        { err: error, jobId: ctx.jobId },
-        'could not open a thread for the answer; answering in place',
-      );
-    }
-  }
-  return target;
-}
-
-/** The renderer of a question's reply, where the gateway said it goes unless told otherwise. */
-function replyTo(
-  job: ChatJob,
-  deps: Pick<ChatJobDeps, 'surface' | 'budget' | 'log'>,
-  options: Partial<ReplyRendererOptions>,
-): ReplyRenderer {
-  return new ReplyRenderer({
-    surface: deps.surface(job.platform),
-    budget: deps.budget,
-    target: inPlace(job),
-    tenantId: job.tenantId,
-    recipientId: job.author.id,
-    log: deps.log,
-    ...options,
-  });
 }
