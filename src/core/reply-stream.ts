@@ -16,92 +16,24 @@
 import { randomUUID } from 'node:crypto';
 import { budgetBuckets, paceMs } from './budget-buckets.js';
 import { closedRef, closeLeftoverStream, NativeReply, type StreamCalls } from './native-reply.js';
-import {
-  newTicket,
-  settle,
-  spend,
-  type BudgetBucket,
-  type BudgetPriority,
-  type RateBudget,
-} from './rate-budget.js';
+import { newTicket, settle, spend, type BudgetBucket, type BudgetPriority } from './rate-budget.js';
 import { isUnreachable } from './job-error.js';
-import { capPages, closeOpenFence, GrowingPages, splitFrom, START } from './split.js';
-import { controlsKey, type ReplyControls } from './controls/reply-controls.js';
-import {
-  thinkingPlaceholder,
-  thinkingStatus,
-  THINKING_STATUS_EVERY_MS,
-} from './reasoning/thinking-status.js';
+import { OwedRender } from './owed-render.js';
+import { NATIVE, OP_BUDGET, priorityOf, type Op } from './reply-op.js';
+import { nextOp, type ReplyPlan } from './reply-plan.js';
+import { DEFAULT_MAX_PAGES, type ReplyRendererOptions } from './reply-renderer-options.js';
+import { capPages, GrowingPages, splitFrom, START } from './split.js';
+import { controlsKey } from './controls/reply-controls.js';
 import {
   SurfaceError,
   type ChatSurface,
   type Control,
   type MessageRef,
-  type ReplyTarget,
   type SurfaceLimits,
   type SurfaceOp,
 } from './surface.js';
 
-export interface ReplyRendererOptions {
-  readonly surface: ChatSurface;
-  readonly budget: RateBudget;
-  /** Where the answer goes. */
-  readonly target: ReplyTarget;
-  /** The tenant whose budgets tenant-scoped rate rules draw from. */
-  readonly tenantId: string;
-  /** Whom the answer is for; a native stream is offered only when this is known. */
-  readonly recipientId?: string;
-  /** Identifies the reply across attempts; each page's post carries `<key>:<page>`. */
-  readonly idempotencyKey?: string;
-  /** Messages an earlier attempt of the same job posted: reused, never posted twice. */
-  readonly existing?: readonly MessageRef[];
-  /** Persists the posted messages so that a retry after a crash can reuse them. */
-  readonly onMessages?: (messages: readonly MessageRef[]) => Promise<void>;
-  /**
-   * Called once when nobody will read more of the answer: the user stopped it
-   * (`stopped`), the reply cannot be written any more (a permanent
-   * SurfaceError), or it reached the page cap (`too_long`).
-   */
-  readonly onGiveUp?: (reason: SurfaceError | 'too_long') => void;
-  /** Most messages one answer may take; the last one then ends with `tooLongNote`. */
-  readonly maxPages?: number;
-  readonly tooLongNote?: string;
-  /**
-   * Buttons the reply carries where the surface shows them: `streaming` on
-   * its first message while it streams by post + edit; the final render's
-   * (finish's `controls`) on its last page, and none anywhere else.
-   */
-  readonly controls?: ReplyControls;
-  /** Once aborted, the reply is not written to any more: every call throws the reason. */
-  readonly signal?: AbortSignal;
-  readonly log?: {
-    warn(details: object, message: string): void;
-    info?(details: object, message: string): void;
-  };
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly now?: () => number;
-}
-
-/** Enough for any sane answer (Discord: 20,000 characters); more is a runaway `max_tokens`. */
-export const DEFAULT_MAX_PAGES = 10;
-
-type Op =
-  | { kind: 'post' | 'edit'; index: number; text: string }
-  | { kind: 'status'; text: string }
-  | { kind: 'streamStart' | 'streamAppend'; text: string }
-  | { kind: 'streamEnd' };
-
-const OP_BUDGET: Record<Op['kind'], SurfaceOp> = {
-  post: 'post',
-  edit: 'edit',
-  streamStart: 'streamStart',
-  streamAppend: 'streamAppend',
-  streamEnd: 'streamStop',
-  status: 'status',
-};
-
-/** What `carried` says of a message that streamed natively: it never carries buttons. */
-const NATIVE = 'native';
+export { DEFAULT_MAX_PAGES, type ReplyRendererOptions } from './reply-renderer-options.js';
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -140,9 +72,8 @@ export class ReplyRenderer {
   private fatal?: unknown;
   private userStopped = false;
   private gaveUp = false;
-  /** The operation this reply owes a final render to, once it is visible. */
-  private owing?: SurfaceOp;
-  private readonly id: string;
+  /** The final render this reply owes, told to the budget. */
+  private readonly owed: OwedRender;
 
   constructor(private readonly options: ReplyRendererOptions) {
     this.surface = options.surface;
@@ -153,7 +84,6 @@ export class ReplyRenderer {
     this.now = options.now ?? Date.now;
     this.maxPages = Math.max(1, options.maxPages ?? DEFAULT_MAX_PAGES);
     this.growing = new GrowingPages(this.surface.limits.maxMessageLength);
-    this.id = options.idempotencyKey ?? randomUUID();
     this.calls = {
       budget: options.budget,
       sleep: this.sleep,
@@ -161,6 +91,12 @@ export class ReplyRenderer {
       log: options.log,
       buckets: (op) => this.buckets(op),
     };
+    this.owed = new OwedRender(
+      options.budget,
+      options.idempotencyKey ?? randomUUID(),
+      (op) => this.buckets(op),
+      options.log,
+    );
     // A retry keeps the shape its first attempt left: messages mean post + edit.
     const stream =
       this.messages.length === 0 && options.recipientId !== undefined
@@ -263,7 +199,7 @@ export class ReplyRenderer {
     try {
       return await this.render(finalText);
     } finally {
-      this.owe(undefined);
+      this.owed.owe(undefined);
     }
   }
 
@@ -355,7 +291,7 @@ export class ReplyRenderer {
           continue;
         }
       }
-      const priority = this.priorityOf(op);
+      const priority = priorityOf(op);
       const buckets = this.buckets(OP_BUDGET[op.kind]);
       // A request that waited asks again with its ticket, keeping its place in line.
       const ticket =
@@ -378,13 +314,6 @@ export class ReplyRenderer {
         await settle(this.options.budget, buckets, ticket);
       }
     }
-  }
-
-  /** The first message of an answer is what people wait for; everything else is an update. */
-  private priorityOf(op: Op): BudgetPriority {
-    if (op.kind === 'streamStart') return 'first';
-    if (op.kind === 'post' && op.index === 0) return 'first';
-    return 'update';
   }
 
   /** An update that failed: a refused stream falls back, anything else waits for the next one. */
@@ -424,7 +353,7 @@ export class ReplyRenderer {
     if (!native?.open || !message || this.options.signal?.aborted) return;
     this.shown[0] = await native.abandon(message);
     this.messages[0] = closedRef(message);
-    this.owe('edit');
+    this.owed.owe('edit');
   }
 
   /** Waits `ms` (or, with undefined, for new text); finish() always ends the wait. */
@@ -442,65 +371,26 @@ export class ReplyRenderer {
     }).finally(() => (this.waiter = undefined));
   }
 
-  /** What to send next: the stream's new text, or the first page whose message does not show it. */
+  /** What to send next (see nextOp); the plan may end the native stream. */
   private nextOp(): Op | undefined {
-    if (this.text.trim() === '') return this.thinkingOp();
-    const max = this.limits.maxMessageLength;
-    const text = this.muted(this.text);
-    const pages = this.growing.pages(text);
-    if (pages.length > this.maxPages) {
-      // Past the cap nobody reads on; the final render ends the last page with a note.
-      this.giveUp('too_long');
-      pages.length = this.maxPages;
-    }
-    if (this.native) {
-      if (pages.length > 1) {
-        // The answer outgrew one message: the stream ends, later pages post + edit.
-        if (this.native.open) return { kind: 'streamEnd' };
-        this.native = undefined;
-      } else {
-        const delta = text.slice(this.native.sent.length);
-        if (delta.trim() === '') return undefined;
-        return { kind: this.native.open ? 'streamAppend' : 'streamStart', text: delta };
-      }
-    }
-    // A code block still being written shows as one while it streams.
-    pages[pages.length - 1] = closeOpenFence(pages[pages.length - 1]!, max);
-    for (let index = 0; index < pages.length; index++) {
-      const text = pages[index]!;
-      if (index >= this.messages.length) return { kind: 'post', index, text };
-      if (this.shown[index] !== text) return { kind: 'edit', index, text };
-    }
-    return undefined;
-  }
-
-  /** Shows how long the model has been thinking: the placeholder edited, or the stream's status. */
-  private thinkingOp(): Op | undefined {
-    if (this.thinkingSince === undefined) return undefined;
-    const ms = this.now() - this.thinkingSince;
-    if (this.native && !this.native.open && !this.native.stream.pending) {
-      // A stream with no pending status (a Slack DM) would show nothing for the whole
-      // think: the reply says it in a message, and the answer follows by edits there.
-      this.native = undefined;
-    }
-    if (this.native) {
-      if (this.native.open || !this.native.stream.pending) return undefined;
-      const text = thinkingStatus(ms);
-      // The first seconds are what start()'s pending status says already.
-      if (
-        text === thinkingStatus(0) ||
-        text === this.statusShown ||
-        this.now() - this.statusAt < THINKING_STATUS_EVERY_MS
-      )
-        return undefined;
-      return { kind: 'status', text };
-    }
-    if (this.messages.length === 0)
-      return { kind: 'post', index: 0, text: thinkingPlaceholder(ms) };
-    // Only the placeholder this reply posted (and knows the text of) is edited.
-    if (this.shown[0] === undefined) return undefined;
-    const text = thinkingPlaceholder(ms);
-    return this.shown[0] === text ? undefined : { kind: 'edit', index: 0, text };
+    const plan: ReplyPlan = {
+      text: this.text,
+      native: this.native,
+      messages: this.messages,
+      shown: this.shown,
+      growing: this.growing,
+      maxPages: this.maxPages,
+      maxMessageLength: this.limits.maxMessageLength,
+      thinkingSince: this.thinkingSince,
+      statusShown: this.statusShown,
+      statusAt: this.statusAt,
+      now: this.now,
+      muted: (text) => this.muted(text),
+      giveUp: (reason) => this.giveUp(reason),
+    };
+    const op = nextOp(plan);
+    this.native = plan.native;
+    return op;
   }
 
   /** Makes one call; with a priority it first waits for the budget, as long as it takes. */
@@ -548,7 +438,7 @@ export class ReplyRenderer {
         this.messages[op.index] = ref;
         this.shown[op.index] = op.text;
         this.carried[op.index] = controls && controlsKey(controls);
-        if (op.index === 0 && !this.closed) this.owe('edit');
+        if (op.index === 0 && !this.closed) this.owed.owe('edit');
         await this.options.onMessages?.(this.messages);
         return;
       }
@@ -560,7 +450,7 @@ export class ReplyRenderer {
       case 'streamStart': {
         const native = this.native!;
         const ref = await native.start(op.text);
-        this.owe('streamStop');
+        this.owed.owe('streamStop');
         this.messages[0] = { ...ref, stream: true };
         this.shown[0] = native.sent;
         this.carried[0] = NATIVE;
@@ -588,7 +478,7 @@ export class ReplyRenderer {
       case 'streamEnd':
         await this.endStream(this.growing.pages(this.muted(this.text))[0]!, false);
         this.native = undefined;
-        this.owe('edit');
+        this.owed.owe('edit');
         return;
     }
   }
@@ -641,21 +531,6 @@ export class ReplyRenderer {
       await this.surface.edit(message, text, options);
     }
     if (controls) this.carried[index] = controlsKey(controls);
-  }
-
-  /**
-   * Tells the budget which operation this visible reply owes its final render
-   * to (undefined: none any more), so updates leave those points. Best effort.
-   */
-  private owe(op: SurfaceOp | undefined): void {
-    const budget = this.options.budget;
-    if (!budget.owe || op === this.owing) return;
-    const before = this.owing;
-    this.owing = op;
-    const warn = (error: unknown) =>
-      this.options.log?.warn({ err: error }, 'could not record a final render owed');
-    if (before) void budget.owe(this.buckets(before), this.id, false).catch(warn);
-    if (op) void budget.owe(this.buckets(op), this.id, true).catch(warn);
   }
 
   private buckets(op: SurfaceOp): BudgetBucket[] {
