@@ -14,47 +14,24 @@
  * renders, then the updates of answers already visible.
  */
 import { randomUUID } from 'node:crypto';
-import { budgetBuckets, paceMs } from './budget-buckets.js';
-import { closedRef, closeLeftoverStream, NativeReply, type StreamCalls } from './native-reply.js';
-import { newTicket, settle, spend, type BudgetBucket, type BudgetPriority } from './rate-budget.js';
+import { paceMs } from './budget-buckets.js';
+import { closedRef, NativeReply } from './native-reply.js';
+import { newTicket, settle, spend, type BudgetPriority } from './rate-budget.js';
 import { isUnreachable } from './job-error.js';
 import { OwedRender } from './owed-render.js';
 import { NATIVE, OP_BUDGET, priorityOf, type Op } from './reply-op.js';
+import { ReplyPages } from './reply-pages.js';
 import { nextOp, type ReplyPlan } from './reply-plan.js';
 import { DEFAULT_MAX_PAGES, type ReplyRendererOptions } from './reply-renderer-options.js';
 import { capPages, GrowingPages, splitFrom, START } from './split.js';
 import { controlsKey } from './controls/reply-controls.js';
-import {
-  SurfaceError,
-  type ChatSurface,
-  type Control,
-  type MessageRef,
-  type SurfaceLimits,
-  type SurfaceOp,
-} from './surface.js';
+import { SurfaceError, type Control, type MessageRef, type SurfaceOp } from './surface.js';
 
 export { DEFAULT_MAX_PAGES, type ReplyRendererOptions } from './reply-renderer-options.js';
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-export class ReplyRenderer {
-  private readonly surface: ChatSurface;
-  private readonly messages: MessageRef[];
-  /** What each message shows now; undefined when unknown (left by an earlier attempt). */
-  private readonly shown: (string | undefined)[];
-  /** Which buttons each message carries now (controlsKey); undefined when unknown. */
-  private readonly carried: (string | undefined)[];
-  /** The buttons of the final render. */
-  private finalControls: readonly Control[] = [];
-  /** How many pages the final render shows, once it runs. */
-  private finalPages?: number;
-  private readonly sleep: (ms: number) => Promise<void>;
+export class ReplyRenderer extends ReplyPages {
   private readonly now: () => number;
   private readonly maxPages: number;
-  /** The native stream while the answer streams that way; unset for post + edit. */
-  private native?: NativeReply;
-  /** What the stream calls share with this reply. */
-  private readonly calls: StreamCalls;
   private text = '';
   /** The streaming text's pages. */
   private growing: GrowingPages;
@@ -67,7 +44,6 @@ export class ReplyRenderer {
   private pump?: Promise<void>;
   /** The pump's current wait: cut short by finish(), and by new text when `onText`. */
   private waiter?: { readonly resolve: () => void; readonly onText: boolean };
-  private closed = false;
   private lastEditAt = Number.NEGATIVE_INFINITY;
   private fatal?: unknown;
   private userStopped = false;
@@ -75,22 +51,11 @@ export class ReplyRenderer {
   /** The final render this reply owes, told to the budget. */
   private readonly owed: OwedRender;
 
-  constructor(private readonly options: ReplyRendererOptions) {
-    this.surface = options.surface;
-    this.messages = [...(options.existing ?? [])];
-    this.shown = this.messages.map(() => undefined);
-    this.carried = this.messages.map(() => undefined);
-    this.sleep = options.sleep ?? defaultSleep;
+  constructor(options: ReplyRendererOptions) {
+    super(options);
     this.now = options.now ?? Date.now;
     this.maxPages = Math.max(1, options.maxPages ?? DEFAULT_MAX_PAGES);
     this.growing = new GrowingPages(this.surface.limits.maxMessageLength);
-    this.calls = {
-      budget: options.budget,
-      sleep: this.sleep,
-      signal: options.signal,
-      log: options.log,
-      buckets: (op) => this.buckets(op),
-    };
     this.owed = new OwedRender(
       options.budget,
       options.idempotencyKey ?? randomUUID(),
@@ -258,15 +223,6 @@ export class ReplyRenderer {
     return this.messages;
   }
 
-  private get limits(): SurfaceLimits {
-    return this.surface.limits;
-  }
-
-  /** The text as the platform may show it: untrusted text pings nobody. */
-  private muted(text: string): string {
-    return this.surface.mute ? this.surface.mute(text) : text;
-  }
-
   private async loop(): Promise<void> {
     await this.starting?.catch(() => undefined);
     let refused: { ticket: string; priority: BudgetPriority; op: SurfaceOp } | undefined;
@@ -406,21 +362,6 @@ export class ReplyRenderer {
     );
   }
 
-  /**
-   * The buttons page `index` should carry now (undefined: the reply has none
-   * to manage): while streaming, the first page's; once closed, the last
-   * page's. A page streaming natively gets none (its stop is the platform's).
-   */
-  private controlsFor(index: number, pages?: number): readonly Control[] | undefined {
-    const controls = this.options.controls;
-    if (!controls || !this.surface.controls) return undefined;
-    if (this.carried[index] === NATIVE && !this.closed) return undefined;
-    if (!this.closed) return index === 0 ? controls.streaming : [];
-    return index === (pages ?? this.finalPages ?? this.messages.length) - 1
-      ? this.finalControls
-      : [];
-  }
-
   private async call(op: Op): Promise<void> {
     this.options.signal?.throwIfAborted();
     switch (op.kind) {
@@ -481,62 +422,5 @@ export class ReplyRenderer {
         this.owed.owe('edit');
         return;
     }
-  }
-
-  /** Closes the open stream so that its message shows `page` (see NativeReply.end). */
-  private async endStream(
-    page: string,
-    final: boolean,
-    controls?: readonly Control[],
-  ): Promise<void> {
-    const message = this.messages[0]!;
-    await this.native!.end(message, page, final, (text) => (this.shown[0] = text), controls);
-    this.messages[0] = closedRef(message);
-    await this.options.onMessages?.(this.messages);
-  }
-
-  /** Closes streams an earlier attempt left open, so that edits can take them over. */
-  private async closeLeftoverStreams(): Promise<void> {
-    for (const [index, message] of this.messages.entries()) {
-      if (!message.stream) continue;
-      await this.closeStream(message);
-      this.messages[index] = closedRef(message);
-      await this.options.onMessages?.(this.messages);
-    }
-  }
-
-  /** Stops a stream this reply no longer writes through (see closeLeftoverStream). */
-  private closeStream(message: MessageRef): Promise<void> {
-    const { target, tenantId, recipientId } = this.options;
-    const stream = this.surface.openStream?.({
-      ...target,
-      tenantId,
-      recipientId: recipientId ?? '',
-    });
-    return closeLeftoverStream(this.calls, stream, message);
-  }
-
-  /** Edits a page; a message found still streaming has its stream closed first. */
-  private async editClosingStream(index: number, text: string): Promise<void> {
-    const message = this.messages[index]!;
-    const controls = this.controlsFor(index);
-    const options = { signal: this.options.signal, ...(controls ? { controls } : {}) };
-    try {
-      await this.surface.edit(message, text, options);
-    } catch (error) {
-      if (!(error instanceof SurfaceError && error.code === 'still_streaming')) throw error;
-      this.options.log?.warn({ err: error }, 'closing a stream found open before editing it');
-      await this.closeStream(message);
-      this.options.signal?.throwIfAborted();
-      await this.surface.edit(message, text, options);
-    }
-    if (controls) this.carried[index] = controlsKey(controls);
-  }
-
-  private buckets(op: SurfaceOp): BudgetBucket[] {
-    return budgetBuckets(this.surface, op, {
-      channelId: this.options.target.channelId,
-      tenantId: this.options.tenantId,
-    });
   }
 }
