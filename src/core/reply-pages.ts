@@ -1,8 +1,10 @@
 /**
  * The messages a reply is made of on the platform: what each shows and which
- * buttons it carries, and the calls on them that close a native stream (one
- * left open by an earlier attempt, or one a final render ends).
+ * buttons it carries, the final render it owes, and the calls on them that
+ * leave or close a native stream (one refused, one left open by an earlier
+ * attempt, or one a final render ends).
  */
+import { randomUUID } from 'node:crypto';
 import { budgetBuckets } from './budget-buckets.js';
 import {
   closedRef,
@@ -10,6 +12,7 @@ import {
   type NativeReply,
   type StreamCalls,
 } from './native-reply.js';
+import { OwedRender } from './owed-render.js';
 import type { BudgetBucket } from './rate-budget.js';
 import { NATIVE } from './reply-op.js';
 import type { ReplyRendererOptions } from './reply-renderer-options.js';
@@ -42,6 +45,8 @@ export abstract class ReplyPages {
   /** What the stream calls share with this reply. */
   protected readonly calls: StreamCalls;
   protected closed = false;
+  /** The final render this reply owes, told to the budget. */
+  protected readonly owed: OwedRender;
 
   constructor(protected readonly options: ReplyRendererOptions) {
     this.surface = options.surface;
@@ -56,6 +61,27 @@ export abstract class ReplyPages {
       log: options.log,
       buckets: (op) => this.buckets(op),
     };
+    this.owed = new OwedRender(
+      options.budget,
+      options.idempotencyKey ?? randomUUID(),
+      (op) => this.buckets(op),
+      options.log,
+    );
+  }
+
+  /**
+   * Leaves the native stream: what it showed stays, and edits take it from
+   * there. A message still streaming cannot be edited, so the stream is
+   * closed first where the platform may still hold it open.
+   */
+  protected async fallBack(): Promise<void> {
+    const native = this.native;
+    const message = this.messages[0];
+    this.native = undefined;
+    if (!native?.open || !message || this.options.signal?.aborted) return;
+    this.shown[0] = await native.abandon(message);
+    this.messages[0] = closedRef(message);
+    this.owed.owe('edit');
   }
 
   protected get limits(): SurfaceLimits {

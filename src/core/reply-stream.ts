@@ -13,12 +13,10 @@
  * The budget is spent by priority: the first sign of an answer, then final
  * renders, then the updates of answers already visible.
  */
-import { randomUUID } from 'node:crypto';
 import { paceMs } from './budget-buckets.js';
-import { closedRef, NativeReply } from './native-reply.js';
+import { NativeReply } from './native-reply.js';
 import { newTicket, settle, spend, type BudgetPriority } from './rate-budget.js';
 import { isUnreachable } from './job-error.js';
-import { OwedRender } from './owed-render.js';
 import { NATIVE, OP_BUDGET, priorityOf, type Op } from './reply-op.js';
 import { ReplyPages } from './reply-pages.js';
 import { nextOp, type ReplyPlan } from './reply-plan.js';
@@ -48,20 +46,12 @@ export class ReplyRenderer extends ReplyPages {
   private fatal?: unknown;
   private userStopped = false;
   private gaveUp = false;
-  /** The final render this reply owes, told to the budget. */
-  private readonly owed: OwedRender;
 
   constructor(options: ReplyRendererOptions) {
     super(options);
     this.now = options.now ?? Date.now;
     this.maxPages = Math.max(1, options.maxPages ?? DEFAULT_MAX_PAGES);
     this.growing = new GrowingPages(this.surface.limits.maxMessageLength);
-    this.owed = new OwedRender(
-      options.budget,
-      options.idempotencyKey ?? randomUUID(),
-      (op) => this.buckets(op),
-      options.log,
-    );
     // A retry keeps the shape its first attempt left: messages mean post + edit.
     const stream =
       this.messages.length === 0 && options.recipientId !== undefined
@@ -295,21 +285,6 @@ export class ReplyRenderer extends ReplyPages {
     if (this.gaveUp) return;
     this.gaveUp = true;
     this.options.onGiveUp?.(reason);
-  }
-
-  /**
-   * Leaves the native stream: what it showed stays, and edits take it from
-   * there. A message still streaming cannot be edited, so the stream is
-   * closed first where the platform may still hold it open.
-   */
-  private async fallBack(): Promise<void> {
-    const native = this.native;
-    const message = this.messages[0];
-    this.native = undefined;
-    if (!native?.open || !message || this.options.signal?.aborted) return;
-    this.shown[0] = await native.abandon(message);
-    this.messages[0] = closedRef(message);
-    this.owed.owe('edit');
   }
 
   /** Waits `ms` (or, with undefined, for new text); finish() always ends the wait. */
