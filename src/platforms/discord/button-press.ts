@@ -5,11 +5,12 @@
  * workers as ControlJobs. Presses of buttons this service did not make are
  * left alone.
  */
-import { MessageFlags, PermissionFlagsBits, type ButtonInteraction } from 'discord.js';
+import { MessageFlags, type ButtonInteraction } from 'discord.js';
 import { decodeControlId } from '../../core/controls/control-id.js';
 import { controlSink, type ControlJob, type JobSink } from '../../core/jobs.js';
 import { CONTROL_NOT_QUEUED } from '../../core/user-messages.js';
 import type { Logger } from '../../log.js';
+import { isDiscordAdmin } from './admin.js';
 import { encodeDiscordInteraction } from './interaction-ref.js';
 
 export async function onButtonPress(
@@ -35,10 +36,9 @@ export async function onButtonPress(
     actor: {
       id: interaction.user.id,
       name: interaction.user.displayName || interaction.user.username,
-      // Manage Server, as for the commands; in a DM only the asker may press.
-      isAdmin:
-        interaction.inGuild() &&
-        (interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false),
+      // Manage Server, as for the commands; in a DM (the user's own, for commands) only the
+      // asker may press.
+      isAdmin: interaction.inGuild() && isDiscordAdmin(interaction),
     },
     message: { channelId: interaction.channelId, messageId: interaction.message.id },
     pressId: interaction.id,

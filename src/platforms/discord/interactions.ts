@@ -6,7 +6,6 @@
 import {
   ApplicationCommandOptionType,
   MessageFlags,
-  PermissionFlagsBits,
   type AutocompleteInteraction,
   type Channel,
   type ChatInputCommandInteraction,
@@ -23,6 +22,7 @@ import type { CommandJob } from '../../core/jobs.js';
 import { COMMAND_NOT_QUEUED } from '../../core/user-messages.js';
 import type { Logger } from '../../log.js';
 import type { JobSink, ModelSuggestions } from '../platform.js';
+import { isDiscordAdmin } from './admin.js';
 import { onButtonPress } from './button-press.js';
 import { encodeDiscordInteraction } from './interaction-ref.js';
 
@@ -64,12 +64,6 @@ export function commandOptions(
 /** The channel a thread is in, for the settings of that channel; undefined elsewhere. */
 export function parentOfThread(channel: Channel | null | undefined): string | undefined {
   return channel?.isThread() ? (channel.parentId ?? undefined) : undefined;
-}
-
-/** Manage Server (Administrator implies it) in a guild; a DM is the user's own. */
-export function isDiscordAdmin(interaction: Interaction): boolean {
-  if (!interaction.inGuild()) return true;
-  return interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false;
 }
 
 /** Which models an option names (a setting's `catalog`), for its autocomplete; else undefined. */
