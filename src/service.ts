@@ -202,7 +202,10 @@ export async function startService(
     });
     const models = new CachedModelCatalog(chutes);
     // Where answers are made: a refused key is named in the log and in /healthz.
-    const keyChecked = config.role === 'gateway' ? undefined : checkChutesKey(chutes, log);
+    const keyChecked =
+      config.role === 'gateway'
+        ? undefined
+        : checkChutesKey(chutes, log, (infos) => models.remember(infos));
 
     const learned = new LearnedRates(backend.learnedRules, (error) => {
       if (!queueOutage.absorb(error, 'learned rate limits'))
@@ -253,9 +256,9 @@ export async function startService(
       };
       // Loaded before the first job: the encoding's first load holds the
       // process for a moment (hundreds of ms on a busy machine), which must
-      // not fall on the first questions of a burst. The models list too.
+      // not fall on the first questions of a burst. (The models list comes
+      // with the key check.)
       await tokenCounter();
-      void models.chatModels().catch(() => undefined);
       const workers: JobWorker[] = [
         startChatWorker({
           ...workerOptions,

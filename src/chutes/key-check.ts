@@ -6,14 +6,20 @@
 import type { Logger } from '../log.js';
 import type { ChutesChatClient } from './chat-client.js';
 import { ChutesError } from './errors.js';
+import type { ModelInfo } from './model-info.js';
 
-/** The sentence for a refused key, or undefined when Chutes took it (or could not be asked). */
+/**
+ * The sentence for a refused key, or undefined when Chutes took it (or could
+ * not be asked). The models list the check reads goes to `onListed` (the
+ * model catalogue), so it is not fetched a second time at start.
+ */
 export async function checkChutesKey(
-  chutes: Pick<ChutesChatClient, 'listModels'>,
+  chutes: Pick<ChutesChatClient, 'listModelInfos'>,
   log: Logger,
+  onListed?: (infos: ModelInfo[]) => void,
 ): Promise<string | undefined> {
   try {
-    await chutes.listModels(undefined, { withKey: true });
+    onListed?.(await chutes.listModelInfos(undefined, { withKey: true }));
     return undefined;
   } catch (error) {
     if (error instanceof ChutesError && error.code === 'unauthorized') {

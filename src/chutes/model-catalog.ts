@@ -66,6 +66,22 @@ export class CachedModelCatalog {
     return (await this.modelInfo(model))?.contextLength;
   }
 
+  /** A list fetched elsewhere (the start-up's key check): used as if this catalogue fetched it. */
+  remember(infos: readonly ModelInfo[]): void {
+    this.keep(infos);
+  }
+
+  private keep(infos: readonly ModelInfo[]): Listed {
+    const listed = {
+      infos,
+      ids: infos.map((info) => info.id),
+      byId: new Map(infos.map((info) => [info.id, info])),
+    };
+    this.cached = { ...listed, at: (this.options.now ?? Date.now)() };
+    this.failed = undefined;
+    return listed;
+  }
+
   private async listed(): Promise<Listed> {
     const now = this.options.now ?? Date.now;
     const ttl = this.options.ttlMs ?? MODEL_CATALOG_DEFAULTS.ttlMs;
@@ -78,16 +94,7 @@ export class CachedModelCatalog {
     }
     this.inFlight ??= this.lister
       .listModelInfos()
-      .then((infos) => {
-        const listed = {
-          infos,
-          ids: infos.map((info) => info.id),
-          byId: new Map(infos.map((info) => [info.id, info])),
-        };
-        this.cached = { ...listed, at: now() };
-        this.failed = undefined;
-        return listed;
-      })
+      .then((infos) => this.keep(infos))
       .finally(() => (this.inFlight = undefined));
     try {
       return await this.inFlight;

@@ -17,6 +17,15 @@ function lister(lists: (ModelInfo[] | Error)[]) {
 }
 
 describe('CachedModelCatalog', () => {
+  it('uses a list fetched elsewhere (the key check) without fetching it again', async () => {
+    const source = lister([[{ id: 'fetched', inputModalities: ['text'] }]]);
+    const catalog = new CachedModelCatalog(source);
+    catalog.remember([{ id: 'remembered', inputModalities: ['text'], contextLength: 8_192 }]);
+    expect(await catalog.chatModels()).toEqual(['remembered']);
+    expect(await catalog.contextLength('remembered')).toBe(8_192);
+    expect(source.calls).toBe(0);
+  });
+
   it('answers the models and their context lengths from one fetched list', async () => {
     const source = lister([
       [
