@@ -10,10 +10,17 @@ import { CONTROL_NOT_YOURS, CONTROL_STALE, STOPPED } from '../../src/core/user-m
 import { customIdsOf } from '../fakes/discord/components.js';
 import type { StoredMessage as DiscordMessage } from '../fakes/discord/types.js';
 import { actionIdsOf, feedbackButtonsOf, visibleText } from '../fakes/slack/content.js';
-import { ANN, BOB, channel, PERMISSIONS, SLACK, startStack, type Stack } from './stack.js';
-
-/** The words of a slow answer: `count N every MS` asks for N of them, MS apart. */
-const words = (count: number) => Array.from({ length: count }, (_, i) => `word${i} `);
+import {
+  ANN,
+  BOB,
+  channel,
+  countedWords,
+  PERMISSIONS,
+  SLACK,
+  startStack,
+  words,
+  type Stack,
+} from './stack.js';
 
 let stack: Stack;
 
@@ -22,11 +29,7 @@ beforeAll(async () => {
     // Slack without the AI-apps feature answers by post + edit, where a Stop button shows.
     slack: { streamingEnabled: false },
     chutes: {
-      defaultChat: (body) => {
-        const last = String(body.messages.at(-1)?.content);
-        const [, count, delay] = /count (\d+) every (\d+)/.exec(last) ?? [];
-        return { chunks: words(Number(count ?? 1)), chunkDelayMs: Number(delay ?? 0) };
-      },
+      defaultChat: countedWords,
     },
   });
 }, 120_000);

@@ -10,13 +10,19 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceProcess } from './service-process.js';
-import { ANN, BOT, channel, replyShowing, startStack, type Stack } from './stack.js';
+import {
+  ANN,
+  BOT,
+  channel,
+  countedWords,
+  replyShowing,
+  startStack,
+  words,
+  type Stack,
+} from './stack.js';
 
 /** What a Postgres stopped under the service's feet shows in its log. */
 const POSTGRES_GONE = /terminating connection due to administrator command|ECONNREFUSED/;
-
-/** The words of a slow answer: `count N every MS` asks for N of them, MS apart. */
-const words = (count: number) => Array.from({ length: count }, (_, i) => `word${i} `);
 
 describe('Ctrl-C (SIGINT to the process group) with the embedded Postgres', () => {
   let stack: Stack;
@@ -27,11 +33,7 @@ describe('Ctrl-C (SIGINT to the process group) with the embedded Postgres', () =
       topology: 'embedded',
       chutes: {
         // Every try of a question streams slowly (a retry, too).
-        defaultChat: (body) => {
-          const last = body.messages.at(-1)?.content;
-          const [, count, delay] = /count (\d+) every (\d+)/.exec(String(last)) ?? [];
-          return { chunks: words(Number(count ?? 1)), chunkDelayMs: Number(delay ?? 0) };
-        },
+        defaultChat: countedWords,
       },
     });
   }, 120_000);

@@ -19,15 +19,15 @@ import {
   ANN,
   BOB,
   channel,
+  countedWords,
   GUILD,
   interactionAnswer,
   PERMISSIONS,
   SLACK,
   startStack,
+  words,
   type Stack,
 } from './stack.js';
-
-const words = (count: number) => Array.from({ length: count }, (_, i) => `word${i} `);
 
 let stack: Stack;
 
@@ -35,11 +35,7 @@ beforeAll(async () => {
   stack = await startStack({
     slack: { streamingEnabled: false },
     chutes: {
-      defaultChat: (body) => {
-        const last = String(body.messages.at(-1)?.content);
-        const [, count, delay] = /count (\d+) every (\d+)/.exec(last) ?? [];
-        return { chunks: words(Number(count ?? 1)), chunkDelayMs: Number(delay ?? 0) };
-      },
+      defaultChat: countedWords,
     },
   });
 }, 120_000);

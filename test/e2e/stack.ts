@@ -35,6 +35,19 @@ export const DISCORD_TOKEN = 'discord.bot.token.never.leaks';
 export const channel = (n: number) => `3000000000000000${String(n).padStart(2, '0')}`;
 export const THREAD = '400000000000000001';
 
+/** The words of a slow answer: `count N every MS` in a question asks for N of them, MS apart. */
+export const words = (count: number) => Array.from({ length: count }, (_, i) => `word${i} `);
+
+/**
+ * The fake Chutes' answer to a question saying `count N every MS` (N words, MS apart; one word
+ * at once without it), every try of it alike: slow answers to stop, regenerate or interrupt.
+ */
+export const countedWords: NonNullable<FakeChutesOptions['defaultChat']> = (body) => {
+  const last = String(body.messages.at(-1)?.content);
+  const [, count, delay] = /count (\d+) every (\d+)/.exec(last) ?? [];
+  return { chunks: words(Number(count ?? 1)), chunkDelayMs: Number(delay ?? 0) };
+};
+
 /** Slack fixtures: one workspace, its people, channels, a DM with Ann, a private channel and a group DM. */
 export const SLACK = {
   team: 'T0000000001',
