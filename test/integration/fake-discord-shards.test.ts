@@ -27,7 +27,7 @@ const INTENTS =
   GatewayIntentBits.DirectMessages |
   GatewayIntentBits.MessageContent;
 
-const cleanups: (() => Promise<void> | void)[] = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
