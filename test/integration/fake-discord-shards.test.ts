@@ -8,6 +8,7 @@
 import { REST } from '@discordjs/rest';
 import { WebSocketManager, WebSocketShardEvents, type SessionInfo } from '@discordjs/ws';
 import { GatewayDispatchEvents, GatewayIntentBits } from 'discord-api-types/v10';
+import { Client, Events, Partials, type Message } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
@@ -145,6 +146,36 @@ describe('fake Discord shards with @discordjs/ws', () => {
       refusedIdentifies: {},
       resumesOffUrl: 0,
     });
+  });
+});
+
+describe('fake Discord shards with discord.js', () => {
+  it("runs a Client with shards: 'auto' and sees each guild's messages on its shard", async () => {
+    const guilds = manyGuilds(3);
+    const fake = await start({ guilds, recommendedShards: 2, maxConcurrency: 2 });
+    const client = new Client({
+      intents: INTENTS,
+      partials: [Partials.Channel],
+      shards: 'auto',
+      rest: { api: fake.apiUrl },
+    });
+    cleanups.push(() => client.destroy());
+    const isReady = new Promise((r) => client.once(Events.ClientReady, r));
+    await client.login(TOKEN);
+    await isReady;
+    expect(client.guilds.cache.size).toBe(3);
+    const got: Message[] = [];
+    client.on(Events.MessageCreate, (m) => void got.push(m));
+    for (const g of guilds) {
+      fake.sendMessage({ channelId: g.channels[0]!.id, author: ALICE, content: g.name });
+    }
+    fake.sendMessage({ channelId: fake.openDm(ALICE), author: ALICE, content: 'dm' });
+    await fake.waitFor(() => got.length === 4, 3000, 'four messages');
+    for (const m of got) {
+      expect(m.guild ? m.guild.shardId : 0).toBe(m.guildId ? fake.shardOf(m.guildId, 2) : 0);
+    }
+    expect(fake.connectedShards()).toEqual([0, 1]);
+    expect(fake.gatewayStats.refusedIdentifies).toEqual({});
   });
 });
 
