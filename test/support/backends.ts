@@ -13,7 +13,11 @@ import {
 } from '../../src/queue/backend.js';
 import { RedisLearnedRules, type LearnedRulesStore } from '../../src/queue/learned-rates.js';
 import { PgBudget, PgLearnedRules } from '../../src/queue/pg-coordination.js';
+import { PgShards } from '../../src/queue/pg-shards.js';
 import { RedisBudget } from '../../src/queue/rate-budget.js';
+import { RedisShards } from '../../src/queue/redis-shards.js';
+import type { ShardStoreOptions } from '../../src/queue/shard-leases.js';
+import type { ShardCoordination } from '../../src/core/shard-coordination.js';
 import { createTestDatabase, type TestDatabase } from './pg.js';
 import { connectRedis, deletePrefix, REDIS_URL, uniquePrefix } from './redis.js';
 
@@ -31,6 +35,8 @@ export interface TestBackend {
   }): RateBudget & Required<Pick<RateBudget, 'owe' | 'settle' | 'wouldWait'>>;
   /** Another client of the same learned-rate store. */
   learnedRules(): LearnedRulesStore;
+  /** Another process's shard coordination on the same store (shorter timings for tests). */
+  shards(options?: ShardStoreOptions): ShardCoordination;
   close(): Promise<void>;
 }
 
@@ -49,6 +55,7 @@ export async function openTestBackend(kind: QueueBackend['kind']): Promise<TestB
       db: database.db,
       budget: (options = {}) => new RedisBudget(redis, prefix, options.flightHoldMs),
       learnedRules: () => new RedisLearnedRules(redis, prefix),
+      shards: (options) => new RedisShards(redis, prefix, options),
       async close() {
         await backend.close();
         await deletePrefix(redis, prefix);
@@ -64,6 +71,7 @@ export async function openTestBackend(kind: QueueBackend['kind']): Promise<TestB
     db: database.db,
     budget: (options = {}) => new PgBudget(database.pool, options.flightHoldMs),
     learnedRules: () => new PgLearnedRules(database.pool),
+    shards: (options) => new PgShards(database.pool, options),
     async close() {
       await backend.close();
       await database.drop();
