@@ -46,7 +46,7 @@ async function join(
     owner,
     shardCount,
     handlers: {
-      acquire: async (shardId) => note('acquire', shardId),
+      acquire: async (shardId) => void note('acquire', shardId),
       release: async (shardId) => {
         note('release-start', shardId);
         if (releaseMs) await sleep(releaseMs);
