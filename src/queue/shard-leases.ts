@@ -146,7 +146,8 @@ export class LeaseMembership implements ShardMembership {
       this.timings.leaseTtlMs,
     );
     this.renewedAt = sentAt;
-    this.rebalancing = this.rebalance().finally(() => (this.rebalancing = undefined));
+    // The first claims wait a tick: processes started together see each
+    // other by then and split the shards without one taking all first.
     this.schedule();
   }
 

@@ -77,13 +77,17 @@ describe.each(BACKEND_KINDS)('gateway shard coordination on %s', (kind) => {
 
   it('splits 8 shards 4/4 between two processes, and 3/3/2 when a third joins', async () => {
     const events: Event[] = [];
-    const a = await member(peer(), 'a', 8, events);
-    const b = await member(peer(), 'b', 8, events);
+    // Started together: each waits a tick before claiming, so neither takes all first.
+    const [a, b] = await Promise.all([
+      member(peer(), 'a', 8, events),
+      member(peer(), 'b', 8, events),
+    ]);
     await wait(() => {
       expect(a.shards).toHaveLength(4);
       expect(b.shards).toHaveLength(4);
     }, 3_000);
     expect(new Set([...a.shards, ...b.shards]).size).toBe(8);
+    expect(events.filter((e) => e.what !== 'acquire')).toEqual([]);
     const c = await member(peer(), 'c', 8, events);
     await wait(() => {
       expect([a.shards.length, b.shards.length, c.shards.length].sort()).toEqual([2, 3, 3]);
@@ -146,18 +150,21 @@ describe.each(BACKEND_KINDS)('gateway shard coordination on %s', (kind) => {
 
   it('gives a failed acquire’s lease back for another process to try', async () => {
     const coordination = peer();
+    let tries = 0;
     const failing = await coordination.join({
       owner: 'failing',
       shardCount: 1,
       handlers: {
         acquire: async () => {
+          tries++;
           throw new Error('cannot connect');
         },
         release: async () => undefined,
       },
     });
     joined.push(failing);
-    await sleep(TIMINGS.tickMs);
+    await wait(() => expect(tries).toBeGreaterThan(0), 2_000);
+    // Stopped as if killed right after: its lease must not wait for the TTL.
     (failing as LeaseMembership).halt();
     expect(failing.shards).toEqual([]);
     const events: Event[] = [];
