@@ -193,12 +193,18 @@ export class LeaseMembership implements ShardMembership {
     await this.rebalancing;
   }
 
-  /** One renewal; the answer, or undefined when the store could not be reached. */
+  /**
+   * One renewal; the answer, or undefined when the store could not be
+   * reached. Shards it gives up (lost to another owner, or held past the TTL
+   * of an outage) are released locally after the renewal, so that a slow
+   * handler never holds up the next one.
+   */
   private async renew(): Promise<TickAnswer | undefined> {
     if (this.renewing || this.stopped) return undefined;
     this.renewing = true;
     const sentAt = performance.now();
     const asked = [...this.held, ...this.moving];
+    let dropped: number[] = [];
     try {
       const answer = await within(
         this.store.tick(this.owner, this.shardCount, asked, this.timings.leaseTtlMs),
@@ -208,26 +214,19 @@ export class LeaseMembership implements ShardMembership {
       this.failing = false;
       const renewed = new Set(answer.renewed);
       // Lost to another owner (or expired): stop locally, leave the lease alone.
-      for (const shardId of asked) {
-        if (!renewed.has(shardId) && this.held.has(shardId) && !this.moving.has(shardId)) {
-          this.held.delete(shardId);
-          await this.handle('release', shardId);
-        }
-      }
+      dropped = asked.filter((id) => !renewed.has(id) && this.held.has(id) && !this.moving.has(id));
       return answer;
     } catch (error) {
       this.failed(error);
+      // Past the TTL our leases have expired: someone else may take them.
       if (performance.now() - this.renewedAt > this.timings.leaseTtlMs) {
-        // Our leases have expired by now: someone else may take them.
-        for (const shardId of this.shards) {
-          if (this.moving.has(shardId)) continue;
-          this.held.delete(shardId);
-          await this.handle('release', shardId);
-        }
+        dropped = this.shards.filter((id) => !this.moving.has(id));
       }
       return undefined;
     } finally {
       this.renewing = false;
+      for (const id of dropped) this.held.delete(id);
+      for (const id of dropped) await this.handle('release', id);
     }
   }
 
