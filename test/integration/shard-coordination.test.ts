@@ -5,6 +5,7 @@
  * spacing, and a store outage. Each "process" is a coordination of its own on
  * the same store, with short timings.
  */
+import { sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ShardCoordination, ShardMembership } from '../../src/core/shard-coordination.js';
@@ -172,6 +173,40 @@ describe.each(BACKEND_KINDS)('gateway shard coordination on %s', (kind) => {
     // Well before the TTL: the lease was deleted, not left to expire.
     await wait(() => expect(other.shards).toEqual([0]), TIMINGS.leaseTtlMs / 2);
     await other.leave();
+  });
+
+  it('stops a shard locally when another process took its lease, and leaves that lease alone', async () => {
+    const redis = new Redis(REDIS_URL);
+    const lease = `${t.prefix}:shards:7:lease:0`;
+    // As if this process had stalled past its TTL and another had taken the shard.
+    const steal = async () => {
+      if (kind === 'redis') await redis.set(lease, 'thief', 'PX', 5_000);
+      else
+        await t.db.execute(
+          sql`UPDATE gateway_shard_lease SET owner = 'thief' WHERE shard_count = 7 AND shard_id = 0`,
+        );
+    };
+    const ownerOf = async () => {
+      if (kind === 'redis') return redis.get(lease);
+      const { rows } = await t.db.execute<{ owner: string }>(
+        sql`SELECT owner FROM gateway_shard_lease WHERE shard_count = 7 AND shard_id = 0`,
+      );
+      return rows[0]?.owner;
+    };
+    try {
+      const events: Event[] = [];
+      const a = await member(peer(), 'robbed', 7, events);
+      await wait(() => expect(a.shards).toEqual([0, 1, 2, 3, 4, 5, 6]), 2_000);
+      await steal();
+      await wait(() => expect(a.shards).toEqual([1, 2, 3, 4, 5, 6]), 1_000);
+      expect(
+        events.filter((e) => e.what !== 'acquire').map((e) => `${e.what} ${e.shardId}`),
+      ).toEqual(['release-start 0', 'release-end 0']);
+      await a.leave();
+      expect(await ownerOf()).toBe('thief');
+    } finally {
+      await redis.quit();
+    }
   });
 
   it('stores sessions per shard, for the shard count they were started with', async () => {

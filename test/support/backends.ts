@@ -24,6 +24,8 @@ import { connectRedis, deletePrefix, REDIS_URL, uniquePrefix } from './redis.js'
 export interface TestBackend {
   readonly kind: QueueBackend['kind'];
   readonly backend: QueueBackend;
+  /** The Redis key prefix of this backend's queue and coordination (Redis only). */
+  readonly prefix?: string;
   /** The app's database (a fresh one per backend). */
   readonly db: Db;
   /**
@@ -52,6 +54,7 @@ export async function openTestBackend(kind: QueueBackend['kind']): Promise<TestB
     return {
       kind,
       backend,
+      prefix,
       db: database.db,
       budget: (options = {}) => new RedisBudget(redis, prefix, options.flightHoldMs),
       learnedRules: () => new RedisLearnedRules(redis, prefix),
