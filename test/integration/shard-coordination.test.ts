@@ -116,7 +116,7 @@ describe.each(BACKEND_KINDS)('gateway shard coordination on %s', (kind) => {
     await wait(() => expect(b.shards).toEqual([0, 1, 2, 3]), 3_000);
     const tookMs = performance.now() - killedAt;
     expect(tookMs).toBeGreaterThan(TIMINGS.leaseTtlMs - 2 * TIMINGS.tickMs);
-    expect(tookMs).toBeLessThan(TIMINGS.leaseTtlMs + 3 * TIMINGS.tickMs);
+    expect(tookMs).toBeLessThan(TIMINGS.leaseTtlMs + 4 * TIMINGS.tickMs);
     // The killed process was never told: its leases ran out.
     expect(events.filter((e) => e.owner === 'killed' && e.at >= killedAt)).toEqual([]);
     await b.leave();
@@ -133,12 +133,12 @@ describe.each(BACKEND_KINDS)('gateway shard coordination on %s', (kind) => {
     const acquired = events.find((e) => e.owner === 'next' && e.what === 'acquire')!;
     expect(released.shardId).toBe(1);
     expect(acquired.at).toBeGreaterThanOrEqual(released.at);
-    const leftAt = performance.now();
     await a.leave();
+    const leftAt = performance.now();
     expect(a.shards).toEqual([]);
     await wait(() => expect(b.shards).toEqual([0, 1]), 2_000);
     // The next tick, not the TTL.
-    expect(performance.now() - leftAt).toBeLessThan(200 + 2 * TIMINGS.tickMs + 200);
+    expect(performance.now() - leftAt).toBeLessThan(TIMINGS.leaseTtlMs / 2);
     const last = events.filter((e) => e.shardId === 0).map((e) => `${e.owner} ${e.what}`);
     expect(last).toEqual([
       'leaving acquire',
