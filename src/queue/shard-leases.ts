@@ -261,7 +261,10 @@ export class LeaseMembership implements ShardMembership {
         // Another process may manage where this one failed.
         this.onError(error, `shard ${shardId} could not be acquired; its lease is given back`);
         this.held.delete(shardId);
-        await this.store.release(this.owner, this.shardCount, shardId);
+        await within(
+          this.store.release(this.owner, this.shardCount, shardId),
+          this.timings.leaseTtlMs,
+        );
       }
     } catch (error) {
       this.failed(error);
