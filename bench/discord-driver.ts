@@ -1,6 +1,6 @@
 /** The fake Discord as the benchmark drives and reads it. */
-import { startFakeDiscord } from '../test/fakes/discord/index.js';
-import type { RequestLogEntry } from '../test/fakes/discord/types.js';
+import { startFakeDiscord, type FakeDiscord } from '../test/fakes/discord/index.js';
+import type { GuildConfig, RequestLogEntry } from '../test/fakes/discord/types.js';
 import { tally, type Asked, type PlatformDriver } from './driver.js';
 import type { AnswerView, Version } from './metrics.js';
 import { DISCORD, type Workload } from './workloads.js';
@@ -11,23 +11,46 @@ const REACTION = /^\/channels\/(\d+)\/messages\/(\d+)\/reactions\//;
 
 const ok = (r: RequestLogEntry) => r.status >= 200 && r.status < 300;
 
-export async function discordDriver(w: Workload): Promise<PlatformDriver> {
-  const channels = Array.from({ length: w.channels }, (_, i) => DISCORD.channel(i + 1));
+/** Many servers instead of one: the multi-tenant workload's. */
+export interface DiscordLayout {
+  readonly guilds: readonly GuildConfig[];
+  /** Question i goes to channel i % channels.length. */
+  readonly channels: readonly string[];
+  readonly recommendedShards: number;
+  readonly maxConcurrency: number;
+}
+
+export interface DiscordDriver extends PlatformDriver {
+  readonly fake: FakeDiscord;
+}
+
+export async function discordDriver(w: Workload, layout?: DiscordLayout): Promise<DiscordDriver> {
+  const channels =
+    layout?.channels ?? Array.from({ length: w.channels }, (_, i) => DISCORD.channel(i + 1));
   const discord = await startFakeDiscord({
     token: DISCORD.token,
     applicationId: DISCORD.applicationId,
     botUser: DISCORD.bot,
-    guilds: [
-      {
-        id: DISCORD.guild,
-        name: 'Bench Server',
-        channels: channels.map((id, i) => ({ id, name: `bench-${i + 1}` })),
-      },
-    ],
+    guilds: layout
+      ? [...layout.guilds]
+      : [
+          {
+            id: DISCORD.guild,
+            name: 'Bench Server',
+            channels: channels.map((id, i) => ({ id, name: `bench-${i + 1}` })),
+          },
+        ],
+    ...(layout
+      ? {
+          recommendedShards: layout.recommendedShards,
+          maxConcurrency: layout.maxConcurrency,
+        }
+      : {}),
     ...(w.relaxedRates ? { rates: DISCORD.relaxedRates } : {}),
   });
 
   return {
+    fake: discord,
     serviceEnv: {
       DISCORD_TOKEN: DISCORD.token,
       DISCORD_APPLICATION_ID: DISCORD.applicationId,

@@ -20,7 +20,7 @@ import { slackDriver } from './slack-driver.js';
 import { CHUTES_KEY, type Workload } from './workloads.js';
 
 /** The node arguments `npm start` runs the service with: the benchmark runs exactly that. */
-const START_ARGS = ((): string[] => {
+export const START_ARGS = ((): string[] => {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
     scripts: { start: string };
   };
@@ -49,6 +49,8 @@ export interface Row {
   readonly backend?: Backend;
   /** Worker processes (chutes-bot); 1 means one ROLE=all process. */
   readonly workers: number;
+  /** Gateway processes when more than one (the multi-tenant workload). */
+  readonly gateways?: number;
   readonly metrics: RowMetrics;
   readonly counts: PlatformCounts;
   readonly rss: readonly { label: string; bytes: number }[];
@@ -62,7 +64,7 @@ export interface NaiveBots {
 }
 
 /** The model a new user's service asks for (DEFAULT_MODEL's default); the fake serves it. */
-function defaultModel(): string {
+export function defaultModel(): string {
   try {
     return loadConfig({
       DATABASE_URL: 'postgres://unused',

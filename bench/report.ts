@@ -29,6 +29,7 @@ export const HEADER = [
 
 function processes(row: Row): string {
   if (row.strategy === 'naive') return '1 naive';
+  if (row.gateways) return `${row.gateways} gateways + ${row.workers} workers`;
   return row.workers === 1 ? '1 (all)' : `gateway + ${row.workers} workers`;
 }
 

@@ -18,6 +18,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BACKENDS, runRow, type Backend, type Row, type Strategy } from './harness.js';
 import { runMicro } from './micro.js';
+import { runMultiTenant } from './multi-tenant.js';
 import { buildNaiveBots } from './naive/build.js';
 import { ROOT } from './proc.js';
 import { DEFINITIONS, machineNote, markdownTable, rowNotes, textTable } from './report.js';
@@ -99,6 +100,22 @@ if (runWorkloads) {
   for (const base of workloads) {
     const w: Workload = timeoutS ? { ...base, timeoutMs: timeoutS * 1000 } : base;
     say(`\n== ${w.name}: ${w.description}`);
+    if (w.platform === 'both') {
+      for (const backend of backends) {
+        const label = `${w.name} / chutes-bot / ${backend}`;
+        say(`-- ${label}`);
+        try {
+          const { row } = await runMultiTenant(w, say, backend);
+          rows.push(row);
+          say(`  done: ${row.metrics.final}/${row.metrics.total} final, ${row.counts.rateLimited} 429s`);
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          failures.push(`${label}: ${message.slice(0, 2_000)}`);
+          say(`  FAILED: ${message}`);
+        }
+      }
+      continue;
+    }
     for (const strategy of strategies) {
       const counts = strategy === 'naive' || w.singleProcess ? [1] : workers;
       const homes = strategy === 'naive' ? (['redis'] as const) : backends;
@@ -148,7 +165,7 @@ if (values.out) {
   const processesLabel = (row: Row) =>
     row.strategy === 'naive'
       ? 'naive'
-      : `${row.backend} / ${row.workers === 1 ? 'ROLE=all' : `${row.workers} workers`}`;
+      : `${row.backend} / ${row.workers === 1 ? 'ROLE=all' : `${row.gateways ? `${row.gateways} gateways + ` : ''}${row.workers} workers`}`;
   const doc = [
     '# Benchmark results',
     '',

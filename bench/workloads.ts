@@ -4,7 +4,8 @@ import type { AnswerShape } from './answers.js';
 
 export interface Workload {
   readonly name: string;
-  readonly platform: 'discord' | 'slack';
+  /** `both`: the multi-tenant workload (bench/multi-tenant.ts), which runs its own processes. */
+  readonly platform: 'discord' | 'slack' | 'both';
   readonly questions: number;
   /** Question i goes to channel i % channels (so each channel gets its questions in order). */
   readonly channels: number;
@@ -68,6 +69,20 @@ export const WORKLOADS: readonly Workload[] = [
     singleProcess: true,
     description:
       '500 mentions in 500 channels within 5 s; 300 tokens (~1.5 KB) over 60 s each; one process; fake Discord with relaxed rates',
+  },
+  {
+    name: 'multi-tenant',
+    platform: 'both',
+    questions: 260,
+    channels: 210,
+    spreadMs: 5_000,
+    shape: STREAM_4S,
+    timeoutMs: 180_000,
+    description:
+      '10,000 Discord servers on 8 shards held by 2 gateway processes (2 workers), and 50 Slack ' +
+      'workspaces installed through OAuth; 160 mentions in 160 servers and 100 in the 50 ' +
+      'workspaces within 5 s (40 tokens over 4 s); then one gateway is SIGKILLed and its ' +
+      "servers get 24 more mentions while its shards are dark; shard start-up and dark time reported; chutes-bot only (the naive bots serve one session and one token)",
   },
 ];
 
