@@ -108,6 +108,11 @@ export class Child {
     }
   }
 
+  /** Sends `signal` at once (the multi-tenant workload's SIGKILL of a gateway). */
+  kill(signal: NodeJS.Signals): void {
+    if (this.running) this.child.kill(signal);
+  }
+
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. */
   async stop(graceMs = 5_000): Promise<void> {
     if (!this.running) return;
