@@ -209,6 +209,16 @@ export async function runMultiTenant(
     const endAt = Date.now();
     const roundViews = views(questions);
     const metrics = computeMetrics(roundViews, chutes.requests, endAt);
+    for (const platform of ['discord', 'slack'] as const) {
+      const mine = views(questions.filter((q) => platformOf.get(q.key) === platform));
+      const m = computeMetrics(mine, chutes.requests, endAt);
+      const p = (x: { p50: number; p95: number } | undefined) =>
+        x ? `${(x.p50 / 1000).toFixed(2)} / ${(x.p95 / 1000).toFixed(2)}` : '–';
+      notes.push(
+        `${platform === 'discord' ? 'Discord' : 'Slack'} alone: ${m.final}/${m.total} final, ` +
+          `event→Chutes p50 / p95 ${p(m.eventToRequest)} s, event→visible ${p(m.eventToVisible)} s`,
+      );
+    }
 
     // Round two: a gateway dies; its servers keep asking.
     const identifiesBefore = discord.fake.gatewayStats.identifies;
