@@ -41,6 +41,19 @@ const number = (fallback: number, min: number, max: number) => {
     .default(fallback);
 };
 
+/** `auto` (Discord's recommended count, from `GET /gateway/bot`) or a whole number of shards. */
+const shards = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .default('auto')
+  .pipe(
+    z.string().regex(/^(auto|[1-9]\d{0,4})$/, {
+      error: 'must be auto or a whole number of shards from 1 to 99999',
+    }),
+  )
+  .transform((value) => (value === 'auto' ? ('auto' as const) : Number(value)));
+
 /** `true`/`false` (and the usual words for them: yes/no, on/off, 1/0). */
 const flag = (fallback: boolean) =>
   z
@@ -81,6 +94,8 @@ const envSchema = z.object({
   DISCORD_API_URL: url('https://discord.com/api'),
   // The privileged Message Content intent: replies without the ping and thread follow-ups.
   DISCORD_MESSAGE_CONTENT: flag(true),
+  // How many gateway sessions (shards) the bot's Discord connection is split into, over every gateway process.
+  DISCORD_SHARDS: shards,
 
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
@@ -220,6 +235,8 @@ export interface Config {
      * message in the threads it opened; without it, only mentions and DMs.
      */
     readonly messageContent: boolean;
+    /** Shards over all gateway processes: `auto` takes Discord's recommended count. */
+    readonly shards: 'auto' | number;
   };
   readonly slack?: {
     readonly botToken: string;
@@ -304,6 +321,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
             applicationId: env.DISCORD_APPLICATION_ID,
             apiUrl: env.DISCORD_API_URL,
             messageContent: env.DISCORD_MESSAGE_CONTENT,
+            shards: env.DISCORD_SHARDS,
           }
         : undefined,
     slack: env.SLACK_BOT_TOKEN

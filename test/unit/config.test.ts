@@ -42,7 +42,18 @@ describe('loadConfig', () => {
       applicationId: '1',
       apiUrl: 'http://127.0.0.1:9/api',
       messageContent: true,
+      shards: 'auto',
     });
+  });
+
+  it('reads DISCORD_SHARDS as auto or a positive whole number, and names anything else', () => {
+    const discord = { ...minimal, DISCORD_TOKEN: 't', DISCORD_APPLICATION_ID: '1' };
+    expect(loadConfig({ ...discord, DISCORD_SHARDS: ' 4 ' }).discord?.shards).toBe(4);
+    expect(loadConfig({ ...discord, DISCORD_SHARDS: 'AUTO' }).discord?.shards).toBe('auto');
+    for (const bad of ['0', '-2', '1.5', 'many'])
+      expect(problems({ ...discord, DISCORD_SHARDS: bad })).toEqual([
+        'DISCORD_SHARDS: must be auto or a whole number of shards from 1 to 99999',
+      ]);
   });
 
   it('reads DISCORD_MESSAGE_CONTENT as true or false, and names anything else', () => {
