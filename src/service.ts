@@ -376,6 +376,7 @@ export async function startService(
             budget,
             conversations,
             settings,
+            shards: backend.shards,
           });
           closers.push(() => gateway.close());
           Object.assign(routes, gateway.routes);
