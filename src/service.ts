@@ -155,6 +155,7 @@ export async function startService(
     })();
 
     let redisOutage: OutageLog | undefined;
+    const onShardError = (error: unknown, message: string) => warn({ err: error }, message);
     const onRedisError = (error: Error) => {
       if (!redisOutage?.absorb(error, 'redis connection'))
         warn({ err: error }, 'Redis connection error');
@@ -163,7 +164,11 @@ export async function startService(
     const [, backend] = await bothOrNeither(
       database,
       config.redisUrl
-        ? openRedisBackend(config.redisUrl, config.queuePrefix, { waitFor, onError: onRedisError })
+        ? openRedisBackend(config.redisUrl, config.queuePrefix, {
+            waitFor,
+            onError: onRedisError,
+            onShardError,
+          })
         : database.then(() =>
             openPostgresBackend(
               appDatabaseUrl,
@@ -172,7 +177,7 @@ export async function startService(
                 if (!postgresOutage.absorb(error, 'idle queue connection'))
                   warn({ err: error }, 'idle Postgres connection of the queue lost');
               },
-              { waitFor },
+              { waitFor, onShardError },
             ),
           ),
       starting,

@@ -1,8 +1,8 @@
 /**
  * Where the queue and its coordination live: Redis (REDIS_URL set) or the
  * app's Postgres. Both give the same BullMQ Queue/Worker API, conversation
- * order, rate budget and learned-rate store; nothing above this module knows
- * which one runs.
+ * order, rate budget, learned-rate store and gateway shard coordination;
+ * nothing above this module knows which one runs.
  */
 import {
   DEFAULT_SCHEMA,
@@ -18,11 +18,15 @@ import { createGuardedPostgresBackend } from './pg-queue-backend.js';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { RateBudget } from '../core/rate-budget.js';
+import type { ShardCoordination } from '../core/shard-coordination.js';
 import { createPool, endPool } from '../db/client.js';
 import { ConversationOrder, RedisLines } from './conversation-order.js';
 import { RedisLearnedRules, type LearnedRulesStore } from './learned-rates.js';
 import { PgBudget, PgLearnedRules, PgLines } from './pg-coordination.js';
+import { PgShards } from './pg-shards.js';
 import { RedisBudget } from './rate-budget.js';
+import { RedisShards } from './redis-shards.js';
+import type { ShardErrorReport, ShardTimings } from './shard-leases.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- BullMQ's classes are generic over payloads we validate ourselves. */
 export type JobQueue = Queue<any, any, string, any, any, string, IQueueBackend, any>;
@@ -38,6 +42,8 @@ export interface QueueBackend {
   readonly order: ConversationOrder;
   readonly budget: RateBudget;
   readonly learnedRules: LearnedRulesStore;
+  /** Gateway processes sharing a platform's shards (leases, stored sessions, identify gate). */
+  readonly shards: ShardCoordination;
   /** Throws when the backend cannot be reached (the health check). */
   ping(): Promise<void>;
   /** Closes what the backend opened, after its queues and workers are closed. */
@@ -57,6 +63,10 @@ export interface BackendOptions {
    * as their 'error' events.
    */
   readonly onError?: (error: Error) => void;
+  /** The shard coordination's lease and gate timings (tests shorten them). */
+  readonly shardTimings?: Partial<ShardTimings>;
+  /** The shard coordination's errors, each with a sentence (store outages once, not every tick). */
+  readonly onShardError?: ShardErrorReport;
 }
 
 export async function openRedisBackend(
@@ -103,6 +113,10 @@ export async function openRedisBackend(
     order: new ConversationOrder(new RedisLines(redis, prefix)),
     budget: new RedisBudget(redis, prefix),
     learnedRules: new RedisLearnedRules(redis, prefix),
+    shards: new RedisShards(redis, prefix, {
+      timings: options.shardTimings,
+      onError: options.onShardError,
+    }),
     ping: async () => void (await redis.ping()),
     close: async () => {
       await Promise.allSettled([redis.quit(), workerRedis?.quit()]);
@@ -151,7 +165,7 @@ export async function openPostgresBackend(
   databaseUrl: string,
   appPool: pg.Pool,
   onIdleError?: (error: Error) => void,
-  options: Pick<BackendOptions, 'waitFor'> = {},
+  options: Pick<BackendOptions, 'waitFor' | 'shardTimings' | 'onShardError'> = {},
 ): Promise<QueueBackend> {
   const schema = DEFAULT_SCHEMA;
   // BullMQ's SQL names its tables unqualified: its connections look in its schema.
@@ -193,6 +207,10 @@ export async function openPostgresBackend(
     order: new ConversationOrder(new PgLines(appPool)),
     budget: new PgBudget(budgetPool),
     learnedRules: new PgLearnedRules(appPool),
+    shards: new PgShards(appPool, {
+      timings: options.shardTimings,
+      onError: options.onShardError,
+    }),
     ping: async () => void (await queuePool.query('SELECT 1')),
     close: async () => {
       await Promise.allSettled([endPool(queuePool), endPool(budgetPool)]);

@@ -1,6 +1,6 @@
 /**
  * The Lua scripts of the coordination kept on Redis (the rate budget, the
- * conversations' lines), each in `lua/<name>.lua` with its KEYS and ARGV
+ * conversations' lines, the gateway's shard leases), each in `lua/<name>.lua` with its KEYS and ARGV
  * documented at its top. Every connection gets them once, as ioredis
  * commands: a call sends the script's SHA1 (EVALSHA), not the script.
  * ioredis sends the whole script once per socket, and again when Redis
@@ -19,6 +19,8 @@ const SCRIPTS = [
   'conversation-register',
   'conversation-take-turn',
   'conversation-remove',
+  'shard-tick',
+  'shard-release',
 ] as const;
 
 export type ScriptName = (typeof SCRIPTS)[number];
