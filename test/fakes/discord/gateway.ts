@@ -1,8 +1,16 @@
+/**
+ * The gateway websocket: HELLO, IDENTIFY (intents, shards, identify buckets,
+ * 4010/4011), READY with a per-session `resume_gateway_url`, GUILD_CREATE,
+ * heartbeats, dispatch routing by shard, sessions that outlive their
+ * connection (buffered, resumable for `sessionResumableMs`), RESUME with
+ * replay and take-over, op 9 INVALID_SESSION, close codes.
+ */
 import type { IncomingMessage, Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { guildCreatePayload, userPayload } from './payloads.js';
+import { IdentifyBuckets, shardOf } from './shards.js';
 import type { FakeState } from './state.js';
 import type { ResolvedOptions } from './types.js';
 
@@ -18,7 +26,6 @@ export const Intent = {
 const ALL_INTENTS = (1 << 26) - 1;
 /** Discord allows 120 client payloads per connection per minute, then closes 4008. */
 const SEND_LIMIT = { points: 120, windowMs: 60_000 };
-const BUFFER_LIMIT = 1000;
 
 export interface Session {
   id: string;
@@ -28,6 +35,35 @@ export interface Session {
   buffer: { op: 0; s: number; t: string; d: unknown }[];
   conn?: Conn;
   resumable: boolean;
+  /** Path of its `resume_gateway_url` on this server. */
+  resumePath: string;
+  /** Ends the session once it has been without a connection for `sessionResumableMs`. */
+  expiry?: NodeJS.Timeout;
+}
+
+/** A live session as tests see it. */
+export interface GatewaySessionInfo {
+  id: string;
+  shard: [number, number];
+  /** A connection holds it now; otherwise it is waiting for a RESUME (dispatches are buffered). */
+  connected: boolean;
+  connectionId?: number;
+  seq: number;
+  buffered: number;
+}
+
+/** What the gateway has accepted and refused, for "resumed, not re-identified" assertions. */
+export interface GatewayStats {
+  /** Accepted IDENTIFYs (each starts a session and takes one from `session_start_limit`). */
+  identifies: number;
+  /** Accepted RESUMEs. */
+  resumes: number;
+  /** Every op 9 INVALID_SESSION sent (refused identifies and resumes). */
+  invalidSessions: number;
+  /** Identifies refused for coming too soon in their bucket, by bucket (`shard_id % max_concurrency`). */
+  refusedIdentifies: Record<number, number>;
+  /** RESUMEs that did not come on the session's `resume_gateway_url`. */
+  resumesOffUrl: number;
 }
 
 export interface GatewayConnectionInfo {
@@ -41,6 +77,8 @@ export interface GatewayConnectionInfo {
   sessionId?: string;
   resumed: boolean;
   heartbeats: number;
+  /** The request path (`/` for the gateway URL, `/resume/…` for a session's resume URL). */
+  path: string;
   identify?: { intents: number; shard: [number, number]; properties: unknown };
 }
 
@@ -60,12 +98,35 @@ export class Gateway {
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly sessions = new Map<string, Session>();
   private readonly conns = new Set<Conn>();
+  private readonly buckets: IdentifyBuckets;
+  readonly stats: GatewayStats;
   url = '';
 
   constructor(
     private readonly state: FakeState,
     private readonly options: ResolvedOptions,
-  ) {}
+  ) {
+    this.buckets = new IdentifyBuckets(options.maxConcurrency, options.identifyWindowMs);
+    this.stats = {
+      identifies: 0,
+      resumes: 0,
+      invalidSessions: 0,
+      refusedIdentifies: this.buckets.refused,
+      resumesOffUrl: 0,
+    };
+  }
+
+  /** Live sessions (connected or waiting for a RESUME), oldest first. */
+  sessionInfos(): GatewaySessionInfo[] {
+    return [...this.sessions.values()].map((s) => ({
+      id: s.id,
+      shard: s.shard,
+      connected: s.conn !== undefined,
+      ...(s.conn ? { connectionId: s.conn.info.id } : {}),
+      seq: s.seq,
+      buffered: s.buffer.length,
+    }));
+  }
 
   attach(server: Server): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -76,10 +137,9 @@ export class Gateway {
   /** Sends one dispatch per live session; `build` returns undefined to skip a session (intents). */
   dispatch(t: string, guildId: string | undefined, build: (s: Session) => unknown): void {
     for (const session of this.sessions.values()) {
-      if (!session.resumable) continue;
       // Discord routes guild events to shard (guild_id >> 22) % count and DMs to shard 0.
       const [shardId, count] = session.shard;
-      const target = guildId ? Number((BigInt(guildId) >> 22n) % BigInt(count)) : 0;
+      const target = guildId ? shardOf(guildId, count) : 0;
       if (target !== shardId) continue;
       const d = build(session);
       if (d !== undefined) this.emit(session, t, d);
@@ -91,12 +151,20 @@ export class Gateway {
     for (const c of this.conns) this.send(c, { op: 7, d: null });
   }
 
-  /** Drops every connection with a resumable close code, as a Discord node restart would. */
-  dropConnections(code = 4000): void {
-    for (const c of [...this.conns]) this.closeConn(c, code, 'fake drop');
+  /**
+   * Drops connections (those holding a session of `shardId`, or all) with a
+   * resumable close code, as a Discord node restart would: sessions live on.
+   */
+  dropConnections(code = 4000, shardId?: number): void {
+    for (const c of [...this.conns]) {
+      if (shardId !== undefined && c.session?.shard[0] !== shardId) continue;
+      this.closeConn(c, code, 'fake drop');
+    }
   }
 
   async close(): Promise<void> {
+    for (const s of this.sessions.values()) clearTimeout(s.expiry);
+    this.sessions.clear();
     for (const c of [...this.conns]) {
       clearTimeout(c.heartbeatTimer);
       c.ws.terminate();
@@ -108,7 +176,7 @@ export class Gateway {
     session.seq += 1;
     const payload = { op: 0 as const, s: session.seq, t, d };
     session.buffer.push(payload);
-    if (session.buffer.length > BUFFER_LIMIT) session.buffer.shift();
+    if (session.buffer.length > this.options.sessionBufferLimit) session.buffer.shift();
     if (session.conn) this.send(session.conn, payload);
   }
 
@@ -119,6 +187,7 @@ export class Gateway {
       openedAt: Date.now(),
       resumed: false,
       heartbeats: 0,
+      path: new URL(req.url ?? '/', 'ws://fake').pathname,
     };
     this.connections.push(info);
     const conn: Conn = { ws, info, sent: { count: 0, resetAt: Date.now() + SEND_LIMIT.windowMs } };
@@ -205,10 +274,27 @@ export class Gateway {
       (intents & Intent.GuildPresences && !p.guildPresences);
     if (disallowed) return this.closeConn(conn, 4014, 'Disallowed intent(s).');
     const shard = (d['shard'] as [number, number] | undefined) ?? [0, 1];
-    if (!Array.isArray(shard) || shard[1] < 1 || shard[0] < 0 || shard[0] >= shard[1]) {
+    if (
+      !Array.isArray(shard) ||
+      shard.length !== 2 ||
+      !shard.every(Number.isInteger) ||
+      shard[1] < 1 ||
+      shard[0] < 0 ||
+      shard[0] >= shard[1]
+    ) {
       return this.closeConn(conn, 4010, 'Invalid shard.');
     }
+    const guilds = [...this.state.guilds.values()].filter(
+      (g) => shardOf(g.config.id, shard[1]) === shard[0],
+    );
+    const o = this.options;
+    if (guilds.length > o.maxGuildsPerShard) {
+      return this.closeConn(conn, 4011, 'Sharding required.');
+    }
+    // max_concurrency: one IDENTIFY per bucket per 5 s across the bot; Discord answers op 9.
+    if (!this.buckets.take(shard[0])) return this.invalidSession(conn);
     this.sessionStartRemaining -= 1;
+    this.stats.identifies += 1;
 
     const session: Session = {
       id: randomBytes(16).toString('hex'),
@@ -218,16 +304,13 @@ export class Gateway {
       buffer: [],
       conn,
       resumable: true,
+      resumePath: `/resume/${randomBytes(6).toString('hex')}`,
     };
     this.sessions.set(session.id, session);
     conn.session = session;
     conn.info.sessionId = session.id;
     conn.info.identify = { intents, shard, properties: d['properties'] };
 
-    const guilds = [...this.state.guilds.values()].filter(
-      (g) => Number((BigInt(g.config.id) >> 22n) % BigInt(shard[1])) === shard[0],
-    );
-    const o = this.options;
     this.emit(session, 'READY', {
       v: 10,
       user: { ...userPayload(this.state.bot), verified: true, mfa_enabled: false, flags: 0 },
@@ -235,7 +318,7 @@ export class Gateway {
       guilds: guilds.map((g) => ({ id: g.config.id, unavailable: true })),
       session_id: session.id,
       session_type: 'normal',
-      resume_gateway_url: this.url,
+      resume_gateway_url: `${this.url}${session.resumePath}`,
       shard,
       application: {
         id: o.applicationId,
@@ -265,17 +348,42 @@ export class Gateway {
       return this.closeConn(conn, 4004, 'Authentication failed.');
     const session = this.sessions.get(String(d['session_id']));
     const seq = Number(d['seq'] ?? 0);
-    const oldest = session?.buffer[0]?.s ?? 1;
-    if (!session || !session.resumable || session.conn || seq + 1 < oldest) {
-      // Op 9 with d:false: the client must identify afresh.
-      return this.send(conn, { op: 9, d: false });
+    if (!session || !Number.isInteger(seq) || seq < 0) return this.invalidSession(conn);
+    if (seq > session.seq) return this.closeConn(conn, 4007, 'Invalid seq.');
+    // Replay needs every dispatch after `seq`; older ones may have left the buffer.
+    const oldest = session.buffer[0]?.s ?? session.seq + 1;
+    if (seq + 1 < oldest) return this.invalidSession(conn);
+    if (conn.info.path !== session.resumePath) {
+      this.stats.resumesOffUrl += 1;
+      if (this.options.strictResumeUrl) return this.invalidSession(conn);
     }
+    // A resume takes the session over: Discord closes a connection still holding it.
+    const previous = session.conn;
+    if (previous) {
+      delete previous.session;
+      this.closeConn(previous, 4009, 'Session resumed elsewhere.');
+    }
+    clearTimeout(session.expiry);
+    delete session.expiry;
     session.conn = conn;
     conn.session = session;
     conn.info.sessionId = session.id;
     conn.info.resumed = true;
+    this.stats.resumes += 1;
     for (const p of session.buffer) if (p.s > seq) this.send(conn, p);
     this.emit(session, 'RESUMED', { _trace: ['fake-gateway'] });
+  }
+
+  /** Op 9 with d:false: the client must identify afresh (the connection stays open). */
+  private invalidSession(conn: Conn): void {
+    this.stats.invalidSessions += 1;
+    this.send(conn, { op: 9, d: false });
+  }
+
+  private endSession(session: Session): void {
+    session.resumable = false;
+    clearTimeout(session.expiry);
+    this.sessions.delete(session.id);
   }
 
   private send(conn: Conn, payload: object): void {
@@ -287,7 +395,7 @@ export class Gateway {
   private closeConn(conn: Conn, code: number, reason: string): void {
     conn.info.closedBy ??= 'server';
     // Authentication and intent failures end the session for good.
-    if (conn.session && code >= 4003 && code !== 4009) conn.session.resumable = false;
+    if (conn.session && code >= 4003 && code !== 4009) this.endSession(conn.session);
     conn.ws.close(code, reason);
   }
 
@@ -299,11 +407,14 @@ export class Gateway {
     conn.info.closeCode = code;
     conn.info.closedBy ??= 'client';
     const session = conn.session;
-    if (!session) return;
-    if (session.conn === conn) delete session.conn;
-    // A client closing with 1000/1001 gives its session up; anything else may resume.
+    if (!session || session.conn !== conn) return;
+    delete session.conn;
+    // A client closing with 1000/1001 gives its session up; anything else may resume for a while.
     if (conn.info.closedBy === 'client' && (code === 1000 || code === 1001)) {
       session.resumable = false;
     }
+    if (!session.resumable) return this.endSession(session);
+    session.expiry = setTimeout(() => this.endSession(session), this.options.sessionResumableMs);
+    session.expiry.unref();
   }
 }

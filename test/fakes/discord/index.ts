@@ -17,7 +17,16 @@
  *   discord.requests / rateLimited / invalidRequests          REST log, 429s given, 401+403+429 count
  *   discord.commands / guildCommands(guildId)                 registered application commands
  *   discord.gatewayConnections                                every websocket, open or closed
- *   discord.requestReconnect() / dropConnections(code?)       op 7 / server-side close
+ *   discord.requestReconnect()                                op 7 to every connection
+ *   discord.dropConnections(shardId?) / dropConnections({ shardId?, code? })
+ *     cuts sockets (default close 4000) without ending their sessions; a number below 1000 is a
+ *     shard id, a larger one a close code (the old `dropConnections(code)`)
+ *   discord.shardOf(guildId, shardCount)                      (guild_id >> 22) % shardCount
+ *   discord.gatewaySessions()                                 live sessions: shard, connected?, seq
+ *   discord.connectedShards()                                 shard ids with a connected session
+ *   discord.gatewayStats                                      identifies, resumes, invalidSessions,
+ *     refusedIdentifies (by bucket), resumesOffUrl
+ *   manyGuilds(count, opts?)                                  GuildConfig[] spread evenly over shards
  *   await discord.waitFor(() => value, timeoutMs?, what?)      polls until truthy, returns it
  *   await discord.close()
  *
@@ -32,7 +41,17 @@
  * messages (the message's id, 160004, 50024, Create Public Threads,
  * THREAD_CREATE, a per-channel bucket), command validation and
  * visibility, gateway handshake, intents (incl. Message Content blanking),
- * heartbeats, resume and close codes.
+ * heartbeats, resume and close codes, sharding: `GET /gateway/bot` gives
+ * `recommendedShards` and `maxConcurrency`; IDENTIFY's `shard` routes guild
+ * events to `(guild_id >> 22) % count` and DMs to shard 0; 4010 invalid shard,
+ * 4011 more than `maxGuildsPerShard` guilds on a shard; one IDENTIFY per bucket
+ * (`shard_id % maxConcurrency`) per 5 s or op 9 INVALID_SESSION d:false.
+ * Sessions outlive connections: while none holds it a session buffers its
+ * dispatches and stays resumable for `sessionResumableMs`; RESUME (on the
+ * session's `resume_gateway_url`, `/resume/<id>` on this server) replays what
+ * came after `seq`, then RESUMED, and takes the session from a connection still
+ * holding it (closed 4009). Unknown or expired session, or a replay the buffer
+ * no longer covers: op 9. Closing with 1000/1001 ends the session.
  */
 import { waitFor } from '../shared.js';
 import type { AddressInfo } from 'node:net';
@@ -41,7 +60,13 @@ import { threadRoutes } from './thread-routes.js';
 import { commandRoutes } from './commands.js';
 import type { FakeContext } from './context.js';
 import { MessageEvents } from './events.js';
-import { Gateway, type GatewayConnectionInfo } from './gateway.js';
+import {
+  Gateway,
+  type GatewayConnectionInfo,
+  type GatewaySessionInfo,
+  type GatewayStats,
+} from './gateway.js';
+import { shardOf } from './shards.js';
 import { callbackRoute } from './interaction-callback.js';
 import { webhookRoutes } from './interaction-webhooks.js';
 import {
@@ -73,7 +98,8 @@ export type {
   SendInteractionInput,
   SentInteraction,
 } from './interactions.js';
-export type { GatewayConnectionInfo } from './gateway.js';
+export type { GatewayConnectionInfo, GatewaySessionInfo, GatewayStats } from './gateway.js';
+export { manyGuilds, shardOf } from './shards.js';
 export type { SendMessageInput } from './inbound.js';
 export { Intent } from './gateway.js';
 export { DEFAULT_BOT_PERMISSIONS, EVERYONE_PERMISSIONS, Perm } from './permissions.js';
@@ -102,7 +128,19 @@ export interface FakeDiscord {
   guildCommands(guildId: string): readonly StoredCommand[];
   readonly gatewayConnections: readonly GatewayConnectionInfo[];
   requestReconnect(): void;
-  dropConnections(code?: number): void;
+  /**
+   * Cuts sockets without ending their sessions: those of one shard, or all.
+   * A number below 1000 is a shard id; 1000 and above a close code (default 4000).
+   */
+  dropConnections(target?: number | { shardId?: number; code?: number }): void;
+  /** The shard Discord sends a guild's events to. */
+  shardOf(guildId: string, shardCount: number): number;
+  /** Live sessions: connected, or waiting for a RESUME with their dispatches buffered. */
+  gatewaySessions(): GatewaySessionInfo[];
+  /** Shard ids with a connected session, sorted (a shard run twice appears twice). */
+  connectedShards(): number[];
+  /** Counts of identifies, resumes, op 9s, refused identifies by bucket, off-URL resumes. */
+  readonly gatewayStats: Readonly<GatewayStats>;
   waitFor<T>(
     check: () => T | Promise<T>,
     timeoutMs?: number,
@@ -137,6 +175,14 @@ function resolve(o: FakeDiscordOptions): ResolvedOptions {
     fileSizeLimit: o.fileSizeLimit ?? 10 * MiB,
     requestSizeLimit: o.requestSizeLimit ?? 25 * MiB,
     heartbeatIntervalMs: o.heartbeatIntervalMs ?? 41_250,
+    recommendedShards: o.recommendedShards ?? 1,
+    maxConcurrency: o.maxConcurrency ?? 1,
+    identifyWindowMs: o.identifyWindowMs ?? 5000,
+    maxGuildsPerShard: o.maxGuildsPerShard ?? 2500,
+    // Discord keeps a dropped session for a few minutes; a minute is plenty for tests.
+    sessionResumableMs: o.sessionResumableMs ?? 60_000,
+    sessionBufferLimit: o.sessionBufferLimit ?? 10_000,
+    strictResumeUrl: o.strictResumeUrl ?? true,
     privilegedIntents: {
       messageContent: o.privilegedIntents?.messageContent ?? true,
       guildMembers: o.privilegedIntents?.guildMembers ?? true,
@@ -190,7 +236,20 @@ export async function startFakeDiscord(input: FakeDiscordOptions): Promise<FakeD
     guildCommands: (guildId) => state.guildCommands.get(guildId) ?? [],
     gatewayConnections: gateway.connections,
     requestReconnect: () => gateway.requestReconnect(),
-    dropConnections: (code) => gateway.dropConnections(code),
+    dropConnections: (target) => {
+      if (typeof target === 'object') return gateway.dropConnections(target.code, target.shardId);
+      if (target !== undefined && target < 1000) return gateway.dropConnections(undefined, target);
+      gateway.dropConnections(target);
+    },
+    shardOf,
+    gatewaySessions: () => gateway.sessionInfos(),
+    connectedShards: () =>
+      gateway
+        .sessionInfos()
+        .filter((s) => s.connected)
+        .map((s) => s.shard[0])
+        .sort((a, b) => a - b),
+    gatewayStats: gateway.stats,
     waitFor: (check, timeoutMs, what) => waitFor('fake-discord', check, timeoutMs, what),
     async close() {
       interactions.close();

@@ -14,12 +14,12 @@ export function miscRoutes({ state, options, gateway }: FakeContext): Route[] {
       handle: () =>
         ok({
           url: gateway.url,
-          shards: 1,
+          shards: options.recommendedShards,
           session_start_limit: {
             total: 1000,
             remaining: gateway.sessionStartRemaining,
             reset_after: 86_400_000,
-            max_concurrency: 1,
+            max_concurrency: options.maxConcurrency,
           },
         }),
     },

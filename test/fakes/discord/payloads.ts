@@ -136,7 +136,7 @@ export function guildCreatePayload(
   g: GuildState,
 ): GatewayGuildCreateDispatchData {
   const id = g.config.id;
-  const channels = [...state.channels.values()].filter((c) => c.guildId === id);
+  const channels = state.channelsOf(id);
   return {
     id,
     name: g.config.name,

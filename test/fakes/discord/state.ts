@@ -48,6 +48,8 @@ export class FakeState {
   readonly bot: FakeUser;
   readonly guilds = new Map<string, GuildState>();
   readonly channels = new Map<string, ChannelState>();
+  /** Channels and threads by guild, so a GUILD_CREATE stays cheap with thousands of guilds. */
+  private readonly byGuild = new Map<string, ChannelState[]>();
   readonly users = new Map<string, FakeUser>();
   readonly commands: StoredCommand[] = [];
   readonly guildCommands = new Map<string, StoredCommand[]>();
@@ -69,7 +71,7 @@ export class FakeState {
         joinedAt: now,
       });
       for (const c of g.channels) {
-        this.channels.set(c.id, {
+        this.addChannel({
           id: c.id,
           name: c.name,
           type: c.type ?? 0,
@@ -79,7 +81,7 @@ export class FakeState {
         });
       }
       for (const t of g.threads ?? []) {
-        this.channels.set(t.id, {
+        this.addChannel({
           id: t.id,
           name: t.name,
           type: t.type ?? 11,
@@ -90,6 +92,19 @@ export class FakeState {
         });
       }
     }
+  }
+
+  addChannel(ch: ChannelState): void {
+    this.channels.set(ch.id, ch);
+    if (!ch.guildId) return;
+    const list = this.byGuild.get(ch.guildId) ?? [];
+    list.push(ch);
+    this.byGuild.set(ch.guildId, list);
+  }
+
+  /** A guild's channels and threads, in creation order. */
+  channelsOf(guildId: string): readonly ChannelState[] {
+    return this.byGuild.get(guildId) ?? [];
   }
 
   rememberUser(user: FakeUser): FakeUser {

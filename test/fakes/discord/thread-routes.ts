@@ -45,7 +45,7 @@ export function threadRoutes({ state, options, gateway }: FakeContext): Route[] 
         ownerId: state.bot.id,
         createdAt: Date.now(),
       };
-      state.channels.set(thread.id, thread);
+      state.addChannel(thread);
       message.flags |= HAS_THREAD;
       const wire = channelPayload(state, thread);
       gateway.dispatch('THREAD_CREATE', parent.guildId, (s) =>

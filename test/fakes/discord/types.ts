@@ -61,6 +61,20 @@ export interface FakeDiscordOptions {
   fileSizeLimit?: number;
   requestSizeLimit?: number;
   heartbeatIntervalMs?: number;
+  /** `shards` in `GET /gateway/bot` (default 1). */
+  recommendedShards?: number;
+  /** `session_start_limit.max_concurrency`: identify buckets are `shard_id % this` (default 1). */
+  maxConcurrency?: number;
+  /** One IDENTIFY per bucket per this window, else op 9 INVALID_SESSION (default 5000). */
+  identifyWindowMs?: number;
+  /** More guilds than this on one shard closes the identify with 4011 (default 2500). */
+  maxGuildsPerShard?: number;
+  /** How long a session stays resumable after its connection drops (default 60 s). */
+  sessionResumableMs?: number;
+  /** Dispatches a session keeps for replay; a RESUME from before them gets op 9 (default 10,000). */
+  sessionBufferLimit?: number;
+  /** RESUME on another URL than the session's `resume_gateway_url` gets op 9 (default true). */
+  strictResumeUrl?: boolean;
   /** Privileged intents switched on in the developer portal; identifying with others closes 4014. */
   privilegedIntents?: {
     messageContent?: boolean;
