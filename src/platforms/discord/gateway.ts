@@ -61,8 +61,12 @@ export interface DiscordGateway {
   close(): Promise<void>;
 }
 
-/** How long a start waits for the shards it took to connect (a refusal such as 4014 ends it). */
+/** How long a start waits for its first shard (the first rebalance claims at once when one is free). */
+const FIRST_TAKE_PATIENCE_MS = 3_000;
+/** How long a start waits for its first shard to connect (a refusal such as 4014 ends it). */
 const FIRST_CONNECT_PATIENCE_MS = 30_000;
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /** How long a question waits for its server's `reply_in_thread` before it is answered in place. */
 const SETTINGS_PATIENCE_MS = 2_000;
@@ -182,7 +186,10 @@ export async function startDiscordGateway(options: DiscordGatewayOptions): Promi
   };
 
   const connections = new Map<number, ShardConnection>();
-  const opening = new Set<Promise<void>>();
+  /** The first shard's connection, which a start waits for. */
+  let firstOpen: Promise<void> | undefined;
+  let firstTaken: () => void = () => undefined;
+  const taken = new Promise<void>((resolve) => (firstTaken = resolve));
   const held = () => options.onShardsHeld?.(connections.size);
   const handlers = {
     acquire: async (shardId: number) => {
@@ -203,7 +210,10 @@ export async function startDiscordGateway(options: DiscordGatewayOptions): Promi
       held();
       log.info({ shard: shardId, shardCount }, 'Discord shard acquired');
       const open = connection.open();
-      opening.add(open);
+      if (!firstOpen) {
+        firstOpen = open.catch(() => undefined);
+        firstTaken();
+      }
       try {
         await open;
       } catch (error) {
@@ -212,8 +222,6 @@ export async function startDiscordGateway(options: DiscordGatewayOptions): Promi
         held();
         await connection.close();
         throw error;
-      } finally {
-        opening.delete(open);
       }
     },
     release: async (shardId: number) => {
@@ -236,12 +244,11 @@ export async function startDiscordGateway(options: DiscordGatewayOptions): Promi
       }),
       refused,
     ]);
-    // The shards taken at start connect before the start counts as done: a refusal ends it.
-    const first = Promise.allSettled([...opening]);
-    const patience = new Promise((resolve) =>
-      setTimeout(resolve, FIRST_CONNECT_PATIENCE_MS).unref(),
-    );
-    await Promise.race([first, patience, refused]);
+    // The first shard taken connects before the start counts as done: a refusal
+    // (4014) ends it. A process finding no free shard (more gateways than
+    // shards) is started too.
+    await Promise.race([taken, delay(FIRST_TAKE_PATIENCE_MS), refused]);
+    if (firstOpen) await Promise.race([firstOpen, delay(FIRST_CONNECT_PATIENCE_MS), refused]);
   } catch (error) {
     await membership?.leave().catch(() => undefined);
     for (const connection of connections.values()) await connection.close();

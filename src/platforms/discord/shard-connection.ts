@@ -96,16 +96,21 @@ export class ShardConnection {
     manager.on(WebSocketShardEvents.Resumed, () =>
       log.info({ shard: shardId, shardCount }, 'Discord shard resumed its session'),
     );
+    let refuse: (error: Error) => void = () => undefined;
+    const refused = new Promise<never>((_, reject) => (refuse = reject));
+    refused.catch(() => undefined);
     manager.on(WebSocketShardEvents.Closed, ({ code }) => {
       if (this.closing) return;
-      if (FATAL_CODES.has(code)) this.options.onFatalClose(code, shardId);
-      else log.warn({ shard: shardId, code }, 'Discord gateway disconnected');
+      if (FATAL_CODES.has(code)) {
+        refuse(new Error(`Discord closed shard ${shardId} with ${code}`));
+        this.options.onFatalClose(code, shardId);
+      } else log.warn({ shard: shardId, code }, 'Discord gateway disconnected');
     });
     manager.on(WebSocketShardEvents.Error, ({ error }) =>
       log.warn({ shard: shardId, err: error }, 'Discord gateway error'),
     );
     this.manager = manager;
-    await manager.connect();
+    await Promise.race([manager.connect(), refused]);
   }
 
   /**
