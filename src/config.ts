@@ -140,6 +140,9 @@ const envSchema = z.object({
   JOB_STALLED_INTERVAL_MS: int(3_000, 1_000, 600_000),
   JOB_MAX_STALLS: int(2, 0, 20),
   SHUTDOWN_GRACE_MS: int(20_000, 0, 600_000),
+  // A killed gateway's shards move within about 12 s: its leases lapse within
+  // 10 s and the others look every fifth of that.
+  SHARD_LEASE_MS: int(10_000, 1_000, 60_000),
 });
 
 /** Rules across variables; checked on the raw values so they are reported alongside the rest. */
@@ -244,6 +247,8 @@ export interface Config {
     readonly appToken?: string;
     readonly apiUrl: string;
   };
+  /** How long a gateway's lease on a shard lasts without renewal (renewed every fifth of it). */
+  readonly shardLeaseMs: number;
   /** Questions per minute per person and per channel (0: no limit). */
   readonly flood: { readonly perUser: number; readonly perChannel: number };
   readonly worker: {
@@ -332,6 +337,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
           apiUrl: env.SLACK_API_URL,
         }
       : undefined,
+    shardLeaseMs: env.SHARD_LEASE_MS,
     worker: {
       concurrency: env.WORKER_CONCURRENCY,
       attempts: env.JOB_ATTEMPTS,

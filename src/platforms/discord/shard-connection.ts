@@ -90,12 +90,16 @@ export class ShardConnection {
     // The process fetched `GET /gateway/bot` once (on the shared budget): no call per shard.
     manager.fetchGatewayInformation = () => Promise.resolve(this.options.gateway);
     manager.on(WebSocketShardEvents.Dispatch, ({ data }) => this.dispatch(data));
-    manager.on(WebSocketShardEvents.Ready, () =>
-      log.info({ shard: shardId, shardCount }, 'Discord shard identified (a new session)'),
-    );
-    manager.on(WebSocketShardEvents.Resumed, () =>
-      log.info({ shard: shardId, shardCount }, 'Discord shard resumed its session'),
-    );
+    // One line per connection: a replayed RESUMED (a resume of a resume) is not a second one.
+    let told = false;
+    const tell = (message: string) => {
+      if (told) return;
+      told = true;
+      log.info({ shard: shardId, shardCount }, message);
+    };
+    manager.on(WebSocketShardEvents.Hello, () => (told = false));
+    manager.on(WebSocketShardEvents.Ready, () => tell('Discord shard identified (a new session)'));
+    manager.on(WebSocketShardEvents.Resumed, () => tell('Discord shard resumed its session'));
     let refuse: (error: Error) => void = () => undefined;
     const refused = new Promise<never>((_, reject) => (refuse = reject));
     refused.catch(() => undefined);
