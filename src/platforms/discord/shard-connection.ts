@@ -52,6 +52,7 @@ export class ShardConnection {
   private persistTimer: NodeJS.Timeout | undefined;
   private lastStored = '';
   private storing: Promise<void> = Promise.resolve();
+  private storeFailing = false;
 
   constructor(private readonly options: ShardConnectionOptions) {}
 
@@ -202,10 +203,14 @@ export class ShardConnection {
           shardCount: session.shardCount,
         });
         this.lastStored = now;
+        this.storeFailing = false;
       } catch (error) {
+        // Once per outage of the store, not every half second.
+        if (this.storeFailing) return;
+        this.storeFailing = true;
         this.options.log.warn(
           { shard: this.shardId, err: error },
-          'could not store a Discord session',
+          'could not store a Discord session; a takeover now would replay more',
         );
       }
     });
