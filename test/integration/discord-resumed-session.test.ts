@@ -138,6 +138,11 @@ describe('a gateway that resumed a session another started', () => {
       parentChannelId: CHANNEL,
       text: 'follow-up',
     });
+    // The server from REST, with the bot's own role (mentions of it are questions).
+    const guild = gateways[0]!.client.guilds.cache.get(GUILD);
+    expect(guild?.name).toBe('Resumed');
+    expect(guild?.roles.cache.some((role) => role.tags?.botId === BOT.id)).toBe(true);
+    expect(discord.invalidRequests).toBe(0);
   });
 
   it('takes a command in a thread, with the thread’s channel', async () => {
