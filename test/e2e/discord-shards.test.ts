@@ -22,29 +22,37 @@ function held(service: ServiceProcess): number[] {
   return [...shards].sort((a, b) => a - b);
 }
 
-let stack: Stack;
-let first: ServiceProcess;
-let second: ServiceProcess;
-beforeAll(async () => {
-  stack = await startStack({
-    discord: { guilds, recommendedShards: SHARDS, maxConcurrency: SHARDS },
-    // The service's own lease timings (the stack shortens them): a dead gateway's shards move within 15 s.
-    env: { ROLE: 'gateway', SHARD_LEASE_MS: '10000' },
+/**
+ * On Redis with the service's own lease timings (the stack shortens them): a
+ * dead gateway's shards move within 15 s. On Postgres alone with the stack's
+ * short leases, to keep the run lean.
+ */
+describe.each([
+  { topology: 'redis' as const, leaseMs: '10000' },
+  { topology: 'postgres' as const, leaseMs: '2000' },
+])('Discord shards over gateway processes ($topology)', ({ topology, leaseMs }) => {
+  let stack: Stack;
+  let first: ServiceProcess;
+  let second: ServiceProcess;
+  beforeAll(async () => {
+    stack = await startStack({
+      topology,
+      discord: { guilds, recommendedShards: SHARDS, maxConcurrency: SHARDS },
+      env: { ROLE: 'gateway', SHARD_LEASE_MS: leaseMs },
+    });
+    first = stack.service;
+    await stack.startService({ ROLE: 'worker' });
+    await stack.discord.waitFor(
+      () => held(first).length === SHARDS && stack.discord.connectedShards().length === SHARDS,
+      20_000,
+      'the first gateway holding every shard',
+    );
+    second = await stack.startService({ ROLE: 'gateway' });
+  }, 60_000);
+  afterAll(async () => {
+    await stack?.stop();
   });
-  first = stack.service;
-  await stack.startService({ ROLE: 'worker' });
-  await stack.discord.waitFor(
-    () => held(first).length === SHARDS && stack.discord.connectedShards().length === SHARDS,
-    20_000,
-    'the first gateway holding every shard',
-  );
-  second = await stack.startService({ ROLE: 'gateway' });
-}, 60_000);
-afterAll(async () => {
-  await stack?.stop();
-});
 
-describe('Discord shards over gateway processes', () => {
   it('splits the shards, and resumes a killed gateway’s sessions elsewhere, answering once', async () => {
     // Two gateways: two shards each, every shard connected once.
     await stack.discord.waitFor(
