@@ -174,7 +174,7 @@ export class EventFeed {
       channelId = guildId ? payload.d.channel_id : undefined;
     } else if (payload.t === GatewayDispatchEvents.InteractionCreate) {
       guildId = payload.d.guild_id;
-      channelId = guildId ? payload.d.channel?.id : undefined;
+      channelId = guildId ? (payload.d.channel?.id ?? payload.d.channel_id) : undefined;
       patience = INTERACTION_FETCH_PATIENCE_MS;
     } else return undefined;
     const needGuild = guildId !== undefined && !this.client.guilds.cache.has(guildId);
