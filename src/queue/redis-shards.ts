@@ -95,7 +95,13 @@ export class RedisShards implements ShardCoordination {
       async get(shardId, shardCount) {
         const text = await redis.get(sessionKey(shardId));
         if (text === null) return undefined;
-        const parsed = sessionSchema.safeParse(JSON.parse(text));
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          return undefined;
+        }
+        const parsed = sessionSchema.safeParse(json);
         if (!parsed.success || parsed.data.shardCount !== shardCount) return undefined;
         return parsed.data satisfies GatewaySessionInfo;
       },

@@ -146,7 +146,8 @@ export class LeaseMembership implements ShardMembership {
       this.timings.leaseTtlMs,
     );
     this.renewedAt = sentAt;
-    this.rebalancing = this.rebalance().finally(() => (this.rebalancing = undefined));
+    // The first claims wait a tick: processes started together see each
+    // other by then and split the shards without one taking all first.
     this.schedule();
   }
 
@@ -192,12 +193,18 @@ export class LeaseMembership implements ShardMembership {
     await this.rebalancing;
   }
 
-  /** One renewal; the answer, or undefined when the store could not be reached. */
+  /**
+   * One renewal; the answer, or undefined when the store could not be
+   * reached. Shards it gives up (lost to another owner, or held past the TTL
+   * of an outage) are released locally after the renewal, so that a slow
+   * handler never holds up the next one.
+   */
   private async renew(): Promise<TickAnswer | undefined> {
     if (this.renewing || this.stopped) return undefined;
     this.renewing = true;
     const sentAt = performance.now();
     const asked = [...this.held, ...this.moving];
+    let dropped: number[] = [];
     try {
       const answer = await within(
         this.store.tick(this.owner, this.shardCount, asked, this.timings.leaseTtlMs),
@@ -207,26 +214,19 @@ export class LeaseMembership implements ShardMembership {
       this.failing = false;
       const renewed = new Set(answer.renewed);
       // Lost to another owner (or expired): stop locally, leave the lease alone.
-      for (const shardId of asked) {
-        if (!renewed.has(shardId) && this.held.has(shardId) && !this.moving.has(shardId)) {
-          this.held.delete(shardId);
-          await this.handle('release', shardId);
-        }
-      }
+      dropped = asked.filter((id) => !renewed.has(id) && this.held.has(id) && !this.moving.has(id));
       return answer;
     } catch (error) {
       this.failed(error);
+      // Past the TTL our leases have expired: someone else may take them.
       if (performance.now() - this.renewedAt > this.timings.leaseTtlMs) {
-        // Our leases have expired by now: someone else may take them.
-        for (const shardId of this.shards) {
-          if (this.moving.has(shardId)) continue;
-          this.held.delete(shardId);
-          await this.handle('release', shardId);
-        }
+        dropped = this.shards.filter((id) => !this.moving.has(id));
       }
       return undefined;
     } finally {
       this.renewing = false;
+      for (const id of dropped) this.held.delete(id);
+      for (const id of dropped) await this.handle('release', id);
     }
   }
 
@@ -261,7 +261,10 @@ export class LeaseMembership implements ShardMembership {
         // Another process may manage where this one failed.
         this.onError(error, `shard ${shardId} could not be acquired; its lease is given back`);
         this.held.delete(shardId);
-        await this.store.release(this.owner, this.shardCount, shardId);
+        await within(
+          this.store.release(this.owner, this.shardCount, shardId),
+          this.timings.leaseTtlMs,
+        );
       }
     } catch (error) {
       this.failed(error);

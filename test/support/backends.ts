@@ -13,13 +13,19 @@ import {
 } from '../../src/queue/backend.js';
 import { RedisLearnedRules, type LearnedRulesStore } from '../../src/queue/learned-rates.js';
 import { PgBudget, PgLearnedRules } from '../../src/queue/pg-coordination.js';
+import { PgShards } from '../../src/queue/pg-shards.js';
 import { RedisBudget } from '../../src/queue/rate-budget.js';
+import { RedisShards } from '../../src/queue/redis-shards.js';
+import type { ShardStoreOptions } from '../../src/queue/shard-leases.js';
+import type { ShardCoordination } from '../../src/core/shard-coordination.js';
 import { createTestDatabase, type TestDatabase } from './pg.js';
 import { connectRedis, deletePrefix, REDIS_URL, uniquePrefix } from './redis.js';
 
 export interface TestBackend {
   readonly kind: QueueBackend['kind'];
   readonly backend: QueueBackend;
+  /** The Redis key prefix of this backend's queue and coordination (Redis only). */
+  readonly prefix?: string;
   /** The app's database (a fresh one per backend). */
   readonly db: Db;
   /**
@@ -31,6 +37,8 @@ export interface TestBackend {
   }): RateBudget & Required<Pick<RateBudget, 'owe' | 'settle' | 'wouldWait'>>;
   /** Another client of the same learned-rate store. */
   learnedRules(): LearnedRulesStore;
+  /** Another process's shard coordination on the same store (shorter timings for tests). */
+  shards(options?: ShardStoreOptions): ShardCoordination;
   close(): Promise<void>;
 }
 
@@ -46,9 +54,11 @@ export async function openTestBackend(kind: QueueBackend['kind']): Promise<TestB
     return {
       kind,
       backend,
+      prefix,
       db: database.db,
       budget: (options = {}) => new RedisBudget(redis, prefix, options.flightHoldMs),
       learnedRules: () => new RedisLearnedRules(redis, prefix),
+      shards: (options) => new RedisShards(redis, prefix, options),
       async close() {
         await backend.close();
         await deletePrefix(redis, prefix);
@@ -64,6 +74,7 @@ export async function openTestBackend(kind: QueueBackend['kind']): Promise<TestB
     db: database.db,
     budget: (options = {}) => new PgBudget(database.pool, options.flightHoldMs),
     learnedRules: () => new PgLearnedRules(database.pool),
+    shards: (options) => new PgShards(database.pool, options),
     async close() {
       await backend.close();
       await database.drop();
