@@ -186,6 +186,7 @@ export async function startDiscordGateway(options: DiscordGatewayOptions): Promi
   };
 
   const connections = new Map<number, ShardConnection>();
+  let stopping = false;
   /** The first shard's connection, which a start waits for. */
   let firstOpen: Promise<void> | undefined;
   let firstTaken: () => void = () => undefined;
@@ -217,10 +218,12 @@ export async function startDiscordGateway(options: DiscordGatewayOptions): Promi
       try {
         await open;
       } catch (error) {
-        log.error({ shard: shardId, err: error }, 'could not connect a Discord shard');
         if (connections.get(shardId) === connection) connections.delete(shardId);
         held();
         await connection.close();
+        // Given up while connecting because the gateway stops: nothing went wrong.
+        if (stopping) return;
+        log.error({ shard: shardId, err: error }, 'could not connect a Discord shard');
         throw error;
       }
     },
@@ -267,6 +270,12 @@ export async function startDiscordGateway(options: DiscordGatewayOptions): Promi
     shardCount,
     shards: () => [...connections.keys()].sort((a, b) => a - b),
     close: async () => {
+      stopping = true;
+      // A shard still connecting (waiting for its identify turn, or for
+      // Discord) is given up first: leaving waits for it otherwise.
+      await Promise.all(
+        [...connections.values()].filter((c) => !c.connected).map((c) => c.close()),
+      );
       await joined.leave();
       for (const connection of connections.values()) await connection.close();
       connections.clear();

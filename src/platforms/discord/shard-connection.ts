@@ -53,6 +53,9 @@ export class ShardConnection {
   private lastStored = '';
   private storing: Promise<void> = Promise.resolve();
   private storeFailing = false;
+  private opened = false;
+  /** Ends an open() still under way when the shard is given up meanwhile. */
+  private abandon: (error: Error) => void = () => undefined;
 
   constructor(private readonly options: ShardConnectionOptions) {}
 
@@ -114,8 +117,16 @@ export class ShardConnection {
     manager.on(WebSocketShardEvents.Error, ({ error }) =>
       log.warn({ shard: shardId, err: error }, 'Discord gateway error'),
     );
+    const abandoned = new Promise<never>((_, reject) => (this.abandon = reject));
+    abandoned.catch(() => undefined);
     this.manager = manager;
-    await Promise.race([manager.connect(), refused]);
+    await Promise.race([manager.connect(), refused, abandoned]);
+    this.opened = true;
+  }
+
+  /** Its first connection is up (identified or resumed). */
+  get connected(): boolean {
+    return this.opened;
   }
 
   /**
@@ -125,6 +136,7 @@ export class ShardConnection {
    */
   async close(): Promise<void> {
     this.closing = true;
+    this.abandon(new Error(`shard ${this.shardId} was given up while connecting`));
     clearTimeout(this.persistTimer);
     await this.tracker.settled(RELEASE_PATIENCE_MS);
     await this.persist();
