@@ -247,8 +247,10 @@ export interface Config {
     readonly appToken?: string;
     readonly apiUrl: string;
   };
-  /** How long a gateway's lease on a shard lasts without renewal (renewed every fifth of it). */
+  /** How long a gateway's lease on a shard lasts without renewal (SHARD_LEASE_MS). */
   readonly shardLeaseMs: number;
+  /** How often gateways renew their leases and claim free shards: a fifth of the lease. */
+  readonly shardTickMs: number;
   /** Questions per minute per person and per channel (0: no limit). */
   readonly flood: { readonly perUser: number; readonly perChannel: number };
   readonly worker: {
@@ -338,6 +340,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
         }
       : undefined,
     shardLeaseMs: env.SHARD_LEASE_MS,
+    shardTickMs: Math.max(200, Math.round(env.SHARD_LEASE_MS / 5)),
     worker: {
       concurrency: env.WORKER_CONCURRENCY,
       attempts: env.JOB_ATTEMPTS,

@@ -158,7 +158,7 @@ export async function startService(
     const onShardError = (error: unknown, message: string) => warn({ err: error }, message);
     const shardTimings = {
       leaseTtlMs: config.shardLeaseMs,
-      tickMs: Math.max(200, Math.round(config.shardLeaseMs / 5)),
+      tickMs: config.shardTickMs,
     };
     const onRedisError = (error: Error) => {
       if (!redisOutage?.absorb(error, 'redis connection'))

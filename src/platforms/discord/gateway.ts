@@ -47,6 +47,8 @@ export interface DiscordGatewayOptions {
   readonly coordination: ShardCoordination;
   /** Waits for the shared budget before one of the gateway's own REST calls. */
   readonly spend?: () => Promise<void>;
+  /** How often the lease loop renews and claims (its first claims come after one); default 2 s. */
+  readonly leaseTickMs?: number;
   /** Told how many shards this process holds, whenever that changes. */
   readonly onShardsHeld?: (count: number) => void;
 }
@@ -61,7 +63,10 @@ export interface DiscordGateway {
   close(): Promise<void>;
 }
 
-/** How long a start waits for its first shard (the first rebalance claims at once when one is free). */
+/**
+ * How long a start waits for its first shard beyond the lease loop's first
+ * tick (when its first claims are made).
+ */
 const FIRST_TAKE_PATIENCE_MS = 3_000;
 /** How long a start waits for its first shard to connect (a refusal such as 4014 ends it). */
 const FIRST_CONNECT_PATIENCE_MS = 30_000;
@@ -250,7 +255,8 @@ export async function startDiscordGateway(options: DiscordGatewayOptions): Promi
     // The first shard taken connects before the start counts as done: a refusal
     // (4014) ends it. A process finding no free shard (more gateways than
     // shards) is started too.
-    await Promise.race([taken, delay(FIRST_TAKE_PATIENCE_MS), refused]);
+    const tick = options.leaseTickMs ?? 2_000;
+    await Promise.race([taken, delay(tick + FIRST_TAKE_PATIENCE_MS), refused]);
     if (firstOpen) await Promise.race([firstOpen, delay(FIRST_CONNECT_PATIENCE_MS), refused]);
   } catch (error) {
     await membership?.leave().catch(() => undefined);

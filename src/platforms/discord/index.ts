@@ -47,6 +47,7 @@ export const discord: PlatformEntry = {
             shards: settings.shards,
             coordination: shards,
             spend: () => take(budget, global, sleep, 'first'),
+            leaseTickMs: config.shardTickMs,
             onShardsHeld: (count) => metrics?.gatewayShards?.('discord', count),
             producer,
             models,
