@@ -41,6 +41,19 @@ const number = (fallback: number, min: number, max: number) => {
     .default(fallback);
 };
 
+/** `auto` (Discord's recommended count, from `GET /gateway/bot`) or a whole number of shards. */
+const shards = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .default('auto')
+  .pipe(
+    z.string().regex(/^(auto|[1-9]\d{0,4})$/, {
+      error: 'must be auto or a whole number of shards from 1 to 99999',
+    }),
+  )
+  .transform((value) => (value === 'auto' ? ('auto' as const) : Number(value)));
+
 /** `true`/`false` (and the usual words for them: yes/no, on/off, 1/0). */
 const flag = (fallback: boolean) =>
   z
@@ -81,6 +94,8 @@ const envSchema = z.object({
   DISCORD_API_URL: url('https://discord.com/api'),
   // The privileged Message Content intent: replies without the ping and thread follow-ups.
   DISCORD_MESSAGE_CONTENT: flag(true),
+  // How many gateway sessions (shards) the bot's Discord connection is split into, over every gateway process.
+  DISCORD_SHARDS: shards,
 
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
@@ -125,6 +140,9 @@ const envSchema = z.object({
   JOB_STALLED_INTERVAL_MS: int(3_000, 1_000, 600_000),
   JOB_MAX_STALLS: int(2, 0, 20),
   SHUTDOWN_GRACE_MS: int(20_000, 0, 600_000),
+  // A killed gateway's shards move within about 12 s: its leases lapse within
+  // 10 s and the others look every fifth of that.
+  SHARD_LEASE_MS: int(10_000, 1_000, 60_000),
 });
 
 /** Rules across variables; checked on the raw values so they are reported alongside the rest. */
@@ -220,6 +238,8 @@ export interface Config {
      * message in the threads it opened; without it, only mentions and DMs.
      */
     readonly messageContent: boolean;
+    /** Shards over all gateway processes: `auto` takes Discord's recommended count. */
+    readonly shards: 'auto' | number;
   };
   readonly slack?: {
     readonly botToken: string;
@@ -227,6 +247,10 @@ export interface Config {
     readonly appToken?: string;
     readonly apiUrl: string;
   };
+  /** How long a gateway's lease on a shard lasts without renewal (SHARD_LEASE_MS). */
+  readonly shardLeaseMs: number;
+  /** How often gateways renew their leases and claim free shards: a fifth of the lease. */
+  readonly shardTickMs: number;
   /** Questions per minute per person and per channel (0: no limit). */
   readonly flood: { readonly perUser: number; readonly perChannel: number };
   readonly worker: {
@@ -304,6 +328,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
             applicationId: env.DISCORD_APPLICATION_ID,
             apiUrl: env.DISCORD_API_URL,
             messageContent: env.DISCORD_MESSAGE_CONTENT,
+            shards: env.DISCORD_SHARDS,
           }
         : undefined,
     slack: env.SLACK_BOT_TOKEN
@@ -314,6 +339,8 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
           apiUrl: env.SLACK_API_URL,
         }
       : undefined,
+    shardLeaseMs: env.SHARD_LEASE_MS,
+    shardTickMs: Math.max(200, Math.round(env.SHARD_LEASE_MS / 5)),
     worker: {
       concurrency: env.WORKER_CONCURRENCY,
       attempts: env.JOB_ATTEMPTS,

@@ -156,6 +156,10 @@ export async function startService(
 
     let redisOutage: OutageLog | undefined;
     const onShardError = (error: unknown, message: string) => warn({ err: error }, message);
+    const shardTimings = {
+      leaseTtlMs: config.shardLeaseMs,
+      tickMs: config.shardTickMs,
+    };
     const onRedisError = (error: Error) => {
       if (!redisOutage?.absorb(error, 'redis connection'))
         warn({ err: error }, 'Redis connection error');
@@ -168,6 +172,7 @@ export async function startService(
             waitFor,
             onError: onRedisError,
             onShardError,
+            shardTimings,
           })
         : database.then(() =>
             openPostgresBackend(
@@ -177,7 +182,7 @@ export async function startService(
                 if (!postgresOutage.absorb(error, 'idle queue connection'))
                   warn({ err: error }, 'idle Postgres connection of the queue lost');
               },
-              { waitFor, onShardError },
+              { waitFor, onShardError, shardTimings },
             ),
           ),
       starting,
@@ -381,6 +386,7 @@ export async function startService(
             budget,
             conversations,
             settings,
+            shards: backend.shards,
           });
           closers.push(() => gateway.close());
           Object.assign(routes, gateway.routes);

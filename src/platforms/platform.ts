@@ -13,6 +13,7 @@ import type { ConversationPresence } from '../core/ports.js';
 import type { RateBudget } from '../core/rate-budget.js';
 import type { RateLearning } from '../core/rate-learning.js';
 import type { SettingsSource } from '../core/settings/index.js';
+import type { ShardCoordination } from '../core/shard-coordination.js';
 import type { ChatSurface, InteractionSurface } from '../core/surface.js';
 import type { Logger } from '../log.js';
 
@@ -36,6 +37,8 @@ export interface GatewayContext {
   readonly conversations: ConversationPresence;
   /** Tenants' settings, for a gateway whose choice of where an answer goes follows one. */
   readonly settings: Pick<SettingsSource, 'get'>;
+  /** Where gateway processes share a platform's shards (the queue's store). */
+  readonly shards: ShardCoordination;
 }
 
 export interface RunningGateway {
