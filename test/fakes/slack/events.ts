@@ -328,6 +328,18 @@ export class Events {
     return { ts, ...this.send(event, opts, opts.eventId) };
   }
 
+  /**
+   * An event that is not a message (`app_uninstalled`, `tokens_revoked`):
+   * Slack sends these to every app, whatever its subscriptions.
+   */
+  sendEvent(
+    event: Record<string, unknown> & { type: string },
+    opts: DeliveryOptions = {},
+  ): { eventId: string; delivery: Promise<DeliveryResult> } {
+    const ts = this.ctx.state.clock.next(Date.now());
+    return this.send({ event_ts: ts, ...event }, opts);
+  }
+
   /** Sends an envelope again, as Slack's retries do: same `event_id`, retry headers. */
   redeliver(eventId: string, opts: RedeliverOptions = {}): Promise<DeliveryResult> {
     const known = this.envelopes.get(eventId);

@@ -140,6 +140,11 @@ export interface FakeSlack {
     fields: Record<string, unknown> & { channel: string },
     opts?: DeliveryOptions & { eventId?: string },
   ): SentEvent;
+  /** An event that is not a message (`app_uninstalled`, `tokens_revoked`), sent to every app. */
+  sendEvent(
+    event: Record<string, unknown> & { type: string },
+    opts?: DeliveryOptions,
+  ): { eventId: string; delivery: Promise<DeliveryResult> };
   redeliver(eventId: string, opts?: RedeliverOptions): Promise<DeliveryResult>;
   runCommand(input: RunCommandInput): SentCommand;
   /** Someone presses a button the message carries (throws for one it does not). */
@@ -296,6 +301,7 @@ export async function startFakeSlack(input: FakeSlackOptions = {}): Promise<Fake
     sendDm: (m) => events.sendDm(m),
     editMessage: (m) => events.editMessage(m),
     sendMessageEvent: (fields, opts) => events.sendMessageEvent(fields, opts),
+    sendEvent: (event, opts) => events.sendEvent(event, opts),
     redeliver: (eventId, opts) => events.redeliver(eventId, opts),
     runCommand: (c) => commands.run(c),
     pressButton: (p) => actions.press(p),
