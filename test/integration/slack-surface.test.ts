@@ -145,7 +145,7 @@ describe('SlackSurface', () => {
     expect(refused.message).toContain('team_not_found');
     const stream = surface.openStream({ ...target, recipientTenantId: BEA_TEAM })!;
     const ref = await stream.start('Hello from here');
-    await stream.stop(ref);
+    await stream.stop(ref, '');
     const start = slack.requests.filter((r) => r.method === 'chat.startStream' && r.ok).at(-1);
     expect(start?.params).toMatchObject({ recipient_user_id: BEA, recipient_team_id: BEA_TEAM });
   });
