@@ -118,6 +118,9 @@ describe('Slack distribution (OAuth install), end to end', () => {
       `http://127.0.0.1:${stack.service.port}/slack/oauth_redirect?code=x&state=y`,
     );
     expect(forged.status).toBe(400);
+    // The start-up summary says where workspaces install the app.
+    const up = stack.service.logs.find((line) => line.msg === 'chutes-bot is up');
+    expect(up?.['slackInstallUrl']).toBe(`${PUBLIC_URL}/slack/install`);
 
     for (const team of [ONE, TWO]) {
       const done = await install(team);

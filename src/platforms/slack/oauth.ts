@@ -19,10 +19,10 @@ import type { RequestListener } from 'node:http';
 import type { SlackOAuthConfig } from '../../config.js';
 import type { Logger } from '../../log.js';
 import { slackLogger } from './client.js';
+import { SLACK_INSTALL_PATH, SLACK_REDIRECT_PATH } from './events-path.js';
 import type { RefreshToken, SlackInstallations } from './installations.js';
 
-export const SLACK_INSTALL_PATH = '/slack/install';
-export const SLACK_REDIRECT_PATH = '/slack/oauth_redirect';
+export { SLACK_INSTALL_PATH, SLACK_REDIRECT_PATH };
 
 /** The bot scopes the app asks for: manifest.json's `oauth_config.scopes.bot` (a unit test compares). */
 export const SLACK_BOT_SCOPES = [
