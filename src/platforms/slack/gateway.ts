@@ -234,6 +234,10 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
       await onQuestion(message, body, context, 'follow-up');
   });
   if (oauth) listenForUninstalls(app, oauth.installations, log);
+  else
+    app.event('app_uninstalled', async () => {
+      log.warn('the Slack app was uninstalled from its workspace: SLACK_BOT_TOKEN no longer works');
+    });
 
   async function onCommand(
     command: SlashCommand,
