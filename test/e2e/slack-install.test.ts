@@ -157,6 +157,25 @@ describe('Slack distribution (OAuth install), end to end', () => {
       .map((r) => JSON.stringify(r.body));
     expect(models.some((b) => b.includes('hello from one') && b.includes('"model-a"'))).toBe(true);
     expect(models.some((b) => b.includes('hello from two') && b.includes('"model-b"'))).toBe(true);
+    // Commands too: each workspace's /settings shows its own model.
+    for (const [team, model] of [
+      [ONE, 'model-a'],
+      [TWO, 'model-b'],
+    ] as const) {
+      const slack = org.workspace(team.teamId);
+      const sent = slack.runCommand({
+        command: '/settings',
+        text: 'show',
+        user: team.users[0]!.id,
+        channel: team.channels[3]!.id,
+      });
+      const answer = await slack.waitFor(
+        () => slack.commandResponses(sent.id).find((r) => r.via === 'response_url'),
+        15_000,
+        `/settings show in ${team.teamId}`,
+      );
+      expect(answer.text).toMatch(new RegExp(`\\*model\\*\\S*: \`${model}\``));
+    }
   });
 
   it('an uninstall removes the installation at once, and no call for that workspace follows', async () => {
