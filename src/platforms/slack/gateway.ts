@@ -19,6 +19,7 @@ import {
   type SlashCommand,
 } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
+import { LRUCache } from 'lru-cache';
 import type { RequestListener, ServerResponse } from 'node:http';
 import { notQueued, type NoticeDeps } from '../../core/notice.js';
 import { COMMAND_NOT_QUEUED } from '../../core/user-messages.js';
@@ -126,10 +127,11 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
         bodyLimit: SLACK_BODY_LIMIT,
       });
   const oauth = options.oauth;
+  const identities: BotIdentities = new LRUCache({ max: MAX_NOTED_TEAMS, ttl: IDENTITY_TTL_MS });
   const app = new App({
     ...(auth
       ? { token: options.botToken, botId: auth.bot_id, botUserId: auth.user_id }
-      : { authorize: installedBot(oauth!.installations) }),
+      : { authorize: installedBot(oauth!.installations, identities) }),
     receiver,
     logger,
     clientOptions,
@@ -233,7 +235,7 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
     else if (isFollowUpCandidate(message, botUserId) && (await answeredIn(message)))
       await onQuestion(message, body, context, 'follow-up');
   });
-  if (oauth) listenForUninstalls(app, oauth.installations, log);
+  if (oauth) listenForUninstalls(app, oauth.installations, identities, log);
   else
     app.event('app_uninstalled', async () => {
       log.warn('the Slack app was uninstalled from its workspace: SLACK_BOT_TOKEN no longer works');
@@ -347,6 +349,16 @@ export function closingOn413(listener: RequestListener, limit: number): RequestL
 
 /** Workspaces seen under an org-wide install, noted once per process. */
 const MAX_NOTED_TEAMS = 10_000;
+/**
+ * How long a workspace's bot user is remembered for its events: every message
+ * of every channel the bot is in arrives as an event, and this keeps a
+ * database read off most acknowledgements. Only who the bot is, never a
+ * token: calls read the installation each time.
+ */
+const IDENTITY_TTL_MS = 30_000;
+
+/** Who each workspace's bot is, remembered briefly (IDENTITY_TTL_MS); emptied by an uninstall. */
+type BotIdentities = LRUCache<string, { botUserId: string; botId?: string }>;
 
 /**
  * Bolt's `authorize` in OAuth mode: the bot of the event's workspace, without
@@ -356,6 +368,7 @@ const MAX_NOTED_TEAMS = 10_000;
  */
 function installedBot(
   installations: Pick<SlackInstallations, 'identity' | 'noteEnterpriseTeam'>,
+  known: BotIdentities,
 ): (source: AuthorizeSourceData<boolean>) => Promise<AuthorizeResult> {
   const noted = new Set<string>();
   return async (source) => {
@@ -366,7 +379,13 @@ function installedBot(
       if (noted.size >= MAX_NOTED_TEAMS) noted.clear();
       noted.add(teamId);
     }
-    const bot = await installations.identity(teamId ?? '', enterpriseId);
+    const key = `${teamId ?? ''}/${enterpriseId ?? ''}`;
+    // Only installed bots are remembered: a workspace that installs is heard at once.
+    let bot = known.get(key);
+    if (!bot) {
+      bot = await installations.identity(teamId ?? '', enterpriseId);
+      if (bot) known.set(key, bot);
+    }
     return {
       ...(teamId ? { teamId } : {}),
       ...(enterpriseId ? { enterpriseId } : {}),
@@ -383,6 +402,7 @@ function installedBot(
 function listenForUninstalls(
   app: App,
   installations: Pick<SlackInstallations, 'remove'>,
+  known: BotIdentities,
   log: Logger,
 ): void {
   type UninstallBody = {
@@ -397,6 +417,7 @@ function listenForUninstalls(
       : body.team_id;
     if (!key) return;
     const removed = await installations.remove(key);
+    known.clear();
     log.info({ installation: key, removed, why }, 'Slack installation removed');
   };
   app.event('app_uninstalled', async ({ body }) =>

@@ -14,6 +14,7 @@
  *   slack.sendDm({ channel: 'D…', user, text, threadTs? })
  *   slack.sendMessageEvent({ channel, bot_id, … }, opts?)
  *     -> { ts, eventId, delivery: Promise<DeliveryResult> }
+ *   slack.sendEvent({ type: 'app_uninstalled' | 'tokens_revoked', … })   any event that is not a message
  *   slack.redeliver(eventId, { retryNum?, reason? })                 same envelope, retry headers
  *   slack.runCommand({ command, text, user, channel }) -> { id, responseUrl, ack: Promise<CommandAck> }
  *   slack.commandResponses(id)                        ack body first, then response_url posts
