@@ -176,6 +176,26 @@ describe('Slack distribution (OAuth install), end to end', () => {
       );
       expect(answer.text).toMatch(new RegExp(`\\*model\\*\\S*: \`${model}\``));
     }
+    // And /imagine's upload (files.uploadV2) carries workspace one's token.
+    const slack = org.workspace(ONE.teamId);
+    const imagine = slack.runCommand({
+      command: '/imagine',
+      text: 'a fox',
+      user: ONE.users[0]!.id,
+      channel: ONE.channels[4]!.id,
+    });
+    expect((await imagine.ack).acknowledged).toBe(true);
+    await slack.waitFor(
+      () => slack.files.find((f) => f.channel === ONE.channels[4]!.id && f.completedAt),
+      15_000,
+      'the uploaded image',
+    );
+    const uploads = org.calls.filter((c) => c.method.startsWith('files.'));
+    expect(uploads.map((c) => c.method)).toEqual([
+      'files.getUploadURLExternal',
+      'files.completeUploadExternal',
+    ]);
+    expect(uploads.every((c) => c.ok && org.tokensOf(ONE.teamId).includes(c.token!))).toBe(true);
   });
 
   it('an uninstall removes the installation at once, and no call for that workspace follows', async () => {
