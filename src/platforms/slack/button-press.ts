@@ -33,7 +33,8 @@ export function listenForButtonPresses(
     { type: 'block_actions', action_id: CONTROL_ID_PATTERN },
     async ({ ack, body, action, context }) => {
       await ack();
-      const teamId = body.team?.id ?? context.teamId ?? options.teamId ?? '';
+      // The installation's workspace (Slack Connect: the presser may be of another one).
+      const teamId = context.teamId ?? body.team?.id ?? options.teamId ?? '';
       const { people, surface } = options.workspaces.get(teamId);
       const control = pressedControl(action);
       const channelId = body.channel?.id ?? body.container.channel_id;

@@ -244,6 +244,7 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
   async function onCommand(
     command: SlashCommand,
     ack: (response?: RespondArguments) => Promise<void>,
+    context: Context,
   ): Promise<void> {
     const parsed = parseSlashCommand(command.command, command.text);
     if (!parsed.ok) {
@@ -253,7 +254,9 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
     const { working } = parsed.action;
     await ack(working ? { response_type: 'ephemeral', text: working } : undefined);
     let interaction: InteractionRef | undefined;
-    const { people, surface } = workspaces.get(command.team_id);
+    // The installation's workspace (Slack Connect: the person may be of another one).
+    const teamId = context.teamId ?? command.team_id;
+    const { people, surface } = workspaces.get(teamId);
     try {
       interaction = encodeSlackInteraction({
         responseUrl: command.response_url,
@@ -265,7 +268,7 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
       const job: CommandJob = {
         v: 1,
         platform: 'slack',
-        tenantId: command.team_id,
+        tenantId: teamId,
         channelId: command.channel_id,
         // /forget clears the channel and every thread in it.
         conversationKey: encodeConversationKey({ channelId: command.channel_id }),
@@ -300,7 +303,7 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
     log,
   });
   for (const { name } of COMMAND_LIST) {
-    app.command(`/${name}`, async ({ command, ack }) => onCommand(command, ack));
+    app.command(`/${name}`, async ({ command, ack, context }) => onCommand(command, ack, context));
   }
   app.error(async (error) => {
     log.error({ err: error }, 'Slack listener failed');
