@@ -257,4 +257,26 @@ describe('Slack distribution (OAuth install), end to end', () => {
     expect(first).not.toBe(second);
     expect(secondWorker.running).toBe(true);
   });
+
+  it('removes the installation at the first call refused with token_revoked, before the events come', async () => {
+    await org.uninstall(THREE.teamId, { events: false });
+    const since = Date.now();
+    ask(THREE, THREE.channels[0]!.id, 'are you there?');
+    await org
+      .workspace(THREE.teamId)
+      .waitFor(
+        async () => (await installation(THREE.teamId)) === undefined,
+        10_000,
+        'the installation removed',
+      );
+    const refused = org.calls.filter((c) => c.at >= since && c.error === 'token_revoked');
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    // Each process that met the refusal made that one call; none follows
+    // (after a moment for a call another process had already sent).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const gone = Date.now();
+    ask(THREE, THREE.channels[1]!.id, 'anyone?');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(org.calls.filter((c) => c.teamId === THREE.teamId && c.at >= gone)).toEqual([]);
+  });
 });

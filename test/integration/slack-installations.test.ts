@@ -119,6 +119,12 @@ describe('SlackInstallations', () => {
     expect(await store.remove('T06')).toBe(true);
     expect(await store.botFor('T06')).toBeUndefined();
     expect(await store.remove('T06')).toBe(false);
+    // A token Slack refused for good removes the installation only while it is the stored one.
+    await store.storeInstallation(installation('T07', { token: 'xoxb-current' }));
+    expect(await store.removeToken('T07', 'xoxb-older')).toBe(false);
+    expect((await store.botFor('T07'))?.token).toBe('xoxb-current');
+    expect(await store.removeToken('T07', 'xoxb-current')).toBe(true);
+    expect(await store.botFor('T07')).toBeUndefined();
     const deleted = await forgetSlackWorkspace(database.db, 'T06');
     expect(deleted['tenant_settings']).toBe(1);
     // Only Slack's workspace: a Discord server of the same id keeps its settings.

@@ -11,7 +11,7 @@
  * Whoever waited on the lock then reads the new token instead of refreshing.
  */
 import type { Installation, InstallationQuery, InstallationStore } from '@slack/oauth';
-import { eq, inArray, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { slackEnterpriseTeams, slackInstallations } from '../../db/schema.js';
 import type { TokenCipher } from './token-cipher.js';
@@ -112,6 +112,23 @@ export class SlackInstallations implements InstallationStore {
     const deleted = await this.db
       .delete(slackInstallations)
       .where(eq(slackInstallations.key, key))
+      .returning({ key: slackInstallations.key });
+    return deleted.length > 0;
+  }
+
+  /**
+   * A token Slack refused for good (`token_revoked`): the workspace's
+   * installation goes, unless it holds another token by now (a reinstall, a
+   * refresh). True when it went.
+   */
+  async removeToken(teamId: string, token: string): Promise<boolean> {
+    const row = await this.find(teamId);
+    if (!row || this.cipher.open(row.botToken) !== token) return false;
+    const deleted = await this.db
+      .delete(slackInstallations)
+      .where(
+        and(eq(slackInstallations.key, row.key), eq(slackInstallations.botToken, row.botToken)),
+      )
       .returning({ key: slackInstallations.key });
     return deleted.length > 0;
   }

@@ -4,12 +4,21 @@
  * installation store gives for that workspace at the time of the call. With
  * no installation (never installed, uninstalled, tokens revoked) the call
  * fails before anything is sent, with a SurfaceError that is not retried.
+ *
+ * Slack revokes a token before its `tokens_revoked` / `app_uninstalled`
+ * events arrive: a call refused with `token_revoked` (or `account_inactive`)
+ * in between removes the installation too (`onRevoked`), so that no other
+ * call is made with that token.
  */
 import { WebClient, type WebAPICallResult, type WebClientOptions } from '@slack/web-api';
 import { SurfaceError } from '../../core/surface.js';
+import { slackErrorCode } from './errors.js';
 
 /** The workspace's bot token now, or undefined when the app is not installed there. */
 export type TokenSource = () => Promise<string | undefined>;
+
+/** Slack's answers that mean the token will never work again. */
+const REVOKED = new Set(['token_revoked', 'account_inactive']);
 
 type FilesUploadV2 = WebClient['filesUploadV2'];
 
@@ -18,6 +27,8 @@ export class TenantWebClient extends WebClient {
     readonly workspaceId: string,
     private readonly tokenSource: TokenSource,
     options: WebClientOptions,
+    /** Told of a token Slack refused for good. */
+    private readonly onRevoked?: (token: string) => Promise<void>,
   ) {
     super(undefined, options);
   }
@@ -39,7 +50,14 @@ export class TenantWebClient extends WebClient {
   ): Promise<WebAPICallResult> {
     // files.uploadV2 goes through filesUploadV2 below, which gets its token there.
     if (options['token'] || method === 'files.uploadV2') return super.apiCall(method, options);
-    return super.apiCall(method, { ...options, token: await this.currentToken() });
+    const token = await this.currentToken();
+    try {
+      return await super.apiCall(method, { ...options, token });
+    } catch (error) {
+      const code = slackErrorCode(error);
+      if (code && REVOKED.has(code)) await this.onRevoked?.(token).catch(() => undefined);
+      throw error;
+    }
   }
 
   override async filesUploadV2(options: Parameters<FilesUploadV2>[0]): ReturnType<FilesUploadV2> {

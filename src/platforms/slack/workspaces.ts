@@ -37,7 +37,7 @@ const MAX_WORKSPACES = 10_000;
 
 /** OAuth mode: a workspace's calls carry its own token, read from the store per call. */
 export function installedWorkspaces(
-  installations: Pick<SlackInstallations, 'botFor'>,
+  installations: Pick<SlackInstallations, 'botFor' | 'removeToken'>,
   clientOptions: WebClientOptions,
 ): SlackWorkspaces {
   const made = new LRUCache<string, SlackWorkspace>({ max: MAX_WORKSPACES });
@@ -49,6 +49,7 @@ export function installedWorkspaces(
           teamId,
           async () => (await installations.botFor(teamId))?.token,
           clientOptions,
+          async (token) => void (await installations.removeToken(teamId, token)),
         );
         workspace = {
           client,

@@ -85,8 +85,11 @@ export interface FakeSlackOrg {
   setEventsUrl(url: string): void;
   /** The installer approves the consent page at `authorizeUrl`: the redirect back to the app. */
   approve(authorizeUrl: string, as: { teamId: string; userId: string }): string;
-  /** Removes the app from a workspace: its tokens stop working, then the two events. */
-  uninstall(teamId: string): Promise<void>;
+  /**
+   * Removes the app from a workspace: its tokens stop working, then the two
+   * events (`events: false`: not yet, as when the app's events URL is down).
+   */
+  uninstall(teamId: string, options?: { events?: boolean }): Promise<void>;
   /** Bot tokens issued to a workspace, oldest first. */
   tokensOf(teamId: string): string[];
   isRevoked(token: string): boolean;
@@ -350,11 +353,12 @@ export async function startFakeSlackOrg(options: FakeSlackOrgOptions): Promise<F
       if (state) back.searchParams.set('state', state);
       return back.toString();
     },
-    async uninstall(teamId) {
+    async uninstall(teamId, { events = true } = {}) {
       const { slack } = workspace(teamId);
       for (const issued of tokens.values()) if (issued.teamId === teamId) issued.revoked = true;
       for (const refresh of refreshTokens.values())
         if (refresh.teamId === teamId) refresh.used = true;
+      if (!events) return;
       const revoked = slack.sendEvent({
         type: 'tokens_revoked',
         tokens: { oauth: [], bot: [slack.options.botUserId] },
