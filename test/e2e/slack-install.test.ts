@@ -248,12 +248,15 @@ describe('Slack distribution (OAuth install), end to end', () => {
     const [first, second] = org.tokensOf(THREE.teamId);
     const after = await installation(THREE.teamId);
     expect(after?.bot_token).not.toBe(before?.bot_token);
-    // The answers went out with the refreshed token, from both processes' jobs.
-    const starts = org.calls.filter(
-      (c) => c.teamId === THREE.teamId && c.method === 'chat.startStream',
+    // The install's own check used the first token; everything after it, the refreshed one.
+    const calls = org.calls.filter((c) => c.teamId === THREE.teamId);
+    expect(calls[0]).toMatchObject({ method: 'auth.test', token: first });
+    expect(calls.slice(1).every((c) => c.token === second && c.ok)).toBe(true);
+    // One answer per question (streamed, or posted whole when the model was done first).
+    const answers = calls.filter((c) =>
+      ['chat.startStream', 'chat.postMessage'].includes(c.method),
     );
-    expect(starts).toHaveLength(THREE.channels.length);
-    expect(starts.every((c) => c.token === second)).toBe(true);
+    expect(answers).toHaveLength(THREE.channels.length);
     expect(first).not.toBe(second);
     expect(secondWorker.running).toBe(true);
   });
