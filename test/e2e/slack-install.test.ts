@@ -147,7 +147,10 @@ describe('Slack distribution (OAuth install), end to end', () => {
     // Every call for a workspace carried a token issued to that workspace, and none failed.
     for (const team of [ONE, TWO]) {
       const mine = org.calls.filter((c) => c.teamId === team.teamId);
-      expect(mine.map((c) => c.method)).toContain('chat.startStream');
+      // The answer: streamed, or posted whole when the model was done first.
+      expect(
+        mine.filter((c) => ['chat.startStream', 'chat.postMessage'].includes(c.method)),
+      ).toHaveLength(1);
       expect(new Set(mine.map((c) => c.token))).toEqual(new Set(org.tokensOf(team.teamId)));
     }
     expect(org.calls.filter((c) => c.method !== 'oauth.v2.access' && !c.ok)).toEqual([]);
