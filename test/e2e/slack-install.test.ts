@@ -31,6 +31,17 @@ const ONE = ws(1);
 const TWO = ws(2);
 /** Installed with a token about to expire: its first use refreshes it. */
 const THREE = ws(3);
+/** Two workspaces of one Enterprise Grid organisation, installed org-wide: one bot user. */
+const ENTERPRISE = 'E0ORG00001';
+const inOrg = (n: number) => ({
+  ...ws(n),
+  botUserId: 'U0ORGBOT01',
+  botId: 'B0ORGBOT01',
+  enterpriseId: ENTERPRISE,
+  enterpriseInstall: true,
+});
+const FOUR = inOrg(4);
+const FIVE = inOrg(5);
 
 let org: FakeSlackOrg;
 let stack: Stack;
@@ -40,7 +51,7 @@ beforeAll(async () => {
   org = await startFakeSlackOrg({
     clientSecret: CLIENT_SECRET,
     signingSecret: SIGNING_SECRET,
-    workspaces: [ONE, TWO, THREE],
+    workspaces: [ONE, TWO, THREE, FOUR, FIVE],
     rotation: { expiresInSeconds: 12 * 3600 },
   });
   stack = await startStack({
@@ -65,7 +76,7 @@ afterAll(async () => {
 });
 
 /** An installer of `team` goes through the install page, Slack's consent and the redirect. */
-async function install(team: ReturnType<typeof ws>): Promise<Response> {
+async function install(team: ReturnType<typeof ws>, orgWide = false): Promise<Response> {
   const service = `http://127.0.0.1:${stack.service.port}`;
   const page = await fetch(`${service}/slack/install`);
   expect(page.status).toBe(200);
@@ -76,7 +87,13 @@ async function install(team: ReturnType<typeof ws>): Promise<Response> {
   expect(href).toMatch(new RegExp(`^${org.baseUrl}/oauth/v2/authorize\\?`));
   const consent = await fetch(href!);
   expect(consent.status).toBe(200);
-  const back = new URL(org.approve(href!, { teamId: team.teamId, userId: team.users[0]!.id }));
+  const userId = team.users[0]!.id;
+  const back = new URL(
+    org.approve(
+      href!,
+      orgWide ? { enterpriseId: ENTERPRISE, userId } : { teamId: team.teamId, userId },
+    ),
+  );
   // Slack sends the browser to PUBLIC_URL; here that is the service itself.
   expect(`${back.origin}${back.pathname}`).toBe(`${PUBLIC_URL}/slack/oauth_redirect`);
   return fetch(`${service}${back.pathname}${back.search}`, {
@@ -284,5 +301,31 @@ describe('Slack distribution (OAuth install), end to end', () => {
     ask(THREE, THREE.channels[1]!.id, 'anyone?');
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(org.calls.filter((c) => c.teamId === THREE.teamId && c.at >= gone)).toEqual([]);
+  });
+
+  it('installs org-wide once for every workspace of an organisation, each its own tenant', async () => {
+    expect((await install(FOUR, true)).status).toBe(200);
+    expect(await installation(ENTERPRISE)).toBeDefined();
+    expect(await installation(FOUR.teamId)).toBeUndefined();
+    const asked = [FOUR, FIVE].map((team) => ({
+      team,
+      ...ask(team, team.channels[0]!.id, 'hi org'),
+    }));
+    for (const { team, sent } of asked) await answered(team, team.channels[0]!.id, sent.ts);
+    // One token, the organisation's, in both workspaces; each answer in its own workspace.
+    const [token] = org.tokensOf(ENTERPRISE);
+    for (const team of [FOUR, FIVE]) {
+      const calls = org.calls.filter((c) => c.teamId === team.teamId);
+      expect(calls.length).toBeGreaterThan(0);
+      expect(calls.every((c) => c.token === token && c.ok)).toBe(true);
+    }
+    // The jobs' tenants are the workspaces (settings, quotas), each found under the organisation.
+    const { rows } = await stack.database.pool.query(
+      'SELECT team_id, enterprise_id FROM slack_enterprise_teams ORDER BY team_id',
+    );
+    expect(rows).toEqual([
+      { team_id: FOUR.teamId, enterprise_id: ENTERPRISE },
+      { team_id: FIVE.teamId, enterprise_id: ENTERPRISE },
+    ]);
   });
 });

@@ -360,11 +360,13 @@ export class Events {
   ): { eventId: string; delivery: Promise<DeliveryResult> } {
     const { options } = this.ctx;
     const team = options.teamId;
+    const enterprise = options.enterpriseId ?? null;
     const envelope = {
       token: options.verificationToken,
       team_id: team,
+      ...(enterprise ? { enterprise_id: enterprise } : {}),
       context_team_id: team,
-      context_enterprise_id: null,
+      context_enterprise_id: enterprise,
       api_app_id: options.appId,
       event,
       type: 'event_callback',
@@ -372,11 +374,12 @@ export class Events {
       event_time: Math.floor(Date.now() / 1000),
       authorizations: [
         {
-          enterprise_id: null,
-          team_id: team,
+          enterprise_id: enterprise,
+          // An org-wide install is authorized for the organisation, not a workspace.
+          team_id: options.enterpriseInstall ? null : team,
           user_id: options.botUserId,
           is_bot: true,
-          is_enterprise_install: false,
+          is_enterprise_install: options.enterpriseInstall,
         },
       ],
       is_ext_shared_channel: false,

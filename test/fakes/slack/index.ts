@@ -237,6 +237,8 @@ function resolve(o: FakeSlackOptions): ResolvedOptions {
     appToken: o.appToken ?? 'xapp-test',
     verificationToken: o.verificationToken ?? 'fake-verification-token',
     teamId: o.teamId ?? 'T0000000001',
+    enterpriseId: o.enterpriseId,
+    enterpriseInstall: o.enterpriseInstall ?? false,
     teamDomain: o.teamDomain ?? 'fake-workspace',
     teamName: o.teamName ?? 'Fake Workspace',
     botUserId: o.botUserId ?? 'U0BOT00001',

@@ -8,7 +8,10 @@
  *   org.apiUrl                          `http://127.0.0.1:PORT/api/`
  *   GET  /oauth/v2/authorize?client_id&scope&redirect_uri&state   the consent page
  *   org.approve(authorizeUrl, { teamId, userId })   an installer says yes:
- *     -> the redirect Slack sends the browser to (`redirect_uri?code=…&state=…`)
+ *     -> the redirect Slack sends the browser to (`redirect_uri?code=…&state=…`);
+ *     `{ enterpriseId, userId }`: an org-wide install for every workspace of the
+ *     organisation (workspaces with that `enterpriseId` and `enterpriseInstall: true`,
+ *     one bot user for all); its token works in each, by the channel or user it names
  *   POST /api/oauth.v2.access           code exchange (client id and secret in the
  *     form or HTTP basic; code single-use, 10 minutes, redirect_uri as authorized),
  *     or `grant_type=refresh_token` (refresh tokens single-use: `invalid_refresh_token`)
@@ -59,6 +62,7 @@ export interface OrgRefresh {
   readonly at: number;
 }
 
+/** Whose a token, code or refresh token is: a workspace's (T…) or, org-wide, an organisation's (E…). */
 interface IssuedToken {
   readonly teamId: string;
   readonly expiresAt?: number;
@@ -84,7 +88,10 @@ export interface FakeSlackOrg {
   workspace(teamId: string): FakeSlack;
   setEventsUrl(url: string): void;
   /** The installer approves the consent page at `authorizeUrl`: the redirect back to the app. */
-  approve(authorizeUrl: string, as: { teamId: string; userId: string }): string;
+  approve(
+    authorizeUrl: string,
+    as: { teamId: string; userId: string } | { enterpriseId: string; userId: string },
+  ): string;
   /**
    * Removes the app from a workspace: its tokens stop working, then the two
    * events (`events: false`: not yet, as when the app's events URL is down).
@@ -142,6 +149,40 @@ export async function startFakeSlackOrg(options: FakeSlackOrgOptions): Promise<F
     if (!found) throw new Error(`fake-slack org: no workspace ${teamId}`);
     return found;
   };
+  /** The workspaces of an organisation installed org-wide. */
+  const ofEnterprise = (enterpriseId: string) =>
+    [...inner.values()].filter((w) => w.slack.options.enterpriseId === enterpriseId);
+  /**
+   * Where a call with an owner's token goes: its workspace, or for an org-wide
+   * token the organisation's workspace that has the channel the call names.
+   */
+  const route = (owner: string, channel: string | undefined, user: string | undefined) => {
+    if (inner.has(owner)) return workspace(owner);
+    const members = ofEnterprise(owner);
+    const found =
+      members.find((w) => w.slack.options.channels.some((c) => c.id === channel)) ??
+      members.find((w) => w.slack.options.users.some((u) => u.id === user));
+    return found ?? members[0]!;
+  };
+  /** The answer of oauth.v2.access about whom a token was issued to. */
+  const installedAs = (owner: string): Record<string, unknown> => {
+    if (inner.has(owner)) {
+      const ws = workspace(owner).slack.options;
+      return {
+        bot_user_id: ws.botUserId,
+        team: { id: ws.teamId, name: ws.teamName },
+        enterprise: ws.enterpriseId ? { id: ws.enterpriseId, name: ws.enterpriseId } : null,
+        is_enterprise_install: false,
+      };
+    }
+    const first = ofEnterprise(owner)[0]!.slack.options;
+    return {
+      bot_user_id: first.botUserId,
+      team: null,
+      enterprise: { id: owner, name: owner },
+      is_enterprise_install: true,
+    };
+  };
 
   /** A new bot token (and with rotation, its refresh token) for a workspace. */
   function issue(teamId: string): Record<string, unknown> {
@@ -181,16 +222,12 @@ export async function startFakeSlackOrg(options: FakeSlackOrgOptions): Promise<F
       }
       given.used = true;
       refreshes.push({ teamId: given.teamId, ok: true, at: Date.now() });
-      const ws = workspace(given.teamId).slack.options;
       return {
         ok: true,
         app_id: appId,
         scope: 'chat:write',
         token_type: 'bot',
-        bot_user_id: ws.botUserId,
-        team: { id: ws.teamId, name: ws.teamName },
-        enterprise: null,
-        is_enterprise_install: false,
+        ...installedAs(given.teamId),
         ...issue(given.teamId),
       };
     }
@@ -202,17 +239,13 @@ export async function startFakeSlackOrg(options: FakeSlackOrgOptions): Promise<F
     grant.used = true;
     if ((form.get('redirect_uri') ?? '') !== grant.redirectUri)
       return { ok: false, error: 'bad_redirect_uri' };
-    const ws = workspace(grant.teamId).slack.options;
     return {
       ok: true,
       app_id: appId,
       authed_user: { id: grant.userId },
       scope: grant.scope,
       token_type: 'bot',
-      bot_user_id: ws.botUserId,
-      team: { id: ws.teamId, name: ws.teamName },
-      enterprise: null,
-      is_enterprise_install: false,
+      ...installedAs(grant.teamId),
       ...issue(grant.teamId),
     };
   }
@@ -231,9 +264,10 @@ export async function startFakeSlackOrg(options: FakeSlackOrgOptions): Promise<F
   async function proxy(method: string, req: IncomingMessage, res: ServerResponse, body: Buffer) {
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
     const type = req.headers['content-type'] ?? '';
-    const arg = type.includes('application/x-www-form-urlencoded')
-      ? (new URLSearchParams(body.toString('utf8')).get('token') ?? undefined)
+    const form = type.includes('application/x-www-form-urlencoded')
+      ? new URLSearchParams(body.toString('utf8'))
       : undefined;
+    const arg = form?.get('token') ?? undefined;
     const token = bearer ?? arg;
     const issued = token ? tokens.get(token) : undefined;
     const refuse = (error: string) => {
@@ -252,7 +286,15 @@ export async function startFakeSlackOrg(options: FakeSlackOrgOptions): Promise<F
     if (issued.revoked) return refuse('token_revoked');
     if (issued.expiresAt !== undefined && issued.expiresAt <= Date.now())
       return refuse('token_expired');
-    const target = workspace(issued.teamId);
+    const json = type.includes('application/json')
+      ? (JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>)
+      : {};
+    const channel =
+      form?.get('channel') ??
+      form?.get('channel_id') ??
+      (typeof json['channel'] === 'string' ? json['channel'] : undefined);
+    const user = form?.get('user') ?? (typeof json['user'] === 'string' ? json['user'] : undefined);
+    const target = route(issued.teamId, channel ?? undefined, user ?? undefined);
     const headers: Record<string, string> = { authorization: `Bearer ${target.token}` };
     if (type) headers['content-type'] = type;
     const answer = await fetch(`${target.slack.apiUrl}${method}`, {
@@ -270,7 +312,7 @@ export async function startFakeSlackOrg(options: FakeSlackOrgOptions): Promise<F
     calls.push({
       method,
       token,
-      teamId: issued.teamId,
+      teamId: target.slack.options.teamId,
       ok: parsed.ok === true,
       ...(parsed.error ? { error: parsed.error } : {}),
       at: Date.now(),
@@ -336,12 +378,14 @@ export async function startFakeSlackOrg(options: FakeSlackOrgOptions): Promise<F
       if (`${url.origin}${url.pathname}` !== `${baseUrl}/oauth/v2/authorize`)
         throw new Error(`fake-slack org: ${authorizeUrl} is not this Slack's authorize URL`);
       const { scope, redirectUri, state } = authorizeParams(url);
-      const ws = workspace(as.teamId).slack.options;
-      if (!ws.users.some((u) => u.id === as.userId))
-        throw new Error(`fake-slack org: ${as.userId} is not a member of ${as.teamId}`);
-      const code = secret(`${as.teamId}.`);
+      const owner = 'teamId' in as ? as.teamId : as.enterpriseId;
+      const members = 'teamId' in as ? [workspace(as.teamId)] : ofEnterprise(as.enterpriseId);
+      if (members.length === 0) throw new Error(`fake-slack org: no organisation ${owner}`);
+      if (!members.some((w) => w.slack.options.users.some((u) => u.id === as.userId)))
+        throw new Error(`fake-slack org: ${as.userId} is not a member of ${owner}`);
+      const code = secret(`${owner}.`);
       grants.set(code, {
-        teamId: as.teamId,
+        teamId: owner,
         userId: as.userId,
         redirectUri,
         scope,
