@@ -160,8 +160,9 @@ export interface FakeSlackOptions {
   subscriptions?: EventSubscriptions;
 }
 
-export interface ResolvedOptions
-  extends Required<Omit<FakeSlackOptions, 'rates' | 'eventsUrl' | 'enterpriseId'>> {
+export interface ResolvedOptions extends Required<
+  Omit<FakeSlackOptions, 'rates' | 'eventsUrl' | 'enterpriseId'>
+> {
   eventsUrl: string | undefined;
   enterpriseId: string | undefined;
   /** Tier per method, windows already adjusted by `rates.windowMs`. */
