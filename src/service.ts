@@ -228,7 +228,7 @@ export async function startService(
     });
     const [platformEntries, dashboard] = await loading;
     const platforms = platformEntries
-      .map((entry) => entry.create(config, { log, learning: learned.for(entry.name), metrics }))
+      .map((entry) => entry.create(config, { log, learning: learned.for(entry.name), metrics, db }))
       .filter((platform) => platform !== undefined);
     const byName = new Map(platforms.map((p) => [p.name, p]));
     const budget = backend.budget;
@@ -238,7 +238,10 @@ export async function startService(
         throw new Error(`no surface for platform ${platform}: is it configured on this worker?`);
       return found;
     };
-    const surface = (platform: string) => platformNamed(platform).surface;
+    const surface = (platform: string, tenantId: string) => {
+      const found = platformNamed(platform);
+      return found.surfaceFor?.(tenantId) ?? found.surface;
+    };
 
     const conversations = new PgConversationStore(db);
     if (config.role !== 'gateway') {
