@@ -205,8 +205,11 @@ describe('Slack distribution (OAuth install), end to end', () => {
       channel: ONE.channels[4]!.id,
     });
     expect((await imagine.ack).acknowledged).toBe(true);
+    // The org records a call once the workspace has answered it: wait for both records.
+    const completed = () => org.calls.some((c) => c.method === 'files.completeUploadExternal');
     await slack.waitFor(
-      () => slack.files.find((f) => f.channel === ONE.channels[4]!.id && f.completedAt),
+      () =>
+        slack.files.find((f) => f.channel === ONE.channels[4]!.id && f.completedAt) && completed(),
       15_000,
       'the uploaded image',
     );
