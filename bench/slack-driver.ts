@@ -1,5 +1,5 @@
 /** The fake Slack as the benchmark drives and reads it. */
-import { startFakeSlack, type StoredMessage } from '../test/fakes/slack/index.js';
+import { startFakeSlack, type FakeSlack, type StoredMessage } from '../test/fakes/slack/index.js';
 import { tally, type Asked, type PlatformDriver } from './driver.js';
 import type { AnswerView, Version } from './metrics.js';
 import { SLACK, type Workload } from './workloads.js';
@@ -53,29 +53,7 @@ export async function slackDriver(w: Workload): Promise<PlatformDriver> {
       return { marker, eventAt, channel, key: sent.ts };
     },
 
-    views(asked, modelText): AnswerView[] {
-      return asked.map((a) => {
-        const replies = slack
-          .messages(a.channel, { threadTs: a.key, includeDeleted: true })
-          .filter(isBot);
-        const pages = replies.map((m): Version[] => [
-          ...m.history.map((v) => ({ at: v.at, text: v.text })),
-          ...(m.deleted ? [{ at: m.deletedAt ?? m.postedAt, text: '' }] : []),
-        ]);
-        const statusAt = slack.statuses
-          .filter((s) => s.channel === a.channel && s.threadTs === a.key && s.status !== '')
-          .map((s) => s.at);
-        const seen = [...replies.map((m) => m.postedAt), ...statusAt];
-        return {
-          marker: a.marker,
-          eventAt: a.eventAt,
-          modelText: modelText(a.marker),
-          firstVisibleAt: seen.length ? Math.min(...seen) : undefined,
-          firstMessageAt: replies.length ? Math.min(...replies.map((m) => m.postedAt)) : undefined,
-          pages,
-        };
-      });
-    },
+    views: (asked, modelText) => asked.map((a) => slackAnswerView(slack, a, isBot, modelText)),
 
     counts() {
       const okCalls = slack.requests.filter((r) => r.ok);
@@ -98,5 +76,33 @@ export async function slackDriver(w: Workload): Promise<PlatformDriver> {
     },
 
     close: () => slack.close(),
+  };
+}
+
+/** What one question got in its thread of one (fake) workspace. */
+export function slackAnswerView(
+  slack: FakeSlack,
+  a: Asked,
+  isBot: (m: StoredMessage) => boolean,
+  modelText: (marker: string) => string,
+): AnswerView {
+  const replies = slack
+    .messages(a.channel, { threadTs: a.key, includeDeleted: true })
+    .filter(isBot);
+  const pages = replies.map((m): Version[] => [
+    ...m.history.map((v) => ({ at: v.at, text: v.text })),
+    ...(m.deleted ? [{ at: m.deletedAt ?? m.postedAt, text: '' }] : []),
+  ]);
+  const statusAt = slack.statuses
+    .filter((s) => s.channel === a.channel && s.threadTs === a.key && s.status !== '')
+    .map((s) => s.at);
+  const seen = [...replies.map((m) => m.postedAt), ...statusAt];
+  return {
+    marker: a.marker,
+    eventAt: a.eventAt,
+    modelText: modelText(a.marker),
+    firstVisibleAt: seen.length ? Math.min(...seen) : undefined,
+    firstMessageAt: replies.length ? Math.min(...replies.map((m) => m.postedAt)) : undefined,
+    pages,
   };
 }

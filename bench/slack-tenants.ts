@@ -6,7 +6,8 @@
 import { startFakeSlackOrg, type FakeSlackOrg } from '../test/fakes/slack/org.js';
 import type { StoredMessage } from '../test/fakes/slack/index.js';
 import { tally, type Asked, type PlatformCounts } from './driver.js';
-import type { AnswerView, Version } from './metrics.js';
+import type { AnswerView } from './metrics.js';
+import { slackAnswerView } from './slack-driver.js';
 
 const POSTS = ['chat.postMessage', 'chat.startStream'];
 const EDITS = ['chat.update', 'chat.appendStream'];
@@ -121,32 +122,12 @@ export async function slackTenants(count: number): Promise<SlackTenants> {
       return { marker, eventAt, channel, key: sent.ts };
     },
 
-    views(asked, modelText): AnswerView[] {
-      return asked.map((a) => {
+    views: (asked, modelText) =>
+      asked.map((a) => {
         const w = teamOf.get(a.channel)!;
-        const slack = org.workspace(w.teamId);
         const isBot = (m: StoredMessage) => m.user === w.botUserId && m.botId === w.botId;
-        const replies = slack
-          .messages(a.channel, { threadTs: a.key, includeDeleted: true })
-          .filter(isBot);
-        const pages = replies.map((m): Version[] => [
-          ...m.history.map((v) => ({ at: v.at, text: v.text })),
-          ...(m.deleted ? [{ at: m.deletedAt ?? m.postedAt, text: '' }] : []),
-        ]);
-        const statusAt = slack.statuses
-          .filter((s) => s.channel === a.channel && s.threadTs === a.key && s.status !== '')
-          .map((s) => s.at);
-        const seen = [...replies.map((m) => m.postedAt), ...statusAt];
-        return {
-          marker: a.marker,
-          eventAt: a.eventAt,
-          modelText: modelText(a.marker),
-          firstVisibleAt: seen.length ? Math.min(...seen) : undefined,
-          firstMessageAt: replies.length ? Math.min(...replies.map((m) => m.postedAt)) : undefined,
-          pages,
-        };
-      });
-    },
+        return slackAnswerView(org.workspace(w.teamId), a, isBot, modelText);
+      }),
 
     counts() {
       const requests = spaces.flatMap((w) => org.workspace(w.teamId).requests);

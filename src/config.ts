@@ -41,6 +41,19 @@ const number = (fallback: number, min: number, max: number) => {
     .default(fallback);
 };
 
+/** `auto` (Discord's recommended count, from `GET /gateway/bot`) or a whole number of shards. */
+const shards = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .default('auto')
+  .pipe(
+    z.string().regex(/^(auto|[1-9]\d{0,4})$/, {
+      error: 'must be auto or a whole number of shards from 1 to 99999',
+    }),
+  )
+  .transform((value) => (value === 'auto' ? ('auto' as const) : Number(value)));
+
 /** `true`/`false` (and the usual words for them: yes/no, on/off, 1/0). */
 const flag = (fallback: boolean) =>
   z
@@ -81,11 +94,25 @@ const envSchema = z.object({
   DISCORD_API_URL: url('https://discord.com/api'),
   // The privileged Message Content intent: replies without the ping and thread follow-ups.
   DISCORD_MESSAGE_CONTENT: flag(true),
+  // How many gateway sessions (shards) the bot's Discord connection is split into, over every gateway process.
+  DISCORD_SHARDS: shards,
 
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_APP_TOKEN: optionalString,
   SLACK_API_URL: url('https://slack.com/api'),
+  // OAuth mode (any number of workspaces through /slack/install): set SLACK_CLIENT_ID.
+  SLACK_CLIENT_ID: optionalString,
+  SLACK_CLIENT_SECRET: optionalString,
+  SLACK_STATE_SECRET: optionalString,
+  SLACK_ENCRYPTION_KEY: optionalString,
+  // The service's public base URL: Slack sends installers back to PUBLIC_URL/slack/oauth_redirect.
+  PUBLIC_URL: z
+    .string()
+    .trim()
+    .pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }))
+    .transform((value) => value.replace(/\/+$/, ''))
+    .optional(),
 
   // Neither set: an embedded PostgreSQL under DATA_DIR holds everything.
   DATABASE_URL: z
@@ -125,6 +152,9 @@ const envSchema = z.object({
   JOB_STALLED_INTERVAL_MS: int(3_000, 1_000, 600_000),
   JOB_MAX_STALLS: int(2, 0, 20),
   SHUTDOWN_GRACE_MS: int(20_000, 0, 600_000),
+  // A killed gateway's shards move within about 12 s: its leases lapse within
+  // 10 s and the others look every fifth of that.
+  SHARD_LEASE_MS: int(10_000, 1_000, 60_000),
 });
 
 /** Rules across variables; checked on the raw values so they are reported alongside the rest. */
@@ -136,19 +166,27 @@ function crossProblems(source: Record<string, string | undefined>): string[] {
       `${set('DISCORD_TOKEN') ? 'DISCORD_APPLICATION_ID' : 'DISCORD_TOKEN'}: DISCORD_TOKEN and DISCORD_APPLICATION_ID go together: set both to enable Discord`,
     );
   }
-  if (!set('DISCORD_TOKEN') && !set('DISCORD_APPLICATION_ID') && !set('SLACK_BOT_TOKEN')) {
+  if (
+    !set('DISCORD_TOKEN') &&
+    !set('DISCORD_APPLICATION_ID') &&
+    !set('SLACK_BOT_TOKEN') &&
+    !set('SLACK_CLIENT_ID')
+  ) {
     problems.push(
       'DISCORD_TOKEN: no platform is configured: set DISCORD_TOKEN and DISCORD_APPLICATION_ID for Discord, SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN) for Slack, or both',
     );
   }
+  const oauth = set('SLACK_CLIENT_ID');
   for (const name of ['SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN']) {
-    if (set(name) && !set('SLACK_BOT_TOKEN'))
+    if (set(name) && !set('SLACK_BOT_TOKEN') && !oauth)
       problems.push(`SLACK_BOT_TOKEN: ${name} is set, but Slack needs its bot token (xoxb-…) too`);
   }
+  problems.push(...oauthProblems(source, set));
   // Only the gateway receives Slack's events: it must check their signatures
   // (HTTP) or hold the socket-mode connection.
   if (
     set('SLACK_BOT_TOKEN') &&
+    !oauth &&
     source.ROLE?.trim() !== 'worker' &&
     !set('SLACK_SIGNING_SECRET') &&
     !set('SLACK_APP_TOKEN')
@@ -172,6 +210,50 @@ function crossProblems(source: Record<string, string | undefined>): string[] {
       'CHUTES_API_KEY: is required for ROLE=all and ROLE=worker (the key from chutes.ai → API keys)',
     );
   }
+  return problems;
+}
+
+/** How to make a SLACK_ENCRYPTION_KEY, for the sentences about a missing or malformed one. */
+const MAKE_KEY =
+  'make one with `openssl rand -hex 32` and keep it: the stored bot tokens cannot be read without it';
+
+/** OAuth mode's variables: each missing one is its own sentence. */
+function oauthProblems(
+  source: Record<string, string | undefined>,
+  set: (name: string) => boolean,
+): string[] {
+  const problems: string[] = [];
+  const oauthOnly = ['SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET', 'SLACK_ENCRYPTION_KEY'] as const;
+  if (!set('SLACK_CLIENT_ID')) {
+    for (const name of oauthOnly) {
+      if (set(name))
+        problems.push(
+          `SLACK_CLIENT_ID: ${name} is set, but installing the app through /slack/install needs SLACK_CLIENT_ID too (Basic Information → App Credentials)`,
+        );
+    }
+    return problems;
+  }
+  if (set('SLACK_BOT_TOKEN'))
+    problems.push(
+      'SLACK_BOT_TOKEN: set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID (any number of workspaces, installed through /slack/install), not both; in OAuth mode install the app to the first workspace through /slack/install too',
+    );
+  const why = {
+    SLACK_CLIENT_SECRET:
+      'is required with SLACK_CLIENT_ID to exchange install codes (Basic Information → App Credentials → Client Secret)',
+    SLACK_STATE_SECRET:
+      'is required with SLACK_CLIENT_ID to sign the install state (any long random string, e.g. `openssl rand -hex 32`)',
+    SLACK_ENCRYPTION_KEY: `is required with SLACK_CLIENT_ID to encrypt the stored bot tokens: ${MAKE_KEY}`,
+    SLACK_SIGNING_SECRET:
+      'is required with SLACK_CLIENT_ID to check the signatures of Slack events (Basic Information → Signing Secret)',
+    PUBLIC_URL:
+      'is required with SLACK_CLIENT_ID: the public base URL of this service, where Slack sends installers back (PUBLIC_URL/slack/oauth_redirect)',
+  } as const;
+  for (const [name, sentence] of Object.entries(why)) {
+    if (!set(name)) problems.push(`${name}: ${sentence}`);
+  }
+  const key = source.SLACK_ENCRYPTION_KEY?.trim();
+  if (key && !/^[0-9a-fA-F]{64}$/.test(key))
+    problems.push(`SLACK_ENCRYPTION_KEY: must be 32 bytes written as 64 hex digits: ${MAKE_KEY}`);
   return problems;
 }
 
@@ -220,13 +302,22 @@ export interface Config {
      * message in the threads it opened; without it, only mentions and DMs.
      */
     readonly messageContent: boolean;
+    /** Shards over all gateway processes: `auto` takes Discord's recommended count. */
+    readonly shards: 'auto' | number;
   };
   readonly slack?: {
-    readonly botToken: string;
+    /** Single-workspace mode; unset in OAuth mode (`oauth`). */
+    readonly botToken?: string;
+    /** OAuth mode: any number of workspaces install the app through /slack/install. */
+    readonly oauth?: SlackOAuthConfig;
     readonly signingSecret?: string;
     readonly appToken?: string;
     readonly apiUrl: string;
   };
+  /** How long a gateway's lease on a shard lasts without renewal (SHARD_LEASE_MS). */
+  readonly shardLeaseMs: number;
+  /** How often gateways renew their leases and claim free shards: a fifth of the lease. */
+  readonly shardTickMs: number;
   /** Questions per minute per person and per channel (0: no limit). */
   readonly flood: { readonly perUser: number; readonly perChannel: number };
   readonly worker: {
@@ -238,6 +329,16 @@ export interface Config {
     readonly maxStalls: number;
     readonly shutdownGraceMs: number;
   };
+}
+
+export interface SlackOAuthConfig {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly stateSecret: string;
+  /** AES-256-GCM key (32 bytes) for the bot tokens stored in Postgres. */
+  readonly encryptionKey: Buffer;
+  /** The service's public base URL, without the trailing slash. */
+  readonly publicUrl: string;
 }
 
 export class ConfigError extends BotError {
@@ -304,16 +405,29 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
             applicationId: env.DISCORD_APPLICATION_ID,
             apiUrl: env.DISCORD_API_URL,
             messageContent: env.DISCORD_MESSAGE_CONTENT,
+            shards: env.DISCORD_SHARDS,
           }
         : undefined,
-    slack: env.SLACK_BOT_TOKEN
-      ? {
-          botToken: env.SLACK_BOT_TOKEN,
-          signingSecret: env.SLACK_SIGNING_SECRET,
-          appToken: env.SLACK_APP_TOKEN,
-          apiUrl: env.SLACK_API_URL,
-        }
-      : undefined,
+    slack:
+      env.SLACK_BOT_TOKEN || env.SLACK_CLIENT_ID
+        ? {
+            botToken: env.SLACK_BOT_TOKEN,
+            oauth: env.SLACK_CLIENT_ID
+              ? {
+                  clientId: env.SLACK_CLIENT_ID,
+                  clientSecret: env.SLACK_CLIENT_SECRET!,
+                  stateSecret: env.SLACK_STATE_SECRET!,
+                  encryptionKey: Buffer.from(env.SLACK_ENCRYPTION_KEY!, 'hex'),
+                  publicUrl: env.PUBLIC_URL!,
+                }
+              : undefined,
+            signingSecret: env.SLACK_SIGNING_SECRET,
+            appToken: env.SLACK_APP_TOKEN,
+            apiUrl: env.SLACK_API_URL,
+          }
+        : undefined,
+    shardLeaseMs: env.SHARD_LEASE_MS,
+    shardTickMs: Math.max(200, Math.round(env.SHARD_LEASE_MS / 5)),
     worker: {
       concurrency: env.WORKER_CONCURRENCY,
       attempts: env.JOB_ATTEMPTS,

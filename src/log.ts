@@ -17,12 +17,16 @@ const REDACT = [
   'botToken',
   'appToken',
   'signingSecret',
+  'refreshToken',
+  'clientSecret',
   'authorization',
   '*.apiKey',
   '*.token',
   '*.botToken',
   '*.appToken',
   '*.signingSecret',
+  '*.refreshToken',
+  '*.clientSecret',
   '*.authorization',
   '*.Authorization',
   'headers.authorization',
@@ -33,6 +37,9 @@ const REDACT = [
   'config.slack.botToken',
   'config.slack.signingSecret',
   'config.slack.appToken',
+  'config.slack.oauth.clientSecret',
+  'config.slack.oauth.stateSecret',
+  'config.slack.oauth.encryptionKey',
 ];
 
 export function createLogger(
@@ -96,8 +103,17 @@ const INTERACTION_TOKEN = /(\/(?:webhooks|interactions)\/\d+\/)[^/?\s"']+/g;
 /** A Slack slash command's `response_url` (`…/commands/{team}/{id}/{secret}`) answers for anyone holding it. */
 const RESPONSE_URL = /(\/commands\/)[^?\s"']+/g;
 
+/**
+ * Slack tokens (`xoxb-…`, rotating `xoxe.xoxb-…`, refresh `xoxe-…`): the
+ * installations' tokens are not known at start, so they are scrubbed by shape.
+ */
+const SLACK_TOKEN = /\bxox[a-z]?[.-][A-Za-z0-9.-]+/g;
+
 export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text.replace(INTERACTION_TOKEN, '$1[redacted]').replace(RESPONSE_URL, '$1[redacted]');
+  let out = text
+    .replace(INTERACTION_TOKEN, '$1[redacted]')
+    .replace(RESPONSE_URL, '$1[redacted]')
+    .replace(SLACK_TOKEN, '[redacted]');
   for (const secret of secrets) out = out.split(secret).join('[redacted]');
   return out;
 }

@@ -38,6 +38,9 @@ async function main(): Promise<void> {
     config.slack?.botToken,
     config.slack?.signingSecret,
     config.slack?.appToken,
+    config.slack?.oauth?.clientSecret,
+    config.slack?.oauth?.stateSecret,
+    config.slack?.oauth?.encryptionKey.toString('hex'),
     config.adminPassword,
   ].filter((s): s is string => Boolean(s));
   const pretty =

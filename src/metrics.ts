@@ -113,6 +113,12 @@ export function createPromMetrics(): PromMetrics {
     help: 'Model streams open in this process',
     registers,
   });
+  const shards = new Gauge({
+    name: `${PREFIX}gateway_shards`,
+    help: "Gateway shards (Discord's) this process holds",
+    labelNames: ['platform'],
+    registers,
+  });
 
   const metrics: Metrics = {
     event: (platform, kind) => events.inc({ platform, kind }),
@@ -144,6 +150,7 @@ export function createPromMetrics(): PromMetrics {
     jobFailed: () => failed.inc(),
     activeStreams: (delta) => streams.inc(delta),
     feedback: (platform, value) => feedback.inc({ platform, value }),
+    gatewayShards: (platform, count) => shards.set({ platform }, count),
   };
 
   const handler: RequestListener = (req, res) => {

@@ -156,6 +156,10 @@ export async function startService(
 
     let redisOutage: OutageLog | undefined;
     const onShardError = (error: unknown, message: string) => warn({ err: error }, message);
+    const shardTimings = {
+      leaseTtlMs: config.shardLeaseMs,
+      tickMs: config.shardTickMs,
+    };
     const onRedisError = (error: Error) => {
       if (!redisOutage?.absorb(error, 'redis connection'))
         warn({ err: error }, 'Redis connection error');
@@ -168,6 +172,7 @@ export async function startService(
             waitFor,
             onError: onRedisError,
             onShardError,
+            shardTimings,
           })
         : database.then(() =>
             openPostgresBackend(
@@ -177,7 +182,7 @@ export async function startService(
                 if (!postgresOutage.absorb(error, 'idle queue connection'))
                   warn({ err: error }, 'idle Postgres connection of the queue lost');
               },
-              { waitFor, onShardError },
+              { waitFor, onShardError, shardTimings },
             ),
           ),
       starting,
@@ -223,7 +228,7 @@ export async function startService(
     });
     const [platformEntries, dashboard] = await loading;
     const platforms = platformEntries
-      .map((entry) => entry.create(config, { log, learning: learned.for(entry.name), metrics }))
+      .map((entry) => entry.create(config, { log, learning: learned.for(entry.name), metrics, db }))
       .filter((platform) => platform !== undefined);
     const byName = new Map(platforms.map((p) => [p.name, p]));
     const budget = backend.budget;
@@ -233,7 +238,10 @@ export async function startService(
         throw new Error(`no surface for platform ${platform}: is it configured on this worker?`);
       return found;
     };
-    const surface = (platform: string) => platformNamed(platform).surface;
+    const surface = (platform: string, tenantId: string) => {
+      const found = platformNamed(platform);
+      return found.surfaceFor?.(tenantId) ?? found.surface;
+    };
 
     const conversations = new PgConversationStore(db);
     if (config.role !== 'gateway') {
@@ -381,6 +389,7 @@ export async function startService(
             budget,
             conversations,
             settings,
+            shards: backend.shards,
           });
           closers.push(() => gateway.close());
           Object.assign(routes, gateway.routes);

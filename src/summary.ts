@@ -8,7 +8,7 @@
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Config } from './config.js';
-import { SLACK_EVENTS_PATH } from './platforms/slack/events-path.js';
+import { SLACK_EVENTS_PATH, SLACK_INSTALL_PATH } from './platforms/slack/events-path.js';
 
 /**
  * The bot permissions of the Discord invite (README, "Quick start: Discord"):
@@ -26,6 +26,8 @@ export interface StartupSummary {
   /** Slack over HTTP, where a gateway runs: where this process takes Slack's requests. */
   readonly slackRequestUrl?: string;
   readonly slackRequestUrlHint?: string;
+  /** Slack in OAuth mode: where a workspace installs the app ("Add to Slack"). */
+  readonly slackInstallUrl?: string;
   readonly discordInvite?: string;
   /** Where conversations, settings and usage live. */
   readonly data: string;
@@ -55,7 +57,9 @@ export function startupSummary(config: Config, inputs: SummaryInputs): StartupSu
   const slackMode = config.slack?.appToken ? 'Socket Mode' : 'events over HTTP';
   const platforms = [
     config.discord ? 'Discord' : undefined,
-    config.slack ? `Slack (${slackMode})` : undefined,
+    config.slack
+      ? `Slack (${slackMode}${config.slack.oauth ? ', any workspace that installs the app' : ''})`
+      : undefined,
   ].filter(Boolean);
   const receivesSlack = config.slack && !config.slack.appToken && config.role !== 'worker';
   const dataDir = path.resolve(config.dataDir);
@@ -67,6 +71,9 @@ export function startupSummary(config: Config, inputs: SummaryInputs): StartupSu
           slackRequestUrl: `${base}${SLACK_EVENTS_PATH}`,
           slackRequestUrlHint: `Slack needs the public HTTPS address of this URL (a reverse proxy or tunnel to port ${inputs.port}, path ${SLACK_EVENTS_PATH}) as the app's Request URL; or set SLACK_APP_TOKEN for Socket Mode`,
         }
+      : {}),
+    ...(config.slack?.oauth && config.role !== 'worker'
+      ? { slackInstallUrl: `${config.slack.oauth.publicUrl}${SLACK_INSTALL_PATH}` }
       : {}),
     ...(config.discord
       ? {

@@ -9,7 +9,7 @@ import type { SettingsSource } from './settings/index.js';
 import type { ChatSurface } from './surface.js';
 
 export interface ChatJobDeps {
-  readonly surface: (platform: string) => ChatSurface;
+  readonly surface: (platform: string, tenantId: string) => ChatSurface;
   readonly budget: RateBudget;
   readonly model: ChatModel;
   readonly store: ConversationStore;

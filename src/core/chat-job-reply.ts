@@ -19,7 +19,7 @@ export async function markQueued(
   deps: Pick<ChatJobDeps, 'surface' | 'budget'>,
   waiting: boolean,
 ): Promise<void> {
-  const surface = deps.surface(job.platform);
+  const surface = deps.surface(job.platform, job.tenantId);
   if (!surface.markWaiting) return;
   const where = { channelId: job.channelId, tenantId: job.tenantId };
   const op = waiting ? 'mark' : 'unmark';
@@ -69,7 +69,7 @@ export async function openThread(
   ctx: JobContext,
   deps: Pick<ChatJobDeps, 'surface' | 'budget' | 'log'>,
 ): Promise<ReplyTarget> {
-  const surface = deps.surface(job.platform);
+  const surface = deps.surface(job.platform, job.tenantId);
   let target = inPlace(job);
   if (surface.startThread) {
     const question = { ...target, messageId: job.messageId };
@@ -101,11 +101,12 @@ export function replyTo(
   options: Partial<ReplyRendererOptions>,
 ): ReplyRenderer {
   return new ReplyRenderer({
-    surface: deps.surface(job.platform),
+    surface: deps.surface(job.platform, job.tenantId),
     budget: deps.budget,
     target: inPlace(job),
     tenantId: job.tenantId,
     recipientId: job.author.id,
+    ...(job.author.tenantId ? { recipientTenantId: job.author.tenantId } : {}),
     log: deps.log,
     ...options,
   });

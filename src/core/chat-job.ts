@@ -141,7 +141,7 @@ export async function handleChatJob(
       await renderer.finish(refused, []);
       return;
     }
-    const surface = deps.surface(job.platform);
+    const surface = deps.surface(job.platform, job.tenantId);
     const asked = await withAttachments(job, settings, {
       fetch: surface.fetchAttachment
         ? (file, signal) => surface.fetchAttachment!(job.tenantId, file, signal)

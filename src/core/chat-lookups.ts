@@ -48,7 +48,7 @@ function historyView(job: ChatJob): HistoryView | undefined {
  * whoever cannot be looked up keeps their id.
  */
 async function withNames(job: ChatJob, deps: ChatJobDeps): Promise<ChatJob> {
-  const surface = deps.surface(job.platform);
+  const surface = deps.surface(job.platform, job.tenantId);
   if (!job.unnamed?.length || !surface.names) return job;
   let names: ReadonlyMap<string, string>;
   try {

@@ -29,7 +29,7 @@ export async function handleCommandJob(
     if (!deps.imagine) throw new Error(`${job.command} needs the image deps`);
     return action.job(job, ctx, deps.imagine);
   }
-  const surface = deps.interactions(job.platform);
+  const surface = deps.interactions(job.platform, job.tenantId);
   try {
     const text = await answer(action, await withActor(job, surface), surface.adminsAre, deps);
     await surface.respond(job.interaction, { text });
@@ -56,7 +56,7 @@ export async function reportAbandonedCommand(
   job: CommandJob,
   deps: Pick<CommandDeps, 'interactions'>,
 ): Promise<void> {
-  await deps.interactions(job.platform).respond(job.interaction, { text: INTERNAL });
+  await deps.interactions(job.platform, job.tenantId).respond(job.interaction, { text: INTERNAL });
 }
 
 /** Who may run it, then its options, then its handler: the first that has something to say. */

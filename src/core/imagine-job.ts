@@ -62,7 +62,7 @@ export const IMAGINE_OPTIONS = [
 ] as const satisfies readonly OptionSpec[];
 
 export interface ImagineDeps {
-  readonly interactions: (platform: string) => InteractionSurface;
+  readonly interactions: (platform: string, tenantId: string) => InteractionSurface;
   readonly images: ImageModel;
   readonly settings: SettingsSource;
   readonly usage: Pick<ConversationStore, 'recordUsage'>;
@@ -105,7 +105,7 @@ export async function handleImagineJob(
   deps: ImagineDeps,
 ): Promise<void> {
   const now = deps.now ?? Date.now;
-  const surface = deps.interactions(job.platform);
+  const surface = deps.interactions(job.platform, job.tenantId);
   const parsed = parseImagineOptions(job.options);
   if (!parsed.ok) {
     await surface.respond(job.interaction, { text: parsed.message });

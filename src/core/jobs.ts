@@ -9,6 +9,12 @@ export interface JobAuthor {
   readonly id: string;
   /** Display name as the platform shows it; told to the model. */
   readonly name: string;
+  /**
+   * The author's own tenant where it is not the job's (Slack Connect: a
+   * person of another workspace asking in a shared channel). The job's
+   * tenant (settings, quotas) stays the one the bot is installed in.
+   */
+  readonly tenantId?: string;
 }
 
 /**

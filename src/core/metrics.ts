@@ -35,6 +35,8 @@ export interface Metrics {
   activeStreams(delta: 1 | -1): void;
   /** Someone voted on an answer (a new or changed vote). */
   feedback?(platform: string, value: 'up' | 'down'): void;
+  /** How many gateway shards (Discord's) this process holds now. */
+  gatewayShards?(platform: string, count: number): void;
 }
 
 /** Observes nothing: the default where no monitoring is wired (unit tests, tools). */

@@ -132,11 +132,12 @@ export abstract class ReplyPages {
 
   /** Stops a stream this reply no longer writes through (see closeLeftoverStream). */
   protected closeStream(message: MessageRef): Promise<void> {
-    const { target, tenantId, recipientId } = this.options;
+    const { target, tenantId, recipientId, recipientTenantId } = this.options;
     const stream = this.surface.openStream?.({
       ...target,
       tenantId,
       recipientId: recipientId ?? '',
+      ...(recipientTenantId ? { recipientTenantId } : {}),
     });
     return closeLeftoverStream(this.calls, stream, message);
   }

@@ -12,6 +12,8 @@ export interface ReplyRendererOptions {
   readonly tenantId: string;
   /** Whom the answer is for; a native stream is offered only when this is known. */
   readonly recipientId?: string;
+  /** The recipient's own tenant where it is not `tenantId` (Slack Connect: the asker's workspace). */
+  readonly recipientTenantId?: string;
   /** Identifies the reply across attempts; each page's post carries `<key>:<page>`. */
   readonly idempotencyKey?: string;
   /** Messages an earlier attempt of the same job posted: reused, never posted twice. */

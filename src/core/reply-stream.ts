@@ -59,6 +59,7 @@ export class ReplyRenderer extends ReplyPages {
             ...options.target,
             tenantId: options.tenantId,
             recipientId: options.recipientId,
+            ...(options.recipientTenantId ? { recipientTenantId: options.recipientTenantId } : {}),
           })
         : undefined;
     if (stream) this.native = new NativeReply(stream, this.calls);

@@ -115,6 +115,8 @@ export interface StreamTarget extends ReplyTarget {
   readonly tenantId: string;
   /** The person who asked (Slack streams outside DMs name their recipient). */
   readonly recipientId: string;
+  /** The asker's own tenant where it is not `tenantId` (Slack Connect); unset: `tenantId`. */
+  readonly recipientTenantId?: string;
 }
 
 /**

@@ -213,3 +213,39 @@ export const answerFeedback = pgTable(
     index('answer_feedback_tenant').on(t.platform, t.tenantId, t.model),
   ],
 );
+
+/**
+ * Slack installations (OAuth mode): one row per workspace, or per
+ * enterprise for an org-wide install (`key` is then the enterprise id).
+ * Tokens are AES-256-GCM sealed with SLACK_ENCRYPTION_KEY
+ * (platforms/slack/token-cipher.ts). Removed at once when Slack says the
+ * app was uninstalled or its tokens revoked; the workspace's settings and
+ * history stay (a reinstall finds them) until forget-workspace deletes them.
+ */
+export const slackInstallations = pgTable('slack_installations', {
+  /** The team id (T…), or the enterprise id (E…) of an org-wide install. */
+  key: text('key').primaryKey(),
+  teamId: text('team_id'),
+  enterpriseId: text('enterprise_id'),
+  isEnterpriseInstall: boolean('is_enterprise_install').notNull().default(false),
+  appId: text('app_id'),
+  botUserId: text('bot_user_id').notNull(),
+  botId: text('bot_id'),
+  scopes: text('scopes').notNull().default(''),
+  botToken: text('bot_token').notNull(),
+  /** Token rotation: the single-use refresh token, and when the bot token expires. */
+  botRefreshToken: text('bot_refresh_token'),
+  botExpiresAt: timestamp('bot_expires_at', { withTimezone: true }),
+  installedBy: text('installed_by'),
+  installedAt: timestamp('installed_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * The workspaces seen under an org-wide install: a job carries its team id
+ * only, and finds the enterprise's installation through this.
+ */
+export const slackEnterpriseTeams = pgTable('slack_enterprise_teams', {
+  teamId: text('team_id').primaryKey(),
+  enterpriseId: text('enterprise_id').notNull(),
+});

@@ -5,6 +5,7 @@
  */
 import type { RequestListener } from 'node:http';
 import type { Config } from '../config.js';
+import type { Db } from '../db/client.js';
 import type { CommandStyle } from '../core/commands/definition.js';
 import type { JobSink } from '../core/jobs.js';
 import type { Metrics } from '../core/metrics.js';
@@ -13,6 +14,7 @@ import type { ConversationPresence } from '../core/ports.js';
 import type { RateBudget } from '../core/rate-budget.js';
 import type { RateLearning } from '../core/rate-learning.js';
 import type { SettingsSource } from '../core/settings/index.js';
+import type { ShardCoordination } from '../core/shard-coordination.js';
 import type { ChatSurface, InteractionSurface } from '../core/surface.js';
 import type { Logger } from '../log.js';
 
@@ -36,6 +38,8 @@ export interface GatewayContext {
   readonly conversations: ConversationPresence;
   /** Tenants' settings, for a gateway whose choice of where an answer goes follows one. */
   readonly settings: Pick<SettingsSource, 'get'>;
+  /** Where gateway processes share a platform's shards (the queue's store). */
+  readonly shards: ShardCoordination;
 }
 
 export interface RunningGateway {
@@ -48,6 +52,12 @@ export interface Platform {
   readonly name: string;
   /** The REST side, through which workers answer. */
   readonly surface: ChatSurface & InteractionSurface;
+  /**
+   * The surface for one tenant, where a tenant's calls need their own
+   * credentials (Slack in OAuth mode: each workspace's bot token); unset:
+   * `surface` serves every tenant.
+   */
+  surfaceFor?(tenantId: string): ChatSurface & InteractionSurface;
   /** How the platform offers commands, for answers that show them (/help). */
   readonly commandStyle: CommandStyle;
   /** Connects, registers the platform's commands, and turns its events into jobs. */
@@ -60,6 +70,8 @@ export interface PlatformServices {
   readonly learning: RateLearning;
   /** Counts the platform API's responses by status (`platformRequest`). */
   readonly metrics?: Metrics;
+  /** The service's database, for a platform that keeps its own rows (Slack's installations). */
+  readonly db?: Db;
 }
 
 export interface PlatformEntry {

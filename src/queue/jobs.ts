@@ -45,7 +45,7 @@ export const chatJobSchema = z.object({
   threadId: id.optional(),
   replyTo: id.optional(),
   newThread: z.object({ name: z.string().min(1).max(200) }).optional(),
-  author: z.object({ id, name: z.string().min(1).max(200) }),
+  author: z.object({ id, name: z.string().min(1).max(200), tenantId: id.optional() }),
   text: z.string().max(40_000),
   attachments: z
     .array(

@@ -111,8 +111,6 @@ export class LeaseMembership implements ShardMembership {
   private stopped = false;
   private rebalancing?: Promise<void>;
   private renewing = false;
-  /** When the last renewal that succeeded was sent (process clock: only to measure an outage). */
-  private renewedAt = performance.now();
   private failing = false;
   private readonly owner: string;
   private readonly shardCount: number;
@@ -140,12 +138,10 @@ export class LeaseMembership implements ShardMembership {
 
   /** Registers the membership (a store that cannot be reached fails the join), then ticks. */
   async start(): Promise<void> {
-    const sentAt = performance.now();
     await within(
       this.store.tick(this.owner, this.shardCount, [], this.timings.leaseTtlMs),
       this.timings.leaseTtlMs,
     );
-    this.renewedAt = sentAt;
     // The first claims wait a tick: processes started together see each
     // other by then and split the shards without one taking all first.
     this.schedule();
@@ -195,14 +191,12 @@ export class LeaseMembership implements ShardMembership {
 
   /**
    * One renewal; the answer, or undefined when the store could not be
-   * reached. Shards it gives up (lost to another owner, or held past the TTL
-   * of an outage) are released locally after the renewal, so that a slow
-   * handler never holds up the next one.
+   * reached. Shards it gives up (lost to another owner) are released locally
+   * after the renewal, so that a slow handler never holds up the next one.
    */
   private async renew(): Promise<TickAnswer | undefined> {
     if (this.renewing || this.stopped) return undefined;
     this.renewing = true;
-    const sentAt = performance.now();
     const asked = [...this.held, ...this.moving];
     let dropped: number[] = [];
     try {
@@ -210,18 +204,18 @@ export class LeaseMembership implements ShardMembership {
         this.store.tick(this.owner, this.shardCount, asked, this.timings.leaseTtlMs),
         this.timings.leaseTtlMs,
       );
-      this.renewedAt = sentAt;
       this.failing = false;
       const renewed = new Set(answer.renewed);
       // Lost to another owner (or expired): stop locally, leave the lease alone.
       dropped = asked.filter((id) => !renewed.has(id) && this.held.has(id) && !this.moving.has(id));
       return answer;
     } catch (error) {
+      // The shards stay connected while the store is away: their questions go
+      // to the outbox as before, and nobody else can take a lease meanwhile
+      // unless only this process lost the store. Then both run the shard
+      // until the next renewal here finds the lease gone (Discord allows two
+      // sessions on a shard; a question has one job, keyed by its message id).
       this.failed(error);
-      // Past the TTL our leases have expired: someone else may take them.
-      if (performance.now() - this.renewedAt > this.timings.leaseTtlMs) {
-        dropped = this.shards.filter((id) => !this.moving.has(id));
-      }
       return undefined;
     } finally {
       this.renewing = false;
@@ -303,7 +297,7 @@ export class LeaseMembership implements ShardMembership {
     this.failing = true;
     this.onError(
       error,
-      'shard store unreachable: held shards are released locally if it stays away past the lease TTL',
+      'shard store unreachable: the shards held stay connected; leases are renewed when it is back',
     );
   }
 }

@@ -61,10 +61,11 @@ function run(
   });
 }
 
+/** A JSON log record: an object (a pretty field's value alone, `0` or `"x"`, is not one). */
 const isJson = (line: string) => {
   try {
-    JSON.parse(line);
-    return true;
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null;
   } catch {
     return false;
   }
@@ -144,7 +145,7 @@ describe('LOG_FORMAT', () => {
       expect(output).toMatch(/^ {4}discordInvite: "https:\/\/discord\.com\/oauth2\/authorize\?/m);
       expect(output).toMatch(/^ {4}startSeconds: \d+(\.\d+)?$/m);
       expect(output).not.toContain(String.fromCharCode(27));
-      for (const line of output.split('\n').filter(Boolean)) expect(isJson(line)).toBe(false);
+      for (const line of output.split('\n').filter(Boolean)) expect(isJson(line), line).toBe(false);
       expect(output).not.toContain(DISCORD_TOKEN);
     } finally {
       await stack.stop();

@@ -219,6 +219,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           JOB_LOCK_MS: '3000',
           JOB_STALLED_INTERVAL_MS: '1000',
           SHUTDOWN_GRACE_MS: '3000',
+          // A killed gateway's shards move within about 2.5 s.
+          SHARD_LEASE_MS: '2000',
           // The scenarios ask many questions as one person within a minute:
           // not a flood. test/faults/bad-input.test.ts checks the limits.
           FLOOD_USER_PER_MINUTE: '0',

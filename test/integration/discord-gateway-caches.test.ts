@@ -6,7 +6,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'discord.js';
-import { startDiscordGateway } from '../../src/platforms/discord/gateway.js';
+import { startDiscordGateway, type DiscordGateway } from '../../src/platforms/discord/gateway.js';
 import { createDiscordRest, DiscordSurface } from '../../src/platforms/discord/surface.js';
 import { QUEUES } from '../../src/queue/jobs.js';
 import { JobProducer } from '../../src/queue/producer.js';
@@ -28,6 +28,7 @@ const person = (i: number) => ({
 let discord: FakeDiscord;
 let t: TestBackend;
 let queue: JobQueue;
+let gateway: DiscordGateway;
 let client: Client;
 beforeAll(async () => {
   discord = await startFakeDiscord({
@@ -45,9 +46,12 @@ beforeAll(async () => {
   t = await openTestBackend('redis');
   queue = t.backend.queue(QUEUES.chat);
   const log = pino({ level: 'silent' });
-  client = await startDiscordGateway({
+  gateway = await startDiscordGateway({
     token: TOKEN,
     apiUrl: discord.apiUrl,
+    applicationId: '900000000000000009',
+    shards: 'auto',
+    coordination: t.backend.shards,
     producer: new JobProducer({ chat: queue, commands: queue }, t.backend.order, 1),
     models: { chatModels: async () => [], modelInfos: async () => [] },
     log,
@@ -59,9 +63,10 @@ beforeAll(async () => {
     messageContent: true,
     settings: { get: () => Promise.reject(new Error('no settings here')) },
   });
+  client = gateway.client;
 }, 60_000);
 afterAll(async () => {
-  await client?.destroy();
+  await gateway?.close();
   await queue?.close();
   await t?.close();
   await discord?.close();

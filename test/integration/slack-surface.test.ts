@@ -15,13 +15,19 @@ import { DEFAULT_TIER_POINTS, startFakeSlack, type FakeSlack } from '../fakes/sl
 
 const TEAM = 'T0000000001';
 const ANN = 'U0ANN00001';
+/** Of another workspace, in a Slack Connect channel shared with TEAM. */
+const BEA = 'U0BEA00001';
+const BEA_TEAM = 'T0000000002';
 let slack: FakeSlack;
 let surface: SlackSurface;
 
 beforeAll(async () => {
   slack = await startFakeSlack({
     teamId: TEAM,
-    users: [{ id: ANN, name: 'ann' }],
+    users: [
+      { id: ANN, name: 'ann' },
+      { id: BEA, name: 'bea', teamId: BEA_TEAM },
+    ],
     channels: [
       { id: 'C1', name: 'one' },
       { id: 'C2', name: 'two' },
@@ -129,6 +135,19 @@ describe('SlackSurface', () => {
     expect((await failure(stream.append(ref, 'late'))).code).toBe('stream_refused');
     await surface.edit(ref, 'Edited after the stream.');
     expect(slack.message('C1', ref.messageId)!.markdown).toBe('Edited after the stream.');
+  });
+
+  it("names a Slack Connect asker's own workspace as the stream's recipient team", async () => {
+    const parent = slack.addUserMessage({ channel: 'C2', user: BEA, text: 'from afar' });
+    const target = { channelId: 'C2', threadId: parent.ts, tenantId: TEAM, recipientId: BEA };
+    // The channel owner's team is not hers: Slack refuses the stream.
+    const refused = await failure(surface.openStream(target)!.start('x'));
+    expect(refused.message).toContain('team_not_found');
+    const stream = surface.openStream({ ...target, recipientTenantId: BEA_TEAM })!;
+    const ref = await stream.start('Hello from here');
+    await stream.stop(ref, '');
+    const start = slack.requests.filter((r) => r.method === 'chat.startStream' && r.ok).at(-1);
+    expect(start?.params).toMatchObject({ recipient_user_id: BEA, recipient_team_id: BEA_TEAM });
   });
 
   it('offers no stream at the top of a channel, and one in a DM', () => {

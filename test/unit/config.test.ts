@@ -42,7 +42,29 @@ describe('loadConfig', () => {
       applicationId: '1',
       apiUrl: 'http://127.0.0.1:9/api',
       messageContent: true,
+      shards: 'auto',
     });
+  });
+
+  it('reads SHARD_LEASE_MS, renewing leases every fifth of it', () => {
+    expect(loadConfig(minimal)).toMatchObject({ shardLeaseMs: 10_000, shardTickMs: 2_000 });
+    expect(loadConfig({ ...minimal, SHARD_LEASE_MS: '2000' })).toMatchObject({
+      shardLeaseMs: 2_000,
+      shardTickMs: 400,
+    });
+    expect(problems({ ...minimal, SHARD_LEASE_MS: '500' })).toEqual([
+      'SHARD_LEASE_MS: must be a whole number from 1000 to 60000',
+    ]);
+  });
+
+  it('reads DISCORD_SHARDS as auto or a positive whole number, and names anything else', () => {
+    const discord = { ...minimal, DISCORD_TOKEN: 't', DISCORD_APPLICATION_ID: '1' };
+    expect(loadConfig({ ...discord, DISCORD_SHARDS: ' 4 ' }).discord?.shards).toBe(4);
+    expect(loadConfig({ ...discord, DISCORD_SHARDS: 'AUTO' }).discord?.shards).toBe('auto');
+    for (const bad of ['0', '-2', '1.5', 'many'])
+      expect(problems({ ...discord, DISCORD_SHARDS: bad })).toEqual([
+        'DISCORD_SHARDS: must be auto or a whole number of shards from 1 to 99999',
+      ]);
   });
 
   it('reads DISCORD_MESSAGE_CONTENT as true or false, and names anything else', () => {

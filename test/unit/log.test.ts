@@ -3,6 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { createLogger, scrub } from '../../src/log.js';
 
 describe('log redaction', () => {
+  it("scrubs Slack tokens by their shape: installations' tokens are not known at start", () => {
+    expect(
+      scrub('refresh xoxe-1-abc123 gave xoxe.xoxb-1-MTIz.def, old xoxb-12-34-Ab9 (bot)', []),
+    ).toBe('refresh [redacted] gave [redacted], old [redacted] (bot)');
+  });
+
   it('scrubs known secrets and interaction tokens from text', () => {
     expect(scrub('key cpk_abcdef123 used', ['cpk_abcdef123'])).toBe('key [redacted] used');
     expect(

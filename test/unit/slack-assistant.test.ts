@@ -53,7 +53,7 @@ describe('a started assistant thread', () => {
       },
     } as unknown as WebClient;
     const assistant = new SlackAssistant({
-      client,
+      client: () => client,
       surface: { platform: 'slack', limits: SLACK_LIMITS },
       budget: { tryTake: async () => 0 },
       settings: { get: () => Promise.reject(new Error('database away')) },

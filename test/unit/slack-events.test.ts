@@ -82,6 +82,20 @@ describe('Slack events → questions', () => {
       author: { id: 'U1', name: 'Ann' },
     });
     expect(job.replyTo).toBeUndefined();
+    // Asked by someone of the workspace itself: no tenant of their own.
+    expect(job.author.tenantId).toBeUndefined();
+  });
+
+  it("notes the asker's own workspace in a Slack Connect channel, and the queue keeps it", () => {
+    const job = toChatJob(mention({ user_team: 'T2', team: 'T2' }), {
+      teamId: 'T1',
+      authorName: 'Bea',
+      text: 'hi',
+      receivedAt: new Date(0),
+    });
+    // Settings and quotas stay the installation's workspace; the stream names the asker's.
+    expect(job.tenantId).toBe('T1');
+    expect(chatJobSchema.parse(job).author).toEqual({ id: 'U1', name: 'Bea', tenantId: 'T2' });
   });
 });
 

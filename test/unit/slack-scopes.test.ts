@@ -29,7 +29,7 @@ const manifest = JSON.parse(
 ) as Manifest;
 
 /** `client.chat.postMessage(`, `this.client.assistant.threads.setStatus(`: the method's name. */
-const CLIENT_CALL = /\bclient\.((?:[a-z]+\.)+[a-zA-Z]+)\(/g;
+const CLIENT_CALL = /\bclient\.((?:[a-z][a-z0-9]*\.)+[a-zA-Z]+)\(/g;
 const HELPER_CALL = /\bclient\.([a-zA-Z0-9]+)\(/g;
 const API_CALL = /\bapiCall\(\s*['"]([\w.]+)['"]/g;
 
@@ -80,7 +80,9 @@ describe('the Slack manifest and what the code calls', () => {
   it('asks for exactly the scopes the calls, events and commands need', () => {
     const needed = [
       ...Object.values(METHOD_SCOPES).flat(),
-      ...manifest.settings.event_subscriptions.bot_events.map((e) => EVENT_SCOPES[e]!.scope),
+      ...manifest.settings.event_subscriptions.bot_events
+        .map((e) => EVENT_SCOPES[e]!.scope)
+        .filter((scope) => scope !== ''),
       ...(manifest.features.slash_commands?.length ? [COMMANDS_SCOPE] : []),
       ...downloads().map((d) => DOWNLOAD_SCOPES[d]!.scope),
     ];

@@ -14,6 +14,8 @@ export const METHOD_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'auth.test': [],
   // Socket mode only, with the app-level token (its `connections:write` is not a bot scope).
   'apps.connections.open': [],
+  // OAuth mode: token refreshes, with the client id and secret (the install's exchange is @slack/oauth's).
+  'oauth.v2.access': [],
   'chat.postMessage': ['chat:write'],
   'chat.update': ['chat:write'],
   'chat.delete': ['chat:write'],
@@ -34,11 +36,16 @@ export const METHOD_SCOPES: Readonly<Record<string, readonly string[]>> = {
 /** WebClient helpers the code calls, by the methods they call. */
 export const HELPER_METHODS: Readonly<Record<string, readonly string[]>> = {
   filesUploadV2: ['files.getUploadURLExternal', 'files.completeUploadExternal'],
+  // OAuth mode's per-workspace client: reads the token from the store, calls nothing.
+  currentToken: [],
 };
 
 /** Bot event → why the gateway needs it, and its scope. */
 export const EVENT_SCOPES: Readonly<Record<string, { scope: string; why: string }>> = {
   app_mention: { scope: 'app_mentions:read', why: 'mentions in channels and threads' },
+  // No scope: every app receives them (OAuth mode removes the installation).
+  app_uninstalled: { scope: '', why: 'the app was removed from a workspace' },
+  tokens_revoked: { scope: '', why: "a workspace revoked the bot's token" },
   assistant_thread_started: {
     scope: 'assistant:write',
     why: 'a thread opened in the assistant pane: suggested prompts, and its title',

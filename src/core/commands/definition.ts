@@ -18,7 +18,7 @@ import type { OptionSpec, OptionValues } from './options.js';
 
 /** What command handlers are given: the ports they answer through and read from. */
 export interface CommandDeps {
-  readonly interactions: (platform: string) => InteractionSurface;
+  readonly interactions: (platform: string, tenantId: string) => InteractionSurface;
   /** How each platform offers commands, for answers that show them (/help). */
   readonly styles: (platform: string) => CommandStyle;
   readonly settings: SettingsAdmin;

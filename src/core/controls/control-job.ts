@@ -29,7 +29,7 @@ export interface AnswerPlace {
 }
 
 export interface ControlDeps {
-  readonly interactions: (platform: string) => InteractionSurface;
+  readonly interactions: (platform: string, tenantId: string) => InteractionSurface;
   readonly stops: Pick<StopStore, 'request'>;
   readonly store: Pick<ConversationStore, 'storedAnswer'>;
   readonly answers: AnswerStore;
@@ -56,7 +56,7 @@ export function mayPress(job: Pick<ControlJob, 'askerId'>, actor: Actor): boolea
 }
 
 export async function handleControlJob(job: ControlJob, deps: ControlDeps): Promise<void> {
-  const surface = deps.interactions(job.platform);
+  const surface = deps.interactions(job.platform, job.tenantId);
   const tell = (text: string) => surface.whisper?.(job.interaction, text);
   const actor = await whoPressed(job, surface);
   if (job.action === 'up' || job.action === 'down') {

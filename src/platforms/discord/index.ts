@@ -23,7 +23,7 @@ export const discord: PlatformEntry = {
       name: 'discord',
       surface,
       commandStyle: DISCORD_STYLE,
-      async startGateway({ producer, models, budget, settings: tenantSettings }) {
+      async startGateway({ producer, models, budget, settings: tenantSettings, shards }) {
         // Registration and gateway discovery count against the bot's global limit too.
         const global = budgetBuckets(surface, 'other', { channelId: '', tenantId: '' });
         const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -40,10 +40,15 @@ export const discord: PlatformEntry = {
           log.info({ count }, 'Discord slash commands registered');
         })();
         const connecting = (async () => {
-          await take(budget, global, sleep, 'first');
           return startDiscordGateway({
             token: settings.token,
             apiUrl: settings.apiUrl,
+            applicationId: settings.applicationId,
+            shards: settings.shards,
+            coordination: shards,
+            spend: () => take(budget, global, sleep, 'first'),
+            leaseTickMs: config.shardTickMs,
+            onShardsHeld: (count) => metrics?.gatewayShards?.('discord', count),
             producer,
             models,
             log,
@@ -56,12 +61,12 @@ export const discord: PlatformEntry = {
         })();
         const [registered, connected] = await Promise.allSettled([registering, connecting]);
         if (registered.status === 'rejected') {
-          if (connected.status === 'fulfilled') await connected.value.destroy();
+          if (connected.status === 'fulfilled') await connected.value.close();
           throw registered.reason;
         }
         if (connected.status === 'rejected') throw connected.reason;
-        const client = connected.value;
-        return { close: () => client.destroy() };
+        const gateway = connected.value;
+        return { close: () => gateway.close() };
       },
     };
   },

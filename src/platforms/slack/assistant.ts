@@ -33,7 +33,8 @@ export interface AssistantThreadStarted {
 }
 
 export interface SlackAssistantDeps {
-  readonly client: WebClient;
+  /** The Web API client of a workspace (OAuth mode: each its own token). */
+  readonly client: (teamId: string) => WebClient;
   /** Where the rate rules are declared (SLACK_LIMITS). */
   readonly surface: Pick<ChatSurface, 'platform' | 'limits'>;
   readonly budget: RateBudget;
@@ -92,9 +93,10 @@ export class SlackAssistant {
       const prompts = suggestedPrompts(chosen);
       if (prompts.length === 0) return;
       // The prompts are what the person sees first in the new thread.
+      const client = this.deps.client(teamId);
       await this.spend('threadPrompts', 'first', channel, teamId, () =>
         call('assistant.threads.setSuggestedPrompts', () =>
-          this.deps.client.assistant.threads.setSuggestedPrompts({
+          client.assistant.threads.setSuggestedPrompts({
             channel_id: channel,
             thread_ts: threadTs,
             title: PROMPTS_TITLE,
@@ -118,9 +120,10 @@ export class SlackAssistant {
     const title = threadTitle(text);
     if (title === '') return;
     try {
+      const client = this.deps.client(where.tenantId);
       await this.spend('threadTitle', 'update', where.channelId, where.tenantId, () =>
         call('assistant.threads.setTitle', () =>
-          this.deps.client.assistant.threads.setTitle({
+          client.assistant.threads.setTitle({
             channel_id: where.channelId,
             thread_ts: where.threadId!,
             title,

@@ -13,26 +13,29 @@ import {
 } from '../../core/controls/control-id.js';
 import { controlSink, type ControlJob, type JobSink } from '../../core/jobs.js';
 import { CONTROL_NOT_QUEUED } from '../../core/user-messages.js';
-import type { InteractionSurface } from '../../core/surface.js';
 import type { Logger } from '../../log.js';
 import { encodeSlackInteraction } from './interaction-ref.js';
-import type { SlackPeople } from './people.js';
+import type { SlackWorkspaces } from './workspaces.js';
 
 export function listenForButtonPresses(
   app: App,
   options: {
     readonly producer: JobSink;
-    readonly people: SlackPeople;
-    readonly surface: Pick<InteractionSurface, 'whisper'>;
-    readonly teamId: string;
+    /** The workspace's people, and its surface for the line about a press not queued. */
+    readonly workspaces: SlackWorkspaces;
+    /** Single-workspace mode: the workspace, where a press does not name its team. */
+    readonly teamId?: string;
     readonly log: Logger;
   },
 ): void {
-  const { producer, people, log } = options;
+  const { producer, log } = options;
   app.action<BlockAction<ButtonAction | FeedbackButtonsAction>>(
     { type: 'block_actions', action_id: CONTROL_ID_PATTERN },
-    async ({ ack, body, action }) => {
+    async ({ ack, body, action, context }) => {
       await ack();
+      // The installation's workspace (Slack Connect: the presser may be of another one).
+      const teamId = context.teamId ?? body.team?.id ?? options.teamId ?? '';
+      const { people, surface } = options.workspaces.get(teamId);
       const control = pressedControl(action);
       const channelId = body.channel?.id ?? body.container.channel_id;
       const messageTs = body.message?.ts ?? body.container.message_ts;
@@ -43,7 +46,7 @@ export function listenForButtonPresses(
       const job: ControlJob = {
         v: 1,
         platform: 'slack',
-        tenantId: body.team?.id ?? options.teamId,
+        tenantId: teamId,
         channelId,
         action: control.action,
         answerId: control.answerId,
@@ -72,7 +75,7 @@ export function listenForButtonPresses(
           { err: error, control: control.action },
           'could not enqueue a Slack button press',
         );
-        await options.surface.whisper?.(interaction, CONTROL_NOT_QUEUED).catch(() => undefined);
+        await surface.whisper?.(interaction, CONTROL_NOT_QUEUED).catch(() => undefined);
       }
       void people.get(body.user.id).catch(() => undefined);
     },

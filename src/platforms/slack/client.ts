@@ -3,7 +3,12 @@
  * rate-limit handling kept short: an answer that waits half an hour for a
  * retry is no answer. Its log lines go through pino (and so are scrubbed).
  */
-import { LogLevel, WebClient, type Logger as SlackLogger } from '@slack/web-api';
+import {
+  LogLevel,
+  WebClient,
+  type Logger as SlackLogger,
+  type WebClientOptions,
+} from '@slack/web-api';
 import type { Logger } from '../../log.js';
 
 /** A 429 despite the shared budget waits out Retry-After; other failures retry briefly. */
@@ -19,7 +24,16 @@ export function createSlackClient(
   log: Logger,
   onStatus?: (status: number) => void,
 ): WebClient {
-  return new WebClient(token, {
+  return new WebClient(token, slackClientOptions(apiUrl, log, onStatus));
+}
+
+/** The options of every Web API client of the service (per-workspace clients too). */
+export function slackClientOptions(
+  apiUrl: string,
+  log: Logger,
+  onStatus?: (status: number) => void,
+): WebClientOptions {
+  return {
     // WebClient joins `${slackApiUrl}${method}`: the base needs its slash.
     slackApiUrl: `${apiUrl}/`,
     logger: slackLogger(log),
@@ -34,7 +48,7 @@ export function createSlackClient(
           },
         }
       : {}),
-  });
+  };
 }
 
 /** @slack/logger's interface on top of pino. */

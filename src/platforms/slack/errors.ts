@@ -50,6 +50,8 @@ export function slackErrorCode(error: unknown): string | undefined {
 }
 
 export function toSurfaceError(error: unknown, method: string, streaming = false): SurfaceError {
+  // Already sorted (no installation for the workspace: tenant-client.ts).
+  if (error instanceof SurfaceError) return error;
   const code = slackErrorCode(error);
   const what = `Slack ${method}: ${code ?? (error instanceof Error ? error.message : String(error))}`;
   if (code === 'stopped_by_user') return new SurfaceError('stopped', what, { cause: error });

@@ -22,6 +22,9 @@ export interface IncomingSlackMessage {
   readonly text?: string;
   readonly ts: string;
   readonly thread_ts?: string;
+  /** The author's workspace (Slack Connect: may differ from the envelope's `team_id`). */
+  readonly user_team?: string;
+  readonly team?: string;
   /** Files shared with the message (subtype `file_share`; an `app_mention` carries them too). */
   readonly files?: readonly SlackFile[];
 }
@@ -122,6 +125,7 @@ export function toChatJob(
 ): ChatJob {
   const place = placeOf(event);
   const attachments = attachmentsOfFiles(event.files);
+  const asker = event.user_team ?? event.team ?? x.teamId;
   return {
     v: 1,
     platform: 'slack',
@@ -130,7 +134,11 @@ export function toChatJob(
     channelId: place.channelId,
     ...(place.threadId ? { threadId: place.threadId } : {}),
     messageId: event.ts,
-    author: { id: event.user!, name: x.authorName },
+    author: {
+      id: event.user!,
+      name: x.authorName,
+      ...(asker !== x.teamId ? { tenantId: asker } : {}),
+    },
     text: questionText(x.text),
     ...(attachments.length > 0 ? { attachments } : {}),
     ...(x.unnamed?.length ? { unnamed: x.unnamed } : {}),

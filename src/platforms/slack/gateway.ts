@@ -3,6 +3,11 @@
  * requests on /slack/events, or socket mode), turns them into jobs and
  * acknowledges them once queued. It does nothing slow itself: the one look-up
  * it makes (has the bot answered in this thread?) is cached and bounded.
+ *
+ * One workspace (SLACK_BOT_TOKEN), or any number in OAuth mode: there each
+ * event's bot is the installation of its workspace (bolt's `authorize`), the
+ * install flow's routes are served too, and `app_uninstalled` /
+ * `tokens_revoked` remove the installation at once.
  */
 import {
   App,
@@ -20,7 +25,7 @@ import { encodeConversationKey } from '../../core/conversation-key.js';
 import type { CommandJob } from '../../core/jobs.js';
 import { KnownConversations } from '../../core/known-conversations.js';
 import type { ConversationPresence } from '../../core/ports.js';
-import type { InteractionRef, InteractionSurface } from '../../core/surface.js';
+import type { InteractionRef } from '../../core/surface.js';
 import type { Logger } from '../../log.js';
 import type { JobSink, RunningGateway } from '../platform.js';
 import { slackLogger } from './client.js';
@@ -43,8 +48,10 @@ import { SLACK_EVENTS_PATH } from './events-path.js';
 import type { AssistantThreadStarted, SlackAssistant } from './assistant.js';
 import { listenForButtonPresses } from './button-press.js';
 import { encodeSlackInteraction } from './interaction-ref.js';
-import { SlackPeople } from './people.js';
+import type { SlackInstallations } from './installations.js';
+import { botIdentities, installedBot, listenForUninstalls } from './installed-bots.js';
 import { mentionedUserIds, slackToPlainText } from './text.js';
+import type { SlackWorkspaces } from './workspaces.js';
 
 export { SLACK_EVENTS_PATH };
 
@@ -52,18 +59,25 @@ export { SLACK_EVENTS_PATH };
 export const SLACK_BODY_LIMIT = 1024 * 1024;
 
 export interface SlackGatewayOptions {
-  readonly botToken: string;
+  /** Single-workspace mode; unset in OAuth mode (`oauth`). */
+  readonly botToken?: string;
   /** HTTP mode: checks every request's signature. */
   readonly signingSecret?: string;
   /** Socket mode: an app-level token (xapp-…) instead of a public request URL. */
   readonly appToken?: string;
   /** Slack Web API base, without the trailing slash. */
   readonly apiUrl: string;
+  /** The start-up checks' client (auth.test of the bot token; the app token's check). */
   readonly client: WebClient;
-  /** Answers a command that could not be queued, through its response_url. */
-  readonly surface: Pick<InteractionSurface, 'respond' | 'whisper'>;
-  /** The workers' surface and budget, for the sentence about a question not queued. */
-  readonly notices: NoticeDeps;
+  /** Each workspace's client, surface (answers to what could not be queued) and people. */
+  readonly workspaces: SlackWorkspaces;
+  /** OAuth mode: the installations, and the install flow's routes. */
+  readonly oauth?: {
+    readonly installations: Pick<SlackInstallations, 'identity' | 'remove' | 'noteEnterpriseTeam'>;
+    readonly routes: Readonly<Record<string, RequestListener>>;
+  };
+  /** The budget, for the sentence about a question not queued (in the workspace's surface). */
+  readonly notices: Omit<NoticeDeps, 'surface'>;
   readonly producer: JobSink;
   /** Slack's assistant threads: prompts when one starts, a title from its first question. */
   readonly assistant?: SlackAssistant;
@@ -73,19 +87,19 @@ export interface SlackGatewayOptions {
 }
 
 export async function startSlackGateway(options: SlackGatewayOptions): Promise<RunningGateway> {
-  const { client, producer, log } = options;
+  const { client, producer, log, workspaces } = options;
   // One auth.test at start: a bad token stops start-up with a clear reason.
-  const auth = await client.auth.test().catch((error: unknown) => {
-    throw slackBotTokenError(error) ?? error;
-  });
+  const auth = options.botToken
+    ? await client.auth.test().catch((error: unknown) => {
+        throw slackBotTokenError(error) ?? error;
+      })
+    : undefined;
   // Socket mode's app token, checked now: the socket client would only fail later, less clearly.
   if (options.appToken) {
     await client.apps.connections.open({ token: options.appToken }).catch((error: unknown) => {
       throw slackAppTokenError(error) ?? error;
     });
   }
-  const botUserId = auth.user_id!;
-  const people = new SlackPeople(client);
   const threads = new KnownConversations(options.conversations, 'slack');
   const logger = slackLogger(log);
   const clientOptions = { slackApiUrl: `${options.apiUrl}/` };
@@ -110,19 +124,33 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
         // under this; anything bigger is refused with 413 before it is read further.
         bodyLimit: SLACK_BODY_LIMIT,
       });
+  const oauth = options.oauth;
+  const identities = botIdentities();
   const app = new App({
-    token: options.botToken,
+    ...(auth
+      ? { token: options.botToken, botId: auth.bot_id, botUserId: auth.user_id }
+      : { authorize: installedBot(oauth!.installations, identities) }),
     receiver,
-    botId: auth.bot_id,
-    botUserId,
     logger,
     clientOptions,
   });
 
   type Envelope = { event_id?: string; team_id?: string };
+  /** Bolt's context: the bot of the event's workspace (none: the app is not installed there). */
+  type Context = { botUserId?: string; teamId?: string };
+  const teamOf = (body: Envelope, context: Context) =>
+    body.team_id ?? context.teamId ?? auth?.team_id ?? '';
 
   /** A question for the bot: a mention, a DM, or a follow-up in a thread it answered in. */
-  async function onQuestion(event: IncomingSlackMessage, body: Envelope, what: string) {
+  async function onQuestion(
+    event: IncomingSlackMessage,
+    body: Envelope,
+    context: Context,
+    what: string,
+  ) {
+    const botUserId = context.botUserId!;
+    const teamId = teamOf(body, context);
+    const { people } = workspaces.get(teamId);
     const raw = event.text ?? '';
     // Names this gateway already knows; a Web API call here would hold the
     // acknowledgement back (Slack retries past 3 s), so whoever it cannot
@@ -135,7 +163,7 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
       else if (!unnamed.includes(id)) unnamed.push(id);
     }
     const job = toChatJob(event, {
-      teamId: body.team_id ?? auth.team_id!,
+      teamId,
       authorName: names.get(event.user!) ?? event.user!,
       text: slackToPlainText(raw, { botUserId, userNames: names }),
       unnamed,
@@ -159,7 +187,7 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
       );
     } catch (error) {
       // Not awaited: the event is acknowledged now; the sentence waits for its budget.
-      void notQueued(options.notices, job, error);
+      void notQueued({ ...options.notices, surface: workspaces.get(teamId).surface }, job, error);
     }
     for (const id of unnamed) void people.get(id).catch(() => undefined);
   }
@@ -178,31 +206,43 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
     }
   }
 
-  app.event('assistant_thread_started', async ({ event, body }) => {
+  app.event('assistant_thread_started', async ({ event, body, context }) => {
+    if (!context.botUserId) return;
     // Not awaited: the event is acknowledged now; the prompts wait for their budget.
     void options.assistant?.started(
       event as unknown as AssistantThreadStarted,
-      body.team_id ?? auth.team_id!,
+      teamOf(body, context),
     );
   });
-  app.event('app_mention', async ({ event, body }) => {
+  app.event('app_mention', async ({ event, body, context }) => {
     const message = event as IncomingSlackMessage;
-    if (isQuestion(message, botUserId)) await onQuestion(message, body, 'mention');
+    const botUserId = context.botUserId;
+    if (botUserId && isQuestion(message, botUserId))
+      await onQuestion(message, body, context, 'mention');
   });
-  app.event('message', async ({ event, body }) => {
+  app.event('message', async ({ event, body, context }) => {
     const message = event as IncomingSlackMessage;
+    const botUserId = context.botUserId;
+    if (!botUserId) return;
     // DMs: every message of the person is a question.
-    if (isQuestion(message, botUserId)) await onQuestion(message, body, 'mention');
+    if (isQuestion(message, botUserId)) await onQuestion(message, body, context, 'mention');
     // A file shared with a mention, whose app_mention Slack may not send.
-    else if (isFileShareMention(message, botUserId)) await onQuestion(message, body, 'mention');
+    else if (isFileShareMention(message, botUserId))
+      await onQuestion(message, body, context, 'mention');
     // Channels: only replies in threads the bot answered in, without a mention.
     else if (isFollowUpCandidate(message, botUserId) && (await answeredIn(message)))
-      await onQuestion(message, body, 'follow-up');
+      await onQuestion(message, body, context, 'follow-up');
   });
+  if (oauth) listenForUninstalls(app, oauth.installations, identities, log);
+  else
+    app.event('app_uninstalled', async () => {
+      log.warn('the Slack app was uninstalled from its workspace: SLACK_BOT_TOKEN no longer works');
+    });
 
   async function onCommand(
     command: SlashCommand,
     ack: (response?: RespondArguments) => Promise<void>,
+    context: Context,
   ): Promise<void> {
     const parsed = parseSlashCommand(command.command, command.text);
     if (!parsed.ok) {
@@ -212,6 +252,9 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
     const { working } = parsed.action;
     await ack(working ? { response_type: 'ephemeral', text: working } : undefined);
     let interaction: InteractionRef | undefined;
+    // The installation's workspace (Slack Connect: the person may be of another one).
+    const teamId = context.teamId ?? command.team_id;
+    const { people, surface } = workspaces.get(teamId);
     try {
       interaction = encodeSlackInteraction({
         responseUrl: command.response_url,
@@ -223,7 +266,7 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
       const job: CommandJob = {
         v: 1,
         platform: 'slack',
-        tenantId: command.team_id,
+        tenantId: teamId,
         channelId: command.channel_id,
         // /forget clears the channel and every thread in it.
         conversationKey: encodeConversationKey({ channelId: command.channel_id }),
@@ -244,9 +287,7 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
     } catch (error) {
       log.error({ err: error, command: parsed.name }, 'could not enqueue a Slack command');
       if (interaction) {
-        await options.surface
-          .respond(interaction, { text: COMMAND_NOT_QUEUED })
-          .catch(() => undefined);
+        await surface.respond(interaction, { text: COMMAND_NOT_QUEUED }).catch(() => undefined);
       }
     }
     // Looked up now, off the acknowledgement's path, for the next command.
@@ -255,13 +296,12 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
 
   listenForButtonPresses(app, {
     producer,
-    people,
-    surface: options.surface,
-    teamId: auth.team_id!,
+    workspaces,
+    teamId: auth?.team_id,
     log,
   });
   for (const { name } of COMMAND_LIST) {
-    app.command(`/${name}`, async ({ command, ack }) => onCommand(command, ack));
+    app.command(`/${name}`, async ({ command, ack, context }) => onCommand(command, ack, context));
   }
   app.error(async (error) => {
     log.error({ err: error }, 'Slack listener failed');
@@ -275,9 +315,12 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<R
   }
   const httpReceiver = receiver instanceof HTTPReceiver ? receiver : undefined;
   return {
-    routes: httpReceiver
-      ? { [SLACK_EVENTS_PATH]: closingOn413(httpReceiver.requestListener, SLACK_BODY_LIMIT) }
-      : undefined,
+    routes: {
+      ...oauth?.routes,
+      ...(httpReceiver
+        ? { [SLACK_EVENTS_PATH]: closingOn413(httpReceiver.requestListener, SLACK_BODY_LIMIT) }
+        : {}),
+    },
     close: async () => {
       if (options.appToken) await app.stop();
     },

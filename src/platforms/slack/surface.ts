@@ -29,6 +29,7 @@ import { call, slackErrorCode, toSurfaceError } from './errors.js';
 import { decodeSlackInteraction } from './interaction-ref.js';
 import { toMrkdwn } from './markdown.js';
 import { SlackPeople } from './people.js';
+import { botTokenOf } from './tenant-client.js';
 import { muteMentions } from './text.js';
 
 const MINUTE = 60_000;
@@ -88,8 +89,12 @@ export class SlackSurface implements ChatSurface, InteractionSurface {
   }
 
   /** From `url_private`, with the bot token (scope `files:read`). */
-  fetchAttachment(_tenantId: string, file: AttachmentRef, signal: AbortSignal): Promise<Response> {
-    const token = this.client.token ?? '';
+  async fetchAttachment(
+    _tenantId: string,
+    file: AttachmentRef,
+    signal: AbortSignal,
+  ): Promise<Response> {
+    const token = await botTokenOf(this.client);
     return fetchSlackFile(file, token, this.client.slackApiUrl, signal, this.fetchImpl);
   }
 
@@ -186,7 +191,8 @@ export class SlackSurface implements ChatSurface, InteractionSurface {
               markdown_text: muteMentions(text),
               // Documented as needed outside DMs; bot tokens are refused without them in DMs too.
               recipient_user_id: target.recipientId,
-              recipient_team_id: target.tenantId,
+              // Slack Connect: the asker's own workspace, not the channel owner's.
+              recipient_team_id: target.recipientTenantId ?? target.tenantId,
               // A DM's running conversation streams at the top level.
               ...(threadId ? { thread_ts: threadId } : {}),
             } as Parameters<WebClient['chat']['startStream']>[0]),

@@ -77,6 +77,7 @@ import {
   type SentInteraction,
 } from './interactions.js';
 import { userMessage, type SendMessageInput } from './inbound.js';
+import { guildRoutes } from './guild-routes.js';
 import { miscRoutes } from './misc-routes.js';
 import { RestServer } from './server.js';
 import { FakeState } from './state.js';
@@ -200,6 +201,7 @@ export async function startFakeDiscord(input: FakeDiscordOptions): Promise<FakeD
   const interactions = new Interactions(ctx);
   const server = new RestServer(ctx, [
     ...miscRoutes(ctx),
+    ...guildRoutes(ctx),
     ...channelRoutes(ctx),
     ...threadRoutes(ctx),
     ...commandRoutes(ctx),

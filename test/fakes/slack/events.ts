@@ -328,6 +328,18 @@ export class Events {
     return { ts, ...this.send(event, opts, opts.eventId) };
   }
 
+  /**
+   * An event that is not a message (`app_uninstalled`, `tokens_revoked`):
+   * Slack sends these to every app, whatever its subscriptions.
+   */
+  sendEvent(
+    event: Record<string, unknown> & { type: string },
+    opts: DeliveryOptions = {},
+  ): { eventId: string; delivery: Promise<DeliveryResult> } {
+    const ts = this.ctx.state.clock.next(Date.now());
+    return this.send({ event_ts: ts, ...event }, opts);
+  }
+
   /** Sends an envelope again, as Slack's retries do: same `event_id`, retry headers. */
   redeliver(eventId: string, opts: RedeliverOptions = {}): Promise<DeliveryResult> {
     const known = this.envelopes.get(eventId);
@@ -348,11 +360,13 @@ export class Events {
   ): { eventId: string; delivery: Promise<DeliveryResult> } {
     const { options } = this.ctx;
     const team = options.teamId;
+    const enterprise = options.enterpriseId ?? null;
     const envelope = {
       token: options.verificationToken,
       team_id: team,
+      ...(enterprise ? { enterprise_id: enterprise } : {}),
       context_team_id: team,
-      context_enterprise_id: null,
+      context_enterprise_id: enterprise,
       api_app_id: options.appId,
       event,
       type: 'event_callback',
@@ -360,11 +374,12 @@ export class Events {
       event_time: Math.floor(Date.now() / 1000),
       authorizations: [
         {
-          enterprise_id: null,
-          team_id: team,
+          enterprise_id: enterprise,
+          // An org-wide install is authorized for the organisation, not a workspace.
+          team_id: options.enterpriseInstall ? null : team,
           user_id: options.botUserId,
           is_bot: true,
-          is_enterprise_install: false,
+          is_enterprise_install: options.enterpriseInstall,
         },
       ],
       is_ext_shared_channel: false,

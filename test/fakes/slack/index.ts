@@ -14,6 +14,7 @@
  *   slack.sendDm({ channel: 'D…', user, text, threadTs? })
  *   slack.sendMessageEvent({ channel, bot_id, … }, opts?)
  *     -> { ts, eventId, delivery: Promise<DeliveryResult> }
+ *   slack.sendEvent({ type: 'app_uninstalled' | 'tokens_revoked', … })   any event that is not a message
  *   slack.redeliver(eventId, { retryNum?, reason? })                 same envelope, retry headers
  *   slack.runCommand({ command, text, user, channel }) -> { id, responseUrl, ack: Promise<CommandAck> }
  *   slack.commandResponses(id)                        ack body first, then response_url posts
@@ -140,6 +141,11 @@ export interface FakeSlack {
     fields: Record<string, unknown> & { channel: string },
     opts?: DeliveryOptions & { eventId?: string },
   ): SentEvent;
+  /** An event that is not a message (`app_uninstalled`, `tokens_revoked`), sent to every app. */
+  sendEvent(
+    event: Record<string, unknown> & { type: string },
+    opts?: DeliveryOptions,
+  ): { eventId: string; delivery: Promise<DeliveryResult> };
   redeliver(eventId: string, opts?: RedeliverOptions): Promise<DeliveryResult>;
   runCommand(input: RunCommandInput): SentCommand;
   /** Someone presses a button the message carries (throws for one it does not). */
@@ -231,6 +237,8 @@ function resolve(o: FakeSlackOptions): ResolvedOptions {
     appToken: o.appToken ?? 'xapp-test',
     verificationToken: o.verificationToken ?? 'fake-verification-token',
     teamId: o.teamId ?? 'T0000000001',
+    enterpriseId: o.enterpriseId,
+    enterpriseInstall: o.enterpriseInstall ?? false,
     teamDomain: o.teamDomain ?? 'fake-workspace',
     teamName: o.teamName ?? 'Fake Workspace',
     botUserId: o.botUserId ?? 'U0BOT00001',
@@ -296,6 +304,7 @@ export async function startFakeSlack(input: FakeSlackOptions = {}): Promise<Fake
     sendDm: (m) => events.sendDm(m),
     editMessage: (m) => events.editMessage(m),
     sendMessageEvent: (fields, opts) => events.sendMessageEvent(fields, opts),
+    sendEvent: (event, opts) => events.sendEvent(event, opts),
     redeliver: (eventId, opts) => events.redeliver(eventId, opts),
     runCommand: (c) => commands.run(c),
     pressButton: (p) => actions.press(p),

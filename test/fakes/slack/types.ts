@@ -85,6 +85,10 @@ export interface FakeSlackOptions {
   verificationToken?: string;
   /** Default `T0000000001`. */
   teamId?: string;
+  /** The Enterprise Grid organisation the workspace belongs to; default none. */
+  enterpriseId?: string;
+  /** The app is installed org-wide (events say `is_enterprise_install`); default false. */
+  enterpriseInstall?: boolean;
   /** Default `fake-workspace` (auth.test `url`, commands' `team_domain`). */
   teamDomain?: string;
   /** Default `Fake Workspace`. */
@@ -156,8 +160,11 @@ export interface FakeSlackOptions {
   subscriptions?: EventSubscriptions;
 }
 
-export interface ResolvedOptions extends Required<Omit<FakeSlackOptions, 'rates' | 'eventsUrl'>> {
+export interface ResolvedOptions extends Required<
+  Omit<FakeSlackOptions, 'rates' | 'eventsUrl' | 'enterpriseId'>
+> {
   eventsUrl: string | undefined;
+  enterpriseId: string | undefined;
   /** Tier per method, windows already adjusted by `rates.windowMs`. */
   tiers: Record<string, RateSpec>;
   postMessagePerChannel: RateSpec;
