@@ -53,9 +53,10 @@ class PgLeaseStore implements ShardLeaseStore {
       `SELECT s AS shard_id FROM generate_series(0, $1 - 1) AS s
        WHERE NOT EXISTS (
          SELECT 1 FROM gateway_shard_lease l
-         WHERE l.shard_count = $1 AND l.shard_id = s AND l.expires_at > chutes_now_ms())
+         WHERE l.shard_count = $1 AND l.shard_id = s AND l.expires_at > chutes_now_ms()
+           AND l.owner <> $2)
        ORDER BY s`,
-      [shardCount],
+      [shardCount, owner],
     );
     return {
       members: Number(memberRows[0]!.others) + 1,
@@ -71,6 +72,7 @@ class PgLeaseStore implements ShardLeaseStore {
        ON CONFLICT (shard_count, shard_id) DO UPDATE
          SET owner = excluded.owner, expires_at = excluded.expires_at
          WHERE gateway_shard_lease.expires_at <= chutes_now_ms()
+            OR gateway_shard_lease.owner = excluded.owner
        RETURNING shard_id`,
       [shardCount, shardId, owner, ttlMs],
     );

@@ -21,6 +21,7 @@ const SCRIPTS = [
   'conversation-remove',
   'shard-tick',
   'shard-release',
+  'shard-claim',
 ] as const;
 
 export type ScriptName = (typeof SCRIPTS)[number];

@@ -56,9 +56,12 @@ class RedisLeaseStore implements ShardLeaseStore {
   }
 
   async claim(owner: string, shardCount: number, shardId: number, ttlMs: number) {
-    return (
-      (await this.redis.set(this.lease(shardCount, shardId), owner, 'PX', ttlMs, 'NX')) === 'OK'
+    const taken = await this.scripts.run(
+      'shard-claim',
+      [this.lease(shardCount, shardId)],
+      [owner, String(ttlMs)],
     );
+    return taken === 1;
   }
 
   async release(owner: string, shardCount: number, shardId: number): Promise<void> {

@@ -122,6 +122,21 @@ describe.each(BACKEND_KINDS)('gateway shard coordination on %s', (kind) => {
     await b.leave();
   });
 
+  it('gives a process restarted under the same owner id its shards back before their leases lapse', async () => {
+    const events: Event[] = [];
+    const before = await member(peer(), 'host:3000', 2, events);
+    await wait(() => expect(before.shards).toEqual([0, 1]), 2_000);
+    // Killed: nothing released; the same place starts again.
+    (before as LeaseMembership).halt();
+    const restartedAt = performance.now();
+    const after = await member(peer(), 'host:3000', 2, events);
+    await wait(() => expect(after.shards).toEqual([0, 1]), 2_000);
+    expect(performance.now() - restartedAt).toBeLessThan(TIMINGS.leaseTtlMs);
+    // Taken back, not started anew: nothing was released by the one killed.
+    expect(events.filter((e) => e.what === 'release-end')).toEqual([]);
+    await after.leave();
+  });
+
   it('hands over at once on leave, and frees a lease only after its release finished', async () => {
     const events: Event[] = [];
     const a = await member(peer(), 'leaving', 2, events, 200);

@@ -49,6 +49,12 @@ export interface DiscordGatewayOptions {
   readonly spend?: () => Promise<void>;
   /** How often the lease loop renews and claims (its first claims come after one); default 2 s. */
   readonly leaseTickMs?: number;
+  /**
+   * Who holds this process's leases: the same in a restart of the same
+   * process (host and port), which then takes back the shards the one before
+   * held without waiting for their leases to lapse. Unset: unique to this run.
+   */
+  readonly owner?: string;
   /** Told how many shards this process holds, whenever that changes. */
   readonly onShardsHeld?: (count: number) => void;
 }
@@ -246,7 +252,7 @@ export async function startDiscordGateway(options: DiscordGatewayOptions): Promi
   try {
     membership = await Promise.race([
       options.coordination.join({
-        owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+        owner: options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
         shardCount,
         handlers,
       }),

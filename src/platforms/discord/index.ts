@@ -1,5 +1,6 @@
 /** Discord in the platform registry: enabled by DISCORD_TOKEN and DISCORD_APPLICATION_ID. */
 import { RESTEvents } from '@discordjs/rest';
+import { hostname } from 'node:os';
 import { take } from '../../core/rate-budget.js';
 import { budgetBuckets } from '../../core/budget-buckets.js';
 import type { PlatformEntry } from '../platform.js';
@@ -48,6 +49,9 @@ export const discord: PlatformEntry = {
             coordination: shards,
             spend: () => take(budget, global, sleep, 'first'),
             leaseTickMs: config.shardTickMs,
+            // A fixed port makes this process's place unique on its host: a
+            // restart there takes its shards back at once (PORT=0: a random id).
+            ...(config.port > 0 ? { owner: `${hostname()}:${config.port}` } : {}),
             onShardsHeld: (count) => metrics?.gatewayShards?.('discord', count),
             producer,
             models,

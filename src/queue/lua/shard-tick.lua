@@ -12,7 +12,9 @@
     ARGV[3..]     the shards whose leases the owner holds
 
   Output:
-    { live members, { renewed shard ids }, { free shard ids } }
+    { live members, { renewed shard ids }, { free shard ids } }: free also
+    counts a lease of the owner it did not ask to renew (held by the process
+    that had its id before, which died: see shard-claim.lua)
 ]]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -32,6 +34,7 @@ for i = 3, #ARGV do
 end
 local free = {}
 for i = 2, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 0 then free[#free + 1] = i - 2 end
+  local holder = redis.call('GET', KEYS[i])
+  if not holder or holder == owner then free[#free + 1] = i - 2 end
 end
 return { members, renewed, free }
