@@ -4,6 +4,7 @@
  * (Discord replays what was sent meanwhile) and answers each mention sent
  * in between exactly once.
  */
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manyGuilds } from '../fakes/discord/index.js';
 import type { ServiceProcess } from './service-process.js';
@@ -11,6 +12,17 @@ import { ANN, startStack, type Stack } from './stack.js';
 
 const SHARDS = 4;
 const guilds = manyGuilds(SHARDS * 2, { namePrefix: 'sharded' });
+
+/** A port nobody listens on now (the kernel's pick, released at once). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
 
 /** The shards a process holds, from its one log line per acquire and release. */
 function held(service: ServiceProcess): number[] {
@@ -112,6 +124,50 @@ describe.each([{ topology: 'redis' as const, leaseMs: '10000' }])(
       // Replays are not answered twice.
       await new Promise((resolve) => setTimeout(resolve, 500));
       for (const { channelId } of asked) expect(stack.botMessages(channelId)).toHaveLength(1);
+    });
+
+    it('gives a gateway restarted on its own host and port its shards back before their leases lapse', async () => {
+      // A gateway on a fixed port (its owner id is host:port) takes half of the
+      // shards; its leases outlive it 20 s, so a restart that waited for them would show.
+      const port = String(await freePort());
+      const place = { ROLE: 'gateway', PORT: port, SHARD_LEASE_MS: '20000' };
+      const placed = await stack.startService(place);
+      await stack.discord.waitFor(
+        () => held(placed).length === 2 && stack.discord.connectedShards().length === SHARDS,
+        15_000,
+        'the placed gateway holding its share',
+      );
+      const mine = held(placed);
+      await placed.kill();
+      const killedAt = Date.now();
+      const guild = guilds.find((g) => stack.discord.shardOf(g.id, SHARDS) === mine[0])!;
+      const channelId = guild.channels[0]!.id;
+      stack.discord.sendMessage({
+        channelId,
+        author: ANN,
+        content: 'while away',
+        mentionsBot: true,
+      });
+      // The same place again: its shards come back without waiting for the leases.
+      const again = await stack.startService(place);
+      await stack.discord.waitFor(
+        () =>
+          again.logs.filter((l) => l.msg === 'Discord shard resumed its session').length >=
+          mine.length,
+        15_000,
+        'the restarted gateway resuming its own sessions',
+      );
+      expect(Date.now() - killedAt).toBeLessThan(15_000);
+      expect(held(again)).toEqual(mine);
+      await stack.discord.waitFor(
+        () => stack.botMessages(channelId).some((m) => m.content === 'You said: Ann: while away'),
+        15_000,
+        'the answer to the mention sent while away',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(
+        stack.botMessages(channelId).filter((m) => m.content === 'You said: Ann: while away'),
+      ).toHaveLength(1);
     });
   },
 );
