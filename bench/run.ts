@@ -107,7 +107,9 @@ if (runWorkloads) {
         try {
           const { row } = await runMultiTenant(w, say, backend);
           rows.push(row);
-          say(`  done: ${row.metrics.final}/${row.metrics.total} final, ${row.counts.rateLimited} 429s`);
+          say(
+            `  done: ${row.metrics.final}/${row.metrics.total} final, ${row.counts.rateLimited} 429s`,
+          );
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);
           failures.push(`${label}: ${message.slice(0, 2_000)}`);

@@ -82,7 +82,7 @@ export const WORKLOADS: readonly Workload[] = [
       '10,000 Discord servers on 8 shards held by 2 gateway processes (2 workers), and 50 Slack ' +
       'workspaces installed through OAuth; 160 mentions in 160 servers and 100 in the 50 ' +
       'workspaces within 5 s (40 tokens over 4 s); then one gateway is SIGKILLed and its ' +
-      "servers get 24 more mentions while its shards are dark; shard start-up and dark time reported; chutes-bot only (the naive bots serve one session and one token)",
+      'servers get 24 more mentions while its shards are dark; shard start-up and dark time reported; chutes-bot only (the naive bots serve one session and one token)',
   },
 ];
 
