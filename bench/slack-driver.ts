@@ -36,22 +36,14 @@ export async function slackDriver(w: Workload): Promise<PlatformDriver> {
     naiveBot: 'slack',
     eventsTo: (port) => slack.setEventsUrl(`http://127.0.0.1:${port}/slack/events`),
 
-    ask(i, marker): Asked {
-      const channel = channels[i % channels.length]!;
-      const sent = slack.sendMention({
-        channel,
-        user: SLACK.askers[i % SLACK.askers.length]!.id,
-        text: `${marker}: what do you think?`,
-      });
-      sent.delivery.then(
-        (r) => {
-          if (!r.acknowledged) undelivered.push(`${marker}: ${r.failure ?? `HTTP ${r.status}`}`);
-        },
-        (err: unknown) => undelivered.push(`${marker}: ${String(err)}`),
-      );
-      const eventAt = slack.message(channel, sent.ts)?.postedAt ?? Date.now();
-      return { marker, eventAt, channel, key: sent.ts };
-    },
+    ask: (i, marker) =>
+      askSlack(
+        slack,
+        channels[i % channels.length]!,
+        SLACK.askers[i % SLACK.askers.length]!.id,
+        marker,
+        undelivered,
+      ),
 
     views: (asked, modelText) => asked.map((a) => slackAnswerView(slack, a, isBot, modelText)),
 
@@ -105,4 +97,23 @@ export function slackAnswerView(
     firstMessageAt: replies.length ? Math.min(...replies.map((m) => m.postedAt)) : undefined,
     pages,
   };
+}
+
+/** Posts question `marker` as a mention; a delivery Slack would not count as acknowledged goes to `undelivered`. */
+export function askSlack(
+  slack: FakeSlack,
+  channel: string,
+  user: string,
+  marker: string,
+  undelivered: string[],
+): Asked {
+  const sent = slack.sendMention({ channel, user, text: `${marker}: what do you think?` });
+  sent.delivery.then(
+    (r) => {
+      if (!r.acknowledged) undelivered.push(`${marker}: ${r.failure ?? `HTTP ${r.status}`}`);
+    },
+    (err: unknown) => undelivered.push(`${marker}: ${String(err)}`),
+  );
+  const eventAt = slack.message(channel, sent.ts)?.postedAt ?? Date.now();
+  return { marker, eventAt, channel, key: sent.ts };
 }

@@ -7,7 +7,7 @@ import { startFakeSlackOrg, type FakeSlackOrg } from '../test/fakes/slack/org.js
 import type { StoredMessage } from '../test/fakes/slack/index.js';
 import { tally, type Asked, type PlatformCounts } from './driver.js';
 import type { AnswerView } from './metrics.js';
-import { slackAnswerView } from './slack-driver.js';
+import { askSlack, slackAnswerView } from './slack-driver.js';
 
 const POSTS = ['chat.postMessage', 'chat.startStream'];
 const EDITS = ['chat.update', 'chat.appendStream'];
@@ -106,20 +106,8 @@ export async function slackTenants(count: number): Promise<SlackTenants> {
     ask(i, marker): Asked {
       const w = spaces[i % spaces.length]!;
       const channel = w.channels[Math.floor(i / spaces.length) % w.channels.length]!.id;
-      const slack = org.workspace(w.teamId);
-      const sent = slack.sendMention({
-        channel,
-        user: w.users[i % w.users.length]!.id,
-        text: `${marker}: what do you think?`,
-      });
-      sent.delivery.then(
-        (r) => {
-          if (!r.acknowledged) undelivered.push(`${marker}: ${r.failure ?? `HTTP ${r.status}`}`);
-        },
-        (err: unknown) => undelivered.push(`${marker}: ${String(err)}`),
-      );
-      const eventAt = slack.message(channel, sent.ts)?.postedAt ?? Date.now();
-      return { marker, eventAt, channel, key: sent.ts };
+      const user = w.users[i % w.users.length]!.id;
+      return askSlack(org.workspace(w.teamId), channel, user, marker, undelivered);
     },
 
     views: (asked, modelText) =>
