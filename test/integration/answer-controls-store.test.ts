@@ -46,6 +46,13 @@ const usage = (jobId: string, model = 'm') => ({
   outcome: 'ok',
 });
 
+/** Resolves once `signal` aborts, also when it already has (a poll may come before the listener). */
+const aborted = (signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve());
+  });
+
 describe('Stop presses', () => {
   it('reach a watch in another store instance within its interval, once recorded', async () => {
     const pressing = new PgStopStore(database.db);
@@ -54,14 +61,14 @@ describe('Stop presses', () => {
     const other = watch.watch('discord-msg-2');
     expect(await pressing.request('discord-msg-1', 'u1')).toBe(true);
     expect(await pressing.request('discord-msg-1', 'u2')).toBe(false);
-    await new Promise((resolve) => watched.signal.addEventListener('abort', resolve));
+    await aborted(watched.signal);
     expect(watched.signal.reason).toBeInstanceOf(StopRequested);
     expect(other.signal.aborted).toBe(false);
     watched.close();
     other.close();
     // A press before the answer started counts as soon as it is watched.
     const late = watch.watch('discord-msg-1');
-    await new Promise((resolve) => late.signal.addEventListener('abort', resolve));
+    await aborted(late.signal);
     late.close();
     watch.stop();
   });
